@@ -1,0 +1,84 @@
+// Command herokusim runs the Heroku Platform API simulator on loopback.
+//
+//	herokusim [flags]                 serve, print HEROKU_API_URL and the key
+//	herokusim [flags] -- CMD ARGS...  serve while CMD runs with HEROKU_API_URL
+//	                                  and HEROKU_API_KEY set; exit with its code
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"syscall"
+
+	"gitlab.com/heroku-deploy/heroku/internal/herokusim"
+)
+
+func main() { os.Exit(run(os.Args[1:])) }
+
+func run(args []string) int {
+	addr := "127.0.0.1:0"
+	if len(args) >= 2 && args[0] == "-addr" {
+		addr, args = args[1], args[2:]
+	}
+	opts, rest, err := herokusim.ParseFlags("herokusim", args, os.Stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if len(opts.Apps) == 0 {
+		opts.Apps = []string{"demo-app", "my-app"}
+	}
+	srv, err := herokusim.StartOn(addr, opts)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "herokusim: %v\n", err)
+		return 1
+	}
+	defer srv.Close()
+	key := herokusim.DefaultKey
+	if len(opts.Keys) > 0 {
+		key = opts.Keys[0]
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+
+	if len(rest) == 0 {
+		fmt.Printf("HEROKU_API_URL=%s\nHEROKU_API_KEY=%s\n", srv.URL, key)
+		fmt.Fprintf(os.Stderr, "herokusim: serving apps %v; Ctrl-C stops\n", opts.Apps)
+		<-sigs
+		return 0
+	}
+	cmd := exec.Command(rest[0], rest[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.Env = append(os.Environ(), "HEROKU_API_URL="+srv.URL)
+	if _, ok := os.LookupEnv("HEROKU_API_KEY"); !ok {
+		cmd.Env = append(cmd.Env, "HEROKU_API_KEY="+key)
+	}
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintf(os.Stderr, "herokusim: %v\n", err)
+		return 1
+	}
+	go func() {
+		for s := range sigs {
+			cmd.Process.Signal(s) // the child decides how to stop
+		}
+	}()
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if st, ok := ee.Sys().(syscall.WaitStatus); ok && st.Signaled() {
+			return 128 + int(st.Signal())
+		}
+		return ee.ExitCode()
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "herokusim: %v\n", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,20 @@
+module gitlab.com/heroku-deploy/heroku
+
+go 1.26
+
+require (
+	github.com/alecthomas/kong v1.17.0
+	github.com/hashicorp/go-cleanhttp v0.5.2
+	github.com/hashicorp/go-retryablehttp v0.7.8
+	github.com/heroku/heroku-go/v5 v5.5.0
+	github.com/klauspost/pgzip v1.3.0
+)
+
+require (
+	github.com/cenkalti/backoff v2.1.1+incompatible // indirect
+	github.com/google/go-querystring v1.0.0 // indirect
+	github.com/google/uuid v1.0.0 // indirect
+	github.com/klauspost/compress v1.20.4 // indirect
+	github.com/pborman/uuid v1.2.0 // indirect
+	golang.org/x/sys v0.26.0 // indirect
+)

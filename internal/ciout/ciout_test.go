@@ -1,0 +1,34 @@
+package ciout
+
+import (
+	"bytes"
+	"testing"
+	"time"
+)
+
+func TestSections(t *testing.T) {
+	var b bytes.Buffer
+	o := New(&b, true)
+	o.now = func() time.Time { return time.Unix(1700000000, 0) }
+	end := o.Section("heroku build/1", "Building")
+	o.Write([]byte("no newline"))
+	end()
+	o.Step("done")
+	want := "\x1b[0Ksection_start:1700000000:heroku_build_1\r\x1b[0K==> Building\nno newline\n" +
+		"\x1b[0Ksection_end:1700000000:heroku_build_1\r\x1b[0K==> done\n"
+	if b.String() != want {
+		t.Fatalf("got %q\nwant %q", b.String(), want)
+	}
+}
+
+func TestPlain(t *testing.T) {
+	var b bytes.Buffer
+	o := New(&b, false)
+	end := o.Section("x", "Building")
+	o.Write([]byte("log\n"))
+	end()
+	o.Line("summary")
+	if got, want := b.String(), "==> Building\nlog\nsummary\n"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}

@@ -1,0 +1,103 @@
+package herokuapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// Error is a non-2xx answer from Heroku, decoded whether or not its body was
+// JSON (heroku-go alone loses the status of an HTML 503).
+type Error struct {
+	Method    string
+	Path      string // never carries a query string
+	Status    int
+	ID        string // Heroku's error id, e.g. "forbidden", "rate_limit"
+	Message   string
+	RequestID string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s: %d", e.Method, e.Path, e.Status)
+	if e.ID != "" {
+		fmt.Fprintf(&b, " %s", e.ID)
+	}
+	if e.Message != "" {
+		fmt.Fprintf(&b, ": %s", oneLine(e.Message))
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, " (request %s)", e.RequestID)
+	}
+	return b.String()
+}
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
+
+// StatusOf returns the HTTP status carried by err, or 0.
+func StatusOf(err error) int {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Status
+	}
+	return 0
+}
+
+// Refused reports whether Heroku refused the credentials or the app
+// (401, 403, 404): retrying will not help, the configuration must change.
+func Refused(err error) bool {
+	switch StatusOf(err) {
+	case 401, 403, 404:
+		return true
+	}
+	return false
+}
+
+// Unavailable reports whether err means Heroku could not be reached or
+// answered with a server-side or rate-limit error after every retry.
+func Unavailable(err error) bool {
+	if s := StatusOf(err); s == 429 || s >= 500 {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	var oe *net.OpError
+	return errors.As(err, &oe) || errors.Is(err, errConnection)
+}
+
+var errConnection = errors.New("connection failed")
+
+// Redact returns the URL without its query string and user info: presigned
+// storage and stream URLs carry their credentials there.
+func Redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "<unparseable URL>"
+	}
+	u.RawQuery, u.ForceQuery, u.Fragment, u.User = "", false, "", nil
+	return u.String()
+}
+
+// cleanErr replaces a *url.Error's URL with its redacted form: net/http puts
+// the whole URL, signature included, into the message.
+func cleanErr(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return ue.Err
+		}
+		return &url.Error{Op: ue.Op, URL: Redact(ue.URL), Err: ue.Err}
+	}
+	return err
+}

@@ -1,0 +1,244 @@
+// Package herokusim is a stateful simulator of the parts of the Heroku
+// Platform API that deploys use, strict where Heroku is strict: bearer auth,
+// the versioned Accept header, S3's rules for presigned uploads, busl's
+// streams with their 404 window, NUL keepalives and Range resume, builds that
+// succeed or fail from what was uploaded, release phase from the Procfile,
+// rate limiting, and injectable faults. Every request is recorded so tests
+// can assert on what a client sent.
+package herokusim
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultKey is the API key the simulator accepts unless told otherwise.
+// It looks like a real key so leak tests have something to look for.
+const DefaultKey = "HRKU-sim-0f1e2d3c-SECRET-4b5a6978"
+
+// Options configure a Server. Zero durations are zero: the simulator is fast
+// unless a test asks for Heroku's slowness.
+type Options struct {
+	Keys []string // accepted API keys; DefaultKey when empty
+	Apps []string // apps to create, "name" or "name:foreign" (owned by another account)
+	// Step is the pause between build log lines.
+	Step time.Duration
+	// BuildStream404 and ReleaseStream404 keep a new stream answering
+	// 404 "Channel is not registered." for that long.
+	BuildStream404   time.Duration
+	ReleaseStream404 time.Duration
+	// PendingAfterEOF keeps a build "pending" after its stream ended.
+	PendingAfterEOF time.Duration
+	// Keepalive is how often an idle stream sends a NUL byte.
+	Keepalive time.Duration
+	// Stuck builds never finish: their stream stays open forever.
+	Stuck bool
+	// RateLimit is the token bucket size per key (4500 on Heroku) and
+	// RateRefill the tokens added per second (75/min on Heroku).
+	RateLimit  int
+	RateRefill float64
+	// URLTTL is how long presigned storage URLs stay valid (1h).
+	URLTTL time.Duration
+	Faults []*Fault
+}
+
+// Server is a running simulator.
+type Server struct {
+	URL string
+
+	opts     Options
+	listener net.Listener
+	http     *http.Server
+	secret   []byte
+
+	mu       sync.Mutex
+	seq      map[byte]int
+	keys     map[string]*account
+	apps     map[string]*app // by name and by id
+	blobs    map[string]*blob
+	builds   map[string]*build
+	streams  map[string]*stream
+	requests []Request
+	now      func() time.Time
+}
+
+type account struct {
+	email  string
+	tokens float64
+	last   time.Time
+}
+
+// Request is one recorded request.
+type Request struct {
+	Method, Path     string
+	Status           int
+	Auth             bool // carried an Authorization header
+	Chunked          bool
+	ContentLength    int64
+	ContentType      string
+	Accept           string
+	Range            string
+	BuildCreated     bool // a POST that created a build
+	Fault            string
+}
+
+// Start listens on a loopback port and serves until Close.
+func Start(opts Options) (*Server, error) {
+	return StartOn("127.0.0.1:0", opts)
+}
+
+// StartOn is Start on a given loopback address.
+func StartOn(addr string, opts Options) (*Server, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, fmt.Errorf("the simulator listens on loopback only, not %s", host)
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	s := New(opts)
+	s.listener = l
+	s.URL = "http://" + l.Addr().String()
+	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go s.http.Serve(l)
+	return s, nil
+}
+
+// New returns an unstarted Server, for use with httptest.
+func New(opts Options) *Server {
+	if len(opts.Keys) == 0 {
+		opts.Keys = []string{DefaultKey}
+	}
+	if opts.Keepalive == 0 {
+		opts.Keepalive = 200 * time.Millisecond
+	}
+	if opts.RateLimit == 0 {
+		opts.RateLimit = 4500
+	}
+	if opts.RateRefill == 0 {
+		opts.RateRefill = 75.0 / 60
+	}
+	if opts.URLTTL == 0 {
+		opts.URLTTL = time.Hour
+	}
+	s := &Server{
+		opts:    opts,
+		secret:  []byte("herokusim-signing-secret"),
+		seq:     map[byte]int{},
+		keys:    map[string]*account{},
+		apps:    map[string]*app{},
+		blobs:   map[string]*blob{},
+		builds:  map[string]*build{},
+		streams: map[string]*stream{},
+		now:     time.Now,
+	}
+	for i, k := range opts.Keys {
+		s.keys[k] = &account{email: fmt.Sprintf("user%d@example.com", i+1), tokens: float64(opts.RateLimit), last: s.now()}
+	}
+	for _, a := range opts.Apps {
+		name, mode, _ := strings.Cut(a, ":")
+		owner := "user1@example.com"
+		if mode == "foreign" {
+			owner = "someone-else@example.com"
+		}
+		s.createApp(name, owner)
+	}
+	return s
+}
+
+// Close stops the server and ends every open stream.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	for _, st := range s.streams {
+		st.close()
+	}
+	s.mu.Unlock()
+	if s.http != nil {
+		return s.http.Close()
+	}
+	return nil
+}
+
+// SetURL tells a Server made with New where it is reachable.
+func (s *Server) SetURL(u string) { s.URL = u }
+
+// id returns a deterministic UUID-shaped id: the first hex digit names the
+// kind (a app, b build, c release, d source, 5 slug), the tail counts.
+func (s *Server) id(kind byte) string {
+	s.seq[kind]++
+	return fmt.Sprintf("%c0000000-0000-4000-8000-%012d", kind, s.seq[kind])
+}
+
+func (s *Server) sign(parts ...string) string {
+	m := hmac.New(sha256.New, s.secret)
+	m.Write([]byte(strings.Join(parts, "|")))
+	return hex.EncodeToString(m.Sum(nil))[:32]
+}
+
+// Requests returns the recorded requests in order.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// BuildCount returns how many builds exist for an app.
+func (s *Server) BuildCount(appName string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.apps[appName]
+	if a == nil {
+		return 0
+	}
+	return len(a.builds)
+}
+
+// Problems lists protocol rules the client broke: credentials sent to
+// storage or streams, chunked uploads, more than one build per source blob.
+func (s *Server) Problems() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, r := range s.requests {
+		plain := strings.HasPrefix(r.Path, "/s3/") || strings.HasPrefix(r.Path, "/streams/")
+		if plain && r.Auth {
+			out = append(out, fmt.Sprintf("%s %s carried an Authorization header", r.Method, r.Path))
+		}
+		if r.Method == "PUT" && r.Chunked {
+			out = append(out, fmt.Sprintf("PUT %s was chunked", r.Path))
+		}
+	}
+	perBlob := map[string]int{}
+	for _, b := range s.builds {
+		perBlob[b.blobID]++
+	}
+	keys := make([]string, 0, len(perBlob))
+	for k := range perBlob {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if perBlob[k] > 1 {
+			out = append(out, fmt.Sprintf("%d builds were created from source %s", perBlob[k], k))
+		}
+	}
+	return out
+}
+
+func (s *Server) record(r Request) {
+	s.mu.Lock()
+	s.requests = append(s.requests, r)
+	s.mu.Unlock()
+}

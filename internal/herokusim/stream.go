@@ -1,0 +1,129 @@
+package herokusim
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// stream is a busl channel: an append-only byte log that readers follow
+// until the producer closes it.
+type stream struct {
+	id         string
+	registered time.Time // 404 before this
+	mu         sync.Mutex
+	data       []byte
+	closed     bool
+	changed    chan struct{} // closed and replaced on every append
+	dropAfter  int           // fault: cut the next connection after this many bytes (-1 = off)
+}
+
+func (s *Server) newStream(window time.Duration) *stream {
+	st := &stream{id: s.id('f'), registered: s.now().Add(window), changed: make(chan struct{}), dropAfter: -1}
+	s.streams[st.id] = st
+	return st
+}
+
+func (s *Server) streamURL(host string, st *stream) string {
+	// Like busl's URLs, the signature is in the query: a credential.
+	return "http://" + host + "/streams/" + st.id + "?X-Amz-Signature=" + s.sign("stream", st.id)
+}
+
+func (st *stream) write(p string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.closed {
+		return
+	}
+	st.data = append(st.data, p...)
+	close(st.changed)
+	st.changed = make(chan struct{})
+}
+
+func (st *stream) close() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if !st.closed {
+		st.closed = true
+		close(st.changed)
+	}
+}
+
+func (s *Server) serveStream(w http.ResponseWriter, r *http.Request) {
+	id := strings.TrimPrefix(r.URL.Path, "/streams/")
+	s.mu.Lock()
+	st := s.streams[id]
+	now := s.now()
+	s.mu.Unlock()
+	if st == nil || now.Before(st.registered) || r.URL.Query().Get("X-Amz-Signature") != s.sign("stream", id) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(404)
+		w.Write([]byte("Channel is not registered."))
+		return
+	}
+	// busl takes "N-" only; anything else (such as "bytes=N-") reads as 0.
+	offset := 0
+	if rg := r.Header.Get("Range"); rg != "" {
+		if n, err := strconv.Atoi(strings.TrimSuffix(rg, "-")); err == nil && strings.HasSuffix(rg, "-") {
+			offset = n
+		}
+	}
+	st.mu.Lock()
+	if offset > len(st.data) {
+		st.mu.Unlock()
+		w.WriteHeader(416)
+		return
+	}
+	drop := st.dropAfter
+	st.dropAfter = -1
+	st.mu.Unlock()
+
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(200)
+	flusher, _ := w.(http.Flusher)
+	sent := 0
+	ticker := time.NewTicker(s.opts.Keepalive)
+	defer ticker.Stop()
+	for {
+		st.mu.Lock()
+		chunk := st.data[offset:]
+		closed, changed := st.closed, st.changed
+		st.mu.Unlock()
+		if len(chunk) > 0 {
+			if drop >= 0 && sent+len(chunk) > drop {
+				w.Write(chunk[:drop-sent])
+				if flusher != nil {
+					flusher.Flush()
+				}
+				panic(http.ErrAbortHandler) // cut the connection mid-stream
+			}
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+			offset += len(chunk)
+			sent += len(chunk)
+			if flusher != nil {
+				flusher.Flush()
+			}
+			continue
+		}
+		if closed {
+			return
+		}
+		select {
+		case <-changed:
+		case <-ticker.C:
+			if _, err := w.Write([]byte{0}); err != nil {
+				return
+			}
+			if flusher != nil {
+				flusher.Flush()
+			}
+		case <-r.Context().Done():
+			return
+		}
+	}
+}

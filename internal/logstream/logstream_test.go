@@ -1,0 +1,150 @@
+package logstream
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakeStream serves content (without keepalives) as a busl stream would:
+// 404 for the first notFound requests, NULs spliced in every keepEvery bytes,
+// and the connection cut after cut[i] bytes on the i-th successful request.
+type fakeStream struct {
+	content   []byte
+	notFound  int
+	keepEvery int
+	cuts      []int
+	ranges    []string
+	requests  int
+}
+
+func (f *fakeStream) RoundTrip(req *http.Request) (*http.Response, error) {
+	f.requests++
+	if f.notFound > 0 {
+		f.notFound--
+		return &http.Response{StatusCode: 404, Body: io.NopCloser(strings.NewReader("Channel is not registered.")), Request: req}, nil
+	}
+	rng := req.Header.Get("Range")
+	f.ranges = append(f.ranges, rng)
+	off := 0
+	if rng != "" {
+		off, _ = strconv.Atoi(strings.TrimSuffix(rng, "-"))
+	}
+	if off > len(f.content) {
+		return &http.Response{StatusCode: 416, Body: io.NopCloser(strings.NewReader("")), Request: req}, nil
+	}
+	rest := f.content[off:]
+	var body io.Reader
+	if len(f.cuts) > 0 {
+		c := min(f.cuts[0], len(rest))
+		f.cuts = f.cuts[1:]
+		body = io.MultiReader(bytes.NewReader(withKeepalives(rest[:c], f.keepEvery)), errReader{io.ErrUnexpectedEOF})
+	} else {
+		body = bytes.NewReader(withKeepalives(rest, f.keepEvery))
+	}
+	return &http.Response{StatusCode: 200, Body: io.NopCloser(body), Request: req}, nil
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+func withKeepalives(b []byte, every int) []byte {
+	if every <= 0 {
+		return b
+	}
+	var out []byte
+	for i, c := range b {
+		if i%every == 0 {
+			out = append(out, 0, 0)
+		}
+		out = append(out, c)
+	}
+	return append(out, 0)
+}
+
+func follow(t *testing.T, f *fakeStream, opts Options) (string, error) {
+	t.Helper()
+	opts.Client = &http.Client{Transport: f}
+	opts.RetryWait = time.Millisecond
+	var out bytes.Buffer
+	n, err := Follow(context.Background(), "https://stream.example/x?sig=SECRET", &out, opts)
+	if int(n) != out.Len() {
+		t.Fatalf("reported %d bytes, wrote %d", n, out.Len())
+	}
+	return out.String(), err
+}
+
+func TestResumeNoLossNoRepeat(t *testing.T) {
+	content := "-----> Building\nline 2\nline 3 is longer than the rest\n-----> Done\n"
+	f := &fakeStream{content: []byte(content), notFound: 3, keepEvery: 5, cuts: []int{7, 0, 13}}
+	got, err := follow(t, f, Options{NotFoundWindow: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != content {
+		t.Fatalf("got %q, want %q", got, content)
+	}
+	want := []string{"", "7-", "7-", "20-"}
+	if strings.Join(f.ranges, ",") != strings.Join(want, ",") {
+		t.Fatalf("ranges %q, want %q", f.ranges, want)
+	}
+}
+
+func TestNotRegistered(t *testing.T) {
+	f := &fakeStream{content: []byte("x"), notFound: 1 << 30}
+	_, err := follow(t, f, Options{NotFoundWindow: 20 * time.Millisecond})
+	if !errors.Is(err, ErrNotRegistered) {
+		t.Fatalf("got %v, want ErrNotRegistered", err)
+	}
+	if strings.Contains(err.Error(), "SECRET") {
+		t.Fatal("error leaks the URL")
+	}
+}
+
+func TestGivesUpAfterReconnects(t *testing.T) {
+	f := &fakeStream{content: []byte("abc"), cuts: []int{0, 0, 0, 0, 0}}
+	_, err := follow(t, f, Options{MaxReconnects: 3})
+	if err == nil || strings.Contains(err.Error(), "SECRET") {
+		t.Fatalf("got %v, want a redacted error", err)
+	}
+}
+
+func TestCancel(t *testing.T) {
+	f := &fakeStream{content: []byte("x"), notFound: 1 << 30}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	_, err := Follow(ctx, "https://s/x", io.Discard, Options{Client: &http.Client{Transport: f}, RetryWait: time.Millisecond, NotFoundWindow: time.Hour})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// FuzzFollow cuts the connection at arbitrary points and splices keepalives
+// anywhere: the output must always be the content, once, without NULs.
+func FuzzFollow(f *testing.F) {
+	f.Add([]byte("line one\nline two\n"), uint8(3), []byte{4, 0, 9})
+	f.Add([]byte("no newline at end"), uint8(0), []byte{1, 1, 1, 1})
+	f.Add([]byte("\n\n\n"), uint8(1), []byte{})
+	f.Fuzz(func(t *testing.T, content []byte, keepEvery uint8, cuts []byte) {
+		content = bytes.ReplaceAll(content, []byte{0}, nil) // busl never stores NULs
+		var c []int
+		for _, b := range cuts {
+			c = append(c, int(b%32))
+		}
+		fs := &fakeStream{content: content, keepEvery: int(keepEvery % 16), cuts: c}
+		got, err := follow(t, fs, Options{MaxReconnects: len(c) + 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != string(content) {
+			t.Fatalf("got %q, want %q", got, content)
+		}
+	})
+}
