@@ -276,11 +276,11 @@ func (s *Server) postApp(w http.ResponseWriter, r *http.Request, acct *account) 
 func (s *Server) appJSON(a *app) map[string]any {
 	return map[string]any{
 		"id": a.ID, "name": a.Name, "web_url": a.WebURL,
-		"git_url":    "https://git.heroku.com/" + a.Name + ".git",
-		"stack":      map[string]string{"id": "50000000-0000-4000-8000-000000000024", "name": "heroku-24"},
+		"git_url":     "https://git.heroku.com/" + a.Name + ".git",
+		"stack":       map[string]string{"id": "50000000-0000-4000-8000-000000000024", "name": "heroku-24"},
 		"build_stack": map[string]string{"id": "50000000-0000-4000-8000-000000000024", "name": "heroku-24"},
-		"region":     map[string]string{"id": "59accabd-516d-4f0e-83e6-6e3757701145", "name": "us"},
-		"owner":      map[string]string{"id": "00000000-0000-4000-8000-0000000000aa", "email": a.Owner},
+		"region":      map[string]string{"id": "59accabd-516d-4f0e-83e6-6e3757701145", "name": "us"},
+		"owner":       map[string]string{"id": "00000000-0000-4000-8000-0000000000aa", "email": a.Owner},
 		"maintenance": false, "created_at": a.CreatedAt, "updated_at": a.CreatedAt,
 	}
 }

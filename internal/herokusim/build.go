@@ -18,13 +18,13 @@ import (
 
 type build struct {
 	ID, Status, URL, blobID, host string
-	Version, Checksum            *string
-	Buildpacks                   []buildpack
-	app                          *app
-	stream                       *stream
-	release                      *release
-	slugID, user                 string
-	CreatedAt, UpdatedAt         time.Time
+	Version, Checksum             *string
+	Buildpacks                    []buildpack
+	app                           *app
+	stream                        *stream
+	release                       *release
+	slugID, user                  string
+	CreatedAt, UpdatedAt          time.Time
 }
 
 type buildpack struct {
@@ -528,7 +528,7 @@ func (s *Server) pythonBuild(files map[string]string, log logFn, fail func(...st
 		names = append(names, name)
 		log(fmt.Sprintf("       Collecting %s (from -r requirements.txt (line %d))", l, i+1))
 	}
-	if !log("       Successfully installed "+strings.Join(names, " ")) {
+	if !log("       Successfully installed " + strings.Join(names, " ")) {
 		return false, 0
 	}
 	if !strings.Contains(files["Procfile"], "web:") {

@@ -78,16 +78,16 @@ type account struct {
 
 // Request is one recorded request.
 type Request struct {
-	Method, Path     string
-	Status           int
-	Auth             bool // carried an Authorization header
-	Chunked          bool
-	ContentLength    int64
-	ContentType      string
-	Accept           string
-	Range            string
-	BuildCreated     bool // a POST that created a build
-	Fault            string
+	Method, Path  string
+	Status        int
+	Auth          bool // carried an Authorization header
+	Chunked       bool
+	ContentLength int64
+	ContentType   string
+	Accept        string
+	Range         string
+	BuildCreated  bool // a POST that created a build
+	Fault         string
 }
 
 // Start listens on a loopback port and serves until Close.
