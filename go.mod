@@ -8,6 +8,7 @@ require (
 	github.com/hashicorp/go-retryablehttp v0.7.8
 	github.com/heroku/heroku-go/v5 v5.5.0
 	github.com/klauspost/pgzip v1.3.0
+	github.com/rogpeppe/go-internal v1.16.0
 )
 
 require (
@@ -17,4 +18,5 @@ require (
 	github.com/klauspost/compress v1.20.4 // indirect
 	github.com/pborman/uuid v1.2.0 // indirect
 	golang.org/x/sys v0.26.0 // indirect
+	golang.org/x/tools v0.26.0 // indirect
 )

@@ -103,7 +103,11 @@ func (d *Deployer) Package(ctx context.Context, cfg Config) (*archive.Result, er
 	if err != nil {
 		return nil, err
 	}
-	d.Out.Step("Packaged %d entries, %s compressed", res.Stats.Files, humanBytes(res.Size))
+	noun := "entries"
+	if res.Stats.Files == 1 {
+		noun = "entry"
+	}
+	d.Out.Step("Packaged %d %s, %s compressed", res.Stats.Files, noun, humanBytes(res.Size))
 	return res, nil
 }
 
@@ -114,14 +118,14 @@ func (d *Deployer) Run(ctx context.Context, cfg Config, src *archive.Result) (*R
 
 	app, err := api.AppInfo(ctx, cfg.App)
 	if err != nil {
-		return nil, fmt.Errorf("look up app %s: %w", cfg.App, err)
+		return nil, fmt.Errorf("look up app %s: %w", cfg.App, herokuapi.Clean(err))
 	}
 	res := &Result{App: app.Name, WebURL: app.WebURL}
 
 	d.Out.Step("Uploading source (%s)", humanBytes(src.Size))
 	source, err := api.SourceCreate(herokuapi.RetrySafe(ctx))
 	if err != nil {
-		return nil, fmt.Errorf("create source slot: %w", err)
+		return nil, fmt.Errorf("create source slot: %w", herokuapi.Clean(err))
 	}
 	if err := d.upload(ctx, source.SourceBlob.PutURL, src); err != nil {
 		return nil, err
@@ -206,14 +210,14 @@ func (d *Deployer) createBuild(ctx context.Context, cfg Config, getURL, sum stri
 			return b, nil
 		}
 		if !ambiguous(ctx, err) || attempt >= cfg.CreateTries {
-			return nil, fmt.Errorf("create build: %w", err)
+			return nil, fmt.Errorf("create build: %w", herokuapi.Clean(err))
 		}
-		d.Warn(fmt.Sprintf("creating the build failed ambiguously (%v); checking whether Heroku created it", err))
+		d.Warn(fmt.Sprintf("creating the build failed ambiguously (%v); checking whether Heroku created it", herokuapi.Clean(err)))
 		if b, ferr := d.findBuild(ctx, cfg.App, getURL); ferr == nil && b != nil {
 			d.Warn(fmt.Sprintf("Heroku did create build %s; following it", b.ID))
 			return b, nil
 		} else if ferr != nil {
-			return nil, fmt.Errorf("create build: %w; then could not check for it: %v", err, ferr)
+			return nil, fmt.Errorf("create build: %w; then could not check for it: %v", herokuapi.Clean(err), herokuapi.Clean(ferr))
 		}
 		if err := sleep(ctx, wait); err != nil {
 			return nil, err
@@ -272,9 +276,9 @@ func (d *Deployer) followBuild(ctx context.Context, cfg Config, b *heroku.Build)
 		case ctx.Err() != nil:
 			continue
 		case herokuapi.Unavailable(err):
-			d.Warn(fmt.Sprintf("checking build status: %v; still waiting", err))
+			d.Warn(fmt.Sprintf("checking build status: %v; still waiting", herokuapi.Clean(err)))
 		default:
-			return b, fmt.Errorf("check build %s: %w", b.ID, err)
+			return b, fmt.Errorf("check build %s: %w", b.ID, herokuapi.Clean(err))
 		}
 		_ = sleep(ctx, d.pollInterval(cfg))
 	}
@@ -306,7 +310,7 @@ func (d *Deployer) stopped(ctx context.Context, app, buildID, last string) error
 	case herokuapi.StatusOf(err) == 422:
 		e.Note = "build " + buildID + " had already finished"
 	default:
-		e.Note = fmt.Sprintf("could not cancel build %s (%v): it may still run", buildID, err)
+		e.Note = fmt.Sprintf("could not cancel build %s (%v): it may still run", buildID, herokuapi.Clean(err))
 	}
 	return e
 }
@@ -319,9 +323,11 @@ func (d *Deployer) followRelease(ctx context.Context, cfg Config, id string) (*h
 		if ctx.Err() != nil {
 			return nil, &StoppedError{Err: context.Cause(ctx), During: "release " + id}
 		}
-		return nil, fmt.Errorf("look up release %s: %w", id, err)
+		return nil, fmt.Errorf("look up release %s: %w", id, herokuapi.Clean(err))
 	}
-	if rel.Status == "pending" && rel.OutputStreamURL != nil {
+	// Show release phase's log even when it already ended: a failure's
+	// reason is in it.
+	if rel.OutputStreamURL != nil && *rel.OutputStreamURL != "" {
 		end := d.Out.Section("heroku_release", fmt.Sprintf("Running release phase (v%d)", rel.Version))
 		_, err := logstream.Follow(ctx, *rel.OutputStreamURL, d.Out, d.streamOpts(cfg))
 		end()
@@ -344,10 +350,10 @@ func (d *Deployer) followRelease(ctx context.Context, cfg Config, id string) (*h
 			rel = cur
 		case ctx.Err() != nil || herokuapi.Unavailable(err):
 			if ctx.Err() == nil {
-				d.Warn(fmt.Sprintf("checking release status: %v; still waiting", err))
+				d.Warn(fmt.Sprintf("checking release status: %v; still waiting", herokuapi.Clean(err)))
 			}
 		default:
-			return rel, fmt.Errorf("check release v%d: %w", rel.Version, err)
+			return rel, fmt.Errorf("check release v%d: %w", rel.Version, herokuapi.Clean(err))
 		}
 	}
 	if rel.Status != "succeeded" {

@@ -89,6 +89,20 @@ func Redact(raw string) string {
 	return u.String()
 }
 
+// Clean strips net/http's `Get "URL":` wrapper from an error that carries a
+// decoded *Error, and redacts the URL of any other *url.Error.
+func Clean(err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			return e
+		}
+		return err
+	}
+	return cleanErr(err)
+}
+
 // cleanErr replaces a *url.Error's URL with its redacted form: net/http puts
 // the whole URL, signature included, into the message.
 func cleanErr(err error) error {

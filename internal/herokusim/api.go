@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 )
 
@@ -50,6 +49,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Range:         r.Header.Get("Range"),
 	}
 	sw := &statusWriter{ResponseWriter: w, status: 200}
+	w.Header().Set("Request-Id", fmt.Sprintf("sim-%06d", s.reqSeq.Add(1)))
 	defer func() {
 		rec.Status = sw.status
 		s.record(rec)
@@ -239,7 +239,8 @@ func (s *Server) createApp(name, owner string) *app {
 		// Apps created since 2023-06-14 carry a random suffix: clients
 		// must read web_url, never build it from the name.
 		WebURL: fmt.Sprintf("https://%s-%s.herokuapp.com/", name, hex.EncodeToString(sum[:6])),
-		config: map[string]string{},
+		// A secret every app carries, so tests can prove it never leaks.
+		config: map[string]string{"DATABASE_URL": "postgres://u:" + ConfigSecret + "@db.example.com:5432/d"},
 	}
 	s.apps[a.Name] = a
 	s.apps[a.ID] = a
@@ -356,7 +357,6 @@ func parseRange(h string) (max int, desc bool) {
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Request-Id", requestID())
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
 }
@@ -365,11 +365,7 @@ func apiError(w http.ResponseWriter, status int, id, msg string) {
 	writeJSON(w, status, map[string]string{"id": id, "message": msg})
 }
 
-var reqSeq atomic.Int64
 
-func requestID() string {
-	return fmt.Sprintf("sim-%06d", reqSeq.Add(1))
-}
 
 // htmlError writes what a load balancer in front of Heroku sends.
 func htmlError(w http.ResponseWriter, status int) {

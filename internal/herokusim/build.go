@@ -536,3 +536,26 @@ func (s *Server) pythonBuild(files map[string]string, log logFn, fail func(...st
 	}
 	return true, 35
 }
+
+func listArchive(tgz []byte) ([]string, error) {
+	gz, err := gzip.NewReader(bytes.NewReader(tgz))
+	if err != nil {
+		return nil, err
+	}
+	tr := tar.NewReader(gz)
+	var out []string
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		line := fmt.Sprintf("%s %d %s", h.FileInfo().Mode(), h.Size, h.Name)
+		if h.Linkname != "" {
+			line += " -> " + h.Linkname
+		}
+		out = append(out, line)
+	}
+}

@@ -17,12 +17,16 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // DefaultKey is the API key the simulator accepts unless told otherwise.
 // It looks like a real key so leak tests have something to look for.
 const DefaultKey = "HRKU-sim-0f1e2d3c-SECRET-4b5a6978"
+
+// ConfigSecret is part of a config var value on every simulated app.
+const ConfigSecret = "sim-db-password-SECRET"
 
 // Options configure a Server. Zero durations are zero: the simulator is fast
 // unless a test asks for Heroku's slowness.
@@ -67,6 +71,7 @@ type Server struct {
 	builds   map[string]*build
 	streams  map[string]*stream
 	requests []Request
+	reqSeq   atomic.Int64
 	now      func() time.Time
 }
 
@@ -241,4 +246,23 @@ func (s *Server) record(r Request) {
 	s.mu.Lock()
 	s.requests = append(s.requests, r)
 	s.mu.Unlock()
+}
+
+// SourceEntries lists the entries of the archive behind an app's latest
+// build, one "mode size name[ -> target]" line each, so tests can see what a
+// client uploaded.
+func (s *Server) SourceEntries(appName string) ([]string, error) {
+	s.mu.Lock()
+	a := s.apps[appName]
+	var data []byte
+	if a != nil && len(a.builds) > 0 {
+		if b := s.blobs[a.builds[len(a.builds)-1].blobID]; b != nil {
+			data = b.data
+		}
+	}
+	s.mu.Unlock()
+	if data == nil {
+		return nil, fmt.Errorf("no uploaded source for app %s", appName)
+	}
+	return listArchive(data)
 }
