@@ -365,8 +365,6 @@ func apiError(w http.ResponseWriter, status int, id, msg string) {
 	writeJSON(w, status, map[string]string{"id": id, "message": msg})
 }
 
-
-
 // htmlError writes what a load balancer in front of Heroku sends.
 func htmlError(w http.ResponseWriter, status int) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -18,7 +18,7 @@ func ParseFlags(name string, args []string, errOut io.Writer) (Options, []string
 	var apps, keys, faults listFlag
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(errOut)
-	fs.Var(&apps, "app", "create an app: NAME, or NAME:foreign for one the key cannot access (repeatable)")
+	fs.Var(&apps, "app", "create an app: NAME, NAME:userN (owned by the Nth -key), or NAME:foreign (no key can access it); repeatable")
 	fs.Var(&keys, "key", "accept this API key (repeatable; default "+DefaultKey+")")
 	fs.Var(&faults, "fault", `inject a fault, e.g. "GET /apps/*/builds/* 503 html times=3" (repeatable)`)
 	fs.DurationVar(&o.Step, "step", 0, "pause between build log lines")

@@ -155,8 +155,11 @@ func New(opts Options) *Server {
 	for _, a := range opts.Apps {
 		name, mode, _ := strings.Cut(a, ":")
 		owner := "user1@example.com"
-		if mode == "foreign" {
+		switch {
+		case mode == "foreign":
 			owner = "someone-else@example.com"
+		case strings.HasPrefix(mode, "user"):
+			owner = mode + "@example.com" // owned by the account of the Nth -key
 		}
 		s.createApp(name, owner)
 	}

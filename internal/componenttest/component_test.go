@@ -1,0 +1,233 @@
+// Package componenttest runs consumer pipelines that include
+// templates/deploy.yml with gitlab-ci-local (shell executor), the freshly
+// built heroku-deploy on PATH and the Heroku simulator on loopback.
+package componenttest
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"gitlab.com/heroku-deploy/heroku/internal/herokusim"
+)
+
+const stagingKey = "HRKU-staging-7e6d5c4b-SECRET-0000"
+
+// need fails in CI and skips elsewhere when a tool is missing: CI must never
+// pass by skipping.
+func need(t *testing.T, tools ...string) {
+	t.Helper()
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("%s is required in CI (.ci/run installs it): %v", tool, err)
+			}
+			t.Skipf("%s not installed", tool)
+		}
+	}
+}
+
+type project struct {
+	t   *testing.T
+	dir string
+	bin string
+	sha string
+	sim *herokusim.Server
+}
+
+func run(t *testing.T, dir string, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// newProject makes a git repository that is the component project itself
+// (gitlab-ci-local resolves a local component from the repository's own
+// remote and commit), with the sample apps, on branch main.
+func newProject(t *testing.T) *project {
+	need(t, "gitlab-ci-local", "rsync", "git", "go")
+	root, _ := filepath.Abs("../..")
+	p := &project{t: t, dir: t.TempDir(), bin: t.TempDir()}
+	run(t, root, "go", "build", "-o", p.bin, "./cmd/heroku-deploy")
+	if err := os.CopyFS(filepath.Join(p.dir, "templates"), os.DirFS(filepath.Join(root, "templates"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(filepath.Join(p.dir, "apps"), os.DirFS(filepath.Join(root, "testdata/apps"))); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(p.dir, "apps/static/index.html"), nil, 0o644)
+	os.MkdirAll(filepath.Join(p.dir, "apps/static"), 0o755)
+	os.WriteFile(filepath.Join(p.dir, "apps/static/index.html"), []byte("<h1>no language</h1>\n"), 0o644)
+	run(t, p.dir, "git", "init", "-q", "-b", "main")
+	run(t, p.dir, "git", "remote", "add", "origin", "https://gitlab.example.com/heroku-deploy/heroku.git")
+	run(t, p.dir, "git", "add", "-A")
+	run(t, p.dir, "git", "-c", "user.email=ci@example.com", "-c", "user.name=ci", "commit", "-qm", "component")
+	p.sha = run(t, p.dir, "git", "rev-parse", "HEAD")
+
+	sim, err := herokusim.Start(herokusim.Options{
+		Keys: []string{herokusim.DefaultKey, stagingKey},
+		Apps: []string{"my-app-production:user1", "my-app-staging:user2", "broken-app:user1"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	p.sim = sim
+	return p
+}
+
+// pipeline writes the consumer's .gitlab-ci.yml; {{SHA}} is the component's
+// commit.
+func (p *project) pipeline(yml string) {
+	yml = strings.ReplaceAll(yml, "{{SHA}}", p.sha)
+	if err := os.WriteFile(filepath.Join(p.dir, ".gitlab-ci.yml"), []byte(yml), 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// gcl runs gitlab-ci-local with the keys as masked-variable stand-ins.
+func (p *project) gcl(args ...string) (string, error) {
+	base := []string{
+		"--force-shell-executor",
+		"--variable", "HEROKU_PRODUCTION_KEY=" + herokusim.DefaultKey,
+		"--variable", "HEROKU_STAGING_KEY=" + stagingKey,
+		"--variable", "HEROKU_API_URL=" + p.sim.URL,
+		"--variable", "HEROKU_DEPLOY_POLL_INTERVAL=20ms",
+		"--variable", "HEROKU_DEPLOY_RETRY_WAIT=5ms",
+	}
+	cmd := exec.Command("gitlab-ci-local", append(base, args...)...)
+	cmd.Dir = p.dir
+	cmd.Env = append(os.Environ(), "PATH="+p.bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	out, err := cmd.CombinedOutput()
+	s := string(out)
+	for _, secret := range []string{herokusim.DefaultKey, stagingKey, "Signature=", herokusim.ConfigSecret} {
+		if strings.Contains(s, secret) {
+			p.t.Errorf("pipeline output contains a secret (%.12s…)", secret)
+		}
+	}
+	return s, err
+}
+
+func (p *project) checkout(branch string) {
+	run(p.t, p.dir, "git", "checkout", "-q", "-B", branch)
+}
+
+// The two-environment flow: tests gate the deploys; dev deploys staging with
+// its key, main deploys production with another.
+const twoEnvironments = `
+stages: [test, deploy]
+include:
+  - component: $CI_SERVER_FQDN/heroku-deploy/heroku/deploy@{{SHA}}
+    inputs:
+      app: my-app-production
+      api_key_variable: HEROKU_PRODUCTION_KEY
+      branch: main
+      dir: apps/node-express
+  - component: $CI_SERVER_FQDN/heroku-deploy/heroku/deploy@{{SHA}}
+    inputs:
+      app: my-app-staging
+      api_key_variable: HEROKU_STAGING_KEY
+      branch: dev
+      environment: staging
+      dir: apps/python-flask
+      buildpacks: [heroku/python]
+      exclude: ["*.md"]
+unit-tests:
+  stage: test
+  script: [echo tests pass]
+`
+
+func TestTwoEnvironments(t *testing.T) {
+	p := newProject(t)
+	p.pipeline(twoEnvironments)
+
+	out, err := p.gcl("--list")
+	if err != nil {
+		t.Fatalf("list on main: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "heroku-deploy:my-app-production") || strings.Contains(out, "heroku-deploy:my-app-staging") {
+		t.Fatalf("on main, want only the production deploy job:\n%s", out)
+	}
+	out, err = p.gcl()
+	if err != nil {
+		t.Fatalf("pipeline on main failed: %v\n%s", err, out)
+	}
+	for _, want := range []string{"Node.js app detected", "==> Deployed my-app-production: release v3", "PASS  heroku-deploy:my-app-production"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("main pipeline output lacks %q:\n%s", want, out)
+		}
+	}
+	if n := p.sim.BuildCount("my-app-production"); n != 1 {
+		t.Errorf("production builds: %d, want 1", n)
+	}
+	dotenv, err := os.ReadFile(filepath.Join(p.dir, ".gitlab-ci-local/artifacts/heroku-deploy:my-app-production/heroku-deploy.env"))
+	if err == nil && !regexp.MustCompile(`(?m)^HEROKU_APP_URL=https://my-app-production-[0-9a-f]{12}\.herokuapp\.com/$`).Match(dotenv) {
+		t.Errorf("dotenv report: %s", dotenv)
+	}
+
+	p.checkout("dev")
+	out, err = p.gcl("--list")
+	if err != nil || strings.Contains(out, "heroku-deploy:my-app-production") || !strings.Contains(out, "heroku-deploy:my-app-staging") {
+		t.Fatalf("on dev, want only the staging deploy job: %v\n%s", err, out)
+	}
+	out, err = p.gcl()
+	if err != nil {
+		t.Fatalf("pipeline on dev failed: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "-----> Using buildpack: heroku/python") || !strings.Contains(out, "==> Deployed my-app-staging") {
+		t.Errorf("dev pipeline output:\n%s", out)
+	}
+	if a, b := p.sim.BuildCount("my-app-production"), p.sim.BuildCount("my-app-staging"); a != 1 || b != 1 {
+		t.Errorf("builds: production %d staging %d, want 1 and 1", a, b)
+	}
+}
+
+func TestFailedBuildFailsPipeline(t *testing.T) {
+	p := newProject(t)
+	p.pipeline(`
+include:
+  - component: $CI_SERVER_FQDN/heroku-deploy/heroku/deploy@{{SHA}}
+    inputs:
+      app: broken-app
+      api_key_variable: HEROKU_PRODUCTION_KEY
+      branch: main
+      dir: apps/static
+`)
+	out, err := p.gcl()
+	if err == nil {
+		t.Fatalf("pipeline passed with a failing build:\n%s", out)
+	}
+	if !strings.Contains(out, "No default language could be detected") || !strings.Contains(out, "heroku-deploy: error: build") {
+		t.Errorf("output lacks the build log and the error:\n%s", out)
+	}
+}
+
+func TestInvalidInputsRejected(t *testing.T) {
+	p := newProject(t)
+	cases := map[string]string{
+		"app: Bad_Name": "app",
+		"app: my-app\n      api_key_variable: HRKU-pasted-key": "api_key_variable",
+		"app: my-app\n      buildpacks: heroku/nodejs":         "buildpacks",
+		"app: my-app\n      timeout: soon":                     "timeout",
+		"app: my-app\n      when: always":                      "when",
+	}
+	for inputs, name := range cases {
+		p.pipeline("include:\n  - component: $CI_SERVER_FQDN/heroku-deploy/heroku/deploy@{{SHA}}\n    inputs:\n      " + inputs + "\n")
+		out, err := p.gcl("--list")
+		if err == nil {
+			t.Errorf("inputs %q accepted:\n%s", inputs, out)
+			continue
+		}
+		if !strings.Contains(out, "`"+name+"` input") {
+			t.Errorf("inputs %q: error does not name the %s input:\n%s", inputs, name, out)
+		}
+	}
+}
