@@ -231,3 +231,44 @@ func TestInvalidInputsRejected(t *testing.T) {
 		}
 	}
 }
+
+// TestProjectPipeline checks the project's own .gitlab-ci.yml: it parses,
+// passes gitlab-ci-local's GitLab schema validation, includes the component
+// at its own commit, and has the jobs the release process relies on.
+func TestProjectPipeline(t *testing.T) {
+	need(t, "gitlab-ci-local", "rsync", "git")
+	root, _ := filepath.Abs("../..")
+	dir := t.TempDir()
+	files := strings.Fields(run(t, root, "git", "ls-files", "--cached", "--others", "--exclude-standard", ".gitlab-ci.yml", "templates", "CHANGELOG.md", ".ci"))
+	for _, f := range files {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o755)
+		b, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == ".gitlab-ci.yml" {
+			// gitlab-ci-local runs no interpolation functions, so it cannot
+			// expand_vars the branch input; GitLab does. Give it the branch.
+			b = []byte(strings.Replace(string(b), "branch: $CI_COMMIT_REF_NAME", "branch: main", 1))
+		}
+		os.WriteFile(filepath.Join(dir, f), b, 0o644)
+	}
+	run(t, dir, "git", "init", "-q", "-b", "main")
+	run(t, dir, "git", "remote", "add", "origin", "https://gitlab.example.com/heroku-deploy/heroku.git")
+	run(t, dir, "git", "add", "-A")
+	run(t, dir, "git", "-c", "user.email=ci@example.com", "-c", "user.name=ci", "commit", "-qm", "project")
+	cmd := exec.Command("gitlab-ci-local", "--list")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("gitlab-ci-local rejected .gitlab-ci.yml: %v\n%s", err, out)
+	}
+	for _, job := range []string{"test", "build-image", "heroku-deploy:heroku-deploy-selftest"} {
+		if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(job) + `\s`).Match(out) {
+			t.Errorf("job %s missing from the branch pipeline:\n%s", job, out)
+		}
+	}
+	if strings.Contains(string(out), "create-release") {
+		t.Errorf("create-release must run on tags only:\n%s", out)
+	}
+}

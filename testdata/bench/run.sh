@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Benchmark: heroku-deploy next to the shell tools it replaces, in one run.
+#
+#   testdata/bench/run.sh [SIZE_MB ...]     (default: 10 200 1024)
+#
+# Generates trees (small source files, large compressible and incompressible
+# files) under testdata/bench/trees, then prints a Markdown table:
+#   - packaging: heroku-deploy's archive step vs tar -czf (GNU tar + gzip -6)
+#   - peak RSS of a whole deploy against the simulator, per tree size
+#   - a 50 MB app, process start to build created, vs tar czf + curl doing
+#     the same three requests (the floor)
+#   - heroku-deploy --version start-up time
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+sizes=("${@:-10 200 1024}")
+[ $# -gt 0 ] || sizes=(10 200 1024)
+work=testdata/bench/trees
+mkdir -p "$work/bin"
+go build -o "$work/bin/" ./cmd/heroku-deploy ./cmd/herokusim
+go build -o "$work/bin/pack" testdata/bench/pack.go
+bin=$(cd "$work/bin" && pwd)
+
+tree() { [ -d "$work/tree$1" ] || go run testdata/bench/gentree.go "$work/tree$1" "$1" >/dev/null; echo "$work/tree$1"; }
+# secs_rss CMD...: best elapsed seconds of 3 runs, and the peak RSS (KiB) seen.
+secs_rss() {
+  local best=999999 rss=0 out
+  for _ in 1 2 3; do
+    /usr/bin/time -f '%e %M' -o "$work/time.out" "$@" >/dev/null 2>&1 || true
+    out=$(tail -n1 "$work/time.out")
+    best=$(awk -v a="$best" -v b="${out% *}" 'BEGIN{print (b<a)?b:a}')
+    rss=$(( ${out#* } > rss ? ${out#* } : rss ))
+  done
+  echo "$best $rss"
+}
+
+"$bin/herokusim" -addr 127.0.0.1:5077 -app bench-app >/dev/null 2>&1 &
+sim=$!
+trap 'kill $sim 2>/dev/null' EXIT
+sleep 0.5
+export HEROKU_API_URL=http://127.0.0.1:5077 HEROKU_API_KEY=HRKU-sim-0f1e2d3c-SECRET-4b5a6978 HEROKU_DEPLOY_POLL_INTERVAL=10ms
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(go env GOOS)/$(go env GOARCH)"
+echo
+echo "| tree | heroku-deploy packaging | tar -czf | speed-up | deploy peak RSS |"
+echo "|---|---|---|---|---|"
+for mb in "${sizes[@]}"; do
+  t=$(tree "$mb")
+  read -r ours _ < <(secs_rss "$bin/pack" "$t")
+  read -r theirs _ < <(secs_rss tar -czf - --exclude=.git -C "$t" .)
+  read -r _ rss < <(secs_rss "$bin/heroku-deploy" deploy --app bench-app --dir "$t")
+  awk -v mb="$mb" -v a="$ours" -v b="$theirs" -v r="$rss" 'BEGIN{
+    printf "| %d MB | %.2f s (%.0f MB/s) | %.2f s (%.0f MB/s) | %.1fx | %.0f MB |\n", mb, a, mb/a, b, mb/b, b/a, r/1024 }'
+done
+
+t=$(tree 50)
+floor() {
+  local tgz=$work/floor.tgz src put get
+  tar -czf "$tgz" --exclude=.git -C "$t" .
+  src=$(curl -sf -X POST -H "Authorization: Bearer $HEROKU_API_KEY" -H 'Accept: application/vnd.heroku+json; version=3' "$HEROKU_API_URL/sources")
+  put=$(printf '%s' "$src" | sed 's/.*"put_url":"\([^"]*\)".*/\1/')
+  get=$(printf '%s' "$src" | sed 's/.*"get_url":"\([^"]*\)".*/\1/')
+  curl -sf -X PUT -H 'Content-Type:' --data-binary "@$tgz" "$put" >/dev/null
+  curl -sf -X POST -H "Authorization: Bearer $HEROKU_API_KEY" -H 'Accept: application/vnd.heroku+json; version=3' \
+    -H 'Content-Type: application/json' -d "{\"source_blob\":{\"url\":\"$get\"}}" "$HEROKU_API_URL/apps/bench-app/builds" >/dev/null
+}
+export -f floor; export t work
+read -r f _ < <(secs_rss bash -c floor)
+read -r d _ < <(secs_rss "$bin/heroku-deploy" deploy --app bench-app --dir "$t")
+echo
+echo "| 50 MB app, start to build created | seconds |"
+echo "|---|---|"
+awk -v d="$d" -v f="$f" 'BEGIN{printf "| heroku-deploy (whole deploy, build finishes at once) | %.2f |\n| tar czf + curl (floor) | %.2f |\n| ratio | %.2fx |\n", d, f, d/f}'
+
+start=$(date +%s%N)
+for _ in $(seq 200); do "$bin/heroku-deploy" --version >/dev/null; done
+awk -v ns=$(( $(date +%s%N) - start )) 'BEGIN{printf "\nheroku-deploy --version: %.1f ms per run (mean of 200)\n", ns/200/1e6}'
