@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"gitlab.com/heroku-deploy/heroku/internal/herokusim"
+)
+
+// TestSIGTERMCancelsBuild sends the process SIGTERM, as GitLab Runner does
+// when a job is cancelled, while a build runs: the build is cancelled on
+// Heroku and Main returns 130 promptly.
+func TestSIGTERMCancelsBuild(t *testing.T) {
+	sim, err := herokusim.Start(herokusim.Options{Apps: []string{"my-app"}, Stuck: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"scripts":{"start":"node x.js"}}`), 0o644)
+	t.Setenv("HEROKU_API_URL", sim.URL)
+	t.Setenv("HEROKU_API_KEY", herokusim.DefaultKey)
+	t.Setenv("HEROKU_DEPLOY_RETRY_WAIT", "5ms")
+
+	var sent time.Time
+	go func() {
+		for sim.BuildCount("my-app") == 0 {
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(100 * time.Millisecond)
+		sent = time.Now()
+		syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	}()
+	code := Main("test", []string{"deploy", "--app", "my-app", "--dir", dir})
+	if code != ExitCancelled {
+		t.Fatalf("exit code %d, want %d", code, ExitCancelled)
+	}
+	if took := time.Since(sent); took > 5*time.Second {
+		t.Errorf("took %s after SIGTERM to exit", took)
+	}
+	var deleted bool
+	for _, r := range sim.Requests() {
+		if r.Method == "DELETE" && strings.HasPrefix(r.Path, "/apps/my-app/builds/") && r.Status == 200 {
+			deleted = strings.HasSuffix(r.Accept, "version=3.cancel-build")
+		}
+	}
+	if !deleted {
+		t.Errorf("the build was not cancelled with the cancel-build Accept variant: %+v", sim.Requests())
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	env := func(vars map[string]string) (Env, *bytes.Buffer) {
+		var out bytes.Buffer
+		return Env{
+			Getenv: func(k string) string { return vars[k] },
+			Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok },
+			Stdout: &out, Stderr: &out,
+		}, &out
+	}
+	cases := []struct {
+		args []string
+		want int
+	}{
+		{[]string{"--help"}, ExitOK},
+		{[]string{"--version"}, ExitOK},
+		{[]string{}, ExitUsage},
+		{[]string{"nope"}, ExitUsage},
+		{[]string{"deploy", "--app", "my-app", "--timeout", "x"}, ExitUsage},
+		{[]string{"deploy", "--app", "my-app"}, ExitUsage}, // no key
+	}
+	for _, c := range cases {
+		e, out := env(map[string]string{})
+		if got := Run(context.Background(), "test", c.args, e); got != c.want {
+			t.Errorf("%v: exit %d, want %d\n%s", c.args, got, c.want, out)
+		}
+	}
+}
+
+func TestCheckAPIURL(t *testing.T) {
+	for raw, ok := range map[string]bool{
+		"":                            true,
+		"https://api.heroku.com/":     true,
+		"http://127.0.0.1:5000":       true,
+		"http://localhost:5000":       true,
+		"http://[::1]:5000":           true,
+		"http://api.example.com":      false,
+		"ftp://api.heroku.com":        false,
+		"api.heroku.com":              false,
+		"https://u:p@api.heroku.com":  false,
+		"https://api.heroku.com/?x=1": false,
+	} {
+		if _, err := checkAPIURL(raw); (err == nil) != ok {
+			t.Errorf("checkAPIURL(%q): err=%v, want ok=%v", raw, err, ok)
+		}
+	}
+}
+
+func TestParseList(t *testing.T) {
+	for raw, want := range map[string]string{
+		`["heroku/nodejs", "https://x/y.tgz"]`: "heroku/nodejs|https://x/y.tgz",
+		`heroku/nodejs,https://x/y.tgz`:        "heroku/nodejs|https://x/y.tgz",
+		` a , b ,`:                             "a|b",
+	} {
+		got, err := parseList(raw)
+		if err != nil || strings.Join(got, "|") != want {
+			t.Errorf("parseList(%q) = %q, %v; want %q", raw, got, err, want)
+		}
+	}
+	if _, err := parseList(`["unterminated`); err == nil {
+		t.Error("want an error for broken JSON")
+	}
+}
