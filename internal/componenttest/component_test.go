@@ -12,23 +12,10 @@ import (
 	"testing"
 
 	"gitlab.com/heroku-deploy/heroku/internal/herokusim"
+	"gitlab.com/heroku-deploy/heroku/internal/testenv"
 )
 
 const stagingKey = "HRKU-staging-7e6d5c4b-SECRET-0000"
-
-// need fails in CI and skips elsewhere when a tool is missing: CI must never
-// pass by skipping.
-func need(t *testing.T, tools ...string) {
-	t.Helper()
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("%s is required in CI (.ci/run installs it): %v", tool, err)
-			}
-			t.Skipf("%s not installed", tool)
-		}
-	}
-}
 
 type project struct {
 	t   *testing.T
@@ -53,7 +40,7 @@ func run(t *testing.T, dir string, name string, args ...string) string {
 // (gitlab-ci-local resolves a local component from the repository's own
 // remote and commit), with the sample apps, on branch main.
 func newProject(t *testing.T) *project {
-	need(t, "gitlab-ci-local", "rsync", "git", "go")
+	testenv.Need(t, "gitlab-ci-local", "rsync", "git", "go")
 	root, _ := filepath.Abs("../..")
 	p := &project{t: t, dir: t.TempDir(), bin: t.TempDir()}
 	run(t, root, "go", "build", "-o", p.bin, "./cmd/heroku-deploy")
@@ -236,7 +223,7 @@ func TestInvalidInputsRejected(t *testing.T) {
 // passes gitlab-ci-local's GitLab schema validation, includes the component
 // at its own commit, and has the jobs the release process relies on.
 func TestProjectPipeline(t *testing.T) {
-	need(t, "gitlab-ci-local", "rsync", "git")
+	testenv.Need(t, "gitlab-ci-local", "rsync", "git")
 	root, _ := filepath.Abs("../..")
 	dir := t.TempDir()
 	files := strings.Fields(run(t, root, "git", "ls-files", "--cached", "--others", "--exclude-standard", ".gitlab-ci.yml", "templates", "CHANGELOG.md", ".ci"))

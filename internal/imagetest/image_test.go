@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"gitlab.com/heroku-deploy/heroku/internal/herokusim"
+	"gitlab.com/heroku-deploy/heroku/internal/testenv"
 )
 
 const (
@@ -23,18 +24,6 @@ const (
 	// GitLab's Heroku docs use) before dpl and its gems are installed.
 	rubyDplSize = 1000 << 20
 )
-
-func need(t *testing.T, tools ...string) {
-	t.Helper()
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("%s is required in CI (.ci/run installs it): %v", tool, err)
-			}
-			t.Skipf("%s not installed", tool)
-		}
-	}
-}
 
 func buildah(t *testing.T, args ...string) string {
 	t.Helper()
@@ -114,7 +103,7 @@ func parseSize(t *testing.T, s string) int64 {
 }
 
 func TestImage(t *testing.T) {
-	need(t, "buildah", "busybox", "go")
+	testenv.Need(t, "buildah", "busybox", "go")
 	if testing.Short() {
 		t.Skip("builds an image (about a minute)")
 	}
