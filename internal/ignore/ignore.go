@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // Matcher holds compiled patterns. The last pattern that matches a path
@@ -94,6 +95,15 @@ func compile(p string) (rule, bool, error) {
 	return r, true, nil
 }
 
+// writeLiteral quotes the first rune of s and returns its width in bytes.
+// Runes, not bytes: a byte-wise copy mangles non-ASCII names. An invalid
+// byte becomes U+FFFD, which is how regexp reads it in the path too.
+func writeLiteral(b *strings.Builder, s string) int {
+	r, size := utf8.DecodeRuneInString(s)
+	b.WriteString(regexp.QuoteMeta(string(r)))
+	return size
+}
+
 // translate turns a glob into a regular expression body.
 func translate(p string) (string, error) {
 	var b strings.Builder
@@ -126,9 +136,9 @@ func translate(p string) (string, error) {
 			i += end + 1
 		case c == '\\' && i+1 < len(p):
 			i++
-			b.WriteString(regexp.QuoteMeta(string(p[i])))
+			i += writeLiteral(&b, p[i:]) - 1
 		default:
-			b.WriteString(regexp.QuoteMeta(string(c)))
+			i += writeLiteral(&b, p[i:]) - 1
 		}
 	}
 	return b.String(), nil

@@ -31,6 +31,9 @@ func TestMatch(t *testing.T) {
 		{[]string{"# comment", ""}, "# comment", false, false},
 		{[]string{`\#hash`}, "#hash", false, true},
 		{[]string{"a+b(c).txt"}, "a+b(c).txt", false, true},
+		{[]string{"données/"}, "src/données", true, true},
+		{[]string{"日本*.md"}, "日本語.md", false, true},
+		{[]string{`\é`}, "é", false, true},
 	}
 	for _, c := range cases {
 		m, err := New(c.patterns)
