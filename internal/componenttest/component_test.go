@@ -50,7 +50,6 @@ func newProject(t *testing.T) *project {
 	if err := os.CopyFS(filepath.Join(p.dir, "apps"), os.DirFS(filepath.Join(root, "testdata/apps"))); err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(p.dir, "apps/static/index.html"), nil, 0o644)
 	os.MkdirAll(filepath.Join(p.dir, "apps/static"), 0o755)
 	os.WriteFile(filepath.Join(p.dir, "apps/static/index.html"), []byte("<h1>no language</h1>\n"), 0o644)
 	run(t, p.dir, "git", "init", "-q", "-b", "main")

@@ -114,18 +114,16 @@ func (d *Deployer) Package(ctx context.Context, cfg Config) (*archive.Result, er
 // Run deploys an archive made by Package.
 func (d *Deployer) Run(ctx context.Context, cfg Config, src *archive.Result) (*Result, error) {
 	cfg.defaults()
-	api := d.Client.API
-
-	app, err := api.AppInfo(ctx, cfg.App)
+	app, err := d.Client.AppInfo(ctx, cfg.App)
 	if err != nil {
-		return nil, fmt.Errorf("look up app %s: %w", cfg.App, herokuapi.Clean(err))
+		return nil, fmt.Errorf("look up app %s: %w", cfg.App, err)
 	}
 	res := &Result{App: app.Name, WebURL: app.WebURL}
 
 	d.Out.Step("Uploading source (%s)", humanBytes(src.Size))
-	source, err := api.SourceCreate(herokuapi.RetrySafe(ctx))
+	source, err := d.Client.SourceCreate(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("create source slot: %w", herokuapi.Clean(err))
+		return nil, fmt.Errorf("create source slot: %w", err)
 	}
 	if err := d.upload(ctx, source.SourceBlob.PutURL, src); err != nil {
 		return nil, err
@@ -205,19 +203,19 @@ func (d *Deployer) createBuild(ctx context.Context, cfg Config, getURL, sum stri
 	}
 	wait := cfg.RetryWait
 	for attempt := 1; ; attempt++ {
-		b, err := d.Client.API.BuildCreate(ctx, cfg.App, opts)
+		b, err := d.Client.BuildCreate(ctx, cfg.App, opts)
 		if err == nil {
 			return b, nil
 		}
 		if !ambiguous(ctx, err) || attempt >= cfg.CreateTries {
-			return nil, fmt.Errorf("create build: %w", herokuapi.Clean(err))
+			return nil, fmt.Errorf("create build: %w", err)
 		}
-		d.Warn(fmt.Sprintf("creating the build failed ambiguously (%v); checking whether Heroku created it", herokuapi.Clean(err)))
+		d.Warn(fmt.Sprintf("creating the build failed ambiguously (%v); checking whether Heroku created it", err))
 		if b, ferr := d.findBuild(ctx, cfg.App, getURL); ferr == nil && b != nil {
 			d.Warn(fmt.Sprintf("Heroku did create build %s; following it", b.ID))
 			return b, nil
 		} else if ferr != nil {
-			return nil, fmt.Errorf("create build: %w; then could not check for it: %v", herokuapi.Clean(err), herokuapi.Clean(ferr))
+			return nil, fmt.Errorf("create build: %w; then could not check for it: %v", err, ferr)
 		}
 		if err := sleep(ctx, wait); err != nil {
 			return nil, err
@@ -239,7 +237,7 @@ func ambiguous(ctx context.Context, err error) bool {
 }
 
 func (d *Deployer) findBuild(ctx context.Context, app, getURL string) (*heroku.Build, error) {
-	list, err := d.Client.API.BuildList(ctx, app, &heroku.ListRange{Field: "created_at", Max: 10, Descending: true})
+	list, err := d.Client.RecentBuilds(ctx, app, 10)
 	if err != nil {
 		return nil, err
 	}
@@ -266,7 +264,7 @@ func (d *Deployer) followBuild(ctx context.Context, cfg Config, b *heroku.Build)
 		if ctx.Err() != nil {
 			return b, d.stopped(ctx, cfg.App, b.ID, last)
 		}
-		cur, err := d.Client.API.BuildInfo(ctx, cfg.App, b.ID)
+		cur, err := d.Client.BuildInfo(ctx, cfg.App, b.ID)
 		switch {
 		case err == nil:
 			b, last = cur, cur.Status
@@ -276,9 +274,9 @@ func (d *Deployer) followBuild(ctx context.Context, cfg Config, b *heroku.Build)
 		case ctx.Err() != nil:
 			continue
 		case herokuapi.Unavailable(err):
-			d.Warn(fmt.Sprintf("checking build status: %v; still waiting", herokuapi.Clean(err)))
+			d.Warn(fmt.Sprintf("checking build status: %v; still waiting", err))
 		default:
-			return b, fmt.Errorf("check build %s: %w", b.ID, herokuapi.Clean(err))
+			return b, fmt.Errorf("check build %s: %w", b.ID, err)
 		}
 		_ = sleep(ctx, d.pollInterval(cfg))
 	}
@@ -302,28 +300,26 @@ func (d *Deployer) stopped(ctx context.Context, app, buildID, last string) error
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	var out heroku.Build
-	err := d.Client.Cancel.Delete(cctx, &out, fmt.Sprintf("/apps/%s/builds/%s", app, buildID))
+	err := d.Client.CancelBuild(cctx, app, buildID)
 	switch {
 	case err == nil:
 		e.Note = "cancelled build " + buildID + " on Heroku"
 	case herokuapi.StatusOf(err) == 422:
 		e.Note = "build " + buildID + " had already finished"
 	default:
-		e.Note = fmt.Sprintf("could not cancel build %s (%v): it may still run", buildID, herokuapi.Clean(err))
+		e.Note = fmt.Sprintf("could not cancel build %s (%v): it may still run", buildID, err)
 	}
 	return e
 }
 
 // followRelease waits for release phase when the release has one.
 func (d *Deployer) followRelease(ctx context.Context, cfg Config, id string) (*heroku.Release, error) {
-	api := d.Client.API
-	rel, err := api.ReleaseInfo(ctx, cfg.App, id)
+	rel, err := d.Client.ReleaseInfo(ctx, cfg.App, id)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, &StoppedError{Err: context.Cause(ctx), During: "release " + id}
 		}
-		return nil, fmt.Errorf("look up release %s: %w", id, herokuapi.Clean(err))
+		return nil, fmt.Errorf("look up release %s: %w", id, err)
 	}
 	// Show release phase's log even when it already ended: a failure's
 	// reason is in it.
@@ -344,16 +340,16 @@ func (d *Deployer) followRelease(ctx context.Context, cfg Config, id string) (*h
 		if err := sleep(ctx, d.pollInterval(cfg)); err != nil {
 			continue
 		}
-		cur, err := api.ReleaseInfo(ctx, cfg.App, id)
+		cur, err := d.Client.ReleaseInfo(ctx, cfg.App, id)
 		switch {
 		case err == nil:
 			rel = cur
 		case ctx.Err() != nil || herokuapi.Unavailable(err):
 			if ctx.Err() == nil {
-				d.Warn(fmt.Sprintf("checking release status: %v; still waiting", herokuapi.Clean(err)))
+				d.Warn(fmt.Sprintf("checking release status: %v; still waiting", err))
 			}
 		default:
-			return rel, fmt.Errorf("check release v%d: %w", rel.Version, herokuapi.Clean(err))
+			return rel, fmt.Errorf("check release v%d: %w", rel.Version, err)
 		}
 	}
 	if rel.Status != "succeeded" {

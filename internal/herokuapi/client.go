@@ -42,14 +42,16 @@ type Config struct {
 	Trace func(msg string)
 }
 
-// Client talks to the Platform API (API), to the signed storage URLs and to
-// log streams (Plain, which never carries the key).
+// Client talks to the Platform API (its methods, in calls.go), to the
+// signed storage URLs (Upload) and to log streams (Plain, which never
+// carries the key).
 type Client struct {
-	API *heroku.Service
-	// Cancel sends the "3.cancel-build" Accept variant that build
+	Plain *http.Client
+
+	api *heroku.Service
+	// cancel sends the "3.cancel-build" Accept variant that build
 	// cancellation requires; heroku-go has no per-request Accept.
-	Cancel *heroku.Service
-	Plain  *http.Client
+	cancel *heroku.Service
 
 	plainRetry *retryablehttp.Client
 	// ratelimit holds the last RateLimit-Remaining Heroku reported, -1 if none.
@@ -94,8 +96,8 @@ func New(cfg Config) *Client {
 	}
 	plain := newRetryClient(cfg, base, safeRetry)
 	return &Client{
-		API:        newService(nil),
-		Cancel:     newService(http.Header{"Accept": {"application/vnd.heroku+json; version=3.cancel-build"}}),
+		api:        newService(nil),
+		cancel:     newService(http.Header{"Accept": {"application/vnd.heroku+json; version=3.cancel-build"}}),
 		Plain:      &http.Client{Transport: &plainTransport{rt: plain}},
 		plainRetry: plain,
 		ratelimit:  rl,

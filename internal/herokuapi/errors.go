@@ -68,15 +68,9 @@ func Unavailable(err error) bool {
 	if s := StatusOf(err); s == 429 || s >= 500 {
 		return true
 	}
-	var ne net.Error
-	if errors.As(err, &ne) {
-		return true
-	}
-	var oe *net.OpError
-	return errors.As(err, &oe) || errors.Is(err, errConnection)
+	var ne net.Error // *url.Error and *net.OpError both are
+	return errors.As(err, &ne)
 }
-
-var errConnection = errors.New("connection failed")
 
 // Redact returns the URL without its query string and user info: presigned
 // storage and stream URLs carry their credentials there.
@@ -94,11 +88,7 @@ func Redact(raw string) string {
 func Clean(err error) error {
 	var e *Error
 	if errors.As(err, &e) {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			return e
-		}
-		return err
+		return e
 	}
 	return cleanErr(err)
 }

@@ -230,7 +230,10 @@ func (s *Server) appFor(w http.ResponseWriter, acct *account, ident string) (*ap
 	return a, true
 }
 
-var appName = regexp.MustCompile(`^[a-z][a-z0-9-]{1,28}[a-z0-9]$`)
+var (
+	appName   = regexp.MustCompile(`^[a-z][a-z0-9-]{1,28}[a-z0-9]$`)
+	configKey = regexp.MustCompile(`^\w+$`)
+)
 
 func (s *Server) createApp(name, owner string) *app {
 	sum := sha256.Sum256([]byte(name))
@@ -292,11 +295,10 @@ func (s *Server) patchConfig(w http.ResponseWriter, r *http.Request, a *app) {
 		apiError(w, 400, "bad_request", "Invalid JSON body.")
 		return
 	}
-	key := regexp.MustCompile(`^\w+$`)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for k, v := range body {
-		if !key.MatchString(k) {
+		if !configKey.MatchString(k) {
 			apiError(w, 422, "invalid_params", "Invalid config var name: "+k)
 			return
 		}

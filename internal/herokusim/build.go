@@ -315,6 +315,8 @@ func (s *Server) succeed(a *app, r *release) {
 
 // A release command cannot run here; the simulator decides its outcome from
 // its text: it fails when its last step is `false` or `exit N` with N > 0.
+var requirementName = regexp.MustCompile(`^[A-Za-z0-9._-]+`)
+
 var failingCommand = regexp.MustCompile(`(?:^|[;&|]\s*)(?:false|exit\s+([1-9][0-9]*))\s*$`)
 
 func (s *Server) runRelease(a *app, r *release, cmd string) {
@@ -371,8 +373,8 @@ func (s *Server) releaseJSON(a *app, r *release) map[string]any {
 // hostOf returns the host that the app's latest build was created through,
 // so release stream URLs point where the client can reach.
 func (s *Server) hostOf(a *app) string {
-	for i := len(a.builds) - 1; i >= 0; i-- {
-		return a.builds[i].host
+	if n := len(a.builds); n > 0 {
+		return a.builds[n-1].host
 	}
 	return strings.TrimPrefix(s.URL, "http://")
 }
@@ -520,7 +522,7 @@ func (s *Server) pythonBuild(files map[string]string, log logFn, fail func(...st
 		if l == "" || strings.HasPrefix(l, "#") {
 			continue
 		}
-		name := regexp.MustCompile(`^[A-Za-z0-9._-]+`).FindString(l)
+		name := requirementName.FindString(l)
 		if name == "" {
 			fail(fmt.Sprintf("       ERROR: Invalid requirement: '%s' (from line %d of requirements.txt)", l, i+1))
 			return false, 0
