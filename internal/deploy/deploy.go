@@ -305,7 +305,8 @@ func (d *Deployer) stopped(ctx context.Context, app, buildID, last string) error
 	case err == nil:
 		e.Note = "cancelled build " + buildID + " on Heroku"
 	case herokuapi.StatusOf(err) == 422:
-		e.Note = "build " + buildID + " had already finished"
+		// Either it finished, or an earlier attempt of this DELETE did cancel it.
+		e.Note = "build " + buildID + " was no longer pending (finished or already cancelled)"
 	default:
 		e.Note = fmt.Sprintf("could not cancel build %s (%v): it may still run", buildID, err)
 	}

@@ -130,14 +130,17 @@ type ctxKey int
 
 const retrySafeKey ctxKey = 0
 
-// RetrySafe marks a non-GET request as safe to repeat after an ambiguous
-// failure (POST /sources only hands out a fresh upload slot).
+// RetrySafe marks a POST as safe to repeat after an ambiguous failure
+// (POST /sources only hands out a fresh upload slot).
 func RetrySafe(ctx context.Context) context.Context {
 	return context.WithValue(ctx, retrySafeKey, true)
 }
 
+// isRetrySafe: GET and HEAD read; PUT (storage) and DELETE (cancel a build)
+// are idempotent, so repeating one that did reach Heroku changes nothing.
 func isRetrySafe(req *http.Request) bool {
-	if req.Method == http.MethodGet || req.Method == http.MethodHead || req.Method == http.MethodPut {
+	switch req.Method {
+	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete:
 		return true
 	}
 	v, _ := req.Context().Value(retrySafeKey).(bool)
