@@ -2,9 +2,11 @@
 
 // gentree writes a benchmark source tree: many small text files (source
 // code), a few large compressible files (logs, JSON fixtures) and a few
-// incompressible ones (images), about SIZE megabytes in all.
+// incompressible ones (images), about SIZE megabytes in all. FILES, when
+// given, is the number of small source files (their mean size follows);
+// otherwise they are 1-16 KiB each.
 //
-//	go run testdata/bench/gentree.go DIR SIZE_MB
+//	go run testdata/bench/gentree.go DIR SIZE_MB [FILES]
 package main
 
 import (
@@ -43,7 +45,14 @@ func main() {
 		written += int64(len(data))
 	}
 	write("package.json", []byte(`{"name":"bench","scripts":{"start":"node index.js"}}`+"\n"))
-	// 40% small source files of 1-16 KiB.
+	// 40% small source files, 1-16 KiB each unless FILES sets their number.
+	if len(os.Args) > 3 {
+		n := must(strconv.Atoi(os.Args[3]))
+		mean := int(total * 4 / 10 / int64(n))
+		for i := range n {
+			write(fmt.Sprintf("src/pkg%03d/file%06d.go", i%200, i), text(mean/2+r.IntN(mean)))
+		}
+	}
 	for i := 0; written < total*4/10; i++ {
 		write(fmt.Sprintf("src/pkg%03d/file%05d.go", i%200, i), text(1024+r.IntN(15*1024)))
 	}

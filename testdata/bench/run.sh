@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Benchmark: heroku-deploy next to the shell tools it replaces, in one run.
 #
-#   testdata/bench/run.sh [SIZE_MB ...]     (default: 10 200 1024)
+#   testdata/bench/run.sh [SIZE_MB[:FILES] ...]   (default: 10 200 1024)
 #
+# FILES sets the number of small source files in a tree, e.g. 2048:100000
+# for the 100 000-file / 2 GB tree of the README.
 # Generates trees (small source files, large compressible and incompressible
 # files) under testdata/bench/trees, then prints a Markdown table:
 #   - packaging: heroku-deploy's archive step vs tar -czf (GNU tar + gzip -6)
@@ -20,7 +22,12 @@ go build -o "$work/bin/" ./cmd/heroku-deploy ./cmd/herokusim
 go build -o "$work/bin/pack" testdata/bench/pack.go
 bin=$(cd "$work/bin" && pwd)
 
-tree() { [ -d "$work/tree$1" ] || go run testdata/bench/gentree.go "$work/tree$1" "$1" >/dev/null; echo "$work/tree$1"; }
+# tree SIZE_MB[:FILES]: the directory of that generated tree (made once).
+tree() {
+  local d=$work/tree${1/:/-}
+  [ -d "$d" ] || go run testdata/bench/gentree.go "$d" ${1/:/ } >/dev/null
+  echo "$d"
+}
 # secs_rss CMD...: best elapsed seconds of 3 runs, and the peak RSS (KiB) seen.
 secs_rss() {
   local best=999999 rss=0 out
@@ -41,15 +48,17 @@ export HEROKU_API_URL=http://127.0.0.1:5077 HEROKU_API_KEY=HRKU-sim-0f1e2d3c-SEC
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(go env GOOS)/$(go env GOARCH)"
 echo
-echo "| tree | heroku-deploy packaging | tar -czf | speed-up | deploy peak RSS |"
-echo "|---|---|---|---|---|"
-for mb in "${sizes[@]}"; do
-  t=$(tree "$mb")
+echo "| tree | files | heroku-deploy packaging | tar -czf | speed-up | deploy peak RSS |"
+echo "|---|---|---|---|---|---|"
+for size in "${sizes[@]}"; do
+  t=$(tree "$size")
+  mb=${size%%:*}
+  files=$(find "$t" -type f | wc -l)
   read -r ours _ < <(secs_rss "$bin/pack" "$t")
   read -r theirs _ < <(secs_rss tar -czf - --exclude=.git -C "$t" .)
   read -r _ rss < <(secs_rss "$bin/heroku-deploy" deploy --app bench-app --dir "$t")
-  awk -v mb="$mb" -v a="$ours" -v b="$theirs" -v r="$rss" 'BEGIN{
-    printf "| %d MB | %.2f s (%.0f MB/s) | %.2f s (%.0f MB/s) | %.1fx | %.0f MB |\n", mb, a, mb/a, b, mb/b, b/a, r/1024 }'
+  awk -v mb="$mb" -v n="$files" -v a="$ours" -v b="$theirs" -v r="$rss" 'BEGIN{
+    printf "| %d MB | %d | %.2f s (%.0f MB/s) | %.2f s (%.0f MB/s) | %.1fx | %.0f MB |\n", mb, n, a, mb/a, b, mb/b, b/a, r/1024 }'
 done
 
 t=$(tree 50)
