@@ -1,0 +1,422 @@
+package herokusim
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// These tests hold the simulator to the real API's rules with plain
+// net/http, independently of heroku-deploy's client: a simulator that
+// quietly accepted what Heroku refuses would let the client's tests pass
+// for the wrong reason.
+
+const accept = "application/vnd.heroku+json; version=3"
+
+type sim struct {
+	*Server
+	t   *testing.T
+	url string
+}
+
+func start(t *testing.T, opts Options) *sim {
+	t.Helper()
+	if opts.Apps == nil {
+		opts.Apps = []string{"demo", "theirs:foreign"}
+	}
+	s := New(opts)
+	ts := httptest.NewServer(s)
+	s.SetURL(ts.URL)
+	t.Cleanup(func() { s.Close(); ts.Close() })
+	return &sim{Server: s, t: t, url: ts.URL}
+}
+
+// do sends a request; hdr holds "Name: value" lines, "-Name" removes a
+// default (Accept, Authorization).
+func (s *sim) do(method, target string, body io.Reader, hdr ...string) (*http.Response, []byte) {
+	s.t.Helper()
+	if !strings.HasPrefix(target, "http") {
+		target = s.url + target
+	}
+	req, err := http.NewRequest(method, target, body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if !strings.Contains(target, "/s3/") && !strings.Contains(target, "/streams/") {
+		req.Header.Set("Accept", accept)
+		req.Header.Set("Authorization", "Bearer "+DefaultKey)
+	}
+	for _, h := range hdr {
+		if name, ok := strings.CutPrefix(h, "-"); ok {
+			req.Header.Del(name)
+			continue
+		}
+		k, v, _ := strings.Cut(h, ": ")
+		req.Header.Add(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return resp, b
+}
+
+// errorID is the id of an API error answer, "" for a success.
+func errorID(resp *http.Response, b []byte) string {
+	if resp.StatusCode < 400 {
+		return ""
+	}
+	var e struct{ ID string }
+	json.Unmarshal(b, &e)
+	return e.ID
+}
+
+func TestAPIRefusesWhatHerokuRefuses(t *testing.T) {
+	s := start(t, Options{})
+	basic := "Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte(":"+DefaultKey))
+	tests := []struct {
+		name, method, path, body string
+		hdr                      []string
+		status                   int
+		id                       string
+	}{
+		{"no versioned Accept", "GET", "/apps/demo", "", []string{"-Accept"}, 406, "not_acceptable"},
+		{"plain JSON Accept", "GET", "/apps/demo", "", []string{"-Accept", "Accept: application/json"}, 406, "not_acceptable"},
+		{"no key", "GET", "/apps/demo", "", []string{"-Authorization"}, 401, "unauthorized"},
+		{"wrong key", "GET", "/apps/demo", "", []string{"-Authorization", "Authorization: Bearer HRKU-wrong"}, 401, "unauthorized"},
+		{"two keys", "GET", "/apps/demo", "", []string{"Authorization: Bearer " + DefaultKey}, 401, "unauthorized"},
+		{"basic auth with the key as password", "GET", "/apps/demo", "", []string{"-Authorization", basic}, 200, ""},
+		{"someone else's app", "GET", "/apps/theirs", "", nil, 403, "forbidden"},
+		{"no such app", "GET", "/apps/nope", "", nil, 404, "not_found"},
+		{"unknown endpoint", "GET", "/apps/demo/nothing-here", "", nil, 404, "not_found"},
+		{"build with an unknown field", "POST", "/apps/demo/builds", `{"source_blob":{"url":"x"},"extra":1}`, nil, 400, "bad_request"},
+		{"build without source URL", "POST", "/apps/demo/builds", `{"source_blob":{}}`, nil, 422, "invalid_params"},
+		{"build with a bare hex checksum", "POST", "/apps/demo/builds", `{"source_blob":{"url":"x","checksum":"` + strings.Repeat("a", 64) + `"}}`, nil, 422, "invalid_params"},
+		{"build with an empty buildpack", "POST", "/apps/demo/builds", `{"source_blob":{"url":"x"},"buildpacks":[{}]}`, nil, 422, "invalid_params"},
+		{"the removed build result endpoint", "GET", "/apps/demo/builds/b/result", "", nil, 410, "gone"},
+		{"app name with capitals", "POST", "/apps", `{"name":"Demo"}`, nil, 422, "invalid_params"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var body io.Reader
+			if tt.body != "" {
+				body = strings.NewReader(tt.body)
+			}
+			resp, b := s.do(tt.method, tt.path, body, append([]string{"Content-Type: application/json"}, tt.hdr...)...)
+			if resp.StatusCode != tt.status || errorID(resp, b) != tt.id {
+				t.Errorf("%s %s: %d %q, want %d %q (%s)", tt.method, tt.path, resp.StatusCode, errorID(resp, b), tt.status, tt.id, b)
+			}
+			if resp.Header.Get("Request-Id") == "" {
+				t.Error("no Request-Id header")
+			}
+		})
+	}
+}
+
+type sourceURLs struct{ get, put string }
+
+func (s *sim) newSource() sourceURLs {
+	s.t.Helper()
+	resp, b := s.do("POST", "/sources", nil)
+	var out struct {
+		SourceBlob struct {
+			GetURL string `json:"get_url"`
+			PutURL string `json:"put_url"`
+		} `json:"source_blob"`
+	}
+	if resp.StatusCode != 201 || json.Unmarshal(b, &out) != nil {
+		s.t.Fatalf("POST /sources: %d %s", resp.StatusCode, b)
+	}
+	return sourceURLs{out.SourceBlob.GetURL, out.SourceBlob.PutURL}
+}
+
+func s3Code(b []byte) string {
+	_, rest, _ := strings.Cut(string(b), "<Code>")
+	code, _, _ := strings.Cut(rest, "</Code>")
+	return code
+}
+
+func TestStorageFollowsS3PresignedRules(t *testing.T) {
+	s := start(t, Options{URLTTL: time.Hour})
+	src := s.newSource()
+	data := []byte("not really a tarball")
+	tampered := strings.Replace(src.put, "Signature=", "Signature=0", 1)
+
+	// chunked: an io.Reader net/http cannot size is sent chunked.
+	resp, b := s.do("PUT", src.put, io.MultiReader(bytes.NewReader(data)))
+	if resp.StatusCode != 501 || s3Code(b) != "NotImplemented" {
+		t.Errorf("chunked PUT: %d %s, want 501 NotImplemented", resp.StatusCode, s3Code(b))
+	}
+	for _, tt := range []struct {
+		name   string
+		target string
+		hdr    []string
+		status int
+		code   string
+	}{
+		{"Content-Type is part of the signature", src.put, []string{"Content-Type: application/gzip"}, 403, "SignatureDoesNotMatch"},
+		{"a second auth mechanism", src.put, []string{"Authorization: Bearer " + DefaultKey}, 400, "InvalidArgument"},
+		{"tampered signature", tampered, nil, 403, "SignatureDoesNotMatch"},
+		{"the GET URL used to PUT", src.get, nil, 403, "SignatureDoesNotMatch"},
+	} {
+		resp, b := s.do("PUT", tt.target, bytes.NewReader(data), tt.hdr...)
+		if resp.StatusCode != tt.status || s3Code(b) != tt.code {
+			t.Errorf("%s: %d %s, want %d %s", tt.name, resp.StatusCode, s3Code(b), tt.status, tt.code)
+		}
+	}
+	if resp, b := s.do("GET", src.get, nil); resp.StatusCode != 404 || s3Code(b) != "NoSuchKey" {
+		t.Errorf("GET before upload: %d %s, want 404 NoSuchKey", resp.StatusCode, s3Code(b))
+	}
+	resp, _ = s.do("PUT", src.put, bytes.NewReader(data))
+	if resp.StatusCode != 200 || resp.Header.Get("ETag") == "" {
+		t.Fatalf("valid PUT: %d, ETag %q", resp.StatusCode, resp.Header.Get("ETag"))
+	}
+	if resp, b := s.do("GET", src.get, nil); resp.StatusCode != 200 || !bytes.Equal(b, data) {
+		t.Errorf("GET after upload: %d %q", resp.StatusCode, b)
+	}
+	s.mu.Lock()
+	s.now = func() time.Time { return time.Now().Add(2 * time.Hour) }
+	s.mu.Unlock()
+	if resp, b := s.do("PUT", src.put, bytes.NewReader(data)); resp.StatusCode != 403 || !strings.Contains(string(b), "Request has expired") {
+		t.Errorf("PUT after expiry: %d %s, want 403 expired", resp.StatusCode, b)
+	}
+}
+
+func TestRateLimitIsATokenBucket(t *testing.T) {
+	s := start(t, Options{RateLimit: 2, RateRefill: 1})
+	clock := time.Now()
+	s.mu.Lock()
+	s.now = func() time.Time { return clock }
+	for _, a := range s.keys {
+		a.last = clock
+	}
+	s.mu.Unlock()
+	var got []string
+	for range 3 {
+		resp, b := s.do("GET", "/apps/demo", nil)
+		got = append(got, resp.Status[:3]+" remaining="+resp.Header.Get("RateLimit-Remaining")+" "+errorID(resp, b))
+	}
+	s.mu.Lock()
+	clock = clock.Add(1500 * time.Millisecond) // 1.5 tokens come back
+	s.mu.Unlock()
+	resp, _ := s.do("GET", "/apps/demo", nil)
+	got = append(got, resp.Status[:3]+" remaining="+resp.Header.Get("RateLimit-Remaining")+" ")
+	want := []string{"200 remaining=1 ", "200 remaining=0 ", "429 remaining=0 rate_limit", "200 remaining=0 "}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("got\n%q\nwant\n%q", got, want)
+	}
+}
+
+func tarball(t *testing.T, files map[string]string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	for name, body := range files {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write([]byte(body))
+	}
+	tw.Close()
+	gz.Close()
+	return buf.Bytes()
+}
+
+type buildOut struct {
+	ID              string `json:"id"`
+	Status          string `json:"status"`
+	OutputStreamURL string `json:"output_stream_url"`
+	Release         *struct {
+		ID string `json:"id"`
+	} `json:"release"`
+}
+
+// deploy uploads files and creates a build; checksum "" sends the right one.
+func (s *sim) deploy(files map[string]string, checksum string) buildOut {
+	s.t.Helper()
+	data := tarball(s.t, files)
+	src := s.newSource()
+	if resp, b := s.do("PUT", src.put, bytes.NewReader(data)); resp.StatusCode != 200 {
+		s.t.Fatalf("PUT: %d %s", resp.StatusCode, b)
+	}
+	if checksum == "" {
+		sum := sha256.Sum256(data)
+		checksum = "SHA256:" + hex.EncodeToString(sum[:])
+	}
+	body, _ := json.Marshal(map[string]any{"source_blob": map[string]string{"url": src.get, "checksum": checksum, "version": "abc123"}})
+	resp, b := s.do("POST", "/apps/demo/builds", bytes.NewReader(body), "Content-Type: application/json")
+	var out buildOut
+	if resp.StatusCode != 201 || json.Unmarshal(b, &out) != nil || out.Status != "pending" {
+		s.t.Fatalf("POST build: %d %s", resp.StatusCode, b)
+	}
+	return out
+}
+
+func (s *sim) finish(b buildOut) (log string, final buildOut) {
+	s.t.Helper()
+	_, raw := s.do("GET", b.OutputStreamURL, nil) // follows until the stream closes
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, body := s.do("GET", "/apps/demo/builds/"+b.ID, nil)
+		json.Unmarshal(body, &final)
+		if final.Status != "pending" || time.Now().After(deadline) {
+			return strings.ReplaceAll(string(raw), "\x00", ""), final
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestBuildsFollowTheSource(t *testing.T) {
+	node := map[string]string{"package.json": `{"scripts":{"start":"node index.js"}}`, "index.js": "1"}
+	tests := []struct {
+		name     string
+		files    map[string]string
+		checksum string
+		status   string
+		logHas   string
+	}{
+		{"Node.js", node, "", "succeeded", "Node.js app detected"},
+		{"Python with a Procfile", map[string]string{"requirements.txt": "flask\ngunicorn\n", "Procfile": "web: gunicorn app:app\n", "app.py": "app = 1"}, "", "succeeded", "Python app detected"},
+		{"no language", map[string]string{"README": "hi"}, "", "failed", "No default language could be detected"},
+		{"checksum of other bytes", node, "SHA256:" + strings.Repeat("0", 64), "failed", "does not match its checksum"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := start(t, Options{})
+			log, final := s.finish(s.deploy(tt.files, tt.checksum))
+			if final.Status != tt.status || !strings.Contains(log, tt.logHas) {
+				t.Errorf("status %q, want %q; log:\n%s", final.Status, tt.status, log)
+			}
+			if (final.Release != nil) != (tt.status == "succeeded") {
+				t.Errorf("release %v with status %s", final.Release, final.Status)
+			}
+			if p := s.Problems(); len(p) != 0 {
+				t.Errorf("problems: %v", p)
+			}
+		})
+	}
+}
+
+func TestProblemsReportsTwoBuildsFromOneBlob(t *testing.T) {
+	s := start(t, Options{})
+	data := tarball(t, map[string]string{"package.json": `{}`})
+	src := s.newSource()
+	s.do("PUT", src.put, bytes.NewReader(data))
+	body := `{"source_blob":{"url":"` + src.get + `"}}`
+	for range 2 {
+		if resp, b := s.do("POST", "/apps/demo/builds", strings.NewReader(body)); resp.StatusCode != 201 {
+			t.Fatalf("POST build: %d %s", resp.StatusCode, b)
+		}
+	}
+	p := s.Problems()
+	if len(p) != 1 || !strings.Contains(p[0], "2 builds were created from source") {
+		t.Errorf("Problems() = %q", p)
+	}
+	if s.BuildCount("demo") != 2 {
+		t.Errorf("BuildCount = %d", s.BuildCount("demo"))
+	}
+}
+
+func TestCancelOnlyPendingBuilds(t *testing.T) {
+	s := start(t, Options{Stuck: true})
+	b := s.deploy(map[string]string{"package.json": `{}`}, "")
+	path := "/apps/demo/builds/" + b.ID
+	cancel := "Accept: " + accept + ".cancel-build"
+	if resp, body := s.do("DELETE", path, nil); resp.StatusCode != 404 || errorID(resp, body) != "not_found" {
+		t.Errorf("cancel without the cancel-build variant: %d %s, want 404", resp.StatusCode, body)
+	}
+	if resp, body := s.do("DELETE", path, nil, "-Accept", cancel); resp.StatusCode != 200 {
+		t.Fatalf("cancel: %d %s", resp.StatusCode, body)
+	}
+	log, final := s.finish(b)
+	if final.Status != "failed" || !strings.Contains(log, "Build cancelled") {
+		t.Errorf("after cancel: %s, log %q", final.Status, log)
+	}
+	if resp, body := s.do("DELETE", path, nil, "-Accept", cancel); resp.StatusCode != 422 {
+		t.Errorf("second cancel: %d %s, want 422", resp.StatusCode, body)
+	}
+}
+
+func TestStreamsLikeBusl(t *testing.T) {
+	s := start(t, Options{BuildStream404: 300 * time.Millisecond})
+	b := s.deploy(map[string]string{"package.json": `{}`}, "")
+	resp, body := s.do("GET", b.OutputStreamURL, nil)
+	if resp.StatusCode != 404 || string(body) != "Channel is not registered." {
+		t.Errorf("inside the 404 window: %d %q", resp.StatusCode, body)
+	}
+	u, _ := url.Parse(b.OutputStreamURL)
+	u.RawQuery = ""
+	if resp, _ := s.do("GET", u.String(), nil); resp.StatusCode != 404 {
+		t.Errorf("without its signature: %d, want 404", resp.StatusCode)
+	}
+	time.Sleep(350 * time.Millisecond)
+	full, _ := s.finish(b)
+	if !strings.Contains(full, "Build succeeded!") {
+		t.Fatalf("log: %q", full)
+	}
+	_, tail := s.do("GET", b.OutputStreamURL, nil, "Range: 10-")
+	if string(tail) != full[10:] {
+		t.Errorf("Range 10- gave %q, want the log from byte 10", tail)
+	}
+	if resp, _ := s.do("GET", b.OutputStreamURL, nil, "Range: 99999999-"); resp.StatusCode != 416 {
+		t.Errorf("Range past the end: %d, want 416", resp.StatusCode)
+	}
+}
+
+func TestFaultsAreCountedAndRecorded(t *testing.T) {
+	f, err := ParseFault("GET /apps/* 503 html skip=1 times=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, Options{Faults: []*Fault{f}})
+	var got []int
+	for range 5 {
+		resp, _ := s.do("GET", "/apps/demo", nil)
+		got = append(got, resp.StatusCode)
+	}
+	if want := []int{200, 503, 503, 200, 200}; !slices.Equal(got, want) {
+		t.Errorf("statuses %v, want %v", got, want)
+	}
+	var faulted int
+	for _, r := range s.Requests() {
+		if r.Fault != "" {
+			faulted++
+		}
+	}
+	if faulted != 2 {
+		t.Errorf("%d requests recorded as faulted, want 2", faulted)
+	}
+}
+
+func TestParseFault(t *testing.T) {
+	good := []string{"GET /apps/*/builds/* 503 html times=3", "POST /apps/*/builds 503 after", "PUT /s3/* reset", "GET /streams/* drop=40"}
+	for _, s := range good {
+		if _, err := ParseFault(s); err != nil {
+			t.Errorf("ParseFault(%q): %v", s, err)
+		}
+	}
+	bad := []string{"GET /apps", "GET /apps/* html", "GET /apps/* 200", "GET /apps/* 503 sometimes", "GET [ 503"}
+	for _, s := range bad {
+		if _, err := ParseFault(s); err == nil {
+			t.Errorf("ParseFault(%q) accepted", s)
+		}
+	}
+}
