@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 // WriteDotenv writes the result for GitLab's artifacts:reports:dotenv, so
@@ -20,6 +21,11 @@ func WriteDotenv(path string, r *Result) error {
 	}
 	var b []byte
 	for _, l := range lines {
+		// GitLab's dotenv parser is line-based: a line break in a value
+		// (from an API answer) would smuggle in another variable.
+		if strings.ContainsAny(l[1], "\r\n") {
+			return fmt.Errorf("write dotenv: %s from Heroku contains a line break", l[0])
+		}
 		b = fmt.Appendf(b, "%s=%s\n", l[0], l[1])
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".heroku-deploy-dotenv-*")
