@@ -52,6 +52,9 @@ func TestScripts(t *testing.T) {
 			env.Setenv("HEROKU_DEPLOY_STREAM_WAIT", "3s")
 			env.Setenv("HEROKUSIM_KEY", herokusim.DefaultKey)
 			env.Setenv("CONFIG_SECRET", herokusim.ConfigSecret)
+			if err := checkProblems(env); err != nil {
+				return err
+			}
 			return os.CopyFS(filepath.Join(env.WorkDir, "apps"), os.DirFS("../../testdata/apps"))
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -81,8 +84,33 @@ func cmdSim(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("herokusim: %v", err)
 	}
 	sims.Store(ts.Getenv("WORK"), s)
-	ts.Defer(func() { s.Close(); sims.Delete(ts.Getenv("WORK")) })
+	ts.Defer(func() { s.Close() }) // checkProblems reads it once the script ends
 	ts.Setenv("HEROKU_API_URL", s.URL)
+}
+
+// checkProblems makes every scenario, whatever it asserts, fail if its
+// simulator saw the client break the protocol: two builds from one upload,
+// a chunked or authenticated storage PUT. It runs as the script's test
+// cleanup: a testscript Defer may not fail the script.
+func checkProblems(env *testscript.Env) error {
+	t, ok := env.T().(interface {
+		Cleanup(func())
+		Errorf(string, ...any)
+	})
+	if !ok {
+		return fmt.Errorf("testscript's T (%T) has no Cleanup", env.T())
+	}
+	work := env.WorkDir
+	t.Cleanup(func() {
+		s, ok := sims.LoadAndDelete(work)
+		if !ok {
+			return // a script without a simulator
+		}
+		if p := s.(*herokusim.Server).Problems(); len(p) > 0 {
+			t.Errorf("simulator saw:\n%s", strings.Join(p, "\n"))
+		}
+	})
+	return nil
 }
 
 // herokusim-requests: print how many requests were recorded, then one
@@ -104,8 +132,9 @@ func cmdRequests(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// herokusim-check [builds=N]: fail on protocol rules the client broke and,
-// with builds=N, unless exactly N builds exist for my-app.
+// herokusim-check [builds=N]: fail on protocol rules the client broke (as
+// every script does at its end) and, with builds=N, unless exactly N builds
+// exist for my-app.
 func cmdCheck(ts *testscript.TestScript, neg bool, args []string) {
 	s := sim(ts)
 	problems := s.Problems()
