@@ -221,8 +221,14 @@ func backoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Durati
 	return wait - wait/8 + jitter
 }
 
+// describeFailure reads "METHOD URL: what went wrong", URL redacted, for an
+// answer and for a connection failure alike.
 func describeFailure(resp *http.Response, err error) string {
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			return fmt.Sprintf("%s %s: connection failed: %v", strings.ToUpper(ue.Op), Redact(ue.URL), ue.Err)
+		}
 		return fmt.Sprintf("connection failed: %v", cleanErr(err))
 	}
 	return fmt.Sprintf("%s %s: %s", resp.Request.Method, Redact(resp.Request.URL.String()), resp.Status)
@@ -299,7 +305,13 @@ func (t *tracer) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.next.RoundTrip(req)
 	took := time.Since(start).Round(time.Millisecond)
 	if err != nil {
-		t.trace(fmt.Sprintf("%s %s: %v (%s)", req.Method, Redact(req.URL.String()), cleanErr(&url.Error{Op: req.Method, URL: req.URL.String(), Err: err}), took))
+		// The line names the redacted URL already; the error itself must
+		// not repeat the query string if it quotes the request.
+		msg := err.Error()
+		if q := req.URL.RawQuery; q != "" {
+			msg = strings.ReplaceAll(msg, q, "…")
+		}
+		t.trace(fmt.Sprintf("%s %s: %s (%s)", req.Method, Redact(req.URL.String()), msg, took))
 	} else {
 		t.trace(fmt.Sprintf("%s %s: %d (%s)", req.Method, Redact(req.URL.String()), resp.StatusCode, took))
 	}
