@@ -40,8 +40,9 @@ const (
 
 // TestScaleMemory packs 100 000 files and 2 GiB and requires the packing
 // process to peak under 100 MB of resident memory: memory must not grow with
-// the tree, nor with the runner's cores (the child runs with GOMAXPROCS=64). The 2 GiB sit in sparse files (holes read as zeros, so the test
-// needs little disk), each with 1 MiB of random bytes every 32 MiB so the
+// the tree, nor with the runner's cores (the child runs with GOMAXPROCS=64).
+// The 2 GiB sit in sparse files (holes read as zeros, so the test needs
+// little disk), each with 1 MiB of random bytes every 32 MiB so the
 // compressor also sees incompressible data.
 func TestScaleMemory(t *testing.T) {
 	dir := scaleDir(t)
