@@ -14,11 +14,7 @@ type input struct{ name, typ, def string }
 // rather than guess when it finds nothing.
 func specInputs(t *testing.T) []input {
 	t.Helper()
-	b, err := os.ReadFile("../../templates/deploy.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec, _, _ := strings.Cut(string(b), "\n---\n")
+	spec, _ := template(t)
 	_, body, ok := strings.Cut(spec, "\n  inputs:\n")
 	if !ok {
 		t.Fatal("templates/deploy.yml: no spec:inputs")

@@ -14,14 +14,7 @@ import (
 // hold the branch name, for the default input and for a literal branch.
 // gitlab-ci-local runs no interpolation functions, so it cannot show this.
 func TestBranchRuleRendering(t *testing.T) {
-	b, err := os.ReadFile("../../templates/deploy.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, body, ok := strings.Cut(string(b), "\n---\n")
-	if !ok {
-		t.Fatal("no spec/body separator")
-	}
+	_, body := template(t)
 	rule := regexp.MustCompile(`(?m)^\s*- if: (.*inputs\.branch.*)$`).FindStringSubmatch(body)
 	if rule == nil {
 		t.Fatal("no rules:if line uses inputs.branch")
@@ -54,4 +47,18 @@ func TestBranchRuleRendering(t *testing.T) {
 			t.Errorf("branch %q renders %s, want %s", input, got, want)
 		}
 	}
+}
+
+// template returns templates/deploy.yml's spec header and job body.
+func template(t *testing.T) (spec, body string) {
+	t.Helper()
+	b, err := os.ReadFile("../../templates/deploy.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, body, ok := strings.Cut(string(b), "\n---\n")
+	if !ok {
+		t.Fatal("templates/deploy.yml: no spec/body separator")
+	}
+	return spec, body
 }
