@@ -1,7 +1,6 @@
 package componenttest
 
 import (
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -43,14 +42,7 @@ func specInputs(t *testing.T) []input {
 // TestREADMEInputsTable keeps the README's inputs table true: the same
 // inputs in the same order, with the template's types and defaults.
 func TestREADMEInputsTable(t *testing.T) {
-	b, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, section, ok := strings.Cut(string(b), "\n#### Inputs\n")
-	if !ok {
-		t.Fatal("README has no '#### Inputs' section")
-	}
+	_, section := cutFile(t, "README.md", "\n#### Inputs\n")
 	section, _, _ = strings.Cut(section, "\n#")
 	var doc []input
 	for _, line := range strings.Split(section, "\n") {

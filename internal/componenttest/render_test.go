@@ -52,13 +52,20 @@ func TestBranchRuleRendering(t *testing.T) {
 // template returns templates/deploy.yml's spec header and job body.
 func template(t *testing.T) (spec, body string) {
 	t.Helper()
-	b, err := os.ReadFile("../../templates/deploy.yml")
+	return cutFile(t, "templates/deploy.yml", "\n---\n")
+}
+
+// cutFile reads a file of the repository and splits it around sep, failing
+// the test when sep is missing.
+func cutFile(t *testing.T, name, sep string) (before, after string) {
+	t.Helper()
+	b, err := os.ReadFile("../../" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec, body, ok := strings.Cut(string(b), "\n---\n")
+	before, after, ok := strings.Cut(string(b), sep)
 	if !ok {
-		t.Fatal("templates/deploy.yml: no spec/body separator")
+		t.Fatalf("%s: no %q", name, sep)
 	}
-	return spec, body
+	return before, after
 }
