@@ -118,13 +118,28 @@ func Run(ctx context.Context, version string, args []string, env Env) (code int)
 }
 
 // envResolver makes kong's env tags read through Env, so tests can run the
-// parser in-process with a controlled environment.
+// parser in-process with a controlled environment. A list flag (tagged
+// list:"") takes its variable in the form GitLab renders an array input
+// inside a string; on the command line it is repeated instead.
 func envResolver(env Env) kong.Resolver {
 	return kong.ResolverFunc(func(_ *kong.Context, _ *kong.Path, flag *kong.Flag) (any, error) {
 		for _, name := range flag.Envs {
-			if v, ok := env.Lookup(name); ok {
+			v, ok := env.Lookup(name)
+			if !ok {
+				continue
+			}
+			if !flag.Tag.Has("list") {
 				return v, nil
 			}
+			list, err := parseGitLabList(v)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			items := make([]any, len(list))
+			for i, s := range list {
+				items[i] = s
+			}
+			return items, nil
 		}
 		return nil, nil
 	})

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -102,18 +103,25 @@ func TestCheckAPIURL(t *testing.T) {
 	}
 }
 
-func TestParseList(t *testing.T) {
-	for raw, want := range map[string]string{
-		`["heroku/nodejs", "https://x/y.tgz"]`: "heroku/nodejs|https://x/y.tgz",
-		`heroku/nodejs,https://x/y.tgz`:        "heroku/nodejs|https://x/y.tgz",
-		` a , b ,`:                             "a|b",
+func TestParseGitLabList(t *testing.T) {
+	for raw, want := range map[string][]string{
+		"":                                     nil,
+		"[]":                                   {},
+		"[]\n":                                 {},
+		`["heroku/nodejs", "https://x/y.tgz"]`: {"heroku/nodejs", "https://x/y.tgz"},
+		`["https://h/a,b.tgz", "my file.txt"]` + "\n":      {"https://h/a,b.tgz", "my file.txt"},
+		`["a\"b", "c\\d", "\#{x}", "données", "\u0001\e"]`: {`a"b`, `c\d`, "#{x}", "données", "\x01\x1b"},
+		`["\u{1F600}", "\xC3\xA9"]`:                        {"\U0001F600", "é"},
+		`["a","b"]`:                                        {"a", "b"},
 	} {
-		got, err := parseList(raw)
-		if err != nil || strings.Join(got, "|") != want {
-			t.Errorf("parseList(%q) = %q, %v; want %q", raw, got, err, want)
+		got, err := parseGitLabList(raw)
+		if err != nil || !slices.Equal(got, want) || (got == nil) != (want == nil) {
+			t.Errorf("parseGitLabList(%q) = %q, %v; want %q", raw, got, err, want)
 		}
 	}
-	if _, err := parseList(`["unterminated`); err == nil {
-		t.Error("want an error for broken JSON")
+	for _, raw := range []string{`["unterminated`, `heroku/nodejs,heroku/python`, `[1, "a"]`, `["a" "b"]`, `["a",]`, `["\q"]`, `[nil]`} {
+		if got, err := parseGitLabList(raw); err == nil {
+			t.Errorf("parseGitLabList(%q) = %q, want an error", raw, got)
+		}
 	}
 }

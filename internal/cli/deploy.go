@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -23,19 +22,14 @@ import (
 
 // DeployCmd is `heroku-deploy deploy`.
 type DeployCmd struct {
-	App           string        `env:"HEROKU_APP" required:"" placeholder:"NAME" help:"Heroku app to deploy to (Heroku's name rule: 3-30 lowercase letters, digits and dashes)."`
-	Dir           string        `default:"." placeholder:"PATH" help:"Directory to ship; .git is always left out."`
-	APIKeyVar     string        `name:"api-key-var" default:"HEROKU_API_KEY" placeholder:"NAME" help:"NAME of the environment variable that holds the API key. The key itself is never accepted as an argument."`
+	App           string        `env:"HEROKU_DEPLOY_APP,HEROKU_APP" required:"" placeholder:"NAME" help:"Heroku app to deploy to (Heroku's name rule: 3-30 lowercase letters, digits and dashes)."`
+	Dir           string        `env:"HEROKU_DEPLOY_DIR" default:"." placeholder:"PATH" help:"Directory to ship; .git is always left out."`
+	APIKeyVar     string        `name:"api-key-var" env:"HEROKU_DEPLOY_API_KEY_VARIABLE" default:"HEROKU_API_KEY" placeholder:"NAME" help:"NAME of the environment variable that holds the API key. The key itself is never accepted as an argument."`
 	SourceVersion string        `env:"CI_COMMIT_SHA" placeholder:"STR" help:"Version recorded on the build (SOURCE_VERSION at build time). Default: $CI_COMMIT_SHA, else git rev-parse HEAD in --dir."`
-	Buildpack     []string      `sep:"none" placeholder:"URL|NAME" help:"Buildpack for this build, repeatable, in order (e.g. heroku/nodejs). Default: the app's buildpacks, or detection."`
-	Exclude       []string      `sep:"none" placeholder:"PATTERN" help:"Leave out paths matching this gitignore-style pattern; repeatable."`
+	Buildpack     []string      `env:"HEROKU_DEPLOY_BUILDPACKS" list:"" sep:"none" placeholder:"URL|NAME" help:"Buildpack for this build, repeatable, in order (e.g. heroku/nodejs). Default: the app's buildpacks, or detection."`
+	Exclude       []string      `env:"HEROKU_DEPLOY_EXCLUDE" list:"" sep:"none" placeholder:"PATTERN" help:"Leave out paths matching this gitignore-style pattern; repeatable."`
 	Dotenv        string        `placeholder:"FILE" help:"Write HEROKU_APP_NAME, HEROKU_APP_URL, HEROKU_BUILD_ID, HEROKU_RELEASE_ID and HEROKU_RELEASE_VERSION here, for artifacts:reports:dotenv."`
-	Timeout       time.Duration `default:"30m" help:"Give up on the whole deploy after this long (exit 4); a pending build is cancelled."`
-
-	// GitLab renders array inputs inside strings as JSON arrays; the
-	// component passes its buildpacks and exclude inputs through these.
-	BuildpacksJSON string `name:"buildpacks-json" hidden:"" env:"HEROKU_DEPLOY_BUILDPACKS"`
-	ExcludeJSON    string `name:"exclude-json" hidden:"" env:"HEROKU_DEPLOY_EXCLUDE"`
+	Timeout       time.Duration `env:"HEROKU_DEPLOY_TIMEOUT" default:"30m" help:"Give up on the whole deploy after this long (exit 4); a pending build is cancelled."`
 
 	// Test seams: hidden, read from the environment too.
 	PollInterval time.Duration `hidden:"" env:"HEROKU_DEPLOY_POLL_INTERVAL" default:"2s"`
@@ -60,19 +54,6 @@ type checked struct {
 // check validates everything that can be validated without a request.
 func (c *DeployCmd) check(env Env) (*checked, error) {
 	var out checked
-	for _, j := range []struct {
-		name, raw string
-		into      *[]string
-	}{{"HEROKU_DEPLOY_BUILDPACKS", c.BuildpacksJSON, &c.Buildpack}, {"HEROKU_DEPLOY_EXCLUDE", c.ExcludeJSON, &c.Exclude}} {
-		if strings.TrimSpace(j.raw) == "" {
-			continue
-		}
-		list, err := parseList(j.raw)
-		if err != nil {
-			return nil, usagef("%s: %v", j.name, err)
-		}
-		*j.into = append(*j.into, list...)
-	}
 	if !appNameRE.MatchString(c.App) {
 		return nil, &UsageError{Msg: fmt.Sprintf("invalid app name %q", c.App),
 			Hints: []string{"Heroku app names are 3 to 30 characters: a lowercase letter, then lowercase letters, digits or dashes, not ending in a dash"}}
@@ -138,27 +119,6 @@ func (c *DeployCmd) check(env Env) (*checked, error) {
 		}
 	}
 	return &out, nil
-}
-
-// parseList reads a list passed through an environment variable: a JSON
-// array, as GitLab renders an array input inside a string, or a
-// comma-separated list (gitlab-ci-local's rendering, and handy by hand).
-func parseList(raw string) ([]string, error) {
-	raw = strings.TrimSpace(raw)
-	if strings.HasPrefix(raw, "[") {
-		var list []string
-		if err := json.Unmarshal([]byte(raw), &list); err != nil {
-			return nil, fmt.Errorf("not a JSON array of strings: %v", err)
-		}
-		return list, nil
-	}
-	var list []string
-	for _, item := range strings.Split(raw, ",") {
-		if item = strings.TrimSpace(item); item != "" {
-			list = append(list, item)
-		}
-	}
-	return list, nil
 }
 
 // checkAPIURL accepts https, and plain http only to loopback (the simulator):
