@@ -6,7 +6,10 @@ require (
 	github.com/alecthomas/kong v1.17.0
 	github.com/hashicorp/go-cleanhttp v0.5.2
 	github.com/hashicorp/go-retryablehttp v0.7.8
-	github.com/heroku/heroku-go/v5 v5.5.0
+	// v6 is heroku-go's current major: v5 has no app generation, reads web_url
+	// as a plain string though the schema allows null, and has no OCI images,
+	// eligible_for_rollback or source.release on promotions.
+	github.com/heroku/heroku-go/v6 v6.1.0
 	github.com/klauspost/pgzip v1.3.0
 	github.com/rogpeppe/go-internal v1.16.0
 )

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	heroku "github.com/heroku/heroku-go/v5"
+	heroku "github.com/heroku/heroku-go/v6"
 
 	"gitlab.com/heroku-deploy/heroku/internal/archive"
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
@@ -118,7 +118,10 @@ func (d *Deployer) Run(ctx context.Context, cfg Config, src *archive.Result) (*R
 	if err != nil {
 		return nil, fmt.Errorf("look up app %s: %w", cfg.App, err)
 	}
-	res := &Result{App: app.Name, WebURL: app.WebURL}
+	res := &Result{App: app.Name}
+	if app.WebURL != nil {
+		res.WebURL = *app.WebURL
+	}
 
 	d.Out.Step("Uploading source (%s)", humanBytes(src.Size))
 	source, err := d.Client.SourceCreate(ctx)

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	heroku "github.com/heroku/heroku-go/v5"
+	heroku "github.com/heroku/heroku-go/v6"
 )
 
 // The Platform API calls the tool makes. Each returns errors through Clean,

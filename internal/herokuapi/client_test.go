@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	heroku "github.com/heroku/heroku-go/v5"
+	heroku "github.com/heroku/heroku-go/v6"
 )
 
 const testKey = "HRKU-unit-5ec2e7-KEY"
