@@ -2,21 +2,22 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"flag"
-	"fmt"
-	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
-	"sync"
+	"syscall"
 	"testing"
-	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"gitlab.com/heroku-deploy/heroku/internal/cli"
 	"gitlab.com/heroku-deploy/heroku/internal/herokusim"
+	"gitlab.com/heroku-deploy/heroku/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/script")
@@ -27,17 +28,9 @@ func TestMain(m *testing.M) {
 	})
 }
 
-// sims holds the simulator each script started, keyed by its $WORK.
-var sims sync.Map
-
-func sim(ts *testscript.TestScript) *herokusim.Server {
-	s, ok := sims.Load(ts.Getenv("WORK"))
-	if !ok {
-		ts.Fatalf("no simulator: run 'herokusim' first")
-	}
-	return s.(*herokusim.Server)
-}
-
+// TestScripts runs testdata/script/*.txtar against the simulator; its
+// commands (herokusim, herokusim-requests, leakcheck…) are documented in
+// internal/herokusim/testscript.go.
 func TestScripts(t *testing.T) {
 	t.Parallel()
 	testscript.Run(t, testscript.Params{
@@ -50,158 +43,113 @@ func TestScripts(t *testing.T) {
 			env.Setenv("HEROKU_DEPLOY_POLL_INTERVAL", "20ms")
 			env.Setenv("HEROKU_DEPLOY_RETRY_WAIT", "5ms")
 			env.Setenv("HEROKU_DEPLOY_STREAM_WAIT", "3s")
-			env.Setenv("HEROKUSIM_KEY", herokusim.DefaultKey)
-			env.Setenv("CONFIG_SECRET", herokusim.ConfigSecret)
-			if err := checkProblems(env); err != nil {
+			env.Values[signalledKey{}] = new([]*exec.Cmd)
+			if err := herokusim.Setup(env); err != nil {
 				return err
 			}
 			return os.CopyFS(filepath.Join(env.WorkDir, "apps"), os.DirFS("../../testdata/apps"))
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"herokusim":          cmdSim,
-			"herokusim-requests": cmdRequests,
-			"herokusim-check":    cmdCheck,
-			"herokusim-source":   cmdSource,
-			"herokusim-wait":     cmdWait,
-			"leakcheck":          cmdLeakcheck,
-		},
+		Cmds: commands(),
 	})
 }
 
-// herokusim [flags]: start a simulator for this script and point
-// HEROKU_API_URL at it.
-func cmdSim(ts *testscript.TestScript, neg bool, args []string) {
-	var errOut bytes.Buffer
-	opts, rest, err := herokusim.ParseFlags("herokusim", args, &errOut)
-	if err != nil || len(rest) > 0 {
-		ts.Fatalf("herokusim: %v %s", err, errOut.String())
+// commands are the simulator's (internal/herokusim/testscript.go) and
+// these, for exit codes, which consumers rely on in allow_failure:
+//
+//	exec-code CODE PROG [ARGS...]  run PROG like exec; fail unless it exits CODE
+//	signal INT|TERM                signal every background command, as GitLab Runner does
+//	exit-code CODE                 after wait: fail unless the signalled commands exited CODE
+func commands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
+	cmds := herokusim.Commands()
+	cmds["exec-code"] = cmdExecCode
+	cmds["signal"] = cmdSignal
+	cmds["exit-code"] = cmdExitCode
+	return cmds
+}
+
+func cmdExecCode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exec-code CODE PROG [ARGS...]")
 	}
-	if len(opts.Apps) == 0 {
-		opts.Apps = []string{"my-app"}
-	}
-	s, err := herokusim.Start(opts)
+	want, err := strconv.Atoi(args[0])
 	if err != nil {
-		ts.Fatalf("herokusim: %v", err)
+		ts.Fatalf("exec-code: %q is not an exit code", args[0])
 	}
-	sims.Store(ts.Getenv("WORK"), s)
-	ts.Defer(func() { s.Close() }) // checkProblems reads it once the script ends
-	ts.Setenv("HEROKU_API_URL", s.URL)
-}
-
-// checkProblems makes every scenario, whatever it asserts, fail if its
-// simulator saw the client break the protocol: two builds from one upload,
-// a chunked or authenticated storage PUT. It runs as the script's test
-// cleanup: a testscript Defer may not fail the script.
-func checkProblems(env *testscript.Env) error {
-	t, ok := env.T().(interface {
-		Cleanup(func())
-		Errorf(string, ...any)
-	})
-	if !ok {
-		return fmt.Errorf("testscript's T (%T) has no Cleanup", env.T())
-	}
-	work := env.WorkDir
-	t.Cleanup(func() {
-		s, ok := sims.LoadAndDelete(work)
-		if !ok {
-			return // a script without a simulator
-		}
-		if p := s.(*herokusim.Server).Problems(); len(p) > 0 {
-			t.Errorf("simulator saw:\n%s", strings.Join(p, "\n"))
-		}
-	})
-	return nil
-}
-
-// herokusim-requests: print how many requests were recorded, then one
-// "METHOD PATH STATUS" line each; a run of identical lines (polling) prints
-// once.
-func cmdRequests(ts *testscript.TestScript, neg bool, args []string) {
-	var prev string
-	reqs := sim(ts).Requests()
-	fmt.Fprintf(ts.Stdout(), "%d requests\n", len(reqs))
-	for _, r := range reqs {
-		line := fmt.Sprintf("%s %s %d", r.Method, r.Path, r.Status)
-		if r.Fault != "" {
-			line += " (fault)"
-		}
-		if line != prev {
-			fmt.Fprintln(ts.Stdout(), line)
-		}
-		prev = line
+	if got := exitCode(ts, ts.Exec(args[1], args[2:]...)); got != want {
+		ts.Fatalf("%s exited with %d, want %d", args[1], got, want)
 	}
 }
 
-// herokusim-check [builds=N]: fail on protocol rules the client broke (as
-// every script does at its end) and, with builds=N, unless exactly N builds
-// exist for my-app.
-func cmdCheck(ts *testscript.TestScript, neg bool, args []string) {
-	s := sim(ts)
-	problems := s.Problems()
-	for _, a := range args {
-		if n, ok := strings.CutPrefix(a, "builds="); ok {
-			want, _ := strconv.Atoi(n)
-			if got := s.BuildCount("my-app"); got != want {
-				problems = append(problems, fmt.Sprintf("%d builds for my-app, want %d", got, want))
-			}
-		}
-	}
-	if len(problems) > 0 {
-		ts.Fatalf("simulator saw:\n%s", strings.Join(problems, "\n"))
-	}
-}
-
-// herokusim-source APP: list the archive of APP's latest build.
-func cmdSource(ts *testscript.TestScript, neg bool, args []string) {
-	entries, err := sim(ts).SourceEntries(args[0])
-	if err != nil {
+func exitCode(ts *testscript.TestScript, err error) int {
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		return ee.ExitCode()
+	case err != nil:
 		ts.Fatalf("%v", err)
 	}
-	fmt.Fprintln(ts.Stdout(), strings.Join(entries, "\n"))
+	return 0
 }
 
-// herokusim-wait build: block until a build exists (for signal tests).
-func cmdWait(ts *testscript.TestScript, neg bool, args []string) {
-	deadline := time.Now().Add(10 * time.Second)
-	for sim(ts).BuildCount("my-app") == 0 {
-		if time.Now().After(deadline) {
-			ts.Fatalf("no build was created within 10s")
-		}
-		time.Sleep(10 * time.Millisecond)
+type signalledKey struct{}
+
+func cmdSignal(ts *testscript.TestScript, neg bool, args []string) {
+	sig := map[string]os.Signal{"INT": os.Interrupt, "TERM": syscall.SIGTERM}[strings.Join(args, " ")]
+	if neg || sig == nil {
+		ts.Fatalf("usage: signal INT|TERM")
 	}
-	time.Sleep(50 * time.Millisecond) // let the client reach the stream
+	cmds := ts.BackgroundCmds()
+	if len(cmds) == 0 {
+		ts.Fatalf("signal: no background command")
+	}
+	for _, c := range cmds {
+		if err := c.Process.Signal(sig); err != nil {
+			ts.Fatalf("signal: %v", err)
+		}
+	}
+	*ts.Value(signalledKey{}).(*[]*exec.Cmd) = cmds
 }
 
-// leakcheck: fail if the API key, a presigned URL's signature or a config
-// value appears in the last stdout or stderr or in any file under $WORK.
-func cmdLeakcheck(ts *testscript.TestScript, neg bool, args []string) {
-	secrets := []string{ts.Getenv("HEROKUSIM_KEY"), herokusim.ConfigSecret, "Signature=", "X-Amz-Signature", "AWSAccessKeyId"}
-	if k := ts.Getenv("HEROKU_API_KEY"); k != "" {
-		secrets = append(secrets, k)
+func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
+	want, err := strconv.Atoi(strings.Join(args, " "))
+	cmds := *ts.Value(signalledKey{}).(*[]*exec.Cmd)
+	if neg || err != nil || len(cmds) == 0 {
+		ts.Fatalf("usage: exit-code CODE, after signal and wait")
 	}
-	check := func(where string, data []byte) {
-		for _, s := range secrets {
-			if bytes.Contains(data, []byte(s)) {
-				ts.Fatalf("%s contains a secret (%.12s…)", where, s)
-			}
+	for _, c := range cmds {
+		if c.ProcessState == nil {
+			ts.Fatalf("exit-code: wait for the command first")
+		}
+		if got := c.ProcessState.ExitCode(); got != want {
+			ts.Fatalf("%s exited with %d, want %d", filepath.Base(c.Path), got, want)
 		}
 	}
-	check("stdout", []byte(ts.ReadFile("stdout")))
-	check("stderr", []byte(ts.ReadFile("stderr")))
-	work := ts.Getenv("WORK")
-	err := filepath.WalkDir(work, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || strings.HasSuffix(p, ".txtar") {
-			return err
+}
+
+// TestEveryExitCodeIsAsserted: consumers put exit codes in
+// allow_failure:exit_codes, so each code the README documents is asserted
+// by a golden script (exec-code, or exit-code after a signal; a plain exec
+// asserts 0).
+func TestEveryExitCodeIsAsserted(t *testing.T) {
+	table := testenv.Section(t, testenv.ReadFile(t, "README.md"), "## Exit codes")
+	codes := regexp.MustCompile(`(?m)^\| (\d+) \|`).FindAllStringSubmatch(table, -1)
+	if len(codes) == 0 {
+		t.Fatal("README: no exit codes")
+	}
+	files, _ := filepath.Glob("../../testdata/script/*.txtar")
+	var scripts []byte
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		scripts = append(scripts, b...)
+	}
+	for _, c := range codes {
+		re := `(?m)^(exec-code|exit-code) ` + c[1] + `\b`
+		if c[1] == "0" {
+			re = `(?m)^exec heroku-deploy `
 		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return nil
+		if !regexp.MustCompile(re).Match(scripts) {
+			t.Errorf("no golden script asserts exit code %s", c[1])
 		}
-		check(strings.TrimPrefix(p, work+"/"), data)
-		return nil
-	})
-	if err != nil {
-		ts.Fatalf("leakcheck: %v", err)
 	}
 }
 

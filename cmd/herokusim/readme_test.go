@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"gitlab.com/heroku-deploy/heroku/internal/herokusim"
+	"gitlab.com/heroku-deploy/heroku/internal/testenv"
 )
 
 // The README is the contract: its "Try it here" command, and the two
@@ -17,11 +18,7 @@ import (
 
 func readme(t *testing.T) string {
 	t.Helper()
-	b, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return testenv.ReadFile(t, "README.md")
 }
 
 // block returns the first ```sh block after the heading.
@@ -82,7 +79,7 @@ func TestREADMEDemo(t *testing.T) {
 			if !strings.Contains(out, tt.want) {
 				t.Errorf("output lacks %q:\n%s", tt.want, out)
 			}
-			for _, secret := range []string{herokusim.DefaultKey, herokusim.ConfigSecret, "Signature="} {
+			for _, secret := range herokusim.Secrets() {
 				if strings.Contains(out, secret) {
 					t.Errorf("output contains a secret (%.10s…)", secret)
 				}
@@ -93,11 +90,8 @@ func TestREADMEDemo(t *testing.T) {
 
 func TestREADMETestCommandIsWhatCIRuns(t *testing.T) {
 	test := block(t, readme(t), "## Run every test")
-	ci, err := os.ReadFile("../../.ci/run")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !regexp.MustCompile(`(?m)^CI=true ` + regexp.QuoteMeta(test) + `$`).Match(ci) {
+	ci := testenv.ReadFile(t, ".ci/run")
+	if !regexp.MustCompile(`(?m)^CI=true ` + regexp.QuoteMeta(test) + `$`).MatchString(ci) {
 		t.Errorf(".ci/run does not run the README's test command %q", test)
 	}
 }

@@ -35,16 +35,14 @@ var ModTime = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 type Options struct {
 	Dir     string
 	Exclude *ignore.Matcher // nil: only .git is left out
-	// Level is the gzip level; 0 means DefaultLevel.
-	Level int
 	// Warn receives one line per entry that was skipped.
 	Warn func(msg string)
 }
 
-// DefaultLevel trades a little size for a lot of speed: source trees are
-// small next to the slug Heroku builds from them, and level 1 with parallel
-// blocks compresses several times faster than gzip -6 (see testdata/bench).
-const DefaultLevel = 1
+// level trades a little size for a lot of speed: source trees are small
+// next to the slug Heroku builds from them, and level 1 with parallel blocks
+// compresses several times faster than gzip -6 (see testdata/bench).
+const level = 1
 
 // Stats describe what was written.
 type Stats struct {
@@ -71,9 +69,9 @@ type InputError struct{ Err error }
 func (e *InputError) Error() string { return e.Err.Error() }
 func (e *InputError) Unwrap() error { return e.Err }
 
-// Create packs opts.Dir into a new temporary file in tmpDir ("" = os.TempDir).
-func Create(ctx context.Context, tmpDir string, opts Options) (*Result, error) {
-	f, err := os.CreateTemp(tmpDir, "heroku-deploy-*.tgz")
+// Create packs opts.Dir into a new temporary file in os.TempDir.
+func Create(ctx context.Context, opts Options) (*Result, error) {
+	f, err := os.CreateTemp("", "heroku-deploy-*.tgz")
 	if err != nil {
 		return nil, fmt.Errorf("create temporary archive: %w", err)
 	}
@@ -110,10 +108,6 @@ func Write(ctx context.Context, w io.Writer, opts Options) (Stats, error) {
 	root, err := filepath.Abs(opts.Dir)
 	if err != nil {
 		return stats, &InputError{err}
-	}
-	level := opts.Level
-	if level == 0 {
-		level = DefaultLevel
 	}
 	bw := bufio.NewWriterSize(w, 256<<10)
 	gz, err := pgzip.NewWriterLevel(bw, level)

@@ -19,7 +19,7 @@ const scaleChildEnv = "ARCHIVE_SCALE_CHILD_DIR"
 
 func TestMain(m *testing.M) {
 	if dir := os.Getenv(scaleChildEnv); dir != "" {
-		res, err := Create(context.Background(), "", Options{Dir: dir})
+		res, err := Create(context.Background(), Options{Dir: dir})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)

@@ -1,10 +1,11 @@
 // Package cli is heroku-deploy's command line: flags, validation before any
 // request, signals, and the mapping from outcomes to documented exit codes.
+// One file per command; heroku.go holds what every Heroku command shares,
+// errors.go the exit codes and the one voice on stderr.
 package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,17 +14,6 @@ import (
 	"syscall"
 
 	"github.com/alecthomas/kong"
-)
-
-// Exit codes. README's "Exit codes" table documents them; consumers put them
-// in GitLab's allow_failure:exit_codes.
-const (
-	ExitOK          = 0
-	ExitFailed      = 1   // the Heroku build or release phase failed
-	ExitUsage       = 2   // bad usage or configuration, found before any Heroku request
-	ExitRefused     = 3   // Heroku refused the key or the app (401/403/404)
-	ExitUnavailable = 4   // Heroku unavailable after retries, or the deploy timed out
-	ExitCancelled   = 130 // SIGINT or SIGTERM
 )
 
 // CLI is the command tree.
@@ -43,6 +33,14 @@ type Env struct {
 	Stderr io.Writer
 }
 
+// Globals are shared by every command.
+type Globals struct {
+	Version string
+	Verbose bool
+	Env     Env
+	voice   *voice
+}
+
 // Main runs the command line and returns the exit code.
 func Main(version string, args []string) int {
 	env := Env{Getenv: os.Getenv, Lookup: os.LookupEnv, Stdout: os.Stdout, Stderr: os.Stderr}
@@ -57,7 +55,7 @@ func Main(version string, args []string) int {
 		}
 		// A second signal gets Go's default behaviour: exit at once.
 		signal.Reset(os.Interrupt, syscall.SIGTERM)
-		fmt.Fprintf(env.Stderr, "heroku-deploy: received %s: stopping\n", sigName(sig))
+		(&voice{w: env.Stderr}).say("", fmt.Sprintf("received %s: stopping", sigName(sig)))
 		cancel(&SignalError{Signal: sigName(sig)})
 	}()
 	defer signal.Stop(sigs)
@@ -80,19 +78,11 @@ type exitPanic int
 
 // Run parses args and runs the chosen command.
 func Run(ctx context.Context, version string, args []string, env Env) (code int) {
+	v := &voice{w: env.Stderr}
 	var cli CLI
-	parser, err := kong.New(&cli,
-		kong.Name("heroku-deploy"),
-		kong.Description("Deploy to Heroku from CI through the Platform API: no Heroku CLI, no git push, no key on the command line."),
-		kong.Vars{"version": "heroku-deploy " + version},
-		kong.Writers(env.Stdout, env.Stderr),
-		kong.Exit(func(c int) { panic(exitPanic(c)) }),
-		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
-		kong.Resolvers(envResolver(env)),
-	)
+	parser, err := newParser(&cli, version, env)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "heroku-deploy: error: %v\n", err)
-		return ExitUsage
+		return v.report(usage(err.Error()))
 	}
 	defer func() {
 		r := recover()
@@ -107,14 +97,24 @@ func Run(ctx context.Context, version string, args []string, env Env) (code int)
 	}()
 	kctx, err := parser.Parse(args)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "heroku-deploy: error: %v\n", err)
-		fmt.Fprintf(env.Stderr, "heroku-deploy: hint: run 'heroku-deploy --help' for usage\n")
-		return ExitUsage
+		return v.report(usage(err.Error(), "run 'heroku-deploy --help' for usage"))
 	}
-	g := &Globals{Version: version, Verbose: cli.Verbose, Env: env}
 	kctx.BindTo(ctx, (*context.Context)(nil))
-	err = kctx.Run(g)
-	return report(env.Stderr, err)
+	return v.report(kctx.Run(&Globals{Version: version, Verbose: cli.Verbose, Env: env, voice: v}))
+}
+
+// newParser builds the parser for the command tree, shared by Run and the
+// tests that read the model.
+func newParser(cli any, version string, env Env) (*kong.Kong, error) {
+	return kong.New(cli,
+		kong.Name("heroku-deploy"),
+		kong.Description("Deploy to Heroku from CI through the Platform API: no Heroku CLI, no git push, no key on the command line."),
+		kong.Vars{"version": "heroku-deploy " + version},
+		kong.Writers(env.Stdout, env.Stderr),
+		kong.Exit(func(c int) { panic(exitPanic(c)) }),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.Resolvers(envResolver(env)),
+	)
 }
 
 // envResolver makes kong's env tags read through Env, so tests can run the
@@ -128,28 +128,13 @@ func envResolver(env Env) kong.Resolver {
 			if !ok {
 				continue
 			}
-			if !flag.Tag.Has("list") {
-				return v, nil
+			if flag.Tag.Has("list") {
+				return listValue(name, v)
 			}
-			list, err := parseGitLabList(v)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", name, err)
-			}
-			items := make([]any, len(list))
-			for i, s := range list {
-				items[i] = s
-			}
-			return items, nil
+			return v, nil
 		}
 		return nil, nil
 	})
-}
-
-// Globals are shared by every command.
-type Globals struct {
-	Version string
-	Verbose bool
-	Env     Env
 }
 
 func versionString(v string) string {
@@ -160,57 +145,4 @@ func versionString(v string) string {
 		return bi.Main.Version
 	}
 	return "dev"
-}
-
-// UsageError is bad input found before any request.
-type UsageError struct {
-	Msg   string
-	Hints []string
-}
-
-func (e *UsageError) Error() string { return e.Msg }
-
-func usagef(format string, args ...any) *UsageError {
-	return &UsageError{Msg: fmt.Sprintf(format, args...)}
-}
-
-// codedError carries an exit code and hints for report.
-type codedError struct {
-	code  int
-	err   error
-	hints []string
-}
-
-func (e *codedError) Error() string { return e.err.Error() }
-func (e *codedError) Unwrap() error { return e.err }
-
-func report(w io.Writer, err error) int {
-	if err == nil {
-		return ExitOK
-	}
-	code, hints := ExitFailed, []string(nil)
-	var ce *codedError
-	var ue *UsageError
-	switch {
-	case errors.As(err, &ce):
-		code, hints = ce.code, ce.hints
-	case errors.As(err, &ue):
-		code, hints = ExitUsage, ue.Hints
-	}
-	fmt.Fprintf(w, "heroku-deploy: error: %s\n", oneLine(err.Error()))
-	for _, h := range hints {
-		fmt.Fprintf(w, "heroku-deploy: hint: %s\n", h)
-	}
-	return code
-}
-
-func oneLine(s string) string {
-	out := make([]rune, 0, len(s))
-	for _, r := range s {
-		if r == '\n' || r == '\r' {
-			r = ' '
-		}
-		out = append(out, r)
-	}
-	return string(out)
 }

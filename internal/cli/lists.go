@@ -7,6 +7,20 @@ import (
 	"unicode/utf8"
 )
 
+// listValue is a list flag's value read from its variable, in the shape
+// kong's slice mapper takes.
+func listValue(name, raw string) (any, error) {
+	list, err := parseGitLabList(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	items := make([]any, len(list))
+	for i, s := range list {
+		items[i] = s
+	}
+	return items, nil
+}
+
 // parseGitLabList reads a list the way GitLab writes an array input that is
 // interpolated inside a longer string: Ruby's Array#inspect of strings,
 // `["heroku/nodejs", "https://x/a,b.tgz"]`. GitLab's interpolation calls

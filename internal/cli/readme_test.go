@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -9,20 +8,13 @@ import (
 	"testing"
 
 	"github.com/alecthomas/kong"
+
+	"gitlab.com/heroku-deploy/heroku/internal/testenv"
 )
 
 func readmeSection(t *testing.T, heading string) string {
 	t.Helper()
-	b, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, s, ok := strings.Cut(string(b), "\n"+heading+"\n")
-	if !ok {
-		t.Fatalf("README has no %q section", heading)
-	}
-	s, _, _ = strings.Cut(s, "\n## ")
-	return s
+	return testenv.Section(t, testenv.ReadFile(t, "README.md"), heading)
 }
 
 // TestREADMECLIReference keeps the README's flag table true: one row per
@@ -37,7 +29,7 @@ func TestREADMECLIReference(t *testing.T) {
 			rows[m[1]] = line
 		}
 	}
-	parser, err := kong.New(&CLI{}, kong.Name("heroku-deploy"), kong.Vars{"version": "test"})
+	parser, err := newParser(&CLI{}, "test", Env{Lookup: func(string) (string, bool) { return "", false }})
 	if err != nil {
 		t.Fatal(err)
 	}

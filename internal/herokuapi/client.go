@@ -31,20 +31,22 @@ type Config struct {
 	URL       string // API base URL; DefaultURL when empty
 	Key       string
 	UserAgent string
-	// Retries after the first attempt, and the backoff bounds between them.
+	// Retries after the first attempt [4] (-1: none), and the backoff
+	// bounds between them [1s, 30s].
 	RetryMax     int
 	RetryWaitMin time.Duration
 	RetryWaitMax time.Duration
-	// Notify receives one line per retry and per Heroku warning header.
+	// Notify receives one line per retry, per Heroku warning header and
+	// per step of the one-build lookup.
 	Notify func(msg string)
 	// Trace, when set, receives one line per HTTP exchange: method,
 	// redacted URL, status and duration. Never headers or bodies.
 	Trace func(msg string)
 }
 
-// Client talks to the Platform API (its methods, in calls.go), to the
-// signed storage URLs (Upload) and to log streams (Plain, which never
-// carries the key).
+// Client talks to the Platform API (one file per resource: apps.go,
+// builds.go…), to the signed storage URLs (Upload) and to log streams
+// (Plain, which never carries the key).
 type Client struct {
 	Plain *http.Client
 
@@ -54,6 +56,9 @@ type Client struct {
 	cancel *heroku.Service
 
 	plainRetry *retryablehttp.Client
+	notify     func(string)
+	// waitMin and waitMax bound the backoff between build-create attempts.
+	waitMin, waitMax time.Duration
 	// ratelimit holds the last RateLimit-Remaining Heroku reported, -1 if none.
 	ratelimit *atomic.Int64
 }
@@ -62,6 +67,9 @@ type Client struct {
 func New(cfg Config) *Client {
 	if cfg.URL == "" {
 		cfg.URL = DefaultURL
+	}
+	if cfg.RetryMax == 0 {
+		cfg.RetryMax = 4
 	}
 	if cfg.RetryWaitMin <= 0 {
 		cfg.RetryWaitMin = time.Second
@@ -100,27 +108,11 @@ func New(cfg Config) *Client {
 		cancel:     newService(http.Header{"Accept": {"application/vnd.heroku+json; version=3.cancel-build"}}),
 		Plain:      &http.Client{Transport: &plainTransport{rt: plain}},
 		plainRetry: plain,
+		notify:     cfg.Notify,
+		waitMin:    cfg.RetryWaitMin,
+		waitMax:    cfg.RetryWaitMax,
 		ratelimit:  rl,
 	}
-}
-
-// Upload PUTs size bytes to a presigned storage URL by S3's rules: an exact
-// Content-Length (S3 refuses chunked uploads), no Content-Type (it is part
-// of the signature), no Authorization. open is called for every attempt, so
-// a retry re-reads the file instead of holding it in memory.
-func (c *Client) Upload(ctx context.Context, putURL string, size int64, open func() (io.ReadCloser, error)) (*http.Response, error) {
-	body := retryablehttp.ReaderFunc(func() (io.Reader, error) { return open() })
-	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPut, putURL, body)
-	if err != nil {
-		return nil, cleanErr(&url.Error{Op: "PUT", URL: putURL, Err: err})
-	}
-	req.ContentLength = size
-	req.Header.Del("Content-Type")
-	resp, err := c.plainRetry.Do(req)
-	if err != nil {
-		return nil, cleanErr(err)
-	}
-	return resp, nil
 }
 
 // RateLimitRemaining is the last RateLimit-Remaining header seen, or -1.
@@ -252,7 +244,7 @@ func (d *errorDecoder) RoundTrip(req *http.Request) (*http.Response, error) {
 		d.ratelimit.Store(v)
 	}
 	if w := resp.Header.Get("X-Heroku-Warning"); w != "" {
-		d.notify("Heroku: " + oneLine(w))
+		d.notify("Heroku: " + shortMessage(w))
 		resp.Header.Del("X-Heroku-Warning")
 	}
 	if resp.StatusCode/100 == 2 {

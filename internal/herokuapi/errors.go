@@ -27,7 +27,7 @@ func (e *Error) Error() string {
 		fmt.Fprintf(&b, " %s", e.ID)
 	}
 	if e.Message != "" {
-		fmt.Fprintf(&b, ": %s", oneLine(e.Message))
+		fmt.Fprintf(&b, ": %s", shortMessage(e.Message))
 	}
 	if e.RequestID != "" {
 		fmt.Fprintf(&b, " (request %s)", e.RequestID)
@@ -35,10 +35,12 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-func oneLine(s string) string {
+// shortMessage makes a server's message fit one log line: whitespace runs,
+// line breaks included, become one space, and it stops at 200 characters.
+func shortMessage(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 200 {
-		s = s[:200] + "…"
+	if r := []rune(s); len(r) > 200 {
+		s = string(r[:200]) + "…"
 	}
 	return s
 }
@@ -50,16 +52,6 @@ func StatusOf(err error) int {
 		return e.Status
 	}
 	return 0
-}
-
-// Refused reports whether Heroku refused the credentials or the app
-// (401, 403, 404): retrying will not help, the configuration must change.
-func Refused(err error) bool {
-	switch StatusOf(err) {
-	case 401, 403, 404:
-		return true
-	}
-	return false
 }
 
 // Unavailable reports whether err means Heroku could not be reached or

@@ -75,13 +75,6 @@ func isStatus(s string) bool {
 	return err == nil && n >= 400 && n <= 599
 }
 
-// AddFault arms a fault on a running server.
-func (s *Server) AddFault(f *Fault) {
-	s.mu.Lock()
-	s.opts.Faults = append(s.opts.Faults, f)
-	s.mu.Unlock()
-}
-
 func (s *Server) takeFault(r *http.Request) *Fault {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -101,8 +94,9 @@ func (s *Server) takeFault(r *http.Request) *Fault {
 	return nil
 }
 
-// applyFault reports whether the fault answered the request.
-func (s *Server) applyFault(f *Fault, w *statusWriter, r *http.Request, rec *Request) bool {
+// applyFault reports whether the fault answered the request; next serves
+// it when the fault lets it take effect first.
+func (s *Server) applyFault(f *Fault, w *statusWriter, r *http.Request, next http.Handler) bool {
 	if f.Drop >= 0 {
 		s.mu.Lock()
 		st := s.streams[strings.TrimPrefix(r.URL.Path, "/streams/")]
@@ -116,7 +110,7 @@ func (s *Server) applyFault(f *Fault, w *statusWriter, r *http.Request, rec *Req
 	}
 	if f.After {
 		// Let the request take effect, then lose the answer.
-		recordResponse(func(rw http.ResponseWriter) { s.route(&statusWriter{ResponseWriter: rw}, r, rec) })
+		serveAside(next, r)
 	}
 	if f.Reset {
 		if r.Body != nil {

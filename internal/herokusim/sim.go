@@ -1,10 +1,14 @@
 // Package herokusim is a stateful simulator of the parts of the Heroku
-// Platform API that deploys use, strict where Heroku is strict: bearer auth,
-// the versioned Accept header, S3's rules for presigned uploads, busl's
-// streams with their 404 window, NUL keepalives and Range resume, builds that
-// succeed or fail from what was uploaded, release phase from the Procfile,
-// rate limiting, and injectable faults. Every request is recorded so tests
-// can assert on what a client sent.
+// Platform API that heroku-deploy uses, strict where Heroku is strict: bearer
+// auth, the versioned Accept header, S3's rules for presigned uploads,
+// busl's streams with their 404 window, NUL keepalives and Range resume,
+// builds that succeed or fail from what was uploaded, release phase from the
+// Procfile, rate limiting, and injectable faults. Every request is recorded
+// so tests can assert on what a client sent.
+//
+// One file per resource (app.go, source.go, build.go, release.go, stream.go),
+// the fake buildpacks in buildpack.go, routes and middleware in router.go,
+// faults in fault.go, and the testscript commands in testscript.go.
 package herokusim
 
 import (
@@ -27,6 +31,13 @@ const DefaultKey = "HRKU-sim-0f1e2d3c-SECRET-4b5a6978"
 
 // ConfigSecret is part of a config var value on every simulated app.
 const ConfigSecret = "sim-db-password-SECRET"
+
+// Secrets lists what must never appear in a client's output or files: the
+// default key, the config value every app carries, and the markers of a
+// presigned URL's query string. Every leak check uses this list.
+func Secrets() []string {
+	return []string{DefaultKey, ConfigSecret, "Signature=", "X-Amz-Signature", "AWSAccessKeyId"}
+}
 
 // Options configure a Server. Zero durations are zero: the simulator is fast
 // unless a test asks for Heroku's slowness.
@@ -58,10 +69,10 @@ type Options struct {
 type Server struct {
 	URL string
 
-	opts     Options
-	listener net.Listener
-	http     *http.Server
-	secret   []byte
+	opts    Options
+	http    *http.Server
+	handler http.Handler
+	secret  []byte
 
 	mu       sync.Mutex
 	seq      map[byte]int
@@ -114,7 +125,6 @@ func StartOn(addr string, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := New(opts)
-	s.listener = l
 	s.URL = "http://" + l.Addr().String()
 	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go s.http.Serve(l)
@@ -149,6 +159,7 @@ func New(opts Options) *Server {
 		streams: map[string]*stream{},
 		now:     time.Now,
 	}
+	s.handler = s.routes()
 	for i, k := range opts.Keys {
 		s.keys[k] = &account{email: fmt.Sprintf("user%d@example.com", i+1), tokens: float64(opts.RateLimit), last: s.now()}
 	}
@@ -165,6 +176,9 @@ func New(opts Options) *Server {
 	}
 	return s
 }
+
+// ServeHTTP serves storage, streams and the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // Close stops the server and ends every open stream.
 func (s *Server) Close() error {
@@ -183,7 +197,8 @@ func (s *Server) Close() error {
 func (s *Server) SetURL(u string) { s.URL = u }
 
 // id returns a deterministic UUID-shaped id: the first hex digit names the
-// kind (a app, b build, c release, d source, 5 slug), the tail counts.
+// kind (a app, b build, c release, d source, 5 slug, f stream), the tail
+// counts.
 func (s *Server) id(kind byte) string {
 	s.seq[kind]++
 	return fmt.Sprintf("%c0000000-0000-4000-8000-%012d", kind, s.seq[kind])
@@ -243,29 +258,4 @@ func (s *Server) Problems() []string {
 		}
 	}
 	return out
-}
-
-func (s *Server) record(r Request) {
-	s.mu.Lock()
-	s.requests = append(s.requests, r)
-	s.mu.Unlock()
-}
-
-// SourceEntries lists the entries of the archive behind an app's latest
-// build, one "mode size name[ -> target]" line each, so tests can see what a
-// client uploaded.
-func (s *Server) SourceEntries(appName string) ([]string, error) {
-	s.mu.Lock()
-	a := s.apps[appName]
-	var data []byte
-	if a != nil && len(a.builds) > 0 {
-		if b := s.blobs[a.builds[len(a.builds)-1].blobID]; b != nil {
-			data = b.data
-		}
-	}
-	s.mu.Unlock()
-	if data == nil {
-		return nil, fmt.Errorf("no uploaded source for app %s", appName)
-	}
-	return listArchive(data)
 }

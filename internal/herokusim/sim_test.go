@@ -111,7 +111,7 @@ func TestAPIRefusesWhatHerokuRefuses(t *testing.T) {
 		{"build with a bare hex checksum", "POST", "/apps/demo/builds", `{"source_blob":{"url":"x","checksum":"` + strings.Repeat("a", 64) + `"}}`, nil, 422, "invalid_params"},
 		{"build with an empty buildpack", "POST", "/apps/demo/builds", `{"source_blob":{"url":"x"},"buildpacks":[{}]}`, nil, 422, "invalid_params"},
 		{"the removed build result endpoint", "GET", "/apps/demo/builds/b/result", "", nil, 410, "gone"},
-		{"app name with capitals", "POST", "/apps", `{"name":"Demo"}`, nil, 422, "invalid_params"},
+		{"a known path with the wrong verb", "PUT", "/apps/demo/builds", "", nil, 404, "not_found"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -52,7 +52,7 @@ func (st *stream) close() {
 }
 
 func (s *Server) serveStream(w http.ResponseWriter, r *http.Request) {
-	id := strings.TrimPrefix(r.URL.Path, "/streams/")
+	id := r.PathValue("id")
 	s.mu.Lock()
 	st := s.streams[id]
 	now := s.now()

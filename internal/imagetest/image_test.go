@@ -140,6 +140,11 @@ func TestImage(t *testing.T) {
 			t.Errorf("deploy in the image: output lacks %q:\n%s", want, out)
 		}
 	}
+	for _, secret := range herokusim.Secrets() {
+		if strings.Contains(out, secret) {
+			t.Errorf("deploy in the image: output contains a secret (%.10s…)", secret)
+		}
+	}
 	if n := sim.BuildCount("my-app"); n != 1 {
 		t.Errorf("%d builds, want 1", n)
 	}

@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"gitlab.com/heroku-deploy/heroku/internal/pause"
 )
 
 // ErrNotRegistered means the stream still answered 404 when the wait for it
@@ -46,9 +48,9 @@ func (o *Options) defaults() {
 	}
 }
 
-// Follow copies the stream at url to w until its producer closes it, and
-// returns the number of bytes written. Errors never contain the URL.
-func Follow(ctx context.Context, url string, w io.Writer, opts Options) (int64, error) {
+// Follow copies the stream at url to w until its producer closes it.
+// Errors never contain the URL.
+func Follow(ctx context.Context, url string, w io.Writer, opts Options) error {
 	opts.defaults()
 	var written int64
 	start := time.Now()
@@ -58,18 +60,18 @@ func Follow(ctx context.Context, url string, w io.Writer, opts Options) (int64, 
 		written += n
 		switch {
 		case done:
-			return written, nil
+			return nil
 		case ctx.Err() != nil:
-			return written, ctx.Err()
+			return ctx.Err()
 		case errors.Is(err, errNotFound):
 			if written > 0 || time.Since(start) >= opts.NotFoundWindow {
 				if written > 0 {
-					return written, nil // expired after we read it: nothing more will come
+					return nil // expired after we read it: nothing more will come
 				}
-				return written, ErrNotRegistered
+				return ErrNotRegistered
 			}
 		case errors.Is(err, errWriter):
-			return written, err
+			return err
 		default:
 			if n == 0 {
 				reconnects++
@@ -77,11 +79,11 @@ func Follow(ctx context.Context, url string, w io.Writer, opts Options) (int64, 
 				reconnects = 0 // progress was made: a fresh budget
 			}
 			if reconnects > opts.MaxReconnects {
-				return written, fmt.Errorf("output stream: %w", err)
+				return fmt.Errorf("output stream: %w", err)
 			}
 		}
-		if err := sleep(ctx, opts.RetryWait); err != nil {
-			return written, err
+		if err := pause.For(ctx, opts.RetryWait); err != nil {
+			return err
 		}
 	}
 }
@@ -157,15 +159,4 @@ func (s *stripWriter) Write(p []byte) (int, error) {
 		p = p[i+1:]
 	}
 	return total, nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

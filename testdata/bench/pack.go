@@ -15,7 +15,7 @@ import (
 )
 
 func main() {
-	res, err := archive.Create(context.Background(), "", archive.Options{Dir: os.Args[1]})
+	res, err := archive.Create(context.Background(), archive.Options{Dir: os.Args[1]})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

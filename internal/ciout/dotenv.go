@@ -1,32 +1,27 @@
-package deploy
+package ciout
 
 import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 )
 
-// WriteDotenv writes the result for GitLab's artifacts:reports:dotenv, so
-// environment:url can point at the app's real web_url. It writes a
-// temporary file and renames it: a reader never sees half a file.
-func WriteDotenv(path string, r *Result) error {
-	lines := [][2]string{
-		{"HEROKU_APP_NAME", r.App},
-		{"HEROKU_APP_URL", r.WebURL},
-		{"HEROKU_BUILD_ID", r.BuildID},
-		{"HEROKU_RELEASE_ID", r.ReleaseID},
-		{"HEROKU_RELEASE_VERSION", strconv.Itoa(r.ReleaseVersion)},
-	}
+// Var is one line of a dotenv report.
+type Var struct{ Name, Value string }
+
+// WriteDotenv writes vars for GitLab's artifacts:reports:dotenv, so later
+// jobs and environment:url can use them. It writes a temporary file and
+// renames it: a reader never sees half a file.
+func WriteDotenv(path string, vars []Var) error {
 	var b []byte
-	for _, l := range lines {
+	for _, v := range vars {
 		// GitLab's dotenv parser is line-based: a line break in a value
 		// (from an API answer) would smuggle in another variable.
-		if strings.ContainsAny(l[1], "\r\n") {
-			return fmt.Errorf("write dotenv: %s from Heroku contains a line break", l[0])
+		if strings.ContainsAny(v.Value, "\r\n") {
+			return fmt.Errorf("write dotenv: the value of %s contains a line break", v.Name)
 		}
-		b = fmt.Appendf(b, "%s=%s\n", l[0], l[1])
+		b = fmt.Appendf(b, "%s=%s\n", v.Name, v.Value)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".heroku-deploy-dotenv-*")
 	if err != nil {

@@ -1,12 +1,16 @@
 package herokusim
 
 import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -49,7 +53,7 @@ func s3Error(w http.ResponseWriter, status int, code, msg string, extra ...strin
 
 // serveStorage enforces what S3 enforces on presigned URLs.
 func (s *Server) serveStorage(w http.ResponseWriter, r *http.Request) {
-	id := r.URL.Path[len("/s3/"):]
+	id := r.PathValue("blob")
 	s.mu.Lock()
 	b := s.blobs[id]
 	s.mu.Unlock()
@@ -134,4 +138,82 @@ func (s *Server) fetchBlob(raw string) (*blob, error) {
 		return nil, fmt.Errorf("unable to fetch source: 403 Forbidden (expired)")
 	}
 	return b, nil
+}
+
+// readSource extracts the small files detection needs and the total size.
+func readSource(tgz []byte) (map[string]string, int64, error) {
+	gz, err := gzip.NewReader(bytes.NewReader(tgz))
+	if err != nil {
+		return nil, 0, fmt.Errorf("not a gzip archive")
+	}
+	tr := tar.NewReader(gz)
+	files := map[string]string{}
+	var total int64
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, 0, fmt.Errorf("corrupt tar archive: %v", err)
+		}
+		name := strings.TrimPrefix(h.Name, "./")
+		if strings.HasPrefix(name, "/") || strings.Contains("/"+name+"/", "/../") {
+			return nil, 0, fmt.Errorf("entry %q escapes the archive root", h.Name)
+		}
+		total += h.Size
+		if h.Typeflag == tar.TypeReg && !strings.Contains(name, "/") && h.Size < 1<<20 {
+			b, err := io.ReadAll(tr)
+			if err != nil {
+				return nil, 0, fmt.Errorf("corrupt tar archive: %v", err)
+			}
+			files[name] = string(b)
+		}
+	}
+	if _, err := io.Copy(io.Discard, gz); err != nil {
+		return nil, 0, fmt.Errorf("corrupt gzip stream: %v", err)
+	}
+	return files, total, nil
+}
+
+// SourceEntries lists the entries of the archive behind an app's latest
+// build, one "mode size name[ -> target]" line each, so tests can see what a
+// client uploaded.
+func (s *Server) SourceEntries(appName string) ([]string, error) {
+	s.mu.Lock()
+	a := s.apps[appName]
+	var data []byte
+	if a != nil && len(a.builds) > 0 {
+		if b := s.blobs[a.builds[len(a.builds)-1].blobID]; b != nil {
+			data = b.data
+		}
+	}
+	s.mu.Unlock()
+	if data == nil {
+		return nil, fmt.Errorf("no uploaded source for app %s", appName)
+	}
+	return listArchive(data)
+}
+
+func listArchive(tgz []byte) ([]string, error) {
+	gz, err := gzip.NewReader(bytes.NewReader(tgz))
+	if err != nil {
+		return nil, err
+	}
+	tr := tar.NewReader(gz)
+	var out []string
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		line := fmt.Sprintf("%s %d %s", h.FileInfo().Mode(), h.Size, h.Name)
+		if h.Linkname != "" {
+			line += " -> " + h.Linkname
+		}
+		out = append(out, line)
+	}
 }

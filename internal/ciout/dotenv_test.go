@@ -1,4 +1,4 @@
-package deploy
+package ciout
 
 import (
 	"os"
@@ -12,14 +12,14 @@ func TestWriteDotenv(t *testing.T) {
 	if err := os.WriteFile(path, []byte("STALE=1\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r := &Result{App: "my-app", WebURL: "https://my-app-0a1b2c3d4e5f.herokuapp.com/", BuildID: "b1", ReleaseID: "r1", ReleaseVersion: 7}
-	if err := WriteDotenv(path, r); err != nil {
+	vars := []Var{{"HEROKU_APP_NAME", "my-app"}, {"HEROKU_APP_URL", "https://my-app-0a1b2c3d4e5f.herokuapp.com/"}, {"HEROKU_RELEASE_VERSION", "7"}}
+	if err := WriteDotenv(path, vars); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := os.ReadFile(path)
 	want := "HEROKU_APP_NAME=my-app\n" +
 		"HEROKU_APP_URL=https://my-app-0a1b2c3d4e5f.herokuapp.com/\n" +
-		"HEROKU_BUILD_ID=b1\nHEROKU_RELEASE_ID=r1\nHEROKU_RELEASE_VERSION=7\n"
+		"HEROKU_RELEASE_VERSION=7\n"
 	if string(got) != want {
 		t.Errorf("dotenv:\n%s\nwant:\n%s", got, want)
 	}
@@ -33,9 +33,8 @@ func TestWriteDotenv(t *testing.T) {
 
 func TestWriteDotenvRefusesLineBreaks(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "out.env")
-	r := &Result{App: "my-app", WebURL: "https://x.example/\nHEROKU_APP_NAME=evil"}
-	err := WriteDotenv(path, r)
-	if err == nil || err.Error() != "write dotenv: HEROKU_APP_URL from Heroku contains a line break" {
+	err := WriteDotenv(path, []Var{{"HEROKU_APP_NAME", "my-app"}, {"HEROKU_APP_URL", "https://x.example/\nHEROKU_APP_NAME=evil"}})
+	if err == nil || err.Error() != "write dotenv: the value of HEROKU_APP_URL contains a line break" {
 		t.Fatalf("err = %v", err)
 	}
 	if _, serr := os.Stat(path); !os.IsNotExist(serr) {

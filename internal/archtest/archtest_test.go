@@ -1,0 +1,127 @@
+// Package archtest holds ARCHITECTURE.md to the code: its package table is
+// the allowed import graph, checked against go list.
+package archtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"gitlab.com/heroku-deploy/heroku/internal/testenv"
+)
+
+const module = "gitlab.com/heroku-deploy/heroku/"
+
+type pkg struct {
+	ImportPath  string
+	Imports     []string
+	TestImports []string
+	GoFiles     []string
+}
+
+// goList runs go list at the repository's root.
+func goList(t *testing.T, args ...string) []byte {
+	t.Helper()
+	testenv.Need(t, "go")
+	cmd := exec.Command("go", append([]string{"list"}, args...)...)
+	cmd.Dir = testenv.Root(t)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list %s: %v", strings.Join(args, " "), err)
+	}
+	return out
+}
+
+// packages lists the module's packages.
+func packages(t *testing.T) []pkg {
+	t.Helper()
+	var pkgs []pkg
+	dec := json.NewDecoder(bytes.NewReader(goList(t, "-json", "./...")))
+	for dec.More() {
+		var p pkg
+		if err := dec.Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+		p.ImportPath = strings.TrimPrefix(p.ImportPath, module)
+		pkgs = append(pkgs, p)
+	}
+	return pkgs
+}
+
+// allowed reads ARCHITECTURE.md's package table: package -> what it may import.
+func allowed(t *testing.T) map[string][]string {
+	t.Helper()
+	doc := testenv.Section(t, testenv.ReadFile(t, "ARCHITECTURE.md"), "## Packages")
+	row := regexp.MustCompile("(?m)^\\| `([a-z/-]+)` \\|.*\\|([^|]*)\\|$")
+	out := map[string][]string{}
+	for _, m := range row.FindAllStringSubmatch(doc, -1) {
+		out[m[1]] = regexp.MustCompile("`([a-z/-]+)`").FindAllString(m[2], -1)
+		for i, s := range out[m[1]] {
+			out[m[1]][i] = strings.Trim(s, "`")
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("ARCHITECTURE.md: no package table under ## Packages")
+	}
+	return out
+}
+
+// ownImports returns the module's own packages among imports.
+func ownImports(imports []string) []string {
+	var out []string
+	for _, i := range imports {
+		if rest, ok := strings.CutPrefix(i, module); ok {
+			out = append(out, rest)
+		}
+	}
+	return out
+}
+
+// TestImportsFollowArchitecture: every package is in the table, and imports
+// only what its row allows. Packages made of tests alone (componenttest…)
+// are held to their test imports.
+func TestImportsFollowArchitecture(t *testing.T) {
+	rules := allowed(t)
+	seen := map[string]bool{}
+	for _, p := range packages(t) {
+		seen[p.ImportPath] = true
+		may, ok := rules[p.ImportPath]
+		if !ok {
+			t.Errorf("%s is not in ARCHITECTURE.md's package table", p.ImportPath)
+			continue
+		}
+		imports := p.Imports
+		if len(p.GoFiles) == 0 {
+			imports = p.TestImports
+		}
+		for _, imp := range ownImports(imports) {
+			if !slices.Contains(may, imp) {
+				t.Errorf("%s imports %s, which ARCHITECTURE.md does not allow", p.ImportPath, imp)
+			}
+		}
+		for _, imp := range imports {
+			if strings.HasPrefix(imp, "github.com/heroku/heroku-go") && p.ImportPath != "internal/herokuapi" {
+				t.Errorf("%s imports heroku-go: only internal/herokuapi may", p.ImportPath)
+			}
+		}
+	}
+	for name := range rules {
+		if !seen[name] {
+			t.Errorf("ARCHITECTURE.md lists %s, which is not a package", name)
+		}
+	}
+}
+
+// TestBinaryLinksNoSimulator: the shipped binary depends on neither the
+// simulator nor the test framework.
+func TestBinaryLinksNoSimulator(t *testing.T) {
+	for _, dep := range strings.Fields(string(goList(t, "-deps", "./cmd/heroku-deploy"))) {
+		if strings.HasSuffix(dep, "/internal/herokusim") || strings.Contains(dep, "testscript") || strings.HasSuffix(dep, "/internal/testenv") {
+			t.Errorf("the heroku-deploy binary links %s", dep)
+		}
+	}
+}

@@ -1,0 +1,87 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+)
+
+// Exit codes. README's "Exit codes" table documents them; consumers put them
+// in GitLab's allow_failure:exit_codes.
+const (
+	ExitOK          = 0
+	ExitFailed      = 1   // the Heroku build or release phase failed
+	ExitUsage       = 2   // bad usage or configuration, found before any Heroku request
+	ExitRefused     = 3   // Heroku refused the key or the app (401/403/404)
+	ExitUnavailable = 4   // Heroku unavailable after retries, or the deploy timed out
+	ExitCancelled   = 130 // SIGINT or SIGTERM
+)
+
+// ExitError is an error with its exit code and hints for the user. Every
+// error a command returns is reported through report; a plain error exits
+// with ExitFailed.
+type ExitError struct {
+	Code  int
+	Err   error
+	Hints []string
+}
+
+func (e *ExitError) Error() string { return e.Err.Error() }
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// ExitCode is what kong and Main read.
+func (e *ExitError) ExitCode() int { return e.Code }
+
+// usage is bad input found before any request: exit 2.
+func usage(msg string, hints ...string) *ExitError {
+	return &ExitError{Code: ExitUsage, Err: errors.New(msg), Hints: hints}
+}
+
+func usagef(format string, args ...any) *ExitError {
+	return usage(fmt.Sprintf(format, args...))
+}
+
+// voice is heroku-deploy's one voice on stderr, after age's: every line
+// starts "heroku-deploy: ", then an optional kind ("error", "hint",
+// "warning", "http"), lower case, no final period, one line each.
+type voice struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (v *voice) say(kind, msg string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if kind != "" {
+		kind += ": "
+	}
+	fmt.Fprintf(v.w, "heroku-deploy: %s%s\n", kind, oneLine(msg))
+}
+
+func (v *voice) warn(msg string) { v.say("warning", msg) }
+
+// report prints err and its hints, the one place that does, and returns the
+// exit code.
+func (v *voice) report(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	code, hints := ExitFailed, []string(nil)
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		code, hints = ee.Code, ee.Hints
+	}
+	v.say("error", err.Error())
+	for _, h := range hints {
+		v.say("hint", h)
+	}
+	return code
+}
+
+// oneLine keeps a message on its line: a line break inside it would read as
+// a line of its own, in our voice or not.
+func oneLine(s string) string {
+	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+}

@@ -1,0 +1,176 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/alecthomas/kong"
+
+	"gitlab.com/heroku-deploy/heroku/internal/archive"
+	"gitlab.com/heroku-deploy/heroku/internal/ciout"
+	"gitlab.com/heroku-deploy/heroku/internal/follow"
+	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+)
+
+// HerokuFlags are the flags of every command that talks to Heroku. A
+// command embeds them and takes a *Heroku in its Run: the parser builds it
+// on first use, after checking the key and the API URL, before any request.
+type HerokuFlags struct {
+	APIKeyVar string        `name:"api-key-var" env:"HEROKU_DEPLOY_API_KEY_VARIABLE" default:"HEROKU_API_KEY" placeholder:"NAME" help:"NAME of the environment variable that holds the API key. The key itself is never accepted as an argument."`
+	Timeout   time.Duration `env:"HEROKU_DEPLOY_TIMEOUT" default:"30m" help:"Give up after this long (exit 4); a pending build is cancelled."`
+
+	// Test seams: hidden, read from the environment too.
+	PollInterval time.Duration `hidden:"" env:"HEROKU_DEPLOY_POLL_INTERVAL" default:"2s"`
+	RetryWait    time.Duration `hidden:"" env:"HEROKU_DEPLOY_RETRY_WAIT" default:"1s"`
+	StreamWait   time.Duration `hidden:"" env:"HEROKU_DEPLOY_STREAM_WAIT" default:"60s"`
+}
+
+// Heroku is what a command needs to talk to Heroku.
+type Heroku struct {
+	Client *herokuapi.Client
+	Wait   *follow.Waiter
+	Out    *ciout.Writer // the job log, on stdout
+	Warn   func(string)
+	flags  *HerokuFlags
+}
+
+var (
+	appNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{1,28}[a-z0-9]$`)
+	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
+
+// AfterApply makes *Heroku available to the command's Run, built lazily:
+// commands that do not talk to Heroku (and --help) never check a key.
+func (f *HerokuFlags) AfterApply(kctx *kong.Context) error {
+	return kctx.BindSingletonProvider(func(g *Globals) (*Heroku, error) { return f.connect(g) })
+}
+
+// connect checks the key and the API URL and builds the client. It makes
+// no request.
+func (f *HerokuFlags) connect(g *Globals) (*Heroku, error) {
+	if !envNameRE.MatchString(f.APIKeyVar) {
+		return nil, usage(fmt.Sprintf("--api-key-var %q is not a variable name", f.APIKeyVar),
+			"pass the NAME of the variable that holds the key (e.g. HEROKU_API_KEY), never the key itself")
+	}
+	key, ok := g.Env.Lookup(f.APIKeyVar)
+	switch {
+	case !ok:
+		return nil, usage(fmt.Sprintf("%s is not set: it must hold the Heroku API key", f.APIKeyVar),
+			fmt.Sprintf("create a masked CI/CD variable named %s (Settings > CI/CD > Variables)", f.APIKeyVar),
+			"a protected variable is only visible to pipelines on protected branches and tags")
+	case key == "":
+		return nil, usage(fmt.Sprintf("%s is set but empty", f.APIKeyVar),
+			"a protected variable is empty in pipelines on unprotected branches: protect the branch or unprotect the variable")
+	case strings.TrimSpace(key) != key:
+		return nil, usage(fmt.Sprintf("%s has leading or trailing whitespace (a newline?): it was not sent", f.APIKeyVar),
+			"edit the variable and remove the surrounding whitespace")
+	case strings.ContainsAny(key, " \t\r\n"):
+		return nil, usagef("%s contains whitespace: it is not a Heroku API key", f.APIKeyVar)
+	}
+	if f.Timeout <= 0 {
+		return nil, usagef("--timeout must be positive, got %s", f.Timeout)
+	}
+	apiURL, err := checkAPIURL(g.Env.Getenv("HEROKU_API_URL"))
+	if err != nil {
+		return nil, err
+	}
+	cfg := herokuapi.Config{
+		URL: apiURL, Key: key, UserAgent: "heroku-deploy/" + g.Version,
+		RetryWaitMin: f.RetryWait, RetryWaitMax: 30 * f.RetryWait,
+		Notify: g.voice.warn,
+	}
+	if g.Verbose {
+		cfg.Trace = func(msg string) { g.voice.say("http", msg) }
+	}
+	client := herokuapi.New(cfg)
+	return &Heroku{
+		Client: client,
+		Wait:   &follow.Waiter{Client: client, Warn: g.voice.warn, Poll: f.PollInterval, StreamWait: f.StreamWait, RetryWait: f.RetryWait},
+		Out:    ciout.New(g.Env.Stdout, g.Env.Getenv("GITLAB_CI") == "true"),
+		Warn:   g.voice.warn,
+		flags:  f,
+	}, nil
+}
+
+// withTimeout bounds a command by --timeout.
+func (h *Heroku) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, h.flags.Timeout, fmt.Errorf("timed out after %s", h.flags.Timeout))
+}
+
+// classify maps what went wrong while working on app to its exit code and
+// hints.
+func (h *Heroku) classify(ctx context.Context, err error, app string) error {
+	var ee *ExitError
+	var ie *archive.InputError
+	var fe *follow.Failed
+	var se *SignalError
+	keyVar := h.flags.APIKeyVar
+	switch {
+	case errors.As(err, &ee):
+		return err
+	case errors.As(context.Cause(ctx), &se) || errors.As(err, &se):
+		return &ExitError{Code: ExitCancelled, Err: err}
+	case follow.IsStopped(err):
+		return &ExitError{Code: ExitUnavailable, Err: err,
+			Hints: []string{"raise --timeout (the component's timeout input) if Heroku builds this app slowly"}}
+	case errors.As(err, &ie):
+		return &ExitError{Code: ExitUsage, Err: err}
+	case errors.As(err, &fe):
+		return &ExitError{Code: ExitFailed, Err: err, Hints: []string{"the Heroku output above says why"}}
+	case herokuapi.StatusOf(err) == 401:
+		return &ExitError{Code: ExitRefused, Err: err, Hints: []string{
+			fmt.Sprintf("Heroku rejected the key in %s: create a new one with 'heroku authorizations:create' and update the variable", keyVar)}}
+	case herokuapi.StatusOf(err) == 403:
+		return &ExitError{Code: ExitRefused, Err: err, Hints: []string{
+			fmt.Sprintf("the key in %s has no access to app %s: add its account as a collaborator", keyVar, app)}}
+	case herokuapi.StatusOf(err) == 404:
+		return &ExitError{Code: ExitRefused, Err: err, Hints: []string{
+			fmt.Sprintf("check the app name %q and that the key in %s belongs to an account that can see it", app, keyVar)}}
+	case herokuapi.Unavailable(err):
+		return &ExitError{Code: ExitUnavailable, Err: err, Hints: []string{"Heroku did not answer after retries; see https://status.heroku.com"}}
+	}
+	return err
+}
+
+// checkApp applies Heroku's app name rule before any request.
+func checkApp(name string) error {
+	if appNameRE.MatchString(name) {
+		return nil
+	}
+	return usage(fmt.Sprintf("invalid app name %q", name),
+		"Heroku app names are 3 to 30 characters: a lowercase letter, then lowercase letters, digits or dashes, not ending in a dash")
+}
+
+// checkAPIURL accepts https, and plain http only to loopback (the simulator):
+// the key must never cross a network in clear text.
+func checkAPIURL(raw string) (string, error) {
+	if raw == "" {
+		return herokuapi.DefaultURL, nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return "", usagef("HEROKU_API_URL %q is not an http(s) URL", herokuapi.Redact(raw))
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", usagef("HEROKU_API_URL must not carry a query, fragment or credentials")
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return "", usage(fmt.Sprintf("HEROKU_API_URL uses plain http to %s: refused, the API key would travel unencrypted", u.Hostname()),
+			"use https://, or http:// only to a loopback address such as 127.0.0.1")
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

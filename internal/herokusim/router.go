@@ -1,0 +1,232 @@
+package herokusim
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+)
+
+const acceptPrefix = "application/vnd.heroku+json; version=3"
+
+// routes is the simulator's handler: the API on net/http's method+pattern
+// router behind Heroku's gate (Accept, auth, rate limit), storage and
+// streams beside it, all behind the fault injector and the recorder.
+func (s *Server) routes() http.Handler {
+	api := http.NewServeMux()
+	api.HandleFunc("POST /sources", s.createSource)
+	api.HandleFunc("POST /apps/{app}/sources", s.appRoute(func(w http.ResponseWriter, r *http.Request, _ *app) { s.createSource(w, r) }))
+	api.HandleFunc("GET /account/rate-limits", s.rateLimits)
+	api.HandleFunc("GET /apps/{app}", s.appRoute(s.getApp))
+	api.HandleFunc("POST /apps/{app}/builds", s.appRoute(s.postBuild))
+	api.HandleFunc("GET /apps/{app}/builds", s.appRoute(s.listBuilds))
+	api.HandleFunc("GET /apps/{app}/builds/{id}", s.appRoute(s.getBuild))
+	api.HandleFunc("DELETE /apps/{app}/builds/{id}", s.appRoute(s.cancelBuild))
+	api.HandleFunc("GET /apps/{app}/builds/{id}/result", func(w http.ResponseWriter, r *http.Request) {
+		apiError(w, 410, "gone", "This endpoint has been removed. Use the output_stream_url of the build instead.")
+	})
+	api.HandleFunc("GET /apps/{app}/releases", s.appRoute(s.listReleases))
+	api.HandleFunc("GET /apps/{app}/releases/{id}", s.appRoute(s.getRelease))
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("/s3/{blob}", s.serveStorage)
+	mux.HandleFunc("/streams/{id}", s.serveStream)
+	mux.Handle("/", s.gate(api))
+	return s.recorder(s.injector(mux))
+}
+
+type ctxKey int
+
+const (
+	recordKey ctxKey = iota
+	accountKey
+)
+
+// recordOf returns the record of the request being served, for handlers
+// that add to it.
+func recordOf(r *http.Request) *Request { return r.Context().Value(recordKey).(*Request) }
+
+// accountOf returns the account an API request authenticated as.
+func accountOf(r *http.Request) *account { return r.Context().Value(accountKey).(*account) }
+
+// recorder gives every answer a Request-Id and records every request with
+// its final status (0 for a connection cut by a fault).
+func (s *Server) recorder(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &Request{
+			Method: r.Method, Path: r.URL.Path,
+			Auth:          r.Header.Get("Authorization") != "",
+			Chunked:       len(r.TransferEncoding) > 0 && r.TransferEncoding[0] == "chunked",
+			ContentLength: r.ContentLength,
+			ContentType:   r.Header.Get("Content-Type"),
+			Accept:        r.Header.Get("Accept"),
+			Range:         r.Header.Get("Range"),
+		}
+		sw := &statusWriter{ResponseWriter: w, status: 200}
+		w.Header().Set("Request-Id", fmt.Sprintf("sim-%06d", s.reqSeq.Add(1)))
+		defer func() {
+			rec.Status = sw.status
+			s.mu.Lock()
+			s.requests = append(s.requests, *rec)
+			s.mu.Unlock()
+		}()
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), recordKey, rec)))
+	})
+}
+
+// injector applies the first armed fault that matches the request.
+func (s *Server) injector(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f := s.takeFault(r)
+		if f == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		recordOf(r).Fault = f.String()
+		if !s.applyFault(f, w.(*statusWriter), r, next) {
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+// gate checks what Heroku checks before any endpoint: the versioned Accept
+// header, the key, the account's rate limit, and that the endpoint exists.
+func (s *Server) gate(api *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.Header.Get("Accept"), acceptPrefix) {
+			apiError(w, 406, "not_acceptable", "Please specify a version along with Heroku's API MIME type. For example, `Accept: application/vnd.heroku+json; version=3`.")
+			return
+		}
+		acct := s.authenticate(r)
+		if acct == nil {
+			apiError(w, 401, "unauthorized", "Invalid credentials provided.")
+			return
+		}
+		remaining, ok := s.takeToken(acct)
+		w.Header().Set("RateLimit-Remaining", strconv.Itoa(remaining))
+		if !ok {
+			apiError(w, 429, "rate_limit", "Your account reached the API rate limit\nPlease wait a few minutes before making new requests")
+			return
+		}
+		r = r.WithContext(context.WithValue(r.Context(), accountKey, acct))
+		if _, pattern := api.Handler(r); pattern == "" {
+			apiError(w, 404, "not_found", "The requested API endpoint was not found. Are you using the right HTTP verb (i.e. `GET` vs. `POST`), and did you specify your intent to use the Heroku API by providing the `Accept: application/vnd.heroku+json; version=3` header?")
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
+}
+
+// appRoute serves a route under /apps/{app}: an unknown app is 404, an app
+// of another account 403.
+func (s *Server) appRoute(h func(http.ResponseWriter, *http.Request, *app)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if a, ok := s.appFor(w, accountOf(r), r.PathValue("app")); ok {
+			h(w, r, a)
+		}
+	}
+}
+
+func (s *Server) authenticate(r *http.Request) *account {
+	h := r.Header.Get("Authorization")
+	var key string
+	switch {
+	case strings.HasPrefix(h, "Bearer "):
+		key = strings.TrimPrefix(h, "Bearer ")
+	case strings.HasPrefix(h, "Basic "):
+		raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(h, "Basic "))
+		if err != nil {
+			return nil
+		}
+		_, key, _ = strings.Cut(string(raw), ":")
+	default:
+		return nil
+	}
+	if len(r.Header.Values("Authorization")) != 1 {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.keys[key]
+}
+
+// takeToken spends one token of the account's bucket, refilled at the
+// configured rate, and returns what is left.
+func (s *Server) takeToken(a *account) (int, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	a.tokens = min(float64(s.opts.RateLimit), a.tokens+now.Sub(a.last).Seconds()*s.opts.RateRefill)
+	a.last = now
+	if a.tokens < 1 {
+		return 0, false
+	}
+	a.tokens--
+	return int(a.tokens), true
+}
+
+func (s *Server) rateLimits(w http.ResponseWriter, r *http.Request) {
+	n, _ := strconv.Atoi(w.Header().Get("RateLimit-Remaining"))
+	writeJSON(w, 200, map[string]int{"remaining": n})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(c int) { w.status = c; w.ResponseWriter.WriteHeader(c) }
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// parseRange reads "field [start]..[end][; max=N[,order=desc]]" in any of
+// the spellings Heroku accepts.
+func parseRange(h string) (max int, desc bool) {
+	max = 200
+	_, opts, ok := strings.Cut(h, ";")
+	if !ok {
+		return
+	}
+	for _, kv := range strings.FieldsFunc(opts, func(r rune) bool { return r == ',' || r == ';' }) {
+		k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
+		switch strings.TrimSpace(k) {
+		case "max":
+			if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n > 0 {
+				max = min(n, 1000)
+			}
+		case "order":
+			desc = strings.TrimSpace(v) == "desc"
+		}
+	}
+	return
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func apiError(w http.ResponseWriter, status int, id, msg string) {
+	writeJSON(w, status, map[string]string{"id": id, "message": msg})
+}
+
+// htmlError writes what a load balancer in front of Heroku sends.
+func htmlError(w http.ResponseWriter, status int) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "<html><body><h1>%d %s</h1></body></html>\n", status, http.StatusText(status))
+}
+
+// serveAside runs h on r and throws its answer away: the request takes
+// effect, the client never hears of it.
+func serveAside(h http.Handler, r *http.Request) {
+	h.ServeHTTP(&statusWriter{ResponseWriter: httptest.NewRecorder()}, r)
+}
