@@ -5,35 +5,87 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
 	"time"
 )
 
 type app struct {
 	ID, Name, WebURL, Owner string
+	Fir                     bool // a Fir-generation app (Cloud Native Buildpacks, OCI images)
 	CreatedAt               time.Time
 	builds                  []*build
 	releases                []*release
 	config                  map[string]string
 }
 
+// AppSpec describes an app to create: NAME[:OPTION,...], options being
+//
+//	foreign      owned by an account no key belongs to (403 for every key)
+//	userN        owned by the account of the Nth key (default user1)
+//	fir          a Fir-generation app: project.toml, CNB build log, OCI images
+//	no-web-url   web_url is null, as the schema allows; the default domain stays
+type AppSpec struct {
+	Name, Owner string
+	Fir         bool
+	NoWebURL    bool
+}
+
+// ParseAppSpec reads an app's text form.
+func ParseAppSpec(s string) (AppSpec, error) {
+	name, opts, _ := strings.Cut(s, ":")
+	a := AppSpec{Name: name, Owner: "user1@example.com"}
+	if !appNameRE.MatchString(name) {
+		return a, fmt.Errorf("app %q: not a valid Heroku app name", s)
+	}
+	for _, o := range strings.FieldsFunc(opts, func(r rune) bool { return r == ',' }) {
+		switch {
+		case o == "foreign":
+			a.Owner = "someone-else@example.com"
+		case strings.HasPrefix(o, "user"):
+			if _, err := strconv.Atoi(o[4:]); err != nil {
+				return a, fmt.Errorf("app %q: bad option %q", s, o)
+			}
+			a.Owner = o + "@example.com"
+		case o == "fir":
+			a.Fir = true
+		case o == "no-web-url":
+			a.NoWebURL = true
+		default:
+			return a, fmt.Errorf("app %q: unknown option %q (foreign, userN, fir, no-web-url)", s, o)
+		}
+	}
+	return a, nil
+}
+
+var appNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{1,28}[a-z0-9]$`)
+
 // createApp makes an app with Heroku's first two releases (s.mu held or
 // not yet shared).
-func (s *Server) createApp(name, owner string) *app {
-	sum := sha256.Sum256([]byte(name))
+func (s *Server) createApp(spec AppSpec) *app {
 	a := &app{
-		ID: s.id('a'), Name: name, Owner: owner, CreatedAt: s.now().UTC(),
-		// Apps created since 2023-06-14 carry a random suffix: clients
-		// must read web_url, never build it from the name.
-		WebURL: fmt.Sprintf("https://%s-%s.herokuapp.com/", name, hex.EncodeToString(sum[:6])),
+		ID: s.id('a'), Name: spec.Name, Owner: spec.Owner, Fir: spec.Fir, CreatedAt: s.now().UTC(),
 		// A secret every app carries, so tests can prove it never leaks.
 		config: map[string]string{"DATABASE_URL": "postgres://u:" + ConfigSecret + "@db.example.com:5432/d"},
+	}
+	if !spec.NoWebURL {
+		a.WebURL = defaultDomainURL(a.Name)
 	}
 	s.apps[a.Name] = a
 	s.apps[a.ID] = a
 	// Heroku creates v1 and v2 with every app: the first deploy is v3.
 	s.newRelease(a, "Initial release", "", nil)
-	s.newRelease(a, "Enable Logplex by "+owner, "", nil)
+	s.newRelease(a, "Enable Logplex by "+a.Owner, "", nil)
 	return a
+}
+
+// defaultDomainURL is the app's herokuapp.com URL. Apps created since
+// 2023-06-14 carry a random suffix: clients must read web_url (or the
+// default domain), never build it from the name.
+func defaultDomainURL(name string) string {
+	sum := sha256.Sum256([]byte(name))
+	return fmt.Sprintf("https://%s-%s.herokuapp.com/", name, hex.EncodeToString(sum[:6]))
 }
 
 // appFor finds an app by name or id and checks the account may use it.
@@ -56,12 +108,28 @@ func (s *Server) getApp(w http.ResponseWriter, r *http.Request, a *app) {
 	writeJSON(w, 200, s.appJSON(a))
 }
 
+// The generations and stacks apps report: Fir apps run on the "cnb" stack.
+var (
+	cedar    = map[string]string{"id": "70000000-0000-4000-8000-0000000000ce", "name": "cedar"}
+	fir      = map[string]string{"id": "70000000-0000-4000-8000-0000000000f1", "name": "fir"}
+	heroku24 = map[string]string{"id": "50000000-0000-4000-8000-000000000024", "name": "heroku-24"}
+	cnb      = map[string]string{"id": "50000000-0000-4000-8000-0000000000cb", "name": "cnb"}
+)
+
 func (s *Server) appJSON(a *app) map[string]any {
+	var webURL any
+	if a.WebURL != "" {
+		webURL = a.WebURL
+	}
+	gen, stack := cedar, heroku24
+	if a.Fir {
+		gen, stack = fir, cnb
+	}
 	return map[string]any{
-		"id": a.ID, "name": a.Name, "web_url": a.WebURL,
+		"id": a.ID, "name": a.Name, "web_url": webURL, "generation": gen,
 		"git_url":     "https://git.heroku.com/" + a.Name + ".git",
-		"stack":       map[string]string{"id": "50000000-0000-4000-8000-000000000024", "name": "heroku-24"},
-		"build_stack": map[string]string{"id": "50000000-0000-4000-8000-000000000024", "name": "heroku-24"},
+		"stack":       stack,
+		"build_stack": stack,
 		"region":      map[string]string{"id": "59accabd-516d-4f0e-83e6-6e3757701145", "name": "us"},
 		"owner":       map[string]string{"id": "00000000-0000-4000-8000-0000000000aa", "email": a.Owner},
 		"maintenance": false, "created_at": a.CreatedAt, "updated_at": a.CreatedAt,

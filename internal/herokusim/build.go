@@ -272,7 +272,7 @@ func (s *Server) runBuild(b *build) {
 	s.mu.Lock()
 	next := len(b.app.releases) + 1
 	s.mu.Unlock()
-	if !log(fmt.Sprintf("       Released v%d", next), "       "+b.app.WebURL+" deployed to Heroku", "") {
+	if !log(fmt.Sprintf("       Released v%d", next), "       "+defaultDomainURL(b.app.Name)+" deployed to Heroku", "") {
 		return
 	}
 	s.finishBuild(b, true, procs)

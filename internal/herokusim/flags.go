@@ -18,7 +18,7 @@ func ParseFlags(name string, args []string, errOut io.Writer) (Options, []string
 	var apps, keys, faults listFlag
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(errOut)
-	fs.Var(&apps, "app", "create an app: NAME, NAME:userN (owned by the Nth -key), or NAME:foreign (no key can access it); repeatable")
+	fs.Var(&apps, "app", "create an app: NAME[:OPTION,...] with options userN (owned by the Nth -key), foreign (no key can access it), fir (a Fir-generation app), no-web-url (web_url is null); repeatable")
 	fs.Var(&keys, "key", "accept this API key (repeatable; default "+DefaultKey+")")
 	fs.Var(&faults, "fault", `inject a fault, e.g. "GET /apps/*/builds/* 503 html times=3" (repeatable)`)
 	fs.DurationVar(&o.Step, "step", 0, "pause between build log lines")
@@ -33,6 +33,11 @@ func ParseFlags(name string, args []string, errOut io.Writer) (Options, []string
 		return o, nil, err
 	}
 	o.Apps, o.Keys = apps, keys
+	for _, a := range apps {
+		if _, err := ParseAppSpec(a); err != nil {
+			return o, nil, err
+		}
+	}
 	for _, f := range faults {
 		pf, err := ParseFault(f)
 		if err != nil {

@@ -43,7 +43,8 @@ func Secrets() []string {
 // unless a test asks for Heroku's slowness.
 type Options struct {
 	Keys []string // accepted API keys; DefaultKey when empty
-	Apps []string // apps to create, "name" or "name:foreign" (owned by another account)
+	// Apps to create, each NAME[:OPTION,...] (see AppSpec).
+	Apps []string
 	// Step is the pause between build log lines.
 	Step time.Duration
 	// BuildStream404 and ReleaseStream404 keep a new stream answering
@@ -163,16 +164,12 @@ func New(opts Options) *Server {
 	for i, k := range opts.Keys {
 		s.keys[k] = &account{email: fmt.Sprintf("user%d@example.com", i+1), tokens: float64(opts.RateLimit), last: s.now()}
 	}
-	for _, a := range opts.Apps {
-		name, mode, _ := strings.Cut(a, ":")
-		owner := "user1@example.com"
-		switch {
-		case mode == "foreign":
-			owner = "someone-else@example.com"
-		case strings.HasPrefix(mode, "user"):
-			owner = mode + "@example.com" // owned by the account of the Nth -key
+	for _, spec := range opts.Apps {
+		a, err := ParseAppSpec(spec)
+		if err != nil {
+			panic(err) // ParseFlags and the tests check specs first
 		}
-		s.createApp(name, owner)
+		s.createApp(a)
 	}
 	return s
 }
