@@ -43,6 +43,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("HEROKU_DEPLOY_POLL_INTERVAL", "20ms")
 			env.Setenv("HEROKU_DEPLOY_RETRY_WAIT", "5ms")
 			env.Setenv("HEROKU_DEPLOY_STREAM_WAIT", "3s")
+			env.Setenv("HEROKU_DEPLOY_LOOKUP_WINDOW", "200ms")
 			env.Values[signalledKey{}] = new([]*exec.Cmd)
 			if err := herokusim.Setup(env); err != nil {
 				return err

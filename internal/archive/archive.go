@@ -37,6 +37,11 @@ type Options struct {
 	Exclude *ignore.Matcher // nil: only .git is left out
 	// Warn receives one line per entry that was skipped.
 	Warn func(msg string)
+
+	// self is the archive being written, left out if it lies inside Dir
+	// (a TMPDIR inside the directory): packing it would pack a truncated
+	// copy of itself.
+	self os.FileInfo
 }
 
 // level trades a little size for a lot of speed: source trees are small
@@ -60,7 +65,24 @@ type Result struct {
 }
 
 // Remove deletes the temporary file.
-func (r *Result) Remove() error { return os.Remove(r.Path) }
+func (r *Result) Remove() error {
+	live.Delete(r.Path)
+	return os.Remove(r.Path)
+}
+
+// live holds the temporary archives that exist, for RemoveTemporary.
+var live sync.Map
+
+// RemoveTemporary deletes every temporary archive not removed yet. It is
+// for a process about to exit at once (a second SIGTERM), which has no
+// time to unwind to the deferred Remove.
+func RemoveTemporary() {
+	live.Range(func(path, _ any) bool {
+		os.Remove(path.(string))
+		live.Delete(path)
+		return true
+	})
+}
 
 // InputError is a problem with the directory being packed (unreadable file,
 // empty tree...), as opposed to a failure writing the archive.
@@ -69,34 +91,83 @@ type InputError struct{ Err error }
 func (e *InputError) Error() string { return e.Err.Error() }
 func (e *InputError) Unwrap() error { return e.Err }
 
+// TempError is a failure to create or write the temporary archive: a
+// missing or read-only TMPDIR, a full disk.
+type TempError struct {
+	Dir string // the temporary directory
+	Err error
+}
+
+func (e *TempError) Error() string {
+	return fmt.Sprintf("write the temporary archive in %s: %v", e.Dir, unwrapPathErr(e.Err))
+}
+func (e *TempError) Unwrap() error { return e.Err }
+
 // Create packs opts.Dir into a new temporary file in os.TempDir.
 func Create(ctx context.Context, opts Options) (*Result, error) {
-	f, err := os.CreateTemp("", "heroku-deploy-*.tgz")
+	tmp := os.TempDir()
+	f, err := os.CreateTemp(tmp, "heroku-deploy-*.tgz")
 	if err != nil {
-		return nil, fmt.Errorf("create temporary archive: %w", err)
+		return nil, &TempError{Dir: tmp, Err: err}
+	}
+	live.Store(f.Name(), true)
+	res := &Result{Path: f.Name()}
+	if opts.self, err = f.Stat(); err != nil {
+		f.Close()
+		res.Remove()
+		return nil, &TempError{Dir: tmp, Err: err}
 	}
 	h := sha256.New()
-	counter := &countingWriter{w: io.MultiWriter(f, h)}
+	counter := &countingWriter{w: io.MultiWriter(f, h), dir: tmp}
 	stats, werr := Write(ctx, counter, opts)
 	cerr := f.Close()
 	if werr == nil && cerr != nil {
-		werr = fmt.Errorf("write temporary archive: %w", cerr)
+		werr = &TempError{Dir: tmp, Err: cerr}
 	}
 	if werr != nil {
-		os.Remove(f.Name())
+		res.Remove()
 		return nil, werr
 	}
-	return &Result{Path: f.Name(), Size: counter.n, SHA256: hex.EncodeToString(h.Sum(nil)), Stats: stats}, nil
+	res.Size, res.SHA256, res.Stats = counter.n, hex.EncodeToString(h.Sum(nil)), stats
+	return res, nil
 }
 
+// countingWriter counts the archive's bytes; its errors are the temporary
+// file's.
 type countingWriter struct {
-	w io.Writer
-	n int64
+	w   io.Writer
+	n   int64
+	dir string
 }
 
 func (c *countingWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
+	if err != nil {
+		err = &TempError{Dir: c.dir, Err: err}
+	}
+	return n, err
+}
+
+// sourceReader reads a file being packed: its errors are the file's, and it
+// stops when the context ends, even inside a large file.
+type sourceReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+type readError struct{ err error }
+
+func (e *readError) Error() string { return e.err.Error() }
+
+func (s *sourceReader) Read(p []byte) (int, error) {
+	if err := s.ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = &readError{err}
+	}
 	return n, err
 }
 
@@ -149,7 +220,10 @@ func Write(ctx context.Context, w io.Writer, opts Options) (Stats, error) {
 		if err != nil {
 			return &InputError{fmt.Errorf("read %s: %w", name, unwrapPathErr(err))}
 		}
-		return addEntry(tw, p, name, info, &stats, opts.Warn)
+		if opts.self != nil && os.SameFile(info, opts.self) {
+			return nil // the archive itself, in a TMPDIR inside Dir
+		}
+		return addEntry(ctx, tw, p, name, info, &stats, opts.Warn)
 	})
 	if walkErr != nil {
 		return stats, walkErr
@@ -158,18 +232,18 @@ func Write(ctx context.Context, w io.Writer, opts Options) (Stats, error) {
 		return stats, &InputError{fmt.Errorf("%s has nothing to deploy (empty after excludes)", opts.Dir)}
 	}
 	if err := tw.Close(); err != nil {
-		return stats, fmt.Errorf("write archive: %w", err)
+		return stats, writeErr("end", err)
 	}
 	if err := gz.Close(); err != nil {
-		return stats, fmt.Errorf("compress archive: %w", err)
+		return stats, writeErr("end", err)
 	}
 	if err := bw.Flush(); err != nil {
-		return stats, fmt.Errorf("write archive: %w", err)
+		return stats, writeErr("end", err)
 	}
 	return stats, nil
 }
 
-func addEntry(tw *tar.Writer, p, name string, info fs.FileInfo, stats *Stats, warn func(string)) error {
+func addEntry(ctx context.Context, tw *tar.Writer, p, name string, info fs.FileInfo, stats *Stats, warn func(string)) error {
 	hdr := &tar.Header{
 		Name:    name,
 		ModTime: ModTime,
@@ -217,7 +291,7 @@ func addEntry(tw *tar.Writer, p, name string, info fs.FileInfo, stats *Stats, wa
 		defer f.Close()
 	}
 	if err := tw.WriteHeader(hdr); err != nil {
-		return fmt.Errorf("write archive entry %s: %w", name, err)
+		return writeErr(name, err)
 	}
 	stats.Files++
 	if f == nil {
@@ -225,19 +299,29 @@ func addEntry(tw *tar.Writer, p, name string, info fs.FileInfo, stats *Stats, wa
 	}
 	bp := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(bp)
-	n, err := io.CopyBuffer(tw, io.LimitReader(f, hdr.Size), *bp)
+	n, err := io.CopyBuffer(tw, &sourceReader{ctx: ctx, r: io.LimitReader(f, hdr.Size)}, *bp)
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			return &InputError{fmt.Errorf("read %s: %w", name, pe.Err)}
+		var re *readError
+		if errors.As(err, &re) {
+			return &InputError{fmt.Errorf("read %s: %w", name, unwrapPathErr(re.err))}
 		}
-		return fmt.Errorf("write archive entry %s: %w", name, err)
+		return writeErr(name, err)
 	}
 	if n != hdr.Size {
 		return &InputError{fmt.Errorf("read %s: file changed size while being archived", name)}
 	}
 	stats.Bytes += n
 	return nil
+}
+
+// writeErr is a failure to write entry name: the temporary file's own
+// (TempError), a stop, or the archive format's.
+func writeErr(name string, err error) error {
+	var te *TempError
+	if errors.As(err, &te) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("write archive entry %s: %w", name, err)
 }
 
 func rel(root, p string) string {

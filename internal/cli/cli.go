@@ -11,9 +11,14 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"github.com/alecthomas/kong"
+
+	"gitlab.com/heroku-deploy/heroku/internal/archive"
+	"gitlab.com/heroku-deploy/heroku/internal/ciout"
+	"gitlab.com/heroku-deploy/heroku/internal/redact"
 )
 
 // CLI is the command tree.
@@ -38,7 +43,9 @@ type Globals struct {
 	Version string
 	Verbose bool
 	Env     Env
-	voice   *voice
+	voice   *voice           // stderr
+	out     *ciout.Writer    // the job log, on stdout
+	redact  *redact.Redactor // everything printed passes through it
 }
 
 // Main runs the command line and returns the exit code.
@@ -49,14 +56,16 @@ func Main(version string, args []string) int {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		sig, ok := <-sigs
-		if !ok {
-			return
-		}
-		// A second signal gets Go's default behaviour: exit at once.
-		signal.Reset(os.Interrupt, syscall.SIGTERM)
-		(&voice{w: env.Stderr}).say("", fmt.Sprintf("received %s: stopping", sigName(sig)))
+		v := &voice{w: env.Stderr}
+		sig := <-sigs
+		v.say("", fmt.Sprintf("received %s: stopping", sigName(sig)))
 		cancel(&SignalError{Signal: sigName(sig)})
+		// A second signal cannot wait for the cancel requests: exit now,
+		// but not without a word or with the temporary archive left behind.
+		sig = <-sigs
+		v.say("error", fmt.Sprintf("received %s again: exiting at once; what Heroku is running was not cancelled", sigName(sig)))
+		archive.RemoveTemporary()
+		os.Exit(ExitCancelled)
 	}()
 	defer signal.Stop(sigs)
 	return Run(ctx, versionString(version), args, env)
@@ -78,7 +87,11 @@ type exitPanic int
 
 // Run parses args and runs the chosen command.
 func Run(ctx context.Context, version string, args []string, env Env) (code int) {
-	v := &voice{w: env.Stderr}
+	red := &redact.Redactor{}
+	v := &voice{w: env.Stderr, redact: red}
+	stdout := red.Writer(env.Stdout)
+	defer stdout.Flush()
+	out := ciout.New(stdout, env.Getenv("GITLAB_CI") == "true")
 	var cli CLI
 	parser, err := newParser(&cli, version, env)
 	if err != nil {
@@ -100,7 +113,7 @@ func Run(ctx context.Context, version string, args []string, env Env) (code int)
 		return v.report(usage(err.Error(), "run 'heroku-deploy --help' for usage"))
 	}
 	kctx.BindTo(ctx, (*context.Context)(nil))
-	return v.report(kctx.Run(&Globals{Version: version, Verbose: cli.Verbose, Env: env, voice: v}))
+	return v.report(kctx.Run(&Globals{Version: version, Verbose: cli.Verbose, Env: env, voice: v, out: out, redact: red}))
 }
 
 // newParser builds the parser for the command tree, shared by Run and the
@@ -128,13 +141,28 @@ func envResolver(env Env) kong.Resolver {
 			if !ok {
 				continue
 			}
-			if flag.Tag.Has("list") {
+			switch {
+			case flag.Tag.Has("list"):
 				return listValue(name, v)
+			case flag.IsBool():
+				return boolValue(name, v)
 			}
 			return v, nil
 		}
 		return nil, nil
 	})
+}
+
+// boolValue reads a switch from its variable the ways people write one:
+// empty, 0, false, no, off, or 1, true, yes, on.
+func boolValue(name, raw string) (any, error) {
+	switch strings.ToLower(strings.TrimSpace(raw)) {
+	case "", "0", "false", "no", "off":
+		return false, nil
+	case "1", "true", "yes", "on":
+		return true, nil
+	}
+	return nil, fmt.Errorf("%s=%q: want true or false (1/0, yes/no, on/off)", name, raw)
 }
 
 func versionString(v string) string {

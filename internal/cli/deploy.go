@@ -31,45 +31,52 @@ type DeployCmd struct {
 
 var bpNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
 
-// check validates the deploy's own flags before any request.
-func (c *DeployCmd) check() (*ignore.Matcher, error) {
+// check validates the deploy's own flags before any request, and returns
+// the directory to pack, symlinks resolved: the walk packs exactly what
+// was checked.
+func (c *DeployCmd) check() (string, *ignore.Matcher, error) {
 	if err := checkApp(c.App); err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	fi, err := os.Stat(c.Dir)
-	switch {
-	case err != nil:
-		return nil, usagef("--dir %s: %v", c.Dir, unwrapPath(err))
-	case !fi.IsDir():
-		return nil, usagef("--dir %s is not a directory", c.Dir)
+	dir, err := filepath.EvalSymlinks(c.Dir)
+	if err != nil {
+		if _, serr := os.Stat(c.Dir); serr != nil {
+			err = serr // the system's words ("too many levels of symbolic links")
+		}
+		return "", nil, usagef("--dir %s: %v", c.Dir, unwrapPath(err))
+	}
+	if fi, err := os.Stat(dir); err != nil {
+		return "", nil, usagef("--dir %s: %v", c.Dir, unwrapPath(err))
+	} else if !fi.IsDir() {
+		return "", nil, usagef("--dir %s is not a directory", c.Dir)
 	}
 	for _, bp := range c.Buildpack {
 		if u, err := url.Parse(bp); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
 			continue
 		}
 		if !bpNameRE.MatchString(bp) {
-			return nil, usage(fmt.Sprintf("--buildpack %q is neither a URL nor a buildpack name", bp),
+			return "", nil, usage(fmt.Sprintf("--buildpack %q is neither a URL nor a buildpack name", bp),
 				"use a registry name such as heroku/nodejs or an https:// URL")
 		}
 	}
 	exclude, err := ignore.New(c.Exclude)
 	if err != nil {
-		return nil, usagef("--exclude: %v", err)
+		return "", nil, usagef("--exclude: %v", err)
 	}
 	if strings.ContainsAny(c.SourceVersion, "\r\n") {
-		return nil, usagef("--source-version must be one line")
+		return "", nil, usagef("--source-version must be one line")
 	}
 	if c.Dotenv != "" {
-		if err := checkWritable(c.Dotenv); err != nil {
-			return nil, usagef("--dotenv %s is not writable: %v", c.Dotenv, unwrapPath(err))
+		if err := checkDotenv(c.Dotenv); err != nil {
+			return "", nil, err
 		}
 	}
-	return exclude, nil
+	return dir, exclude, nil
 }
 
 // Run deploys.
 func (c *DeployCmd) Run(ctx context.Context, h *Heroku) error {
-	exclude, err := c.check()
+	dir, exclude, err := c.check()
 	if err != nil {
 		return err
 	}
@@ -80,41 +87,67 @@ func (c *DeployCmd) Run(ctx context.Context, h *Heroku) error {
 	defer cancel()
 	d := &deploy.Deployer{Client: h.Client, Wait: h.Wait, Out: h.Out, Warn: h.Warn}
 	res, err := d.Deploy(ctx, deploy.Config{
-		App: c.App, Dir: c.Dir, SourceVersion: c.SourceVersion, Buildpacks: c.Buildpack, Exclude: exclude,
+		App: c.App, Dir: dir, DirName: c.Dir, SourceVersion: c.SourceVersion, Buildpacks: c.Buildpack, Exclude: exclude,
 	})
 	if err != nil {
 		return h.classify(ctx, err, c.App)
 	}
 	if c.Dotenv != "" {
-		err := ciout.WriteDotenv(c.Dotenv, []ciout.Var{
-			{Name: "HEROKU_APP_NAME", Value: res.App},
-			{Name: "HEROKU_APP_URL", Value: res.WebURL},
-			{Name: "HEROKU_BUILD_ID", Value: res.BuildID},
-			{Name: "HEROKU_RELEASE_ID", Value: res.ReleaseID},
-			{Name: "HEROKU_RELEASE_VERSION", Value: strconv.Itoa(res.ReleaseVersion)},
-		})
-		if err != nil {
+		if err := ciout.WriteDotenv(c.Dotenv, dotenvOf(res)); err != nil {
 			return err
 		}
 	}
-	h.Out.Step("Deployed %s: release v%d (build %s)", res.App, res.ReleaseVersion, res.BuildID)
-	h.Out.Line("%s", res.WebURL)
+	artifact := ""
+	switch res.ArtifactKind {
+	case "slug":
+		artifact = ", slug " + res.ArtifactID
+	case "oci-image":
+		artifact = ", OCI image " + res.ArtifactID
+	}
+	h.Out.Step("Deployed %s: release v%d (build %s%s)", res.App, res.ReleaseVersion, res.BuildID, artifact)
+	if res.WebURL != "" {
+		h.Out.Line("%s", res.WebURL)
+	}
 	return nil
 }
 
-// checkWritable opens the file for writing without truncating it, and
-// removes it again if it did not exist: nothing is left behind.
-func checkWritable(p string) error {
-	_, statErr := os.Lstat(p)
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE, 0o644)
+// dotenvOf is the dotenv report of a deploy. A value Heroku did not give
+// (an app without a URL) has no line: an empty HEROKU_APP_URL would make an
+// empty environment URL.
+func dotenvOf(r *deploy.Result) []ciout.Var {
+	vars := []ciout.Var{{Name: "HEROKU_APP_NAME", Value: r.App}}
+	if r.WebURL != "" {
+		vars = append(vars, ciout.Var{Name: "HEROKU_APP_URL", Value: r.WebURL})
+	}
+	vars = append(vars,
+		ciout.Var{Name: "HEROKU_APP_GENERATION", Value: r.Generation},
+		ciout.Var{Name: "HEROKU_BUILD_ID", Value: r.BuildID},
+		ciout.Var{Name: "HEROKU_RELEASE_ID", Value: r.ReleaseID},
+		ciout.Var{Name: "HEROKU_RELEASE_VERSION", Value: strconv.Itoa(r.ReleaseVersion)},
+	)
+	switch r.ArtifactKind {
+	case "slug":
+		vars = append(vars, ciout.Var{Name: "HEROKU_SLUG_ID", Value: r.ArtifactID})
+	case "oci-image":
+		vars = append(vars, ciout.Var{Name: "HEROKU_OCI_IMAGE_ID", Value: r.ArtifactID})
+	}
+	return vars
+}
+
+// checkDotenv checks --dotenv the way it will be written: a temporary file
+// in its directory, renamed over it. So the directory must take a new file,
+// and the target, if it exists, must be a regular file (opening a FIFO to
+// check it would block until a reader came).
+func checkDotenv(p string) error {
+	if fi, err := os.Lstat(p); err == nil && !fi.Mode().IsRegular() {
+		return usagef("--dotenv %s is not a regular file", p)
+	}
+	f, err := os.CreateTemp(filepath.Dir(p), ".heroku-deploy-dotenv-check-*")
 	if err != nil {
-		return err
+		return usagef("--dotenv %s is not writable: %v", p, unwrapPath(err))
 	}
 	f.Close()
-	if errors.Is(statErr, os.ErrNotExist) {
-		os.Remove(p)
-	}
-	return nil
+	return os.Remove(f.Name())
 }
 
 func unwrapPath(err error) error {

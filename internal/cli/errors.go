@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"sync"
+
+	"gitlab.com/heroku-deploy/heroku/internal/redact"
 )
 
 // Exit codes. README's "Exit codes" table documents them; consumers put them
@@ -46,9 +48,12 @@ func usagef(format string, args ...any) *ExitError {
 // voice is heroku-deploy's one voice on stderr, after age's: every line
 // starts "heroku-deploy: ", then an optional kind ("error", "hint",
 // "warning", "http"), lower case, no final period, one line each.
+// Every line passes through the session's redactor: errors and warnings
+// quote Heroku's messages and URLs.
 type voice struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu     sync.Mutex
+	w      io.Writer
+	redact *redact.Redactor // nil before the session has one
 }
 
 func (v *voice) say(kind, msg string) {
@@ -56,6 +61,9 @@ func (v *voice) say(kind, msg string) {
 	defer v.mu.Unlock()
 	if kind != "" {
 		kind += ": "
+	}
+	if v.redact != nil {
+		msg = v.redact.String(msg)
 	}
 	fmt.Fprintf(v.w, "heroku-deploy: %s%s\n", kind, oneLine(msg))
 }

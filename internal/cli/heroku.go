@@ -14,6 +14,7 @@ import (
 
 	"gitlab.com/heroku-deploy/heroku/internal/archive"
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
+	"gitlab.com/heroku-deploy/heroku/internal/deploy"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 )
@@ -25,10 +26,15 @@ type HerokuFlags struct {
 	APIKeyVar string        `name:"api-key-var" env:"HEROKU_DEPLOY_API_KEY_VARIABLE" default:"HEROKU_API_KEY" placeholder:"NAME" help:"NAME of the environment variable that holds the API key. The key itself is never accepted as an argument."`
 	Timeout   time.Duration `env:"HEROKU_DEPLOY_TIMEOUT" default:"30m" help:"Give up after this long (exit 4); a pending build is cancelled."`
 
-	// Test seams: hidden, read from the environment too.
-	PollInterval time.Duration `hidden:"" env:"HEROKU_DEPLOY_POLL_INTERVAL" default:"2s"`
-	RetryWait    time.Duration `hidden:"" env:"HEROKU_DEPLOY_RETRY_WAIT" default:"1s"`
-	StreamWait   time.Duration `hidden:"" env:"HEROKU_DEPLOY_STREAM_WAIT" default:"60s"`
+	// Test seams: hidden, read from the environment too. The defaults are
+	// Heroku's pace; the tests compress it.
+	PollInterval   time.Duration `hidden:"" env:"HEROKU_DEPLOY_POLL_INTERVAL" default:"2s"`
+	StreamPoll     time.Duration `hidden:"" env:"HEROKU_DEPLOY_STREAM_POLL" default:"10s"`
+	RetryWait      time.Duration `hidden:"" env:"HEROKU_DEPLOY_RETRY_WAIT" default:"1s"`
+	StreamWait     time.Duration `hidden:"" env:"HEROKU_DEPLOY_STREAM_WAIT" default:"60s"`
+	StreamQuiet    time.Duration `hidden:"" env:"HEROKU_DEPLOY_STREAM_QUIET" default:"60s"`
+	RequestTimeout time.Duration `hidden:"" env:"HEROKU_DEPLOY_REQUEST_TIMEOUT" default:"30s"`
+	LookupWindow   time.Duration `hidden:"" env:"HEROKU_DEPLOY_LOOKUP_WINDOW" default:"10s"`
 }
 
 // Heroku is what a command needs to talk to Heroku.
@@ -38,6 +44,7 @@ type Heroku struct {
 	Out    *ciout.Writer // the job log, on stdout
 	Warn   func(string)
 	flags  *HerokuFlags
+	apiURL string
 }
 
 var (
@@ -55,7 +62,8 @@ func (f *HerokuFlags) AfterApply(kctx *kong.Context) error {
 // no request.
 func (f *HerokuFlags) connect(g *Globals) (*Heroku, error) {
 	if !envNameRE.MatchString(f.APIKeyVar) {
-		return nil, usage(fmt.Sprintf("--api-key-var %q is not a variable name", f.APIKeyVar),
+		// The value is not repeated: it may be a key pasted by mistake.
+		return nil, usage("--api-key-var is not a variable name (what was given is not shown: it may be a key)",
 			"pass the NAME of the variable that holds the key (e.g. HEROKU_API_KEY), never the key itself")
 	}
 	key, ok := g.Env.Lookup(f.APIKeyVar)
@@ -72,7 +80,11 @@ func (f *HerokuFlags) connect(g *Globals) (*Heroku, error) {
 			"edit the variable and remove the surrounding whitespace")
 	case strings.ContainsAny(key, " \t\r\n"):
 		return nil, usagef("%s contains whitespace: it is not a Heroku API key", f.APIKeyVar)
+	case strings.IndexFunc(key, func(r rune) bool { return r < '!' || r > '~' }) >= 0:
+		// An HTTP header cannot carry it: every request would fail.
+		return nil, usagef("%s contains a control or non-ASCII character: it is not a Heroku API key", f.APIKeyVar)
 	}
+	g.redact.Add(key)
 	if f.Timeout <= 0 {
 		return nil, usagef("--timeout must be positive, got %s", f.Timeout)
 	}
@@ -83,7 +95,8 @@ func (f *HerokuFlags) connect(g *Globals) (*Heroku, error) {
 	cfg := herokuapi.Config{
 		URL: apiURL, Key: key, UserAgent: "heroku-deploy/" + g.Version,
 		RetryWaitMin: f.RetryWait, RetryWaitMax: 30 * f.RetryWait,
-		Notify: g.voice.warn,
+		RequestTimeout: f.RequestTimeout, LookupWindow: f.LookupWindow,
+		Notify: g.voice.warn, Secret: g.redact.AddURL,
 	}
 	if g.Verbose {
 		cfg.Trace = func(msg string) { g.voice.say("http", msg) }
@@ -91,10 +104,12 @@ func (f *HerokuFlags) connect(g *Globals) (*Heroku, error) {
 	client := herokuapi.New(cfg)
 	return &Heroku{
 		Client: client,
-		Wait:   &follow.Waiter{Client: client, Warn: g.voice.warn, Poll: f.PollInterval, StreamWait: f.StreamWait, RetryWait: f.RetryWait},
-		Out:    ciout.New(g.Env.Stdout, g.Env.Getenv("GITLAB_CI") == "true"),
+		Wait: &follow.Waiter{Client: client, Warn: g.voice.warn, Poll: f.PollInterval, StreamPoll: f.StreamPoll,
+			StreamWait: f.StreamWait, Quiet: f.StreamQuiet, RetryWait: f.RetryWait},
+		Out:    g.out,
 		Warn:   g.voice.warn,
 		flags:  f,
+		apiURL: apiURL,
 	}, nil
 }
 
@@ -108,8 +123,11 @@ func (h *Heroku) withTimeout(ctx context.Context) (context.Context, context.Canc
 func (h *Heroku) classify(ctx context.Context, err error, app string) error {
 	var ee *ExitError
 	var ie *archive.InputError
+	var te *archive.TempError
+	var di *deploy.InputError
 	var fe *follow.Failed
 	var se *SignalError
+	var he *herokuapi.Error
 	keyVar := h.flags.APIKeyVar
 	switch {
 	case errors.As(err, &ee):
@@ -121,6 +139,11 @@ func (h *Heroku) classify(ctx context.Context, err error, app string) error {
 			Hints: []string{"raise --timeout (the component's timeout input) if Heroku builds this app slowly"}}
 	case errors.As(err, &ie):
 		return &ExitError{Code: ExitUsage, Err: err}
+	case errors.As(err, &te):
+		return &ExitError{Code: ExitUsage, Err: err, Hints: []string{
+			fmt.Sprintf("the archive is written to TMPDIR (%s) before the upload: point TMPDIR at a writable directory with room for it", te.Dir)}}
+	case errors.As(err, &di):
+		return &ExitError{Code: ExitUsage, Err: err, Hints: []string{di.Hint}}
 	case errors.As(err, &fe):
 		return &ExitError{Code: ExitFailed, Err: err, Hints: []string{"the Heroku output above says why"}}
 	case herokuapi.StatusOf(err) == 401:
@@ -132,8 +155,15 @@ func (h *Heroku) classify(ctx context.Context, err error, app string) error {
 	case herokuapi.StatusOf(err) == 404:
 		return &ExitError{Code: ExitRefused, Err: err, Hints: []string{
 			fmt.Sprintf("check the app name %q and that the key in %s belongs to an account that can see it", app, keyVar)}}
+	case errors.As(err, &he) && (he.ID == "redirect" || he.ID == "invalid_response"):
+		return &ExitError{Code: ExitUnavailable, Err: err, Hints: []string{
+			fmt.Sprintf("something other than the Platform API answered at %s: check HEROKU_API_URL and any proxy between the runner and Heroku", h.apiURL)}}
 	case herokuapi.Unavailable(err):
-		return &ExitError{Code: ExitUnavailable, Err: err, Hints: []string{"Heroku did not answer after retries; see https://status.heroku.com"}}
+		hint := "Heroku did not answer after retries; see https://status.heroku.com"
+		if h.apiURL != herokuapi.DefaultURL {
+			hint = fmt.Sprintf("%s did not answer after retries (HEROKU_API_URL overrides %s)", h.apiURL, herokuapi.DefaultURL)
+		}
+		return &ExitError{Code: ExitUnavailable, Err: err, Hints: []string{hint}}
 	}
 	return err
 }

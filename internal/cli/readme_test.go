@@ -42,7 +42,8 @@ func TestREADMECLIReference(t *testing.T) {
 	if deployCmd == nil {
 		t.Fatal("no deploy command")
 	}
-	seams := []string{"HEROKU_DEPLOY_POLL_INTERVAL", "HEROKU_DEPLOY_RETRY_WAIT", "HEROKU_DEPLOY_STREAM_WAIT"}
+	seams := []string{"HEROKU_DEPLOY_POLL_INTERVAL", "HEROKU_DEPLOY_STREAM_POLL", "HEROKU_DEPLOY_RETRY_WAIT", "HEROKU_DEPLOY_STREAM_WAIT",
+		"HEROKU_DEPLOY_STREAM_QUIET", "HEROKU_DEPLOY_REQUEST_TIMEOUT", "HEROKU_DEPLOY_LOOKUP_WINDOW"}
 	seen := map[string]bool{}
 	for _, group := range deployCmd.AllFlags(false) {
 		for _, f := range group {

@@ -1,7 +1,7 @@
 // Package follow waits for Heroku objects that finish later: builds,
 // releases, and whatever else streams its output and reports a status
 // (promotions, app setups, dynos). Each has the same life: stream what it
-// says, poll its status until a final state, and, when the wait is stopped
+// says, read its status until a final state, and, when the wait is stopped
 // by a signal or a timeout, cancel it if it can be cancelled. This package
 // writes that life once; a caller says only how to read the object's status
 // and which states are final.
@@ -16,7 +16,6 @@ import (
 
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/logstream"
-	"gitlab.com/heroku-deploy/heroku/internal/pause"
 )
 
 // Waiter holds what every wait shares.
@@ -26,9 +25,16 @@ type Waiter struct {
 	// Poll is the pause between status reads [2s]; it is four times longer
 	// while the account's rate-limit budget is low.
 	Poll time.Duration
+	// StreamPoll is the pause between status reads while the output stream
+	// still flows [10s]: its end is the usual sign that the object is done,
+	// but a stream that stays open must not outlive the object.
+	StreamPoll time.Duration
 	// StreamWait is how long an output stream may answer 404 "not
 	// registered yet" [30s].
 	StreamWait time.Duration
+	// Quiet is how long a stream may send nothing, not even a keepalive,
+	// before it is resumed [60s].
+	Quiet time.Duration
 	// RetryWait separates stream reconnections [1s].
 	RetryWait time.Duration
 }
@@ -46,9 +52,10 @@ type Job[T any] struct {
 	// State names a status ("pending"); Final says whether it will change.
 	State func(T) string
 	Final func(T) bool
-	// Cancel, when set, is called when the wait is stopped while the object
-	// is not final. It gets a context that outlives the stop by a few
-	// seconds and returns what it did, for the error message.
+	// Cancel, when set, is called when the wait is stopped, with the status
+	// read afresh at that moment (final or not: a build can succeed just
+	// before a stop). It gets a context that outlives the stop by a few
+	// seconds and says what it did, or what the object's state means.
 	Cancel func(context.Context, T) string
 	// StopNote, when Cancel is nil, says what happens to the object after a
 	// stop ("release phase goes on on Heroku…").
@@ -59,54 +66,101 @@ type Job[T any] struct {
 // little after SIGTERM before it kills the job.
 const cancelBudget = 10 * time.Second
 
+// drainGrace is how long a stream may go on after its object is final:
+// enough for the last lines, not for a stream that never closes.
+const drainGrace = 2 * time.Second
+
 // Wait follows the job from its current status cur until it is final, and
-// returns the final status. A stop (the context's end) returns *Stopped;
-// a status that cannot be read for a reason other than an outage returns
-// that error.
+// returns the final status. It streams the output and reads the status at
+// the same time: the stream's end calls for a status read at once, and a
+// final status ends a stream that stays open. A stop (the context's end)
+// returns *Stopped; a status that cannot be read for a reason other than
+// an outage returns that error.
 func Wait[T any](ctx context.Context, w *Waiter, j Job[T], cur T) (T, error) {
-	wait := w.interval()
-	if j.Stream != "" {
-		err := logstream.Follow(ctx, j.Stream, j.Out, logstream.Options{
-			Client: w.Client.Plain, NotFoundWindow: w.StreamWait, RetryWait: w.RetryWait,
-		})
-		if err != nil && ctx.Err() == nil {
-			w.Warn(fmt.Sprintf("%s output unavailable (%v); waiting for the %s result", j.Kind, err, j.Kind))
-		}
-		wait = 0 // the stream's end is news: read the status at once
-	} else if j.Final(cur) {
+	if j.Stream == "" && j.Final(cur) {
 		return cur, nil
 	}
+	streamCtx, stopStream := context.WithCancel(ctx)
+	defer stopStream()
+	streamDone := make(chan struct{})
+	if j.Stream != "" {
+		go func() {
+			defer close(streamDone)
+			err := logstream.Follow(streamCtx, j.Stream, j.Out, logstream.Options{
+				Client: w.Client.Plain, NotFoundWindow: w.StreamWait, RetryWait: w.RetryWait, Quiet: w.Quiet,
+			})
+			if err != nil && streamCtx.Err() == nil {
+				w.Warn(fmt.Sprintf("%s output unavailable (%v); waiting for the %s result", j.Kind, err, j.Kind))
+			}
+		}()
+	} else {
+		close(streamDone)
+	}
+	endStream := func() {
+		stopStream()
+		<-streamDone
+	}
+
+	streamEnd := (<-chan struct{})(streamDone) // nil once its end was seen
+	if j.Stream == "" {
+		streamEnd = nil
+	}
 	for {
-		if ctx.Err() != nil {
+		timer := time.NewTimer(w.interval(streamEnd != nil))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			endStream()
 			return cur, stopped(ctx, j, cur)
-		}
-		if pause.For(ctx, wait) != nil {
-			continue
+		case <-streamEnd:
+			timer.Stop()
+			streamEnd = nil // the stream's end is news: read the status at once
+		case <-timer.C:
 		}
 		next, err := j.Fetch(ctx)
 		switch {
 		case err == nil:
 			cur = next
 			if j.Final(cur) {
+				w.drain(j.Kind, streamDone, endStream)
 				return cur, nil
 			}
 		case ctx.Err() != nil:
-			continue
 		case herokuapi.Unavailable(err):
-			w.Warn(fmt.Sprintf("checking %s status: %v; still waiting", j.Kind, err))
+			w.Warn(fmt.Sprintf("%v; still waiting for the %s, next check in %s", err, j.Kind, w.interval(streamEnd != nil)))
 		default:
+			endStream()
 			return cur, fmt.Errorf("check %s: %w", j.What, err)
 		}
-		wait = w.interval()
 	}
 }
 
-// interval slows polling down when the account's rate-limit budget runs
-// low, so a long wait never starves the team's other tools.
-func (w *Waiter) interval() time.Duration {
+// drain lets the stream deliver its last lines once the object is final,
+// and ends a stream that stays open longer.
+func (w *Waiter) drain(kind string, done <-chan struct{}, end func()) {
+	t := time.NewTimer(drainGrace)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		end()
+		w.Warn(fmt.Sprintf("the %s output stream stayed open after the %s ended; stopped reading it", kind, kind))
+	}
+}
+
+// interval is the pause before the next status read: longer while the
+// stream flows, and four times longer when the account's rate-limit budget
+// runs low, so a long wait never starves the team's other tools.
+func (w *Waiter) interval(streaming bool) time.Duration {
 	poll := w.Poll
 	if poll <= 0 {
 		poll = 2 * time.Second
+	}
+	if streaming {
+		poll = w.StreamPoll
+		if poll <= 0 {
+			poll = 10 * time.Second
+		}
 	}
 	if r := w.Client.RateLimitRemaining(); r >= 0 && r < 100 {
 		return 4 * poll
@@ -114,16 +168,39 @@ func (w *Waiter) interval() time.Duration {
 	return poll
 }
 
-// stopped says what the stop left behind, cancelling the object when the
-// job knows how.
+// stopped says what the stop left behind. It reads the object's status
+// afresh before acting on it: the last status read may be stale, and a
+// build that already succeeded must not be reported as cancelled.
 func stopped[T any](ctx context.Context, j Job[T], cur T) error {
-	e := &Stopped{Err: context.Cause(ctx), During: fmt.Sprintf("%s (last status: %s)", j.What, j.State(cur))}
-	if j.Cancel == nil {
+	return Stop(ctx, j, cur, true)
+}
+
+// Stop is what a stop does to an object that the caller was not (yet)
+// waiting for with Wait, such as a build whose create request was in flight:
+// read its status afresh (when fresh is set), cancel it if the job can, and
+// return the *Stopped that says what happened.
+func Stop[T any](ctx context.Context, j Job[T], cur T, fresh bool) error {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cancelBudget)
+	defer cancel()
+	e := &Stopped{Err: context.Cause(ctx)}
+	if fresh {
+		next, err := j.Fetch(cctx)
+		if err != nil {
+			e.During = fmt.Sprintf("%s (last status: %s)", j.What, j.State(cur))
+			e.Note = fmt.Sprintf("could not read its status to act on it (%v): it may still be running", err)
+			return e
+		}
+		cur = next
+	}
+	e.During = fmt.Sprintf("%s (last status: %s)", j.What, j.State(cur))
+	switch {
+	case j.Cancel == nil && j.Final(cur):
+		e.Note = fmt.Sprintf("the %s had already ended (%s)", j.Kind, j.State(cur))
+		return e
+	case j.Cancel == nil:
 		e.Note = j.StopNote
 		return e
 	}
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cancelBudget)
-	defer cancel()
 	e.Note = j.Cancel(cctx, cur)
 	return e
 }

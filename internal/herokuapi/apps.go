@@ -14,3 +14,27 @@ func (c *Client) AppInfo(ctx context.Context, app string) (*App, error) {
 	a, err := c.api.AppInfo(ctx, app)
 	return a, Clean(err)
 }
+
+// Generation is the app's platform generation: "cedar" or "fir". An answer
+// without one is a Cedar app (the field arrived with Fir).
+func Generation(a *App) string {
+	if a.Generation.Name == "" {
+		return "cedar"
+	}
+	return a.Generation.Name
+}
+
+// DefaultDomain returns the app's herokuapp.com URL from its domains (kind
+// "heroku"), or "" when it has none. It stands in for a null web_url.
+func (c *Client) DefaultDomain(ctx context.Context, app string) (string, error) {
+	list, err := c.api.DomainList(ctx, app, nil)
+	if err != nil {
+		return "", Clean(err)
+	}
+	for _, d := range list {
+		if d.Kind == "heroku" && d.Hostname != "" {
+			return "https://" + d.Hostname + "/", nil
+		}
+	}
+	return "", nil
+}

@@ -2,8 +2,10 @@ package herokuapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	heroku "github.com/heroku/heroku-go/v6"
 
@@ -56,48 +58,90 @@ func (c *Client) BuildCreate(ctx context.Context, app string, r BuildRequest) (*
 // createTries bounds the build-create attempts after ambiguous failures.
 const createTries = 5
 
-// BuildCreateOnce creates exactly one build. A POST that failed
-// ambiguously (a 5xx, or a connection lost after the request went out) may
-// have created the build anyway, so before each new attempt it looks for a
-// build of this source blob.
+// stopGrace is how long a build POST already sent may still complete after
+// a stop: the build it creates must be known, to be cancelled.
+const stopGrace = 5 * time.Second
+
+// BuildCreateOnce creates exactly one build, and never loses track of it.
+//
+// A POST that failed ambiguously (a 5xx, an answer that is not JSON, a
+// connection lost after sending) may have created the build anyway, and
+// Heroku's list can show a new build only seconds later: so before each new
+// attempt it looks for a build of this source blob for up to LookupWindow.
+//
+// A stop (ctx done) does not abandon a POST in flight: it may complete for
+// a few seconds more, and the build it created is returned together with
+// the context's error, so the caller can cancel it. A nil build with that
+// error means the POST's outcome is unknown: look it up with FindBuild.
 func (c *Client) BuildCreateOnce(ctx context.Context, app string, r BuildRequest) (*Build, error) {
 	for attempt := 1; ; attempt++ {
-		b, err := c.BuildCreate(ctx, app, r)
-		if err == nil {
+		pctx, cancel := outlive(ctx, stopGrace)
+		b, err := c.BuildCreate(pctx, app, r)
+		cancel()
+		switch {
+		case ctx.Err() != nil:
+			return b, ctx.Err()
+		case err == nil:
 			return b, nil
-		}
-		if !ambiguous(ctx, err) || attempt >= createTries {
+		case !ambiguous(err) || attempt >= createTries:
 			return nil, err
 		}
-		c.notify(fmt.Sprintf("creating the build failed ambiguously (%v); checking whether Heroku created it", err))
-		found, ferr := c.findBuild(ctx, app, r.SourceURL)
+		c.cfg.Notify(fmt.Sprintf("creating the build failed ambiguously (%v); looking for it for up to %s before trying again", err, roundWait(c.cfg.LookupWindow)))
+		found, ferr := c.awaitBuild(ctx, app, r.SourceURL)
 		switch {
+		case ctx.Err() != nil:
+			return found, ctx.Err()
 		case ferr != nil:
 			return nil, fmt.Errorf("%w; then could not check for it: %v", err, ferr)
 		case found != nil:
-			c.notify(fmt.Sprintf("Heroku did create build %s; following it", found.ID))
+			c.cfg.Notify(fmt.Sprintf("Heroku did create build %s; following it", found.ID))
 			return found, nil
 		}
-		if err := pause.For(ctx, backoff(c.waitMin, c.waitMax, attempt-1, nil)); err != nil {
+	}
+}
+
+// awaitBuild looks for the build of sourceURL for up to LookupWindow.
+func (c *Client) awaitBuild(ctx context.Context, app, sourceURL string) (*Build, error) {
+	deadline := time.Now().Add(c.cfg.LookupWindow)
+	for {
+		b, err := c.FindBuild(ctx, app, sourceURL)
+		if err != nil || b != nil || !time.Now().Before(deadline) {
+			return b, err
+		}
+		if err := pause.For(ctx, c.cfg.LookupWindow/5); err != nil {
 			return nil, err
 		}
 	}
 }
 
-// ambiguous: the request may have been processed. 429 and dial errors were
-// retried already by the transport; 4xx are definite answers.
-func ambiguous(ctx context.Context, err error) bool {
-	if ctx.Err() != nil {
-		return false
-	}
-	if s := StatusOf(err); s != 0 {
-		return s >= 500
+// outlive returns a context that ends grace after ctx ends.
+func outlive(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	out, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancel()
+		case <-out.Done():
+		}
+	})
+	return out, func() { stop(); cancel() }
+}
+
+// ambiguous: the request may have been processed: a 5xx, an answer that is
+// not JSON, a connection lost after sending. 429 and dial errors were
+// retried already by the transport; 3xx and 4xx are definite answers.
+func ambiguous(err error) bool {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Status >= 500 || e.ID == "invalid_response"
 	}
 	return Unavailable(err)
 }
 
-// findBuild returns the app's recent build made from this source blob, or nil.
-func (c *Client) findBuild(ctx context.Context, app, sourceURL string) (*Build, error) {
+// FindBuild returns the app's recent build made from this source blob, or nil.
+func (c *Client) FindBuild(ctx context.Context, app, sourceURL string) (*Build, error) {
 	list, err := c.RecentBuilds(ctx, app, 10)
 	if err != nil {
 		return nil, err

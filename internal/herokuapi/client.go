@@ -1,9 +1,11 @@
 // Package herokuapi wires heroku-go to an HTTP stack that is safe to run in
 // CI: retries that never duplicate a build, errors that keep their HTTP
-// status, and nothing that prints a key or a signed URL.
+// status, requests that cannot hang, a key that never follows a redirect,
+// and nothing that prints a key or a signed URL.
 package herokuapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -36,18 +38,31 @@ type Config struct {
 	RetryMax     int
 	RetryWaitMin time.Duration
 	RetryWaitMax time.Duration
+	// RequestTimeout bounds each attempt's wait for the response headers
+	// [30s]; an API answer must also arrive whole within twice that.
+	RequestTimeout time.Duration
+	// LookupWindow is how long BuildCreateOnce keeps looking for a build
+	// that an ambiguous POST may have created, before it posts again [10s]:
+	// Heroku's build list can show a new build only seconds later.
+	LookupWindow time.Duration
 	// Notify receives one line per retry, per Heroku warning header and
 	// per step of the one-build lookup.
 	Notify func(msg string)
 	// Trace, when set, receives one line per HTTP exchange: method,
 	// redacted URL, status and duration. Never headers or bodies.
 	Trace func(msg string)
+	// Secret receives every signed URL found in an API answer (upload
+	// slots, output streams, attach URLs), so the session can scrub them
+	// from anything it prints.
+	Secret func(string)
 }
 
 // Client talks to the Platform API (one file per resource: apps.go,
 // builds.go…), to the signed storage URLs (Upload) and to log streams
 // (Plain, which never carries the key).
 type Client struct {
+	// Plain reads output streams: no key, no retries (logstream resumes a
+	// dropped stream itself), a bounded wait for response headers.
 	Plain *http.Client
 
 	api *heroku.Service
@@ -55,10 +70,8 @@ type Client struct {
 	// cancellation requires; heroku-go has no per-request Accept.
 	cancel *heroku.Service
 
-	plainRetry *retryablehttp.Client
-	notify     func(string)
-	// waitMin and waitMax bound the backoff between build-create attempts.
-	waitMin, waitMax time.Duration
+	upload *retryClient
+	cfg    Config
 	// ratelimit holds the last RateLimit-Remaining Heroku reported, -1 if none.
 	ratelimit *atomic.Int64
 }
@@ -77,19 +90,34 @@ func New(cfg Config) *Client {
 	if cfg.RetryWaitMax <= 0 {
 		cfg.RetryWaitMax = 30 * time.Second
 	}
-	if cfg.Notify == nil {
-		cfg.Notify = func(string) {}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 30 * time.Second
 	}
-	if cfg.Trace == nil {
-		cfg.Trace = func(string) {}
+	if cfg.LookupWindow <= 0 {
+		cfg.LookupWindow = 10 * time.Second
+	}
+	for _, f := range []*func(string){&cfg.Notify, &cfg.Trace, &cfg.Secret} {
+		if *f == nil {
+			*f = func(string) {}
+		}
 	}
 	rl := &atomic.Int64{}
 	rl.Store(-1)
-	base := &tracer{next: cleanhttp.DefaultPooledTransport(), trace: cfg.Trace}
+	pooled := cleanhttp.DefaultPooledTransport()
+	pooled.ResponseHeaderTimeout = cfg.RequestTimeout
+	wire := &tracer{next: pooled, trace: cfg.Trace}
 
+	// An API attempt: a JSON answer checked whole, no redirects (the
+	// Platform API sends none; following one could carry the key to
+	// another host, or from https to http), a bound on the whole exchange.
+	attempt := &http.Client{
+		Transport:     &jsonChecker{next: wire, secret: cfg.Secret},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Timeout:       2 * cfg.RequestTimeout,
+	}
 	retrier := &methodRetrier{
-		safe:   newRetryClient(cfg, base, safeRetry),
-		unsafe: newRetryClient(cfg, base, unsafeRetry),
+		safe:   newRetryClient(cfg, attempt, safeRetry, pathOnly),
+		unsafe: newRetryClient(cfg, attempt, unsafeRetry, pathOnly),
 	}
 	decoder := &errorDecoder{next: retrier, ratelimit: rl, notify: cfg.Notify}
 	newService := func(extra http.Header) *heroku.Service {
@@ -102,16 +130,13 @@ func New(cfg Config) *Client {
 		s.URL = strings.TrimRight(cfg.URL, "/")
 		return s
 	}
-	plain := newRetryClient(cfg, base, safeRetry)
 	return &Client{
-		api:        newService(nil),
-		cancel:     newService(http.Header{"Accept": {"application/vnd.heroku+json; version=3.cancel-build"}}),
-		Plain:      &http.Client{Transport: &plainTransport{rt: plain}},
-		plainRetry: plain,
-		notify:     cfg.Notify,
-		waitMin:    cfg.RetryWaitMin,
-		waitMax:    cfg.RetryWaitMax,
-		ratelimit:  rl,
+		api:       newService(nil),
+		cancel:    newService(http.Header{"Accept": {"application/vnd.heroku+json; version=3.cancel-build"}}),
+		Plain:     &http.Client{Transport: wire},
+		upload:    newRetryClient(cfg, &http.Client{Transport: wire}, safeRetry, Redact),
+		cfg:       cfg,
+		ratelimit: rl,
 	}
 }
 
@@ -143,7 +168,7 @@ func isRetrySafe(req *http.Request) bool {
 // retries 5xx and connection errors, and the rest (creating a build or a
 // release) through one that retries only what provably did not reach Heroku.
 type methodRetrier struct {
-	safe, unsafe *retryablehttp.Client
+	safe, unsafe *retryClient
 }
 
 func (m *methodRetrier) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -151,27 +176,92 @@ func (m *methodRetrier) RoundTrip(req *http.Request) (*http.Response, error) {
 	if isRetrySafe(req) {
 		c = m.safe
 	}
-	return (&retryablehttp.RoundTripper{Client: c}).RoundTrip(req)
+	return c.do(req)
 }
 
-func newRetryClient(cfg Config, base http.RoundTripper, policy retryablehttp.CheckRetry) *retryablehttp.Client {
+// retryClient makes retryablehttp clients whose every retry is announced
+// in one format: "GET /apps/x/builds/y: 503 Service Unavailable (attempt 1
+// of 5, next in 1s)".
+type retryClient struct {
+	hc       *http.Client
+	cfg      Config
+	policy   retryablehttp.CheckRetry
+	describe func(string) string // how a URL is named in the line
+}
+
+func newRetryClient(cfg Config, hc *http.Client, policy retryablehttp.CheckRetry, describe func(string) string) *retryClient {
+	return &retryClient{hc: hc, cfg: cfg, policy: policy, describe: describe}
+}
+
+// client returns a retryablehttp client for one request, whose policy and
+// backoff remember that request's last failure, so the line announcing a
+// retry can say what failed, which attempt it was and how long the wait is.
+// Requests run in parallel: each gets its own.
+func (r *retryClient) client() *retryablehttp.Client {
 	c := retryablehttp.NewClient()
-	c.HTTPClient = &http.Client{Transport: base}
+	c.HTTPClient = r.hc
 	c.Logger = nil // its default logger prints whole URLs, signatures included
-	c.RetryMax = cfg.RetryMax
-	c.RetryWaitMin = cfg.RetryWaitMin
-	c.RetryWaitMax = cfg.RetryWaitMax
-	c.Backoff = backoff
+	c.RetryMax = r.cfg.RetryMax
+	c.RetryWaitMin = r.cfg.RetryWaitMin
+	c.RetryWaitMax = r.cfg.RetryWaitMax
 	c.ErrorHandler = retryablehttp.PassthroughErrorHandler
-	notify := cfg.Notify
+	var last string
 	c.CheckRetry = func(ctx context.Context, resp *http.Response, err error) (bool, error) {
-		retry, cerr := policy(ctx, resp, err)
+		retry, cerr := r.policy(ctx, resp, err)
 		if retry && cerr == nil {
-			notify(describeFailure(resp, err) + "; retrying")
+			last = r.failure(resp, err)
 		}
 		return retry, cerr
 	}
+	c.Backoff = func(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
+		wait := backoff(lo, hi, attempt, resp)
+		r.cfg.Notify(fmt.Sprintf("%s (attempt %d of %d, next in %s)", last, attempt+1, c.RetryMax+1, roundWait(wait)))
+		return wait
+	}
 	return c
+}
+
+func (r *retryClient) do(req *http.Request) (*http.Response, error) {
+	return (&retryablehttp.RoundTripper{Client: r.client()}).RoundTrip(req)
+}
+
+// failure reads "METHOD URL: what went wrong", for an answer and for a
+// connection failure alike.
+func (r *retryClient) failure(resp *http.Response, err error) string {
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			return fmt.Sprintf("%s %s: connection failed: %v", strings.ToUpper(ue.Op), r.describe(ue.URL), ue.Err)
+		}
+		return fmt.Sprintf("connection failed: %v", cleanErr(err))
+	}
+	return fmt.Sprintf("%s %s: %s", resp.Request.Method, r.describe(resp.Request.URL.String()), statusLine(resp))
+}
+
+// pathOnly names an API request by its path: the host is always the API's.
+func pathOnly(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "<unparseable URL>"
+	}
+	return u.Path
+}
+
+// statusLine is "503 Service Unavailable", whatever reason phrase the
+// server sent.
+func statusLine(resp *http.Response) string {
+	return fmt.Sprintf("%d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
+}
+
+func roundWait(d time.Duration) time.Duration {
+	switch {
+	case d >= 10*time.Second:
+		return d.Round(time.Second)
+	case d >= time.Second:
+		return d.Round(100 * time.Millisecond)
+	default:
+		return d.Round(time.Millisecond)
+	}
 }
 
 // safeRetry retries 429, 5xx (but 501, which means "never") and connection
@@ -213,17 +303,65 @@ func backoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Durati
 	return wait - wait/8 + jitter
 }
 
-// describeFailure reads "METHOD URL: what went wrong", URL redacted, for an
-// answer and for a connection failure alike.
-func describeFailure(resp *http.Response, err error) string {
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			return fmt.Sprintf("%s %s: connection failed: %v", strings.ToUpper(ue.Op), Redact(ue.URL), ue.Err)
-		}
-		return fmt.Sprintf("connection failed: %v", cleanErr(err))
+// jsonChecker reads every 2xx API answer whole and checks it is JSON. An
+// HTML page or a cut-off body with a 2xx status (a proxy's, a broken
+// connection's) would otherwise read as a decoding error, and after a build
+// POST as a failed deploy; it means what a 502 means: the request may or
+// may not have been processed. So it becomes one, which the retry policies
+// treat as such. Signed URLs found in the answer go to the redactor.
+type jsonChecker struct {
+	next   http.RoundTripper
+	secret func(string)
+}
+
+// maxBody bounds an API answer; the largest (a list of 1000 releases) is a
+// few MB.
+const maxBody = 32 << 20
+
+// badBody marks the 502 a jsonChecker made.
+const badBody = "X-Heroku-Deploy-Bad-Body"
+
+func (j *jsonChecker) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := j.next.RoundTrip(req)
+	if err != nil || resp.StatusCode/100 != 2 {
+		return resp, err
 	}
-	return fmt.Sprintf("%s %s: %s", resp.Request.Method, Redact(resp.Request.URL.String()), resp.Status)
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	resp.Body.Close()
+	if err != nil {
+		return nil, err // a body cut short: a connection failure
+	}
+	var v any
+	if len(bytes.TrimSpace(body)) > 0 && json.Unmarshal(body, &v) != nil {
+		bad := *resp
+		bad.StatusCode, bad.Status = 502, "502 Bad Gateway"
+		bad.Header = resp.Header.Clone()
+		bad.Header.Set(badBody, strconv.Itoa(resp.StatusCode))
+		bad.Body = io.NopCloser(strings.NewReader(""))
+		return &bad, nil
+	}
+	findURLs(v, j.secret)
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	return resp, nil
+}
+
+// findURLs passes every string in v that is a URL with a query string.
+func findURLs(v any, found func(string)) {
+	switch v := v.(type) {
+	case string:
+		if strings.Contains(v, "://") && strings.Contains(v, "?") {
+			found(v)
+		}
+	case []any:
+		for _, e := range v {
+			findURLs(e, found)
+		}
+	case map[string]any:
+		for _, e := range v {
+			findURLs(e, found)
+		}
+	}
 }
 
 // errorDecoder turns every non-2xx answer into *Error before heroku-go sees
@@ -261,6 +399,18 @@ func decodeError(req *http.Request, resp *http.Response) *Error {
 		Status:    resp.StatusCode,
 		RequestID: resp.Header.Get("Request-Id"),
 	}
+	switch {
+	case resp.Header.Get(badBody) != "":
+		e.Status, _ = strconv.Atoi(resp.Header.Get(badBody))
+		e.ID = "invalid_response"
+		e.Message = "the answer was not the JSON the API sends; it may or may not have been processed"
+		return e
+	case resp.StatusCode/100 == 3:
+		e.ID = "redirect"
+		e.Message = fmt.Sprintf("the API answered with a redirect to %s, which is not followed: the Platform API never redirects, and the key goes nowhere else",
+			Redact(resp.Header.Get("Location")))
+		return e
+	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	var j struct {
 		ID      string `json:"id"`
@@ -268,22 +418,8 @@ func decodeError(req *http.Request, resp *http.Response) *Error {
 	}
 	if json.Unmarshal(body, &j) == nil && (j.ID != "" || j.Message != "") {
 		e.ID, e.Message = j.ID, j.Message
-	} else {
-		e.Message = http.StatusText(resp.StatusCode) // an HTML error page says nothing more useful
 	}
 	return e
-}
-
-// plainTransport is for storage and stream URLs: no Heroku key, retries on
-// transient failures, errors without query strings.
-type plainTransport struct{ rt *retryablehttp.Client }
-
-func (p *plainTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := (&retryablehttp.RoundTripper{Client: p.rt}).RoundTrip(req)
-	if err != nil {
-		return nil, cleanErr(&url.Error{Op: req.Method, URL: req.URL.String(), Err: err})
-	}
-	return resp, nil
 }
 
 // tracer reports each exchange on the wire, retries included.

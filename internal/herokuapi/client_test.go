@@ -238,7 +238,7 @@ func TestErrorsDecodedAndClean(t *testing.T) {
 	if !errors.As(err, &e) {
 		t.Fatalf("err = %#v, want *Error", err)
 	}
-	if got, want := err.Error(), "GET /apps/app: 503: Service Unavailable"; got != want {
+	if got, want := err.Error(), "GET /apps/app: 503 Service Unavailable"; got != want {
 		t.Errorf("HTML 503 reads %q, want %q", got, want)
 	}
 	if !Unavailable(err) {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 )
@@ -23,6 +25,9 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s: %d", e.Method, e.Path, e.Status)
+	if e.ID == "" && e.Message == "" {
+		fmt.Fprintf(&b, " %s", http.StatusText(e.Status)) // an HTML error page says nothing more useful
+	}
 	if e.ID != "" {
 		fmt.Fprintf(&b, " %s", e.ID)
 	}
@@ -54,14 +59,17 @@ func StatusOf(err error) int {
 	return 0
 }
 
-// Unavailable reports whether err means Heroku could not be reached or
-// answered with a server-side or rate-limit error after every retry.
+// Unavailable reports whether err means Heroku could not be reached, or
+// answered with a server-side or rate-limit error after every retry, or
+// something that is not the Platform API answered (a redirect, a body that
+// is not JSON).
 func Unavailable(err error) bool {
-	if s := StatusOf(err); s == 429 || s >= 500 {
-		return true
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Status == 429 || e.Status >= 500 || e.Status/100 == 3 || e.ID == "invalid_response"
 	}
 	var ne net.Error // *url.Error and *net.OpError both are
-	return errors.As(err, &ne)
+	return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // Redact returns the URL without its query string and user info: presigned

@@ -14,3 +14,18 @@ func (c *Client) ReleaseInfo(ctx context.Context, app, id string) (*Release, err
 	r, err := c.api.ReleaseInfo(ctx, app, id)
 	return r, Clean(err)
 }
+
+// Artifact names what a release runs: a slug on Cedar, an OCI image on
+// Fir. Kind is "slug" or "oci-image"; both are empty when the release
+// carries neither (a config-only release of a new app).
+func Artifact(r *Release) (kind, id string) {
+	for _, a := range r.Artifacts {
+		if a.Type == "slug" || a.Type == "oci-image" {
+			return a.Type, a.ID
+		}
+	}
+	if r.Slug != nil && r.Slug.ID != "" {
+		return "slug", r.Slug.ID
+	}
+	return "", ""
+}

@@ -34,7 +34,7 @@ func (c *Client) Upload(ctx context.Context, putURL string, size int64, open fun
 	}
 	req.ContentLength = size
 	req.Header.Del("Content-Type")
-	resp, err := c.plainRetry.Do(req)
+	resp, err := c.upload.client().Do(req)
 	if err != nil {
 		return cleanErr(err)
 	}

@@ -1,7 +1,8 @@
 // Package logstream follows a Heroku build or release output stream (busl):
 // it waits out the window in which the stream is not registered yet, strips
-// the NUL bytes busl sends as keepalives, and resumes a dropped connection
-// with a Range header so no byte is lost or repeated.
+// the NUL bytes busl sends as keepalives, resumes a dropped or silent
+// connection with a Range header so no byte is lost or repeated, and never
+// puts the stream's signed URL in an error.
 package logstream
 
 import (
@@ -11,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -29,8 +31,12 @@ type Options struct {
 	NotFoundWindow time.Duration
 	// RetryWait separates attempts [1s].
 	RetryWait time.Duration
-	// MaxReconnects bounds resumptions after a dropped connection [20].
+	// MaxReconnects bounds resumptions in a row that brought nothing [20].
 	MaxReconnects int
+	// Quiet is how long a connection may deliver nothing, not even a
+	// keepalive, before it is taken for dead and resumed [60s]: busl sends
+	// a keepalive on idle streams, so silence means a lost connection.
+	Quiet time.Duration
 }
 
 func (o *Options) defaults() {
@@ -46,34 +52,50 @@ func (o *Options) defaults() {
 	if o.MaxReconnects == 0 {
 		o.MaxReconnects = 20
 	}
+	if o.Quiet == 0 {
+		o.Quiet = 60 * time.Second
+	}
+}
+
+// headLen is how much of the stream's start is kept, to recognise a server
+// that answers a resumption from the start instead of the offset.
+const headLen = 256
+
+// follower is one Follow call's state.
+type follower struct {
+	url     string
+	w       io.Writer
+	opts    Options
+	written int64  // bytes passed on: busl's Range offsets count stored bytes, which exclude keepalives
+	head    []byte // the stream's first bytes
 }
 
 // Follow copies the stream at url to w until its producer closes it.
 // Errors never contain the URL.
 func Follow(ctx context.Context, url string, w io.Writer, opts Options) error {
 	opts.defaults()
-	var written int64
+	f := &follower{url: url, w: w, opts: opts}
 	start := time.Now()
 	reconnects := 0
 	for {
-		n, done, err := attempt(ctx, url, written, w, opts.Client)
-		written += n
+		before := f.written
+		done, err := f.attempt(ctx)
 		switch {
 		case done:
 			return nil
 		case ctx.Err() != nil:
 			return ctx.Err()
 		case errors.Is(err, errNotFound):
-			if written > 0 || time.Since(start) >= opts.NotFoundWindow {
-				if written > 0 {
-					return nil // expired after we read it: nothing more will come
-				}
+			if f.written > 0 {
+				return nil // expired after we read it: nothing more will come
+			}
+			if time.Since(start) >= opts.NotFoundWindow {
 				return ErrNotRegistered
 			}
 		case errors.Is(err, errWriter):
 			return err
 		default:
-			if n == 0 {
+			if f.written == before {
 				reconnects++
 			} else {
 				reconnects = 0 // progress was made: a fresh budget
@@ -91,50 +113,171 @@ func Follow(ctx context.Context, url string, w io.Writer, opts Options) error {
 var (
 	errNotFound = errors.New("stream not found")
 	errWriter   = errors.New("writing output")
+	errQuiet    = errors.New("the connection went quiet")
 )
 
-// attempt reads the stream once from offset. done means the producer ended
-// the stream cleanly.
-func attempt(ctx context.Context, url string, offset int64, w io.Writer, c *http.Client) (n int64, done bool, err error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+// attempt reads the stream once from the current offset. done means the
+// producer ended the stream cleanly.
+func (f *follower) attempt(ctx context.Context) (done bool, err error) {
+	actx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	req, err := http.NewRequestWithContext(actx, http.MethodGet, f.url, nil)
 	if err != nil {
-		return 0, false, fmt.Errorf("output stream URL is malformed")
+		return false, fmt.Errorf("output stream URL is malformed")
 	}
+	offset := f.written
 	if offset > 0 {
 		// busl reads "N-"; a "bytes=" prefix would make it start over.
 		req.Header.Set("Range", strconv.FormatInt(offset, 10)+"-")
 	}
-	resp, err := c.Do(req)
+	resp, err := f.opts.Client.Do(req)
 	if err != nil {
-		return 0, false, err
+		return false, withoutURL(err)
 	}
 	defer resp.Body.Close()
 	switch resp.StatusCode {
 	case http.StatusOK, http.StatusPartialContent:
 	case http.StatusNotFound:
-		return 0, false, errNotFound
-	case http.StatusNoContent, http.StatusRequestedRangeNotSatisfiable:
-		return 0, offset > 0, fmt.Errorf("output stream answered %s", resp.Status)
+		return false, errNotFound
+	case http.StatusNoContent:
+		return true, nil // busl: nothing (more) at this offset, and the stream has ended
+	case http.StatusRequestedRangeNotSatisfiable:
+		if offset > 0 {
+			return true, nil // we hold every byte there is
+		}
+		return false, fmt.Errorf("output stream answered %s", resp.Status)
 	default:
-		return 0, false, fmt.Errorf("output stream answered %s", resp.Status)
+		return false, fmt.Errorf("output stream answered %s", resp.Status)
 	}
-	sw := &stripWriter{w: w}
-	_, err = io.Copy(sw, resp.Body)
+	// A watchdog drops a connection that delivers nothing for too long.
+	watchdog := time.AfterFunc(f.opts.Quiet, func() { cancel(errQuiet) })
+	defer watchdog.Stop()
+	body := &watchedReader{r: resp.Body, reset: func() { watchdog.Reset(f.opts.Quiet) }}
+	sw := &stripWriter{w: f.w, head: &f.head}
+	var src io.Reader = body
+	if offset > 0 && resp.StatusCode == http.StatusOK && resp.Header.Get("Content-Range") == "" {
+		src, err = f.skipRestart(body, offset)
+		if err != nil {
+			return false, f.readErr(actx, err)
+		}
+	}
+	_, err = io.Copy(sw, src)
+	f.written += sw.n
 	if sw.err != nil {
-		return sw.n, false, fmt.Errorf("%w: %v", errWriter, sw.err)
+		return false, fmt.Errorf("%w: %v", errWriter, sw.err)
 	}
 	if err != nil {
-		return sw.n, false, err // dropped: resume from the new offset
+		return false, f.readErr(actx, err) // dropped: resume from the new offset
 	}
-	return sw.n, true, nil
+	return true, nil
 }
 
-// stripWriter drops NUL keepalives and counts what it passes on: busl's
-// Range offsets count stored bytes, and keepalives are not stored.
+func (f *follower) readErr(actx context.Context, err error) error {
+	if errors.Is(context.Cause(actx), errQuiet) {
+		return errQuiet
+	}
+	return withoutURL(err)
+}
+
+// skipRestart handles a resumption answered with 200 and no Content-Range.
+// busl answers a Range request that way with the bytes from the offset on;
+// a server that ignores Range sends the stream from its start. Which one it
+// is shows in the first bytes: the stream's own first 256 bytes mean a
+// restart, and the offset's worth already shown is skipped, so no line
+// repeats. (A log whose first 256 bytes recur exactly at a resumption point
+// would lose lines; a build log starts with its own build's header.)
+func (f *follower) skipRestart(body io.Reader, offset int64) (io.Reader, error) {
+	// Only a full head tells a restart from a log that repeats its own
+	// first bytes; busl itself always honours the offset.
+	want := f.head
+	if len(want) < headLen {
+		return body, nil
+	}
+	clean := &nulReader{r: body} // offsets count stored bytes: no keepalives
+	got := make([]byte, 0, len(want))
+	var err error
+	for len(got) < len(want) && err == nil {
+		var n int
+		n, err = clean.Read(got[len(got):cap(got)])
+		got = got[:len(got)+n]
+	}
+	switch {
+	case !bytes.Equal(got, want[:len(got)]):
+		// Not the stream's start: the offset was honoured.
+		return io.MultiReader(bytes.NewReader(got), errAfter(err), clean), nil
+	case err == io.EOF:
+		// A restart would send at least offset bytes: this is the tail.
+		return bytes.NewReader(got), nil
+	case err != nil:
+		return nil, err // dropped before it could tell: resume again
+	}
+	if _, err := io.CopyN(io.Discard, clean, offset-int64(len(got))); err != nil {
+		return nil, err
+	}
+	return clean, nil
+}
+
+// errAfter is a reader that fails with err, or ends when err is nil.
+func errAfter(err error) io.Reader {
+	if err == nil {
+		return bytes.NewReader(nil)
+	}
+	return errReader{err}
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// nulReader drops NUL keepalives from r.
+type nulReader struct{ r io.Reader }
+
+func (n *nulReader) Read(p []byte) (int, error) {
+	for {
+		m, err := n.r.Read(p)
+		kept := p[:0]
+		for _, c := range p[:m] {
+			if c != 0 {
+				kept = append(kept, c)
+			}
+		}
+		if len(kept) > 0 || err != nil {
+			return len(kept), err
+		}
+	}
+}
+
+// withoutURL drops the *url.Error wrapper net/http puts around a failure:
+// it quotes the whole URL, signature included.
+func withoutURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// watchedReader reports every read that brought bytes.
+type watchedReader struct {
+	r     io.Reader
+	reset func()
+}
+
+func (w *watchedReader) Read(p []byte) (int, error) {
+	n, err := w.r.Read(p)
+	if n > 0 {
+		w.reset()
+	}
+	return n, err
+}
+
+// stripWriter drops NUL keepalives and counts what it passes on; it keeps
+// the first headLen bytes of the stream in head when given one.
 type stripWriter struct {
-	w   io.Writer
-	n   int64
-	err error
+	w    io.Writer
+	n    int64
+	err  error
+	head *[]byte
 }
 
 func (s *stripWriter) Write(p []byte) (int, error) {
@@ -146,6 +289,9 @@ func (s *stripWriter) Write(p []byte) (int, error) {
 			chunk = p[:i]
 		}
 		if len(chunk) > 0 {
+			if s.head != nil && len(*s.head) < headLen {
+				*s.head = append(*s.head, chunk[:min(len(chunk), headLen-len(*s.head))]...)
+			}
 			m, err := s.w.Write(chunk)
 			s.n += int64(m)
 			if err != nil {
