@@ -188,3 +188,7 @@ func consumerPipeline(t testing.TB, a *assembler, src string) (*omap, []error) {
 	}
 	return p, append(errs, validatePipeline(t, p, a.vars)...)
 }
+
+// semverPattern is a catalog version: semantic, no v prefix
+// (doc/ci/components: the catalog requires semantic version tags).
+const semverPattern = `(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)(?:-[0-9A-Za-z.-]+)?`

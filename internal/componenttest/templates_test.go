@@ -249,10 +249,20 @@ func TestTemplateVariablesReachTheBinary(t *testing.T) {
 						continue
 					}
 					raw := vars.vals[v]
+					literal := false
 					if h, ok := raw.(*omap); ok {
 						raw = h.vals["value"]
+						literal = h.vals["expand"] == false
 					}
 					text, _ := raw.(string)
+					// A rendered list may hold a $ (a path, a URL): it
+					// must reach the binary literally.
+					for _, m := range blockRE.FindAllStringSubmatch(text, -1) {
+						in, _ := c.input(strings.TrimPrefix(strings.TrimSpace(m[1]), "inputs."))
+						if in.typ == "array" && !literal {
+							t.Errorf("%s: %s carries the list input %s without expand: false", jobName, v, in.name)
+						}
+					}
 					if !contains(env, v) {
 						// Not for the binary: it must feed the image.
 						if !strings.Contains(image, "$"+v) && !anyInputDefaultUses(c, "$"+v) {

@@ -218,7 +218,13 @@ var (
 // (binary, octal, hex, with _ separators) or a float. A date would be loaded
 // as a Date, which GitLab's safe_load refuses.
 func scalar(n *yaml.Node) (any, error) {
-	switch n.Tag {
+	// yaml.v3 fills Tag with its own (YAML 1.2) resolution; only a tag
+	// written in the text (TaggedStyle) decides the type here.
+	tag := ""
+	if n.Style&yaml.TaggedStyle != 0 {
+		tag = n.Tag
+	}
+	switch tag {
 	case "!!str", "!!binary":
 		return n.Value, nil
 	case "!!null":
@@ -227,9 +233,7 @@ func scalar(n *yaml.Node) (any, error) {
 	case "!reference":
 		return nil, fmt.Errorf("line %d: !reference needs a sequence", n.Line)
 	default:
-		if strings.HasPrefix(n.Tag, "!") && !strings.HasPrefix(n.Tag, "!!") {
-			return nil, fmt.Errorf("line %d: unknown YAML tag %s", n.Line, n.Tag)
-		}
+		return nil, fmt.Errorf("line %d: unsupported YAML tag %s", n.Line, n.Tag)
 	}
 	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
 		return n.Value, nil
