@@ -282,3 +282,44 @@ func TestInvalidInputsRejected(t *testing.T) {
 		}
 	}
 }
+
+// TestGitlabCILocalSchemaCheck: gitlab-ci-local validates a plain pipeline
+// with GitLab's schema, so the runs above refuse what the schema refuses
+// (here `when: sometimes`). But it turns variables into strings before it
+// validates, so an array job variable, issue 9's bug, passes it; GitLab
+// refuses it. That is why every pipeline is also validated here, in Go,
+// before gitlab-ci-local sees it.
+func TestGitlabCILocalSchemaCheck(t *testing.T) {
+	testenv.Need(t, "gitlab-ci-local", "rsync", "git")
+	dir := t.TempDir()
+	run(t, dir, "git", "init", "-q", "-b", "main")
+	run(t, dir, "git", "remote", "add", "origin", "https://gitlab.example.com/heroku-deploy/heroku.git")
+	run(t, dir, "git", "-c", "user.email=ci@example.com", "-c", "user.name=ci", "commit", "-q", "--allow-empty", "-m", "x")
+	for _, tc := range []struct {
+		job             string
+		gclOK, gitlabOK bool
+	}{
+		{"  when: sometimes\n", false, false},
+		{"  variables:\n    HEROKU_DEPLOY_BUILDPACKS: [\"heroku/nodejs\"]\n", true, false},
+		{"  variables:\n    HEROKU_DEPLOY_BUILDPACKS: {value: \"[\\\"heroku/nodejs\\\"]\\n\", expand: false}\n", true, true},
+	} {
+		yml := "job:\n  script: [echo]\n" + tc.job
+		os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), []byte(yml), 0o644)
+		cmd := exec.Command("gitlab-ci-local", "--list")
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		if (err == nil) != tc.gclOK {
+			t.Errorf("gitlab-ci-local on\n%s: %v, want ok=%v\n%s", yml, err, tc.gclOK, out)
+		}
+		if !tc.gclOK && !strings.Contains(string(out), "Invalid .gitlab-ci.yml configuration") {
+			t.Errorf("gitlab-ci-local did not report a schema error:\n%s", out)
+		}
+		v, err := loadOne([]byte(yml))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if errs := validatePipeline(t, v.(*omap), nil); (len(errs) == 0) != tc.gitlabOK {
+			t.Errorf("GitLab's rules on\n%s: %s, want ok=%v", yml, joinErrors(errs), tc.gitlabOK)
+		}
+	}
+}

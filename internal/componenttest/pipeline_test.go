@@ -23,7 +23,9 @@ var repoRoot, _ = filepath.Abs("../..")
 const componentProject = "heroku-deploy/heroku"
 
 // includeVars are the variables a pipeline has when it resolves includes
-// and runs expand_vars, for a push to the branch named ref.
+// and runs expand_vars, for a push to the ref named ref: project and server
+// predefined variables, the default branch, the commit
+// (doc/ci/yaml/includes.md, "Use variables with include").
 func includeVars(ref string) map[string]string {
 	return map[string]string{
 		"CI_SERVER_FQDN":     "gitlab.example.com",
@@ -34,9 +36,14 @@ func includeVars(ref string) map[string]string {
 		"CI_DEFAULT_BRANCH":  "main",
 		"CI_COMMIT_REF_NAME": ref,
 		"CI_COMMIT_SHA":      "0123456789abcdef0123456789abcdef01234567",
-		"CI_REGISTRY":        "registry.example.com",
-		"CI_REGISTRY_IMAGE":  "registry.example.com/" + componentProject,
 	}
+}
+
+// jobPredefinedVars are predefined variables a job has when it runs (and
+// the runner expands image names with), beyond the include-time ones.
+var jobPredefinedVars = map[string]string{
+	"CI_REGISTRY":       "registry.example.com",
+	"CI_REGISTRY_IMAGE": "registry.example.com/" + componentProject,
 }
 
 // templatePaths lists every component of the project: templates/<name>.yml
@@ -186,7 +193,13 @@ func consumerPipeline(t testing.TB, a *assembler, src string) (*omap, []error) {
 	if err != nil {
 		return nil, append(errs, err)
 	}
-	return p, append(errs, validatePipeline(t, p, a.vars)...)
+	vars := map[string]string{}
+	for _, m := range []map[string]string{jobPredefinedVars, a.vars} {
+		for k, v := range m {
+			vars[k] = v
+		}
+	}
+	return p, append(errs, validatePipeline(t, p, vars)...)
 }
 
 // semverPattern is a catalog version: semantic, no v prefix
