@@ -31,20 +31,11 @@ func loadSamples(t testing.TB, name string) samples {
 		t.Fatalf("%s: %v", p, err)
 	}
 	m, _ := v.(*omap)
-	var s samples
-	s.minimal, _ = m.getMap("minimal")
-	s.full, _ = m.getMap("full")
+	s := samples{minimal: m.sub("minimal"), full: m.sub("full")}
 	if s.minimal == nil || s.full == nil {
-		t.Fatalf("%s: want `minimal:` and `full:` mappings of inputs", p)
+		t.Fatalf("%s: want `minimal:` and `full:` mappings of inputs (`minimal: {}` when no input is required)", p)
 	}
 	return s
-}
-
-// a mapping value read with a type assertion that tolerates nil.
-func (m *omap) getMap(k string) (*omap, bool) {
-	v, ok := m.get(k)
-	o, _ := v.(*omap)
-	return o, ok && o != nil
 }
 
 func (s *samples) sets() map[string]*omap {
@@ -123,26 +114,28 @@ func TestTemplatesHaveSampleInputs(t *testing.T) {
 
 func TestTemplatesRenderAndValidate(t *testing.T) {
 	for _, name := range templateNames(t) {
-		c := loadComponent(t, name)
-		s := loadSamples(t, name)
-		t.Run(name+"/header", func(t *testing.T) {
-			if err := validateSchema(t, c.header); err != nil {
-				t.Errorf("header: %v", err)
+		t.Run(name, func(t *testing.T) {
+			c := loadComponent(t, name)
+			s := loadSamples(t, name)
+			if c.header != nil {
+				if err := validateSchema(t, c.header); err != nil {
+					t.Errorf("header: %v", err)
+				}
+			}
+			for set, inputs := range s.sets() {
+				t.Run(set, func(t *testing.T) {
+					a := &assembler{vars: includeVars("main")}
+					p, errs := consumerPipeline(t, a, consumerFor(name, c, inputs))
+					if len(errs) > 0 {
+						t.Fatalf("GitLab would reject it:%s", joinErrors(errs))
+					}
+					if len(jobs(p)) == 0 {
+						t.Fatal("the component adds no job")
+					}
+					checkListRendering(t, c, inputs, p)
+				})
 			}
 		})
-		for set, inputs := range s.sets() {
-			t.Run(name+"/"+set, func(t *testing.T) {
-				a := &assembler{vars: includeVars("main")}
-				p, errs := consumerPipeline(t, a, consumerFor(name, c, inputs))
-				if len(errs) > 0 {
-					t.Fatalf("GitLab would reject it:%s", joinErrors(errs))
-				}
-				if len(jobs(p)) == 0 {
-					t.Fatal("the component adds no job")
-				}
-				checkListRendering(t, c, inputs, p)
-			})
-		}
 	}
 }
 
