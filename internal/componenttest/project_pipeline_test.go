@@ -246,9 +246,11 @@ func TestProjectPipelinePublishesTheTestedImage(t *testing.T) {
 
 // minVersions are the oldest images the release job may use: the release:
 // keyword needs glab 1.58.0 or later on current GitLab
-// (lib/gitlab/ci/build/releaser.rb GLAB_REQUIRED_VERSION), and release-cli
-// images carry glab from v0.20.0, glab 1.58.0 from v0.24.0
-// (doc/user/project/releases/_index.md).
+// (lib/gitlab/ci/build/releaser.rb GLAB_REQUIRED_VERSION; with an older
+// glab it falls back to release-cli), and the release-cli v0.24.0 image
+// carries glab 1.58.0 (doc/user/project/releases/_index.md, "GitLab CLI
+// version requirement"). The glab image has no release-cli, which GitLab
+// 17.0 runs, so release-cli's image is the one that covers 17.0 to now.
 var minVersions = map[string][3]int{
 	"registry.gitlab.com/gitlab-org/cli":         {1, 58, 0},
 	"registry.gitlab.com/gitlab-org/release-cli": {0, 24, 0},
