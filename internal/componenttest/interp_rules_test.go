@@ -59,8 +59,11 @@ func TestInterpolationValues(t *testing.T) {
 		// Keys are interpolated too.
 		{`"job-$[[ inputs.s ]]": 1`, ``, `"job-a b": 1`},
 		// String#inspect escapes.
+		// … and Ruby's gsub halves the backslashes of the escaped text: a
+		// backslash in a list item does not survive.
 		{`x: "$[[ inputs.l ]] "`, `l: ['say "hi"', 'C:\dir', "#{x}", "tab\there", "é", "#x"]`,
-			`x: '["say \"hi\"", "C:\\dir", "\#{x}", "tab\there", "é", "#x"] '`},
+			`x: '["say \"hi\"", "C:\dir", "\#{x}", "tab\there", "é", "#x"] '`},
+		{`x: "a $[[ inputs.s ]]"`, `s: 'x\0y\\z\&'`, `x: 'a x$[[ inputs.s ]]y\z$[[ inputs.s ]]'`},
 		// nil inside an array is nil; numbers and booleans bare.
 		{`x: "$[[ inputs.l ]]."`, `l: [1, 2.5, true, ~, [a]]`, `x: '[1, 2.5, true, nil, ["a"]].'`},
 		// Functions of 17.0.
@@ -154,13 +157,13 @@ func TestRegexChecksEveryDeclaredInput(t *testing.T) {
 
 func TestRubyInspect(t *testing.T) {
 	for in, want := range map[string]string{
-		"plain":              `"plain"`,
-		`q"b\s`:              `"q\"b\\s"`,
-		"#{a} #$b #@c #d":    `"\#{a} \#$b \#@c #d"`,
-		"\x01\x7f":           `"\u0001\u007F"`,
-		"\xff":               `"\xFF"`,
-		"\u200b é 😀":         `"\u200B é 😀"`,
-		"\x1b\a\b\f\v\r\n\t": `"\e\a\b\f\v\r\n\t"`,
+		"plain":                              `"plain"`,
+		`q"b\s`:                              `"q\"b\\s"`,
+		"#{a} #$b #@c #d":                    `"\#{a} \#$b \#@c #d"`,
+		"\x01\x7f":                           `"\u0001\u007F"`,
+		"\xff":                               `"\xFF"`,
+		"\u200b é 😀\u2028\u0378\u0085\u0080": "\"\u200b é 😀\\u2028\\u0378\u0085\\u0080\"",
+		"\x1b\a\b\f\v\r\n\t":                 `"\e\a\b\f\v\r\n\t"`,
 	} {
 		if got := rubyInspectString(in); got != want {
 			t.Errorf("inspect %q = %s, want %s", in, got, want)

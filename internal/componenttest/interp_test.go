@@ -453,6 +453,11 @@ func (r *renderer) node(s string) any {
 	if len(blocks) == 1 && utf8.RuneCountInString(s) == utf8.RuneCountInString(blocks[0].text) {
 		return blocks[0].value
 	}
+	// interpolate_string_node!: node.gsub(block.to_s, block.value.to_s),
+	// block by block. Ruby's gsub reads its replacement for back-references
+	// even with a string pattern: `\\` becomes one backslash, `\0` and `\&`
+	// the block's own text. So a backslash in a value written into a string
+	// is halved: ["C:\\dir"] (Array#inspect) arrives as ["C:\dir"].
 	out := s
 	for _, b := range blocks {
 		text, err := rubyText(b.value)
@@ -460,9 +465,58 @@ func (r *renderer) node(s string) any {
 			r.errs = append(r.errs, fmt.Sprintf("%s: %v", b.text, err))
 			return s
 		}
-		out = strings.ReplaceAll(out, b.text, text)
+		out, err = rubyGsub(out, b.text, text)
+		if err != nil {
+			r.errs = append(r.errs, fmt.Sprintf("%s: %v", b.text, err))
+			return s
+		}
 	}
 	return out
+}
+
+// rubyGsub is Ruby's String#gsub(pattern, replacement) with a string
+// pattern: every occurrence, left to right, replaced by the replacement
+// read the way rb_reg_regsub reads it (\0 and \& the match, \` and \' the
+// text before and after it, \1-\9 empty groups, \\ a backslash, \k<name>
+// an IndexError; any other backslash stays).
+func rubyGsub(s, pat, repl string) (string, error) {
+	var b strings.Builder
+	rest := 0
+	for {
+		i := strings.Index(s[rest:], pat)
+		if i < 0 || pat == "" {
+			break
+		}
+		start, end := rest+i, rest+i+len(pat)
+		b.WriteString(s[rest:start])
+		for j := 0; j < len(repl); j++ {
+			c := repl[j]
+			if c != '\\' || j+1 == len(repl) {
+				b.WriteByte(c)
+				continue
+			}
+			j++
+			switch n := repl[j]; {
+			case n == '0' || n == '&':
+				b.WriteString(pat)
+			case n >= '1' && n <= '9':
+			case n == '`':
+				b.WriteString(s[:start])
+			case n == '\'':
+				b.WriteString(s[end:])
+			case n == '\\':
+				b.WriteByte('\\')
+			case n == 'k' && j+1 < len(repl) && repl[j+1] == '<':
+				return "", fmt.Errorf("undefined group name reference in the replacement (Ruby raises IndexError)")
+			default:
+				b.WriteByte('\\')
+				b.WriteByte(n)
+			}
+		}
+		rest = end
+	}
+	b.WriteString(s[rest:])
+	return b.String(), nil
 }
 
 // evaluate is Block#evaluate!: `<access> | <function> | …`.
@@ -602,7 +656,9 @@ func rubyToS(v any) string {
 	return fmt.Sprint(v)
 }
 
-// rubyFloat is Float#to_s: "1.0", "1.5", "1.0e+20", "Infinity".
+// rubyFloat is Float#to_s (flo_to_s): the shortest digits that read back,
+// in exponent form when the decimal exponent is below -4 or above 14
+// ("1.0e+16", "1.0e-05"), otherwise fixed ("100.0", "0.0001").
 func rubyFloat(f float64) string {
 	switch {
 	case math.IsInf(f, 1):
@@ -612,23 +668,18 @@ func rubyFloat(f float64) string {
 	case math.IsNaN(f):
 		return "NaN"
 	}
-	abs := math.Abs(f)
-	if abs != 0 && (abs >= 1e16 || abs < 1e-4) {
-		s := strconv.FormatFloat(f, 'e', -1, 64)
-		mant, exp, _ := strings.Cut(s, "e")
+	e := strconv.FormatFloat(f, 'e', -1, 64)
+	mant, exp, _ := strings.Cut(e, "e")
+	x, _ := strconv.Atoi(exp)
+	if f != 0 && (x < -4 || x > 14) {
 		if !strings.Contains(mant, ".") {
 			mant += ".0"
 		}
-		if exp[0] == '+' || exp[0] == '-' {
-			exp = exp[:1] + strings.TrimLeft(exp[1:], "0")
-			if len(exp) == 1 {
-				exp += "0"
-			}
-			if len(exp) == 2 {
-				exp = exp[:1] + "0" + exp[1:]
-			}
+		sign := "+"
+		if x < 0 {
+			sign, x = "-", -x
 		}
-		return mant + "e" + exp
+		return fmt.Sprintf("%se%s%02d", mant, sign, x)
 	}
 	s := strconv.FormatFloat(f, 'f', -1, 64)
 	if !strings.Contains(s, ".") {
@@ -711,7 +762,7 @@ func rubyInspectString(s string) string {
 			switch {
 			case r < 0x80 && r >= 0x20 && r != 0x7f:
 				b.WriteRune(r)
-			case r >= 0x80 && unicode.IsGraphic(r):
+			case r >= 0x80 && rubyPrint(r):
 				b.WriteRune(r)
 			case r < 0x10000:
 				fmt.Fprintf(&b, `\u%04X`, r)
@@ -722,6 +773,15 @@ func rubyInspectString(s string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// rubyPrint is Onigmo's [[:print:]] for a non-ASCII character as Ruby
+// 3.1 applies it in String#inspect: letters, marks, numbers, punctuation,
+// symbols, space separators, format and private-use characters, and NEL;
+// not C1 controls, line and paragraph separators or unassigned code points
+// (checked against ruby 3.1 by TestRubySemanticsMatchRuby).
+func rubyPrint(r rune) bool {
+	return r == 0x85 || unicode.IsGraphic(r) || unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Co, r)
 }
 
 func rubyType(v any) string {
