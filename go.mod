@@ -12,6 +12,8 @@ require (
 	github.com/heroku/heroku-go/v6 v6.1.0
 	github.com/klauspost/pgzip v1.3.0
 	github.com/rogpeppe/go-internal v1.16.0
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.2
+	go.yaml.in/yaml/v3 v3.0.4
 )
 
 require (
@@ -21,5 +23,6 @@ require (
 	github.com/klauspost/compress v1.20.4 // indirect
 	github.com/pborman/uuid v1.2.0 // indirect
 	golang.org/x/sys v0.26.0 // indirect
+	golang.org/x/text v0.14.0 // indirect
 	golang.org/x/tools v0.26.0 // indirect
 )

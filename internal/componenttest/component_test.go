@@ -1,6 +1,11 @@
-// Package componenttest runs consumer pipelines that include
-// templates/deploy.yml with gitlab-ci-local (shell executor), the freshly
-// built heroku-deploy on PATH and the Heroku simulator on loopback.
+// Package componenttest checks the CI/CD components in templates/ the way
+// GitLab would: a renderer that follows GitLab 17.0's interpolation rules,
+// GitLab's CI JSON schema and the job-level rules it misses, the README's
+// examples and tables, the project pipeline and the release procedure. It
+// also runs consumer pipelines with gitlab-ci-local (shell executor), the
+// freshly built heroku-deploy on PATH and the Heroku simulator on
+// loopback; those pipelines are rendered by the GitLab-faithful renderer
+// first, so a pipeline gitlab-ci-local runs is one GitLab accepts.
 package componenttest
 
 import (
@@ -71,8 +76,25 @@ func newProject(t *testing.T) *project {
 }
 
 // pipeline writes the consumer's .gitlab-ci.yml; {{SHA}} is the component's
-// commit.
+// commit. gitlab-ci-local would interpolate the component includes its own
+// way (lists flattened to `a,b`, no functions, no header checks), so the
+// pipeline written is the GitLab-faithful rendering: includes resolved and
+// merged, checked against GitLab's schema and job rules.
 func (p *project) pipeline(yml string) {
+	p.t.Helper()
+	yml = strings.ReplaceAll(yml, "{{SHA}}", p.sha)
+	vars := includeVars("main")
+	vars["CI_COMMIT_SHA"] = p.sha
+	rendered, errs := consumerPipeline(p.t, &assembler{vars: vars}, yml)
+	if len(errs) > 0 {
+		p.t.Fatalf("GitLab would reject the pipeline:%s\n%s", joinErrors(errs), yml)
+	}
+	p.rawPipeline(string(dumpYAML(rendered)))
+}
+
+// rawPipeline writes .gitlab-ci.yml as is, for gitlab-ci-local's own
+// include handling.
+func (p *project) rawPipeline(yml string) {
 	yml = strings.ReplaceAll(yml, "{{SHA}}", p.sha)
 	if err := os.WriteFile(filepath.Join(p.dir, ".gitlab-ci.yml"), []byte(yml), 0o644); err != nil {
 		p.t.Fatal(err)
@@ -88,6 +110,8 @@ func (p *project) gcl(args ...string) (string, error) {
 		"--variable", "HEROKU_API_URL=" + p.sim.URL,
 		"--variable", "HEROKU_DEPLOY_POLL_INTERVAL=20ms",
 		"--variable", "HEROKU_DEPLOY_RETRY_WAIT=5ms",
+		// Were the exclude list expanded, "$LITERAL" would become "app.py".
+		"--variable", "LITERAL=app.py",
 	}
 	cmd := exec.Command("gitlab-ci-local", append(base, args...)...)
 	cmd.Dir = p.dir
@@ -124,8 +148,8 @@ include:
       branch: dev
       environment: staging
       dir: apps/python-flask
-      buildpacks: [heroku/python]
-      exclude: ["*.md"]
+      buildpacks: ["https://buildpacks.example.com/a,b/extra.tgz", heroku/python]
+      exclude: ["*.md", "docs with space/", "$LITERAL", 'say "cheese".txt']
 unit-tests:
   stage: test
   script: [echo tests pass]
@@ -134,6 +158,13 @@ unit-tests:
 func TestTwoEnvironments(t *testing.T) {
 	p := newProject(t)
 	p.pipeline(twoEnvironments)
+	// Files the staging excludes must keep out: the patterns reach the
+	// binary as GitLab renders them (Array#inspect), $ and quotes included.
+	flask := filepath.Join(p.dir, "apps/python-flask")
+	for _, f := range []string{"notes.md", "docs with space/a.txt", "$LITERAL", `say "cheese".txt`, "keep.txt"} {
+		os.MkdirAll(filepath.Dir(filepath.Join(flask, f)), 0o755)
+		os.WriteFile(filepath.Join(flask, f), []byte("x\n"), 0o644)
+	}
 
 	out, err := p.gcl("--list")
 	if err != nil {
@@ -168,8 +199,24 @@ func TestTwoEnvironments(t *testing.T) {
 	if err != nil {
 		t.Fatalf("pipeline on dev failed: %v\n%s", err, out)
 	}
-	if !strings.Contains(out, "-----> Using buildpack: heroku/python") || !strings.Contains(out, "==> Deployed my-app-staging") {
-		t.Errorf("dev pipeline output:\n%s", out)
+	for _, want := range []string{"-----> Using buildpack: https://buildpacks.example.com/a,b/extra.tgz",
+		"-----> Using buildpack: heroku/python", "==> Deployed my-app-staging"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dev pipeline output lacks %q:\n%s", want, out)
+		}
+	}
+	entries, err := p.sim.SourceEntries("my-app-staging")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listing := strings.Join(entries, "\n")
+	for _, f := range []string{"notes.md", "docs with space/", "$LITERAL", `say "cheese".txt`} {
+		if strings.Contains(listing, " "+f) {
+			t.Errorf("excluded %q was uploaded:\n%s", f, listing)
+		}
+	}
+	if !strings.Contains(listing, " keep.txt") || !strings.Contains(listing, " app.py") {
+		t.Errorf("upload lacks keep.txt or app.py:\n%s", listing)
 	}
 	if a, b := p.sim.BuildCount("my-app-production"), p.sim.BuildCount("my-app-staging"); a != 1 || b != 1 {
 		t.Errorf("builds: production %d staging %d, want 1 and 1", a, b)
@@ -196,6 +243,9 @@ include:
 	}
 }
 
+// TestInvalidInputsRejected: bad inputs stop the pipeline before any job
+// runs, with an error naming the input, by GitLab's rules (the renderer)
+// and in gitlab-ci-local's own include handling.
 func TestInvalidInputsRejected(t *testing.T) {
 	p := newProject(t)
 	cases := map[string]string{
@@ -206,55 +256,70 @@ func TestInvalidInputsRejected(t *testing.T) {
 		"app: my-app\n      when: always":                      "when",
 	}
 	for inputs, name := range cases {
-		p.pipeline("include:\n  - component: $CI_SERVER_FQDN/heroku-deploy/heroku/deploy@{{SHA}}\n    inputs:\n      " + inputs + "\n")
+		yml := "include:\n  - component: $CI_SERVER_FQDN/heroku-deploy/heroku/deploy@{{SHA}}\n    inputs:\n      " + inputs + "\n"
+		_, errs := consumerPipeline(t, &assembler{vars: includeVars("main")}, strings.ReplaceAll(yml, "{{SHA}}", p.sha))
+		if got := joinErrors(errs); !strings.Contains(got, "`"+name+"` input") {
+			t.Errorf("inputs %q: GitLab's rules give %q, want an error naming the %s input", inputs, got, name)
+		}
+		p.rawPipeline(yml)
 		out, err := p.gcl("--list")
 		if err == nil {
-			t.Errorf("inputs %q accepted:\n%s", inputs, out)
+			t.Errorf("inputs %q accepted by gitlab-ci-local:\n%s", inputs, out)
 			continue
 		}
 		if !strings.Contains(out, "`"+name+"` input") {
-			t.Errorf("inputs %q: error does not name the %s input:\n%s", inputs, name, out)
+			t.Errorf("inputs %q: gitlab-ci-local's error does not name the %s input:\n%s", inputs, name, out)
+		}
+	}
+	// Errors gitlab-ci-local misses and GitLab does not.
+	for inputs, want := range map[string]string{
+		"app: my-app\n      nope: 1": "unknown input arguments: nope",
+	} {
+		yml := "include:\n  - component: $CI_SERVER_FQDN/heroku-deploy/heroku/deploy@" + p.sha + "\n    inputs:\n      " + inputs + "\n"
+		_, errs := consumerPipeline(t, &assembler{vars: includeVars("main")}, yml)
+		if got := joinErrors(errs); !strings.Contains(got, want) {
+			t.Errorf("inputs %q: got %q, want %q", inputs, got, want)
 		}
 	}
 }
 
-// TestProjectPipeline checks the project's own .gitlab-ci.yml: it parses,
-// passes gitlab-ci-local's GitLab schema validation, includes the component
-// at its own commit, and has the jobs the release process relies on.
-func TestProjectPipeline(t *testing.T) {
+// TestGitlabCILocalSchemaCheck: gitlab-ci-local validates a plain pipeline
+// with GitLab's schema, so the runs above refuse what the schema refuses
+// (here `when: sometimes`). But it turns variables into strings before it
+// validates, so an array job variable, issue 9's bug, passes it; GitLab
+// refuses it. That is why every pipeline is also validated here, in Go,
+// before gitlab-ci-local sees it.
+func TestGitlabCILocalSchemaCheck(t *testing.T) {
 	testenv.Need(t, "gitlab-ci-local", "rsync", "git")
-	root, _ := filepath.Abs("../..")
 	dir := t.TempDir()
-	files := strings.Fields(run(t, root, "git", "ls-files", "--cached", "--others", "--exclude-standard", ".gitlab-ci.yml", "templates", "CHANGELOG.md", ".ci"))
-	for _, f := range files {
-		os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o755)
-		b, err := os.ReadFile(filepath.Join(root, f))
+	run(t, dir, "git", "init", "-q", "-b", "main")
+	run(t, dir, "git", "remote", "add", "origin", "https://gitlab.example.com/heroku-deploy/heroku.git")
+	run(t, dir, "git", "-c", "user.email=ci@example.com", "-c", "user.name=ci", "commit", "-q", "--allow-empty", "-m", "x")
+	for _, tc := range []struct {
+		job             string
+		gclOK, gitlabOK bool
+	}{
+		{"  when: sometimes\n", false, false},
+		{"  variables:\n    HEROKU_DEPLOY_BUILDPACKS: [\"heroku/nodejs\"]\n", true, false},
+		{"  variables:\n    HEROKU_DEPLOY_BUILDPACKS: {value: \"[\\\"heroku/nodejs\\\"]\\n\", expand: false}\n", true, true},
+	} {
+		yml := "job:\n  script: [echo]\n" + tc.job
+		os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), []byte(yml), 0o644)
+		cmd := exec.Command("gitlab-ci-local", "--list")
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		if (err == nil) != tc.gclOK {
+			t.Errorf("gitlab-ci-local on\n%s: %v, want ok=%v\n%s", yml, err, tc.gclOK, out)
+		}
+		if !tc.gclOK && !strings.Contains(string(out), "Invalid .gitlab-ci.yml configuration") {
+			t.Errorf("gitlab-ci-local did not report a schema error:\n%s", out)
+		}
+		v, err := loadOne([]byte(yml))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if f == ".gitlab-ci.yml" {
-			// gitlab-ci-local runs no interpolation functions, so it cannot
-			// expand_vars the branch input; GitLab does. Give it the branch.
-			b = []byte(strings.Replace(string(b), "branch: $CI_COMMIT_REF_NAME", "branch: main", 1))
+		if errs := validatePipeline(t, v.(*omap), nil); (len(errs) == 0) != tc.gitlabOK {
+			t.Errorf("GitLab's rules on\n%s: %s, want ok=%v", yml, joinErrors(errs), tc.gitlabOK)
 		}
-		os.WriteFile(filepath.Join(dir, f), b, 0o644)
-	}
-	run(t, dir, "git", "init", "-q", "-b", "main")
-	run(t, dir, "git", "remote", "add", "origin", "https://gitlab.example.com/heroku-deploy/heroku.git")
-	run(t, dir, "git", "add", "-A")
-	run(t, dir, "git", "-c", "user.email=ci@example.com", "-c", "user.name=ci", "commit", "-qm", "project")
-	cmd := exec.Command("gitlab-ci-local", "--list")
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("gitlab-ci-local rejected .gitlab-ci.yml: %v\n%s", err, out)
-	}
-	for _, job := range []string{"test", "build-image", "heroku-deploy:heroku-deploy-selftest"} {
-		if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(job) + `\s`).Match(out) {
-			t.Errorf("job %s missing from the branch pipeline:\n%s", job, out)
-		}
-	}
-	if strings.Contains(string(out), "create-release") {
-		t.Errorf("create-release must run on tags only:\n%s", out)
 	}
 }

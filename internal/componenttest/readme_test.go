@@ -1,75 +1,150 @@
 package componenttest
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 )
 
-type input struct{ name, typ, def string }
-
-// specInputs reads spec:inputs from the template. The template's layout is
-// ours (two-space indents), so a line-based reader is enough; it fails
-// rather than guess when it finds nothing.
-func specInputs(t *testing.T) []input {
+func readme(t *testing.T) string {
 	t.Helper()
-	spec, _ := template(t)
-	_, body, ok := strings.Cut(spec, "\n  inputs:\n")
-	if !ok {
-		t.Fatal("templates/deploy.yml: no spec:inputs")
+	b, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	var out []input
-	for _, line := range strings.Split(body, "\n") {
-		switch {
-		case regexp.MustCompile(`^    [a-z_]+:$`).MatchString(line):
-			out = append(out, input{name: strings.TrimSuffix(strings.TrimSpace(line), ":"), typ: "string"})
-		case len(out) == 0:
-		case strings.HasPrefix(line, "      default: "):
-			out[len(out)-1].def = strings.TrimPrefix(line, "      default: ")
-		case strings.HasPrefix(line, "      type: "):
-			out[len(out)-1].typ = strings.TrimPrefix(line, "      type: ")
-		case strings.HasPrefix(line, "      options: "):
-			opts := strings.Split(strings.Trim(strings.TrimPrefix(line, "      options: "), "[]"), ", ")
-			out[len(out)-1].typ = "`" + strings.Join(opts, "` \\| `") + "`"
-		}
-	}
-	if len(out) == 0 {
-		t.Fatal("templates/deploy.yml: no inputs found")
-	}
-	return out
+	return string(b)
 }
 
-// TestREADMEInputsTable keeps the README's inputs table true: the same
-// inputs in the same order, with the template's types and defaults.
-func TestREADMEInputsTable(t *testing.T) {
-	_, section := cutFile(t, "README.md", "\n#### Inputs\n")
-	section, _, _ = strings.Cut(section, "\n#")
-	var doc []input
-	for _, line := range strings.Split(section, "\n") {
-		if !strings.HasPrefix(line, "| `") {
+// section returns the text under the first heading line equal to head, up
+// to the next heading of the same or a higher level.
+func section(doc, head string) (string, bool) {
+	level := strings.Index(head, " ")
+	lines := strings.Split(doc, "\n")
+	for i, l := range lines {
+		if l != head {
 			continue
 		}
-		// Cells split on "|" but not on the escaped "\|" inside one.
-		cells := strings.Split(strings.ReplaceAll(line, `\|`, "\x00"), "|")
-		if len(cells) < 5 {
-			t.Fatalf("README inputs row %q: want 4 cells", line)
+		var out []string
+		for _, m := range lines[i+1:] {
+			if h := strings.Index(m, " "); strings.HasPrefix(m, "#") && h > 0 && h <= level && strings.Trim(m[:h], "#") == "" {
+				break
+			}
+			out = append(out, m)
 		}
-		cell := func(i int) string {
-			return strings.ReplaceAll(strings.TrimSpace(cells[i]), "\x00", `\|`)
-		}
-		doc = append(doc, input{strings.Trim(cell(1), "`"), cell(2), strings.Trim(cell(3), "`")})
+		return strings.Join(out, "\n"), true
 	}
-	spec := specInputs(t)
-	if len(doc) != len(spec) {
-		t.Errorf("README lists %d inputs, the template has %d", len(doc), len(spec))
+	return "", false
+}
+
+type tableRow struct{ name, typ, def string }
+
+// docRow is what the README's inputs table must say about an input.
+func docRow(in inputSpec) tableRow {
+	r := tableRow{name: in.name, typ: in.typ}
+	if in.options != nil {
+		var opts []string
+		for _, o := range in.options {
+			opts = append(opts, "`"+rubyToS(o)+"`")
+		}
+		r.typ = strings.Join(opts, ` \| `)
 	}
-	for i := range min(len(doc), len(spec)) {
-		want, got := spec[i], doc[i]
-		if want.def == "" {
-			want.typ += ", required"
+	if !in.hasDefault {
+		r.typ += ", required"
+		return r
+	}
+	switch d := in.def.(type) {
+	case []any:
+		var items []string
+		for _, e := range d {
+			items = append(items, rubyToS(e))
 		}
-		if got != want {
-			t.Errorf("README row %d: %+v; template: %+v", i+1, got, want)
+		r.def = "[" + strings.Join(items, ", ") + "]"
+	default:
+		r.def = rubyToS(d)
+	}
+	return r
+}
+
+// TestREADMEInputsTables keeps each component's inputs table (`#### Inputs`
+// under `### <component>`) true: the same inputs in the same order, with
+// the template's types and defaults.
+func TestREADMEInputsTables(t *testing.T) {
+	doc := readme(t)
+	for _, name := range templateNames(t) {
+		t.Run(name, func(t *testing.T) {
+			sec, ok := section(doc, "### "+name)
+			if !ok {
+				t.Fatalf("README.md has no `### %s` section for templates/%[1]s.yml", name)
+			}
+			table, ok := section(sec, "#### Inputs")
+			if !ok {
+				t.Fatalf("README.md `### %s` has no `#### Inputs` table", name)
+			}
+			var got []tableRow
+			for _, line := range strings.Split(table, "\n") {
+				if !strings.HasPrefix(line, "| `") {
+					continue
+				}
+				// Cells split on "|" but not on the escaped "\|" inside one.
+				cells := strings.Split(strings.ReplaceAll(line, `\|`, "\x00"), "|")
+				if len(cells) < 5 {
+					t.Fatalf("README inputs row %q: want 4 cells", line)
+				}
+				cell := func(i int) string {
+					return strings.ReplaceAll(strings.TrimSpace(cells[i]), "\x00", `\|`)
+				}
+				got = append(got, tableRow{strings.Trim(cell(1), "`"), cell(2), strings.Trim(cell(3), "`")})
+			}
+			c := loadComponent(t, name)
+			if len(got) != len(c.inputs) {
+				t.Errorf("README lists %d inputs, the template has %d", len(got), len(c.inputs))
+			}
+			for i := range min(len(got), len(c.inputs)) {
+				if want := docRow(c.inputs[i]); got[i] != want {
+					t.Errorf("README row %d: %+v; template: %+v", i+1, got[i], want)
+				}
+			}
+		})
+	}
+}
+
+var yamlFenceRE = regexp.MustCompile("(?s)```yaml\n(.*?)```")
+
+// TestREADMEExamplesRender: every YAML example in the README is a pipeline
+// GitLab accepts: its includes of this project's components render by
+// GitLab's rules, and the result passes GitLab's schema and job rules.
+func TestREADMEExamplesRender(t *testing.T) {
+	doc := readme(t)
+	blocks := yamlFenceRE.FindAllStringSubmatch(doc, -1)
+	if len(blocks) == 0 {
+		t.Fatal("no YAML examples in README.md")
+	}
+	withComponent := 0
+	for i, b := range blocks {
+		src := b[1]
+		if strings.Contains(src, "component:") {
+			withComponent++
 		}
+		t.Run(fmt.Sprint(i+1), func(t *testing.T) {
+			a := &assembler{vars: includeVars("main")}
+			if _, errs := consumerPipeline(t, a, src); len(errs) > 0 {
+				t.Errorf("README example %d:\n%s\nGitLab would reject it:%s", i+1, src, joinErrors(errs))
+			}
+		})
+	}
+	if withComponent == 0 {
+		t.Error("no README example includes a component")
+	}
+}
+
+// TestREADMESupportedRange: the supported GitLab versions are stated next
+// to the quick start (before the first `## ` section).
+func TestREADMESupportedRange(t *testing.T) {
+	top, _, _ := strings.Cut(readme(t), "\n## ")
+	if !strings.Contains(top, "GitLab 17.0") {
+		t.Error("README.md's opening (the quick start) does not state the supported range, GitLab 17.0 and later")
 	}
 }

@@ -1,71 +1,84 @@
 package componenttest
 
 import (
-	"os"
-	"regexp"
-	"strings"
 	"testing"
 )
 
-// TestBranchRuleRendering renders the branch rule the way GitLab does at
-// pipeline creation (expand_vars replaces variables usable in include, then
-// the text is inserted) and checks the result is right under GitLab 18.5+
-// semantics, where a quoted right side is a literal: the quotes must already
-// hold the branch name, for the default input and for a literal branch.
-// gitlab-ci-local runs no interpolation functions, so it cannot show this.
-func TestBranchRuleRendering(t *testing.T) {
-	_, body := template(t)
-	rule := regexp.MustCompile(`(?m)^\s*- if: (.*inputs\.branch.*)$`).FindStringSubmatch(body)
-	if rule == nil {
-		t.Fatal("no rules:if line uses inputs.branch")
+// jobRuns evaluates a job's rules:if the way GitLab does when it creates a
+// pipeline with these variables (the first rule that matches decides;
+// when: never, or no match, leaves the job out; no rules keeps it).
+func jobRuns(t testing.TB, job *omap, vars map[string]string) bool {
+	t.Helper()
+	rules, ok := job.get("rules")
+	if !ok {
+		return true
 	}
-	if n := strings.Count(body, "inputs.branch"); n != 1 {
-		t.Fatalf("inputs.branch used %d times; the one rule is what this test proves", n)
-	}
-	includeVars := map[string]string{"CI_DEFAULT_BRANCH": "main", "CI_COMMIT_REF_NAME": "feature/x"}
-	block := regexp.MustCompile(`\$\[\[\s*inputs\.branch\s*(\|\s*expand_vars\s*)?\]\]`)
-	render := func(input string) string {
-		return block.ReplaceAllStringFunc(rule[1], func(m string) string {
-			if !strings.Contains(m, "expand_vars") {
-				return input
+	list, _ := rules.([]any)
+	for _, r := range list {
+		rm, _ := r.(*omap)
+		if rm == nil {
+			continue
+		}
+		if cond, ok := rm.get("if"); ok {
+			n, err := parseExpr(cond.(string))
+			if err != nil {
+				t.Fatalf("rules:if %q: %v", cond, err)
 			}
-			return regexp.MustCompile(`\$([A-Za-z_][A-Za-z0-9_]*)`).ReplaceAllStringFunc(input, func(v string) string {
-				if val, ok := includeVars[v[1:]]; ok {
-					return val
-				}
-				return v
-			})
-		})
+			if !n.eval(vars) {
+				continue
+			}
+		}
+		return rm.str("when") != "never"
 	}
-	for input, want := range map[string]string{
-		"$CI_DEFAULT_BRANCH":  `$CI_COMMIT_BRANCH == "main"`,
-		"main":                `$CI_COMMIT_BRANCH == "main"`,
-		"release/2.x":         `$CI_COMMIT_BRANCH == "release/2.x"`,
-		"$CI_COMMIT_REF_NAME": `$CI_COMMIT_BRANCH == "feature/x"`,
-	} {
-		if got := render(input); got != want {
-			t.Errorf("branch %q renders %s, want %s", input, got, want)
+	return false
+}
+
+// TestBranchInputSelectsPipelines renders every component that has a
+// `branch` input with the branch written the ways a consumer writes it,
+// and evaluates the rendered rules: the job exists in pipelines for that
+// branch only. expand_vars resolves variables at include time, so the
+// quoted right side already holds the name (GitLab 18.5+ compares a quoted
+// right side as a literal); gitlab-ci-local cannot show this, it runs no
+// functions.
+func TestBranchInputSelectsPipelines(t *testing.T) {
+	tested := 0
+	for _, name := range templateNames(t) {
+		c := loadComponent(t, name)
+		if _, ok := c.input("branch"); !ok {
+			continue
+		}
+		tested++
+		s := loadSamples(t, name)
+		for branch, want := range map[string]string{
+			"$CI_DEFAULT_BRANCH":  "main",
+			"main":                "main",
+			"release/2.x":         "release/2.x",
+			"$CI_COMMIT_REF_NAME": "feature/x",
+		} {
+			inputs := deepCopy(s.minimal).(*omap)
+			inputs.set("branch", branch)
+			a := &assembler{vars: includeVars("feature/x")}
+			p, errs := consumerPipeline(t, a, consumerFor(name, c, inputs))
+			if len(errs) > 0 {
+				t.Fatalf("%s with branch %q:%s", name, branch, joinErrors(errs))
+			}
+			for _, job := range jobs(p) {
+				for _, pipe := range []struct {
+					vars map[string]string
+					runs bool
+				}{
+					{map[string]string{"CI_COMMIT_BRANCH": want, "CI_COMMIT_REF_NAME": want, "CI_PIPELINE_SOURCE": "push"}, true},
+					{map[string]string{"CI_COMMIT_BRANCH": "other", "CI_COMMIT_REF_NAME": "other", "CI_PIPELINE_SOURCE": "push"}, false},
+					{map[string]string{"CI_COMMIT_TAG": want, "CI_COMMIT_REF_NAME": want, "CI_PIPELINE_SOURCE": "push"}, false},
+				} {
+					if got := jobRuns(t, p.sub(job), pipe.vars); got != pipe.runs {
+						t.Errorf("%s, branch input %q: job %s in a pipeline with %v: runs=%v, want %v", name, branch, job, pipe.vars, got, pipe.runs)
+					}
+				}
+			}
 		}
 	}
-}
-
-// template returns templates/deploy.yml's spec header and job body.
-func template(t *testing.T) (spec, body string) {
-	t.Helper()
-	return cutFile(t, "templates/deploy.yml", "\n---\n")
-}
-
-// cutFile reads a file of the repository and splits it around sep, failing
-// the test when sep is missing.
-func cutFile(t *testing.T, name, sep string) (before, after string) {
-	t.Helper()
-	b, err := os.ReadFile("../../" + name)
-	if err != nil {
-		t.Fatal(err)
+	if tested == 0 {
+		t.Skip("no component has a branch input")
 	}
-	before, after, ok := strings.Cut(string(b), sep)
-	if !ok {
-		t.Fatalf("%s: no %q", name, sep)
-	}
-	return before, after
 }

@@ -16,7 +16,7 @@ func Need(t testing.TB, tools ...string) {
 			if os.Getenv("CI") != "" {
 				t.Fatalf("%s is required in CI (.ci/run installs it): %v", tool, err)
 			}
-			t.Skipf("%s not installed", tool)
+			t.Skipf("%s not installed: skipped (bash .ci/run installs every tool the tests use, then runs them with CI=true)", tool)
 		}
 	}
 }

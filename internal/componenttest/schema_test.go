@@ -1,0 +1,464 @@
+package componenttest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"gitlab.com/heroku-deploy/heroku/internal/testenv"
+)
+
+// GitLab's CI JSON schema (app/assets/javascripts/editor/schema/ci.json)
+// is bundled in gitlab-ci-local, which validates every pipeline with it.
+// The tests take it from the installed gitlab-ci-local at run time (no copy
+// is committed) and validate with santhosh-tekuri/jsonschema, so a schema
+// error names the template, the input set and the path.
+
+const schemaID = "https://gitlab.com/.gitlab-ci.yml"
+
+// extractSchema evaluates the schema object literal in gitlab-ci-local's
+// bundle with node and prints it as JSON.
+const extractSchema = `
+const fs = require('fs');
+const s = fs.readFileSync(process.argv[1], 'utf8');
+const id = s.indexOf('$id:"https://gitlab.com/.gitlab-ci.yml"');
+if (id < 0) throw new Error('no GitLab CI schema in ' + process.argv[1]);
+const start = s.lastIndexOf('{$schema:"http://json-schema.org/draft-07/schema#"', id);
+let depth = 0, i = start, q = null;
+for (; i < s.length; i++) {
+  const c = s[i];
+  if (q) { if (c === '\\') { i++; continue } if (c === q) q = null; continue }
+  if (c === '"' || c === "'" || c === '` + "`" + `') { q = c; continue }
+  if (c === '{') depth++;
+  else if (c === '}' && --depth === 0) { i++; break }
+}
+process.stdout.write(JSON.stringify(new Function('return (' + s.slice(start, i) + ')')()));
+`
+
+var schemaOnce struct {
+	sync.Once
+	schema *jsonschema.Schema
+	err    error
+}
+
+// gitlabSchema returns GitLab's CI schema, compiled. It needs
+// gitlab-ci-local (and node, which runs it).
+func gitlabSchema(t testing.TB) *jsonschema.Schema {
+	t.Helper()
+	testenv.Need(t, "gitlab-ci-local", "node")
+	schemaOnce.Do(func() {
+		schemaOnce.schema, schemaOnce.err = loadSchema()
+	})
+	if schemaOnce.err != nil {
+		t.Fatal(schemaOnce.err)
+	}
+	return schemaOnce.schema
+}
+
+// gitlabCILocalBundle finds gitlab-ci-local's dist/index.js.
+func gitlabCILocalBundle() (string, error) {
+	if p, err := exec.LookPath("gitlab-ci-local"); err == nil {
+		if real, err := filepath.EvalSymlinks(p); err == nil && strings.HasSuffix(real, ".js") {
+			return real, nil
+		}
+	}
+	out, err := exec.Command("npm", "root", "-g").Output()
+	if err != nil {
+		return "", fmt.Errorf("cannot find gitlab-ci-local's install: %v", err)
+	}
+	return filepath.Join(strings.TrimSpace(string(out)), "gitlab-ci-local", "dist", "index.js"), nil
+}
+
+func loadSchema() (*jsonschema.Schema, error) {
+	bundle, err := gitlabCILocalBundle()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command("node", "-e", extractSchema, bundle)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("extracting GitLab's CI schema from %s: %v\n%s", bundle, err, stderr.String())
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(out))
+	if err != nil {
+		return nil, err
+	}
+	if m, _ := doc.(map[string]any); m == nil || m["$id"] != schemaID {
+		return nil, fmt.Errorf("%s: the extracted object is not GitLab's CI schema", bundle)
+	}
+	// gitlab-ci-local validates with formats off (validateFormats: false),
+	// and GitLab itself does not check them: environment:url is
+	// `$HEROKU_APP_URL` until the job has run. Drop the format keywords.
+	dropFormats(doc)
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource(schemaID, doc); err != nil {
+		return nil, err
+	}
+	return c.Compile(schemaID)
+}
+
+// dropFormats removes every string-valued "format" keyword (a property
+// named format would hold an object).
+func dropFormats(v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		if _, ok := x["format"].(string); ok {
+			delete(x, "format")
+		}
+		for _, e := range x {
+			dropFormats(e)
+		}
+	case []any:
+		for _, e := range x {
+			dropFormats(e)
+		}
+	}
+}
+
+// validateSchema validates one YAML document (a value tree) against
+// GitLab's CI schema.
+func validateSchema(t testing.TB, doc any) error {
+	sch := gitlabSchema(t)
+	// Round-trip through JSON so numbers are what the validator expects.
+	b, err := json.Marshal(toJSONValue(doc))
+	if err != nil {
+		return err
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	if err := sch.Validate(v); err != nil {
+		return fmt.Errorf("GitLab's CI schema: %v", err)
+	}
+	return nil
+}
+
+// Top-level keys that are not jobs (lib/gitlab/ci/config/entry/root.rb).
+var globalKeys = []string{"default", "include", "before_script", "image", "services", "after_script",
+	"variables", "stages", "types", "cache", "workflow", "spec"}
+
+// jobs returns the names of the real jobs of a pipeline: top-level
+// mappings that are not global keywords and not hidden (.name).
+func jobs(p *omap) []string {
+	var out []string
+	for _, k := range p.keys {
+		if contains(globalKeys, k) || strings.HasPrefix(k, ".") {
+			continue
+		}
+		if _, ok := p.vals[k].(*omap); ok {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// defaultStages are GitLab's stages when a pipeline names none
+// (entry/stages.rb), between .pre and .post.
+var defaultStages = []string{".pre", "build", "test", "deploy", ".post"}
+
+func stagesOf(p *omap) []string {
+	v, ok := p.get("stages")
+	if !ok {
+		return defaultStages
+	}
+	out := []string{".pre"}
+	list, _ := v.([]any)
+	for _, s := range list {
+		if str, ok := s.(string); ok {
+			out = append(out, str)
+		}
+	}
+	return append(out, ".post")
+}
+
+// checkPipeline applies the rules GitLab enforces at pipeline creation
+// that GitLab's CI schema does not express. vars stand for the variables
+// the runner would have (predefined and dotenv ones) when image names are
+// expanded.
+func checkPipeline(p *omap, vars map[string]string) []error {
+	var errs []error
+	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+
+	// Global variables may carry description and options too
+	// (entry/root.rb: allowed_value_data %i[value description expand options]).
+	globalVars := map[string]string{}
+	if gv, ok := p.get("variables"); ok {
+		for _, e := range checkVariables("variables", gv, []string{"value", "description", "expand", "options"}, globalVars) {
+			errs = append(errs, e)
+		}
+	}
+	stages := stagesOf(p)
+	for _, name := range jobs(p) {
+		job := p.sub(name)
+		where := "jobs:" + name
+		// entry/processable.rb: validates :name, length: { maximum: 255 }.
+		if len(name) > 255 {
+			add("%s name is too long (maximum is 255 characters)", where)
+		}
+		jobVars := map[string]string{}
+		for k, v := range globalVars {
+			jobVars[k] = v
+		}
+		if v, ok := job.get("variables"); ok {
+			// Job-level variables: entry/processable.rb metadata
+			// allowed_value_data: %i[value expand].
+			for _, e := range checkVariables(where+":variables", v, []string{"value", "expand"}, jobVars) {
+				errs = append(errs, e)
+			}
+		}
+		if st, ok := job.get("stage"); ok {
+			if s, _ := st.(string); !contains(stages, s) {
+				add("%s chosen stage %v does not exist; available stages are %s", where, rubyToS(st), strings.Join(stages, ", "))
+			}
+		} else if !contains(stages, "test") {
+			add("%s has no stage and the pipeline has no test stage", where)
+		}
+		if img, ok := job.get("image"); ok {
+			if err := checkImage(where+":image", img, jobVars, vars); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if rules, ok := job.get("rules"); ok {
+			list, _ := rules.([]any)
+			for i, r := range list {
+				rm, ok := r.(*omap)
+				if !ok {
+					continue
+				}
+				if cond, ok := rm.get("if"); ok {
+					s, _ := cond.(string)
+					if _, err := parseExpr(s); err != nil {
+						add("%s:rules:rule:%d if: %v (%q)", where, i, err, s)
+					}
+				}
+			}
+		}
+	}
+	if wf := p.sub("workflow"); wf != nil {
+		list, _ := wf.vals["rules"].([]any)
+		for i, r := range list {
+			if rm, ok := r.(*omap); ok {
+				if cond, ok := rm.get("if"); ok {
+					s, _ := cond.(string)
+					if _, err := parseExpr(s); err != nil {
+						add("workflow:rules:rule:%d if: %v (%q)", i, err, s)
+					}
+				}
+			}
+		}
+	}
+	return errs
+}
+
+// checkVariables applies entry/variables.rb and entry/variable.rb. A
+// simple value must be a string or an integer: GitLab 17.0 validated it
+// with AlphanumericValidator (String, Symbol or Integer); later versions
+// accept any scalar, so the 17.0 rule is the one that holds everywhere. A
+// hash may hold only the allowed keys, its value alphanumeric too, expand
+// a boolean. An array (or anything else) is "variable definition must be
+// either a string or a hash". Values of expandable variables are recorded
+// in out for image expansion.
+func checkVariables(where string, v any, allowed []string, out map[string]string) []error {
+	m, ok := v.(*omap)
+	if !ok {
+		return []error{fmt.Errorf("%s config should be a hash", where)}
+	}
+	var errs []error
+	for _, k := range m.keys {
+		val := m.vals[k]
+		switch x := val.(type) {
+		case string:
+			out[k] = x
+		case int64:
+			out[k] = rubyToS(x)
+		case *omap:
+			var extra []string
+			for _, dk := range x.keys {
+				if !contains(allowed, dk) {
+					extra = append(extra, dk)
+				}
+			}
+			if len(extra) > 0 {
+				errs = append(errs, fmt.Errorf("%s:%s config uses invalid data keys: %s", where, k, strings.Join(extra, ", ")))
+			}
+			value, hasValue := x.get("value")
+			switch vv := value.(type) {
+			case string, int64:
+			case nil:
+			default:
+				errs = append(errs, fmt.Errorf("%s:%s value must be an alphanumeric string (it is a %s)", where, k, rubyType(vv)))
+			}
+			if e, ok := x.get("expand"); ok {
+				if _, isBool := e.(bool); !isBool {
+					errs = append(errs, fmt.Errorf("%s:%s expand should be a boolean value", where, k))
+				}
+			}
+			if e, _ := x.get("expand"); e != false && hasValue {
+				out[k] = rubyToS(value)
+			}
+		default:
+			errs = append(errs, fmt.Errorf("%s:%s variable definition must be either a string or a hash (it is a %s)", where, k, rubyType(val)))
+		}
+	}
+	return errs
+}
+
+// Image references as Docker and the runner parse them
+// (github.com/distribution/reference, regexp.go): an optional registry
+// host, lowercase path components, then an optional :tag and @digest. An
+// empty tag (`name:`) is invalid: it is what `heroku-deploy:$[[
+// component.version ]]` becomes when the component has no version.
+var imageRefRE = func() *regexp.Regexp {
+	alnum := `[a-z0-9]+`
+	sep := `(?:[._]|__|[-]+)`
+	path := alnum + `(?:` + sep + alnum + `)*`
+	domainComp := `(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])`
+	domain := `(?:` + domainComp + `(?:\.` + domainComp + `)*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?`
+	name := `(?:` + domain + `/)?` + path + `(?:/` + path + `)*`
+	tag := `[\w][\w.-]{0,127}`
+	digest := `[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}`
+	return regexp.MustCompile(`^` + name + `(?::` + tag + `)?(?:@` + digest + `)?$`)
+}()
+
+// expandRunner expands $NAME and ${NAME} the way the runner expands image
+// names, recursively through variable values (GitLab expands variables
+// inside variables before the job reaches the runner). Unknown variables
+// are reported.
+func expandRunner(s string, vars ...map[string]string) (string, []string) {
+	var missing []string
+	for range 10 {
+		if !strings.Contains(s, "$") {
+			break
+		}
+		changed := false
+		s = variableRefRE.ReplaceAllStringFunc(s, func(ref string) string {
+			if strings.HasPrefix(ref, "%") {
+				return ref
+			}
+			m := variableRefRE.FindStringSubmatch(ref)
+			name := m[1] + m[2]
+			for _, vs := range vars {
+				if v, ok := vs[name]; ok {
+					changed = true
+					return v
+				}
+			}
+			if !contains(missing, name) {
+				missing = append(missing, name)
+			}
+			return ref
+		})
+		if !changed {
+			break
+		}
+	}
+	sort.Strings(missing)
+	return s, missing
+}
+
+func checkImage(where string, img any, jobVars, vars map[string]string) error {
+	var name string
+	switch x := img.(type) {
+	case string:
+		name = x
+	case *omap:
+		name = x.str("name")
+	}
+	if name == "" {
+		return fmt.Errorf("%s name can't be blank", where)
+	}
+	expanded, missing := expandRunner(name, jobVars, vars)
+	if len(missing) > 0 {
+		return fmt.Errorf("%s %q uses $%s, which no variable defines", where, name, strings.Join(missing, ", $"))
+	}
+	if !imageRefRE.MatchString(expanded) {
+		return fmt.Errorf("%s %q expands to %q, which is not a valid image reference", where, name, expanded)
+	}
+	return nil
+}
+
+// validatePipeline runs GitLab's schema and the rules above on one
+// assembled pipeline.
+func validatePipeline(t testing.TB, p *omap, vars map[string]string) []error {
+	var errs []error
+	if err := validateSchema(t, p); err != nil {
+		errs = append(errs, err)
+	}
+	return append(errs, checkPipeline(p, vars)...)
+}
+
+func joinErrors(errs []error) string {
+	var b strings.Builder
+	for _, e := range errs {
+		fmt.Fprintf(&b, "\n\t%v", e)
+	}
+	return b.String()
+}
+
+func TestSchemaIsGitLabs(t *testing.T) {
+	sch := gitlabSchema(t)
+	if sch == nil {
+		t.Fatal("no schema")
+	}
+	// The schema must reject what GitLab rejects and accept what it
+	// accepts, or the checks built on it prove nothing.
+	for src, wantOK := range map[string]bool{
+		"job:\n  script: [echo]\n":                                                  true,
+		"job:\n  script: [echo]\n  variables:\n    A: [x]\n":                        false,
+		"job:\n  script: [echo]\n  variables:\n    A: {value: x, expand: false}\n":  true,
+		"job:\n  script: [echo]\n  variables:\n    A: {value: x, description: d}\n": false,
+		"job:\n  script: [echo]\n  image: ''\n":                                     false,
+		"spec:\n  inputs:\n    a: {type: string, default: x}\n":                     true,
+		// ci.json's per-type "if" holds when "type" is absent, so an input
+		// with a default must name its type to pass (the templates do).
+		"spec:\n  inputs:\n    a: {default: x}\n":     false,
+		"spec:\n  component: [version]\n":             false,
+		"spec:\n  description: x\n":                   false,
+		"job:\n  script: [echo]\n  when: sometimes\n": false,
+	} {
+		v, err := loadOne([]byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := validateSchema(t, v); (err == nil) != wantOK {
+			t.Errorf("schema on %q: %v, want ok=%v", src, err, wantOK)
+		}
+	}
+}
+
+func TestPipelineRulesBeyondTheSchema(t *testing.T) {
+	for src, want := range map[string]string{
+		"job:\n  script: [x]\n  variables:\n    A: true\n":                     "must be either a string or a hash",
+		"job:\n  script: [x]\n  variables:\n    A: 1.5\n":                      "must be either a string or a hash",
+		"job:\n  script: [x]\n  variables:\n    A: [a]\n":                      "must be either a string or a hash",
+		"job:\n  script: [x]\n  variables:\n    A: {value: x, options: [x]}\n": "invalid data keys: options",
+		"job:\n  script: [x]\n  variables:\n    A: {value: [x]}\n":             "alphanumeric",
+		"job:\n  script: [x]\n  image: \"registry.example.com/a/b:\"\n":        "not a valid image reference",
+		"job:\n  script: [x]\n  image: $NOPE\n":                                "no variable defines",
+		"job:\n  script: [x]\n  rules:\n    - if: $CI_COMMIT_BRANCH == main\n": "invalid expression syntax",
+		"job:\n  script: [x]\n  stage: nope\n":                                 "does not exist",
+		"job:\n  script: [x]\n  variables:\n    A: 1\n    B: {value: x, expand: false}\n  image: {name: \"$R/x:1.2.0\"}\n  stage: deploy\n  rules:\n    - if: $CI_COMMIT_BRANCH == \"main\" && $X =~ /a.b/\n": "",
+	} {
+		v, err := loadOne([]byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := checkPipeline(v.(*omap), map[string]string{"R": "registry.example.com:5000/g/p"})
+		got := joinErrors(errs)
+		if want == "" && got != "" || want != "" && !strings.Contains(got, want) {
+			t.Errorf("%q: got %s; want %q", src, got, want)
+		}
+	}
+}

@@ -1,0 +1,287 @@
+package componenttest
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// Every component in templates/ is rendered by GitLab's rules with its
+// defaults and with a full set of sample inputs, and the result must pass
+// GitLab's CI schema and the job-level rules the schema misses. Sample
+// inputs live in testdata/<component>.inputs.yml; a component without them
+// fails.
+
+type samples struct {
+	minimal, full *omap
+}
+
+func loadSamples(t testing.TB, name string) samples {
+	t.Helper()
+	p := filepath.Join("testdata", name+".inputs.yml")
+	src, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("component %s has no sample inputs: create %s with `minimal:` and `full:` (%v)", name, p, err)
+	}
+	v, err := loadOne(src)
+	if err != nil {
+		t.Fatalf("%s: %v", p, err)
+	}
+	m, _ := v.(*omap)
+	s := samples{minimal: m.sub("minimal"), full: m.sub("full")}
+	if s.minimal == nil || s.full == nil {
+		t.Fatalf("%s: want `minimal:` and `full:` mappings of inputs (`minimal: {}` when no input is required)", p)
+	}
+	return s
+}
+
+func (s *samples) sets() map[string]*omap {
+	return map[string]*omap{"minimal": s.minimal, "full": s.full}
+}
+
+// consumerFor writes a consumer pipeline that includes the component once
+// with the given inputs, declaring the stage the job will use.
+func consumerFor(name string, c *component, inputs *omap) string {
+	stages := []any{"build", "test", "deploy"}
+	if in, ok := c.input("stage"); ok {
+		st := in.def
+		if v, ok := inputs.get("stage"); ok {
+			st = v
+		}
+		if s, ok := st.(string); ok && !contains(stages, any(s)) {
+			stages = append(stages, s)
+		}
+	}
+	inc := newMap()
+	inc.set("component", "$CI_SERVER_FQDN/"+componentProject+"/"+name+"@1.0.0")
+	if len(inputs.keys) > 0 {
+		inc.set("inputs", inputs)
+	}
+	p := newMap()
+	p.set("stages", stages)
+	p.set("include", []any{inc})
+	return string(dumpYAML(p))
+}
+
+func TestTemplatesHaveSampleInputs(t *testing.T) {
+	for _, name := range templateNames(t) {
+		t.Run(name, func(t *testing.T) {
+			c := loadComponent(t, name)
+			s := loadSamples(t, name)
+			var required, all []string
+			for _, in := range c.inputs {
+				all = append(all, in.name)
+				if !in.hasDefault {
+					required = append(required, in.name)
+				}
+			}
+			if got := strings.Join(s.minimal.keys, ","); got != strings.Join(required, ",") {
+				t.Errorf("minimal sets %q; want exactly the required inputs %q, in spec order", got, strings.Join(required, ","))
+			}
+			if got := strings.Join(s.full.keys, ","); got != strings.Join(all, ",") {
+				t.Errorf("full sets %q; want every input %q, in spec order", got, strings.Join(all, ","))
+			}
+			// List values must exercise the rendering GitLab does.
+			var items []string
+			for _, in := range c.inputs {
+				if in.typ != "array" {
+					continue
+				}
+				list, _ := s.full.vals[in.name].([]any)
+				if len(list) < 2 {
+					t.Errorf("full %s: give at least two items", in.name)
+				}
+				for _, e := range list {
+					if str, ok := e.(string); ok {
+						items = append(items, str)
+					}
+				}
+			}
+			if len(items) > 0 {
+				joined := strings.Join(items, "\n")
+				for _, ch := range []string{" ", ",", "$", `"`} {
+					if !strings.Contains(joined, ch) {
+						t.Errorf("full: no list item contains %q", ch)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestTemplatesRenderAndValidate(t *testing.T) {
+	for _, name := range templateNames(t) {
+		t.Run(name, func(t *testing.T) {
+			c := loadComponent(t, name)
+			s := loadSamples(t, name)
+			if c.header != nil {
+				if err := validateSchema(t, c.header); err != nil {
+					t.Errorf("header: %v", err)
+				}
+			}
+			for set, inputs := range s.sets() {
+				t.Run(set, func(t *testing.T) {
+					a := &assembler{vars: includeVars("main")}
+					p, errs := consumerPipeline(t, a, consumerFor(name, c, inputs))
+					if len(errs) > 0 {
+						t.Fatalf("GitLab would reject it:%s", joinErrors(errs))
+					}
+					if len(jobs(p)) == 0 {
+						t.Fatal("the component adds no job")
+					}
+					checkListRendering(t, c, inputs, p)
+				})
+			}
+		})
+	}
+}
+
+// checkListRendering finds every use of an array input in the rendered
+// pipeline: each must be text, Ruby's Array#inspect of the value (what
+// heroku-deploy parses), with nothing else around it but whitespace.
+func checkListRendering(t *testing.T, c *component, inputs *omap, p *omap) {
+	t.Helper()
+	for _, in := range c.inputs {
+		if in.typ != "array" {
+			continue
+		}
+		value := in.def
+		if v, ok := inputs.get(in.name); ok {
+			value = v
+		}
+		want, err := rubyInspectArray(value.([]any))
+		if err != nil {
+			t.Fatal(err)
+		}
+		uses := 0
+		eachString(c.body, func(s string) {
+			for _, m := range blockRE.FindAllStringSubmatch(s, -1) {
+				if strings.HasPrefix(strings.TrimSpace(m[1])+" ", "inputs."+in.name+" ") ||
+					strings.HasPrefix(strings.TrimSpace(m[1]), "inputs."+in.name+"|") {
+					uses++
+				}
+			}
+		})
+		found := 0
+		eachString(p, func(s string) {
+			if strings.TrimSpace(s) == want {
+				found++
+			}
+		})
+		if uses == 0 || found < uses {
+			t.Errorf("%s: used %d times; want each use rendered as the text %s (found %d)", in.name, uses, want, found)
+		}
+	}
+}
+
+// eachString calls f on every string in a value tree (keys excluded).
+func eachString(v any, f func(string)) {
+	switch x := v.(type) {
+	case *omap:
+		for _, k := range x.keys {
+			eachString(x.vals[k], f)
+		}
+	case []any:
+		for _, e := range x {
+			eachString(e, f)
+		}
+	case string:
+		f(x)
+	}
+}
+
+// cliEnvNames reads the env tags of internal/cli: the variables the binary
+// reads.
+func cliEnvNames(t *testing.T) []string {
+	files, _ := filepath.Glob(filepath.Join(repoRoot, "internal", "cli", "*.go"))
+	re := regexp.MustCompile(`env:"([^"]+)"`)
+	var names []string
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+			names = append(names, strings.Split(m[1], ",")...)
+		}
+	}
+	if len(names) == 0 {
+		t.Fatal("no env tags found in internal/cli")
+	}
+	return names
+}
+
+// TestTemplateVariablesReachTheBinary: each HEROKU_DEPLOY_<INPUT> job
+// variable is one the binary reads and carries exactly that input; any
+// other HEROKU_DEPLOY_ variable must be used by the job's image.
+func TestTemplateVariablesReachTheBinary(t *testing.T) {
+	env := cliEnvNames(t)
+	blockOnly := regexp.MustCompile(`^\s*\$\[\[\s*inputs\.([A-Za-z0-9_-]+)\s*\]\]\s*$`)
+	for _, name := range templateNames(t) {
+		t.Run(name, func(t *testing.T) {
+			c := loadComponent(t, name)
+			body, _ := c.body.(*omap)
+			for _, jobName := range jobs(body) {
+				job := body.sub(jobName)
+				vars := job.sub("variables")
+				if vars == nil {
+					continue
+				}
+				image := fmt.Sprint(job.vals["image"])
+				if img := job.sub("image"); img != nil {
+					image = img.str("name")
+				}
+				for _, v := range vars.keys {
+					if !strings.HasPrefix(v, "HEROKU_DEPLOY_") {
+						continue
+					}
+					raw := vars.vals[v]
+					literal := false
+					if h, ok := raw.(*omap); ok {
+						raw = h.vals["value"]
+						literal = h.vals["expand"] == false
+					}
+					text, _ := raw.(string)
+					// A rendered list may hold a $ (a path, a URL): it
+					// must reach the binary literally.
+					for _, m := range blockRE.FindAllStringSubmatch(text, -1) {
+						in, _ := c.input(strings.TrimPrefix(strings.TrimSpace(m[1]), "inputs."))
+						if in.typ == "array" && !literal {
+							t.Errorf("%s: %s carries the list input %s without expand: false", jobName, v, in.name)
+						}
+					}
+					if !contains(env, v) {
+						// Not for the binary: it must feed the image.
+						if !strings.Contains(image, "$"+v) && !anyInputDefaultUses(c, "$"+v) {
+							t.Errorf("%s: variable %s is read neither by heroku-deploy (internal/cli env tags) nor by the job's image", jobName, v)
+						}
+						continue
+					}
+					m := blockOnly.FindStringSubmatch(text)
+					if m == nil {
+						t.Errorf("%s: %s = %q; want exactly one input block", jobName, v, text)
+						continue
+					}
+					if want := "HEROKU_DEPLOY_" + strings.ToUpper(m[1]); v != want {
+						t.Errorf("%s: input %s is passed as %s; the binary reads %s", jobName, m[1], v, want)
+					}
+				}
+			}
+		})
+	}
+}
+
+func anyInputDefaultUses(c *component, ref string) bool {
+	for _, in := range c.inputs {
+		if s, ok := in.def.(string); ok && strings.Contains(s, ref) {
+			return true
+		}
+	}
+	return false
+}
