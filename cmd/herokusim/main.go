@@ -9,34 +9,36 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"gitlab.com/heroku-deploy/heroku/internal/herokusim"
 )
 
-func main() { os.Exit(run(os.Args[1:])) }
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
-func run(args []string) int {
+func run(args []string, stdout, stderr io.Writer) int {
 	addr := "127.0.0.1:0"
 	if len(args) >= 2 && args[0] == "-addr" {
 		addr, args = args[1], args[2:]
 	}
-	opts, rest, err := herokusim.ParseFlags("herokusim", args, os.Stderr)
+	opts, rest, err := herokusim.ParseFlags("herokusim", args, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
-		return 2
+		return 2 // ParseFlags has said why
 	}
 	if len(opts.Apps) == 0 {
 		opts.Apps = []string{"demo-app", "my-app"}
 	}
 	srv, err := herokusim.StartOn(addr, opts)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "herokusim: %v\n", err)
+		fmt.Fprintf(stderr, "herokusim: %v\n", err)
 		return 1
 	}
 	defer srv.Close()
@@ -48,19 +50,21 @@ func run(args []string) int {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 
 	if len(rest) == 0 {
-		fmt.Printf("HEROKU_API_URL=%s\nHEROKU_API_KEY=%s\n", srv.URL, key)
-		fmt.Fprintf(os.Stderr, "herokusim: serving apps %v; Ctrl-C stops\n", opts.Apps)
+		fmt.Fprintf(stdout, "HEROKU_API_URL=%s\nHEROKU_API_KEY=%s\n", srv.URL, key)
+		fmt.Fprintf(stderr, "herokusim: a simulated Heroku API serving apps %s; nothing here is real; Ctrl-C stops\n", strings.Join(appNames(opts.Apps), ", "))
 		<-sigs
 		return 0
 	}
+	fmt.Fprintf(stderr, "herokusim: a simulated Heroku API at %s (apps: %s); nothing here is deployed for real\n",
+		srv.URL, strings.Join(appNames(opts.Apps), ", "))
 	cmd := exec.Command(rest[0], rest[1:]...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, stdout, stderr
 	cmd.Env = append(os.Environ(), "HEROKU_API_URL="+srv.URL)
 	if _, ok := os.LookupEnv("HEROKU_API_KEY"); !ok {
 		cmd.Env = append(cmd.Env, "HEROKU_API_KEY="+key)
 	}
 	if err := cmd.Start(); err != nil {
-		fmt.Fprintf(os.Stderr, "herokusim: %v\n", err)
+		fmt.Fprintf(stderr, "herokusim: %v\n", err)
 		return 1
 	}
 	go func() {
@@ -69,6 +73,7 @@ func run(args []string) int {
 		}
 	}()
 	err = cmd.Wait()
+	fmt.Fprintln(stderr, "herokusim: that was a simulation: the app URLs above do not exist")
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		if st, ok := ee.Sys().(syscall.WaitStatus); ok && st.Signaled() {
@@ -77,8 +82,17 @@ func run(args []string) int {
 		return ee.ExitCode()
 	}
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "herokusim: %v\n", err)
+		fmt.Fprintf(stderr, "herokusim: %v\n", err)
 		return 1
 	}
 	return 0
+}
+
+// appNames drops the options of each app spec.
+func appNames(specs []string) []string {
+	names := make([]string, len(specs))
+	for i, a := range specs {
+		names[i], _, _ = strings.Cut(a, ":")
+	}
+	return names
 }

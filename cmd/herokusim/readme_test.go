@@ -52,7 +52,7 @@ func TestREADMEDemo(t *testing.T) {
 	}{
 		{"as printed", demo, "Node.js app detected"},
 		{"the other sample app", python, "Python app detected"},
-		{"riding out an outage", withFault, "503 Service Unavailable; retrying"},
+		{"riding out an outage", withFault, "503 Service Unavailable (attempt 1 of 5, next in"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

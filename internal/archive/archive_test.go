@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"net"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"gitlab.com/heroku-deploy/heroku/internal/ignore"
 )
@@ -170,3 +172,47 @@ func asInput(err error, target **InputError) bool {
 	}
 	return ok
 }
+
+// TestCancelInsideALargeFile: a stop is noticed inside a file, not only
+// between files: packing stops within a second in a 3 GiB file.
+func TestCancelInsideALargeFile(t *testing.T) {
+	dir := t.TempDir()
+	f, err := os.Create(filepath.Join(dir, "big.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(3 << 30); err != nil { // sparse: no disk used
+		t.Fatal(err)
+	}
+	f.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	start := time.Now()
+	_, err = Create(ctx, Options{Dir: dir})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if took := time.Since(start) - 200*time.Millisecond; took > time.Second {
+		t.Errorf("stopped %s after the cancel, want under 1s", took)
+	}
+}
+
+// TestFullDiskIsTheTemporaryFile: a write that fails (a full TMPDIR) is
+// reported as the temporary archive's, not as a file that cannot be read.
+func TestFullDiskIsTheTemporaryFile(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "a.txt", strings.Repeat("data ", 100000), 0o644)
+	full := &countingWriter{w: writerFunc(func([]byte) (int, error) { return 0, syscall.ENOSPC }), dir: "/tmp/x"}
+	_, err := Write(context.Background(), full, Options{Dir: dir})
+	var te *TempError
+	if !errors.As(err, &te) {
+		t.Fatalf("err = %v (%T), want *TempError", err, err)
+	}
+	if got := err.Error(); got != "write the temporary archive in /tmp/x: no space left on device" {
+		t.Errorf("message %q", got)
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

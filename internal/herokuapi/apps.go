@@ -12,7 +12,10 @@ type App = heroku.App
 // AppInfo returns the app, by name or id.
 func (c *Client) AppInfo(ctx context.Context, app string) (*App, error) {
 	a, err := c.api.AppInfo(ctx, app)
-	return a, Clean(err)
+	if err != nil {
+		return nil, Clean(err)
+	}
+	return a, nil
 }
 
 // Generation is the app's platform generation: "cedar" or "fir". An answer

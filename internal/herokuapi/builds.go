@@ -52,14 +52,18 @@ func (r BuildRequest) opts() heroku.BuildCreateOpts {
 // reached Heroku; BuildCreateOnce is what callers want.
 func (c *Client) BuildCreate(ctx context.Context, app string, r BuildRequest) (*Build, error) {
 	b, err := c.api.BuildCreate(ctx, app, r.opts())
-	return b, Clean(err)
+	if err != nil {
+		return nil, Clean(err)
+	}
+	return b, nil
 }
 
 // createTries bounds the build-create attempts after ambiguous failures.
 const createTries = 5
 
 // stopGrace is how long a build POST already sent may still complete after
-// a stop: the build it creates must be known, to be cancelled.
+// a stop (at most; never longer than a request may take): the build it
+// creates must be known, to be cancelled.
 const stopGrace = 5 * time.Second
 
 // BuildCreateOnce creates exactly one build, and never loses track of it.
@@ -75,7 +79,7 @@ const stopGrace = 5 * time.Second
 // error means the POST's outcome is unknown: look it up with FindBuild.
 func (c *Client) BuildCreateOnce(ctx context.Context, app string, r BuildRequest) (*Build, error) {
 	for attempt := 1; ; attempt++ {
-		pctx, cancel := outlive(ctx, stopGrace)
+		pctx, cancel := outlive(ctx, min(stopGrace, c.cfg.RequestTimeout))
 		b, err := c.BuildCreate(pctx, app, r)
 		cancel()
 		switch {
@@ -158,13 +162,19 @@ func (c *Client) FindBuild(ctx context.Context, app, sourceURL string) (*Build, 
 // BuildInfo returns one build.
 func (c *Client) BuildInfo(ctx context.Context, app, id string) (*Build, error) {
 	b, err := c.api.BuildInfo(ctx, app, id)
-	return b, Clean(err)
+	if err != nil {
+		return nil, Clean(err)
+	}
+	return b, nil
 }
 
 // RecentBuilds returns up to max builds of the app, newest first.
 func (c *Client) RecentBuilds(ctx context.Context, app string, max int) ([]Build, error) {
 	l, err := c.api.BuildList(ctx, app, &heroku.ListRange{Field: "created_at", Max: max, Descending: true})
-	return l, Clean(err)
+	if err != nil {
+		return nil, Clean(err)
+	}
+	return l, nil
 }
 
 // CancelBuild cancels a pending build. Heroku answers 422 when the build

@@ -7,6 +7,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -341,3 +344,107 @@ type closeCounter struct {
 }
 
 func (c *closeCounter) Close() error { c.n.Add(1); return nil }
+
+// TestRedirectsAreNotFollowed: the API client never follows a redirect, so
+// the key cannot travel to another port, host or scheme.
+func TestRedirectsAreNotFollowed(t *testing.T) {
+	var trapped atomic.Int32
+	trap := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { trapped.Add(1) }))
+	defer trap.Close()
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, trap.URL+r.URL.Path+"?X-Amz-Signature=s3cr3t", http.StatusTemporaryRedirect)
+	}))
+	defer api.Close()
+	c := New(Config{URL: api.URL, Key: testKey, RetryWaitMin: time.Millisecond})
+	_, err := c.AppInfo(context.Background(), "app")
+	var e *Error
+	if !errors.As(err, &e) || e.Status != 307 || e.ID != "redirect" || !Unavailable(err) {
+		t.Fatalf("err = %v, want a 307 redirect error", err)
+	}
+	if trapped.Load() != 0 {
+		t.Error("the redirect was followed")
+	}
+	if strings.Contains(err.Error(), "s3cr3t") {
+		t.Errorf("the Location's query is in the error: %v", err)
+	}
+}
+
+// TestGarbledSuccessIsAmbiguous: a 2xx whose body is not JSON reads as an
+// answer that may or may not have been processed: a GET is retried, a POST
+// is not, and the error says so.
+func TestGarbledSuccessIsAmbiguous(t *testing.T) {
+	var gets, posts atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == "GET" && gets.Add(1) > 2 {
+			io.WriteString(w, `{"id":"a","name":"app"}`)
+			return
+		}
+		if r.Method == "POST" {
+			posts.Add(1)
+		}
+		w.WriteHeader(201)
+		io.WriteString(w, `{"id":"b0000000-0000-4000-8000-0000000000ff","status":"pend`)
+	}))
+	defer srv.Close()
+	c := New(Config{URL: srv.URL, Key: testKey, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
+	if a, err := c.AppInfo(context.Background(), "app"); err != nil || a.Name != "app" {
+		t.Fatalf("GET: %v, %v; want success after retries", a, err)
+	}
+	_, err := c.BuildCreate(context.Background(), "app", blobRequest())
+	var e *Error
+	if !errors.As(err, &e) || e.ID != "invalid_response" || e.Status != 201 || !ambiguous(err) {
+		t.Fatalf("POST: %v, want an ambiguous invalid_response", err)
+	}
+	if posts.Load() != 1 {
+		t.Errorf("the POST was sent %d times", posts.Load())
+	}
+}
+
+// TestSignedURLsAreReported: every URL with a query in an API answer goes
+// to the Secret callback, for the redactor.
+func TestSignedURLsAreReported(t *testing.T) {
+	h := newHarness(t, map[string][]string{"POST /sources": {"201"}})
+	var got []string
+	h.client.cfg.Secret = func(s string) { got = append(got, s) }
+	h.client = New(h.client.cfg)
+	if _, err := h.client.SourceCreate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	if want := []string{"https://s3.example/get?Signature=g", "https://s3.example/put?Signature=p"}; !slices.Equal(got, want) {
+		t.Errorf("Secret got %q, want %q", got, want)
+	}
+}
+
+// TestHangingRequestIsBounded: an API request whose answer never comes is
+// given up per attempt, then retried.
+func TestHangingRequestIsBounded(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			<-r.Context().Done()
+			return
+		}
+		io.WriteString(w, `{"id":"a","name":"app"}`)
+	}))
+	defer srv.Close()
+	c := New(Config{URL: srv.URL, Key: testKey, RequestTimeout: 100 * time.Millisecond, RetryWaitMin: time.Millisecond})
+	start := time.Now()
+	if _, err := c.AppInfo(context.Background(), "app"); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("took %s", took)
+	}
+}
+
+// TestFileSystemErrorsAreNotOutages: an errno (which satisfies net.Error)
+// from a file is not "Heroku unavailable".
+func TestFileSystemErrorsAreNotOutages(t *testing.T) {
+	if Unavailable(&os.PathError{Op: "open", Path: "/tmp/x", Err: syscall.ENOENT}) {
+		t.Error("ENOENT reads as an outage")
+	}
+	if !Unavailable(&url.Error{Op: "Get", URL: "https://api.heroku.com/apps", Err: syscall.ECONNREFUSED}) {
+		t.Error("a refused connection does not read as an outage")
+	}
+}

@@ -68,8 +68,10 @@ func Unavailable(err error) bool {
 	if errors.As(err, &e) {
 		return e.Status == 429 || e.Status >= 500 || e.Status/100 == 3 || e.ID == "invalid_response"
 	}
-	var ne net.Error // *url.Error and *net.OpError both are
-	return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF)
+	// A connection failure, not any net.Error: a file's errno is one too.
+	var ue *url.Error
+	var oe *net.OpError
+	return errors.As(err, &ue) || errors.As(err, &oe) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // Redact returns the URL without its query string and user info: presigned

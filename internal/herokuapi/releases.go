@@ -12,7 +12,10 @@ type Release = heroku.Release
 // ReleaseInfo returns a release by id or version.
 func (c *Client) ReleaseInfo(ctx context.Context, app, id string) (*Release, error) {
 	r, err := c.api.ReleaseInfo(ctx, app, id)
-	return r, Clean(err)
+	if err != nil {
+		return nil, Clean(err)
+	}
+	return r, nil
 }
 
 // Artifact names what a release runs: a slug on Cedar, an OCI image on

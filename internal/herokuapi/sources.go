@@ -18,7 +18,10 @@ type Source = heroku.Source
 // SourceCreate hands out a presigned upload slot. It is safe to repeat.
 func (c *Client) SourceCreate(ctx context.Context) (*Source, error) {
 	s, err := c.api.SourceCreate(RetrySafe(ctx))
-	return s, Clean(err)
+	if err != nil {
+		return nil, Clean(err)
+	}
+	return s, nil
 }
 
 // Upload PUTs size bytes to a presigned storage URL by S3's rules: an exact

@@ -14,6 +14,7 @@ import (
 type app struct {
 	ID, Name, WebURL, Owner string
 	Fir                     bool // a Fir-generation app (Cloud Native Buildpacks, OCI images)
+	NoDomains               bool // not even the default herokuapp.com domain
 	CreatedAt               time.Time
 	builds                  []*build
 	releases                []*release
@@ -26,10 +27,12 @@ type app struct {
 //	userN        owned by the account of the Nth key (default user1)
 //	fir          a Fir-generation app: project.toml, CNB build log, OCI images
 //	no-web-url   web_url is null, as the schema allows; the default domain stays
+//	no-domains   web_url is null and the app has no domain at all
 type AppSpec struct {
 	Name, Owner string
 	Fir         bool
 	NoWebURL    bool
+	NoDomains   bool
 }
 
 // ParseAppSpec reads an app's text form.
@@ -52,8 +55,10 @@ func ParseAppSpec(s string) (AppSpec, error) {
 			a.Fir = true
 		case o == "no-web-url":
 			a.NoWebURL = true
+		case o == "no-domains":
+			a.NoWebURL, a.NoDomains = true, true
 		default:
-			return a, fmt.Errorf("app %q: unknown option %q (foreign, userN, fir, no-web-url)", s, o)
+			return a, fmt.Errorf("app %q: unknown option %q (foreign, userN, fir, no-web-url, no-domains)", s, o)
 		}
 	}
 	return a, nil
@@ -65,7 +70,7 @@ var appNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{1,28}[a-z0-9]$`)
 // not yet shared).
 func (s *Server) createApp(spec AppSpec) *app {
 	a := &app{
-		ID: s.id('a'), Name: spec.Name, Owner: spec.Owner, Fir: spec.Fir, CreatedAt: s.now().UTC(),
+		ID: s.id('a'), Name: spec.Name, Owner: spec.Owner, Fir: spec.Fir, NoDomains: spec.NoDomains, CreatedAt: s.now().UTC(),
 		// A secret every app carries, so tests can prove it never leaks.
 		config: map[string]string{"DATABASE_URL": "postgres://u:" + ConfigSecret + "@db.example.com:5432/d"},
 	}
@@ -75,8 +80,8 @@ func (s *Server) createApp(spec AppSpec) *app {
 	s.apps[a.Name] = a
 	s.apps[a.ID] = a
 	// Heroku creates v1 and v2 with every app: the first deploy is v3.
-	s.newRelease(a, "Initial release", "", nil)
-	s.newRelease(a, "Enable Logplex by "+a.Owner, "", nil)
+	s.newRelease(a, "Initial release", artifact{}, nil, false)
+	s.newRelease(a, "Enable Logplex by "+a.Owner, artifact{}, nil, false)
 	return a
 }
 
@@ -106,6 +111,32 @@ func (s *Server) appFor(w http.ResponseWriter, acct *account, ident string) (*ap
 
 func (s *Server) getApp(w http.ResponseWriter, r *http.Request, a *app) {
 	writeJSON(w, 200, s.appJSON(a))
+}
+
+// listDomains lists the default herokuapp.com domain, the one every app
+// has (kind "heroku"), and a custom one, so clients must pick by kind.
+func (s *Server) listDomains(w http.ResponseWriter, r *http.Request, a *app) {
+	out := []any{}
+	if !a.NoDomains {
+		host := strings.TrimSuffix(strings.TrimPrefix(defaultDomainURL(a.Name), "https://"), "/")
+		out = append(out,
+			s.domainJSON(a, "www."+a.Name+".example.com", "custom", "d1"),
+			s.domainJSON(a, host, "heroku", "d0"))
+	}
+	writeJSON(w, 200, out)
+}
+
+func (s *Server) domainJSON(a *app, host, kind, tag string) map[string]any {
+	var cname any
+	if kind == "custom" {
+		cname = host + ".herokudns.com"
+	}
+	return map[string]any{
+		"id": "0" + tag[1:] + "000000-0000-4000-8000-" + a.ID[24:], "hostname": host, "kind": kind,
+		"app": map[string]string{"id": a.ID, "name": a.Name}, "cname": cname, "status": "succeeded",
+		"acm_status": nil, "acm_status_reason": nil, "sni_endpoint": nil,
+		"created_at": a.CreatedAt, "updated_at": a.CreatedAt,
+	}
 }
 
 // The generations and stacks apps report: Fir apps run on the "cnb" stack.

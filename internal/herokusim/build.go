@@ -19,7 +19,9 @@ type build struct {
 	app                           *app
 	stream                        *stream
 	release                       *release
-	slugID, user                  string
+	hideRelease                   int // reads of the build that still show no release (ReleaseLag)
+	artifact                      artifact
+	user                          string
 	CreatedAt, UpdatedAt          time.Time
 }
 
@@ -102,6 +104,9 @@ func (s *Server) getBuild(w http.ResponseWriter, r *http.Request, a *app) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		writeJSON(w, 200, s.buildJSON(b))
+		if b.Status == "succeeded" && b.hideRelease > 0 {
+			b.hideRelease--
+		}
 	}
 }
 
@@ -109,7 +114,12 @@ func (s *Server) listBuilds(w http.ResponseWriter, r *http.Request, a *app) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	max, desc := parseRange(r.Header.Get("Range"))
-	bs := append([]*build(nil), a.builds...)
+	var bs []*build
+	for _, b := range a.builds {
+		if s.now().Sub(b.CreatedAt) >= s.opts.BuildListLag { // the list lags behind new builds
+			bs = append(bs, b)
+		}
+	}
 	if desc {
 		for i, j := 0, len(bs)-1; i < j; i, j = i+1, j-1 {
 			bs[i], bs[j] = bs[j], bs[i]
@@ -129,22 +139,29 @@ func (s *Server) listBuilds(w http.ResponseWriter, r *http.Request, a *app) {
 }
 
 func (s *Server) buildJSON(b *build) map[string]any {
-	var rel, slug any
-	if b.release != nil {
+	var rel, slug, stream any
+	if b.release != nil && b.hideRelease == 0 {
 		rel = map[string]string{"id": b.release.ID}
 	}
-	if b.slugID != "" {
-		slug = map[string]string{"id": b.slugID}
+	if b.artifact.kind == "slug" {
+		slug = map[string]string{"id": b.artifact.id} // Cedar only: Fir builds make OCI images
+	}
+	if !s.opts.NoBuildStream {
+		stream = s.streamURL(b.host, b.stream)
 	}
 	bps := []buildpack{}
-	if b.Buildpacks != nil {
+	if b.Buildpacks != nil && !b.app.Fir {
 		bps = b.Buildpacks
+	}
+	stack := "heroku-24"
+	if b.app.Fir {
+		stack = "cnb"
 	}
 	return map[string]any{
 		"app": map[string]string{"id": b.app.ID}, "buildpacks": bps,
 		"created_at": b.CreatedAt, "updated_at": b.UpdatedAt, "id": b.ID,
-		"output_stream_url": s.streamURL(b.host, b.stream),
-		"release":           rel, "slug": slug, "stack": "heroku-24", "status": b.Status,
+		"output_stream_url": stream,
+		"release":           rel, "slug": slug, "stack": stack, "status": b.Status,
 		"source_blob": map[string]any{"url": b.URL, "version": b.Version, "checksum": b.Checksum, "version_description": nil},
 		"user":        map[string]string{"email": b.user, "id": "00000000-0000-4000-8000-0000000000aa"},
 	}
@@ -223,6 +240,10 @@ func (s *Server) runBuild(b *build) {
 		fail(" !     Unable to extract source: " + err.Error())
 		return
 	}
+	if b.app.Fir {
+		s.firBuild(b, files, log)
+		return
+	}
 	if !log("-----> Building on the Heroku-24 stack") {
 		return
 	}
@@ -281,7 +302,9 @@ func (s *Server) runBuild(b *build) {
 // finishBuild closes the stream, lingers in "pending" if asked to (as Heroku
 // sometimes does after the stream ends), then records the outcome.
 func (s *Server) finishBuild(b *build, ok bool, procs map[string]string) {
-	b.stream.close()
+	if !s.opts.StreamStaysOpen {
+		b.stream.close()
+	}
 	if s.opts.PendingAfterEOF > 0 {
 		time.Sleep(s.opts.PendingAfterEOF)
 	}
@@ -295,8 +318,12 @@ func (s *Server) finishBuild(b *build, ok bool, procs map[string]string) {
 		b.Status = "failed"
 		return
 	}
-	b.slugID = s.id('5')
-	b.release = s.newRelease(b.app, "Deploy "+shortVersion(b.Version), b.slugID, procs)
+	b.artifact = artifact{kind: "slug", id: s.id('5')}
+	if b.app.Fir {
+		b.artifact = artifact{kind: "oci-image", id: s.id('9')}
+	}
+	b.release = s.newRelease(b.app, "Deploy "+shortVersion(b.Version), b.artifact, procs, true)
+	b.hideRelease = s.opts.ReleaseLag
 	b.Status = "succeeded"
 }
 

@@ -142,3 +142,73 @@ func (s *Server) pythonBuild(files map[string]string, log logFn, fail func(...st
 	}
 	return true, 35
 }
+
+// firBuild plays a Fir-generation build: Cloud Native Buildpacks, chosen by
+// project.toml's buildpack group or detected from the files, producing an
+// OCI image. A build request's buildpacks do not apply on Fir.
+func (s *Server) firBuild(b *build, files map[string]string, log logFn) {
+	if !log("-----> Building on the Fir generation (Cloud Native Buildpacks)", "===> DETECTING") {
+		return
+	}
+	lang := detectFir(files)
+	groups := map[string][]string{
+		"node":   {"heroku/nodejs-engine  3.4.1", "heroku/nodejs-npm-install  3.4.1", "heroku/procfile  4.1.0"},
+		"python": {"heroku/python  0.26.1", "heroku/procfile  4.1.0"},
+		"other":  {"(a buildpack group from project.toml; the simulator treats it as passing)"},
+	}[lang]
+	if groups == nil {
+		log("ERROR: No buildpack groups passed detection.",
+			"ERROR: Please check that you are running against the correct path.",
+			"ERROR: failed to detect: no buildpacks participating")
+		s.finishBuild(b, false, nil)
+		return
+	}
+	for _, g := range groups {
+		log("       " + g)
+	}
+	if !log("===> BUILDING") {
+		return
+	}
+	switch lang {
+	case "node":
+		log("[Heroku Node.js Engine Buildpack]", "- Installing Node.js 22.x", "[Heroku Node.js npm Install Buildpack]", "- Installing dependencies", "  - Running `npm ci`")
+	case "python":
+		if reqs := files["requirements.txt"]; reqs != "" {
+			log("[Heroku Python Buildpack]", "- Installing Python 3.13", "- Installing dependencies using pip", "  - Running `pip install -r requirements.txt`")
+		}
+	}
+	procs := parseProcfile(files["Procfile"])
+	if !log("===> EXPORTING", "Adding layer 'heroku/"+lang+":runtime'", "Adding 1/1 app layer(s)", "Saving image...") {
+		return
+	}
+	s.mu.Lock()
+	next := len(b.app.releases) + 1
+	s.mu.Unlock()
+	if procs["release"] != "" {
+		log("       !!! Release command declared: this new release will not be available until the command succeeds.")
+	}
+	if !log("-----> Launching...", fmt.Sprintf("       Released v%d", next), "       "+defaultDomainURL(b.app.Name)+" deployed to Heroku", "") {
+		return
+	}
+	s.finishBuild(b, true, procs)
+}
+
+// detectFir picks the language from project.toml's buildpack group, else
+// from the files, as CNB detection does.
+func detectFir(files map[string]string) string {
+	for _, line := range strings.Split(files["project.toml"], "\n") {
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || strings.TrimSpace(k) != "id" {
+			continue
+		}
+		switch id := strings.Trim(strings.TrimSpace(v), `"'`); {
+		case strings.Contains(id, "nodejs"):
+			return "node"
+		case strings.Contains(id, "python"):
+			return "python"
+		default:
+			return "other"
+		}
+	}
+	return detect(files, nil)
+}

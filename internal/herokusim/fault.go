@@ -9,25 +9,55 @@ import (
 	"strings"
 )
 
-// Fault makes matching requests fail. Written as text (see ParseFault):
+// Fault makes matching requests misbehave, as Heroku, a proxy in front of
+// it, or a hostile server might. Written as text (see ParseFault):
 //
-//	GET /apps/*/builds/* 503 html times=3   three HTML 503s while polling
-//	POST /apps/*/builds 503 after           the build is created, then 503
-//	PUT /s3/* reset                         connection reset mid-upload
-//	GET /streams/* drop=40                  stream cut after 40 bytes
-//	GET /apps/* 429 times=5                 rate limited five times
+//	METHOD PATH EFFECT... [times=N] [skip=N]
+//
+// METHOD is a verb or *, PATH a path.Match pattern ("*" is one segment).
+// times=N affects N matching requests (default: all), skip=N lets the first
+// N through. The effects:
+//
+//	NNN           answer with this status: 4xx/5xx with Heroku's JSON error
+//	              (S3's XML on /s3/), or 2xx with one of the bodies below
+//	html          the body is an HTML page, as a load balancer sends
+//	truncated     the body is JSON cut off halfway
+//	after         let the request take effect first, then answer with the fault
+//	reset         cut the connection after reading part of the request
+//	hang          never answer; the client must give up on its own
+//	redirect      answer 302 to /trap on this simulator: nothing may follow it
+//	leak          echo the caller's key and a signed URL: in the error
+//	              message, in an X-Heroku-Warning, or (streams) in a log line
+//	drop=N        streams: cut the connection after N bytes
+//	ignore-range  streams: answer from byte 0 whatever Range asks
+//	quiet         streams: send nothing at all, not even keepalives
+//
+// Examples:
+//
+//	GET /apps/*/builds/* 503 html times=3     three HTML 503s while polling
+//	POST /apps/*/builds 503 after             the build is created, then 503
+//	POST /apps/*/builds 201 truncated after   the build is created, the answer garbled
+//	PUT /s3/* reset                           connection reset mid-upload
+//	GET /streams/* drop=40                    stream cut after 40 bytes
+//	GET /apps/* 429 times=5                   rate limited five times
 type Fault struct {
-	Method string // "*" for any
-	Path   string // path.Match pattern; "*" is one segment
-	Status int
-	HTML   bool // non-JSON body, as a load balancer sends
-	After  bool // process the request, then answer with the fault
-	Reset  bool // cut the connection before answering
-	Drop   int  // streams: cut after this many bytes; -1 when unset
-	Times  int  // requests affected; 0 = all
-	Skip   int  // matching requests let through first
-	hits   int
-	text   string
+	Method      string // "*" for any
+	Path        string
+	Status      int
+	HTML        bool
+	Truncated   bool
+	After       bool
+	Reset       bool
+	Hang        bool
+	Redirect    bool
+	Leak        bool
+	Drop        int // -1 when unset
+	IgnoreRange bool
+	Quiet       bool
+	Times       int // requests affected; 0 = all
+	Skip        int // matching requests let through first
+	hits        int
+	text        string
 }
 
 func (f *Fault) String() string { return f.text }
@@ -36,43 +66,44 @@ func (f *Fault) String() string { return f.text }
 func ParseFault(s string) (*Fault, error) {
 	fields := strings.Fields(s)
 	if len(fields) < 3 {
-		return nil, fmt.Errorf("fault %q: want METHOD PATH EFFECT...", s)
+		return nil, fmt.Errorf("fault %q: want METHOD PATH EFFECT... (see herokusim -help)", s)
 	}
 	f := &Fault{Method: strings.ToUpper(fields[0]), Path: fields[1], Drop: -1, text: s}
 	if _, err := path.Match(f.Path, "/"); err != nil {
 		return nil, fmt.Errorf("fault %q: bad path pattern: %v", s, err)
 	}
+	flags := map[string]*bool{"html": &f.HTML, "truncated": &f.Truncated, "after": &f.After, "reset": &f.Reset,
+		"hang": &f.Hang, "redirect": &f.Redirect, "leak": &f.Leak, "ignore-range": &f.IgnoreRange, "quiet": &f.Quiet}
 	for _, tok := range fields[2:] {
 		k, v, hasV := strings.Cut(tok, "=")
 		n, nerr := strconv.Atoi(v)
 		switch {
 		case !hasV && isStatus(k):
 			f.Status, _ = strconv.Atoi(k)
-		case tok == "html":
-			f.HTML = true
-		case tok == "after":
-			f.After = true
-		case tok == "reset":
-			f.Reset = true
-		case k == "times" && nerr == nil:
+		case !hasV && flags[k] != nil:
+			*flags[k] = true
+		case k == "times" && nerr == nil && n >= 0:
 			f.Times = n
-		case k == "skip" && nerr == nil:
+		case k == "skip" && nerr == nil && n >= 0:
 			f.Skip = n
-		case k == "drop" && nerr == nil:
+		case k == "drop" && nerr == nil && n >= 0:
 			f.Drop = n
 		default:
-			return nil, fmt.Errorf("fault %q: unknown effect %q", s, tok)
+			return nil, fmt.Errorf("fault %q: unknown effect %q (see herokusim -help)", s, tok)
 		}
 	}
-	if f.Status == 0 && !f.Reset && f.Drop < 0 {
-		return nil, fmt.Errorf("fault %q: no effect (status, reset or drop=N)", s)
+	switch {
+	case f.Status == 0 && !f.Reset && !f.Hang && !f.Redirect && !f.Leak && f.Drop < 0 && !f.IgnoreRange && !f.Quiet:
+		return nil, fmt.Errorf("fault %q: no effect (a status, reset, hang, redirect, leak, drop=N, ignore-range or quiet)", s)
+	case f.Status/100 == 2 && !f.HTML && !f.Truncated:
+		return nil, fmt.Errorf("fault %q: a %d fault needs a body effect: html or truncated", s, f.Status)
 	}
 	return f, nil
 }
 
 func isStatus(s string) bool {
 	n, err := strconv.Atoi(s)
-	return err == nil && n >= 400 && n <= 599
+	return err == nil && ((n >= 200 && n <= 299) || (n >= 400 && n <= 599))
 }
 
 func (s *Server) takeFault(r *http.Request) *Fault {
@@ -94,9 +125,22 @@ func (s *Server) takeFault(r *http.Request) *Fault {
 	return nil
 }
 
+// faultKey holds the fault applied to a request, for the handlers whose
+// answer it shapes (streams).
+type faultKeyType struct{}
+
+var faultKey faultKeyType
+
+// faultOf returns the fault applied to r, or nil.
+func faultOf(r *http.Request) *Fault {
+	f, _ := r.Context().Value(faultKey).(*Fault)
+	return f
+}
+
 // applyFault reports whether the fault answered the request; next serves
 // it when the fault lets it take effect first.
 func (s *Server) applyFault(f *Fault, w *statusWriter, r *http.Request, next http.Handler) bool {
+	stream := strings.HasPrefix(r.URL.Path, "/streams/")
 	if f.Drop >= 0 {
 		s.mu.Lock()
 		st := s.streams[strings.TrimPrefix(r.URL.Path, "/streams/")]
@@ -106,11 +150,15 @@ func (s *Server) applyFault(f *Fault, w *statusWriter, r *http.Request, next htt
 			st.dropAfter = f.Drop
 			st.mu.Unlock()
 		}
-		return false
 	}
 	if f.After {
 		// Let the request take effect, then lose the answer.
 		serveAside(next, r)
+	}
+	if f.Hang {
+		<-r.Context().Done() // the client gave up
+		w.status = 0
+		panic(http.ErrAbortHandler)
 	}
 	if f.Reset {
 		if r.Body != nil {
@@ -120,6 +168,25 @@ func (s *Server) applyFault(f *Fault, w *statusWriter, r *http.Request, next htt
 		panic(http.ErrAbortHandler)
 	}
 	switch {
+	case stream && f.Status == 0 && !f.Redirect:
+		return false // the stream handler reads the rest of the fault
+	case f.Redirect:
+		w.Header().Set("Location", s.URL+"/trap"+r.URL.Path+"?X-Amz-Signature="+s.sign("trap", r.URL.Path))
+		w.WriteHeader(http.StatusFound)
+	case f.Status == 0:
+		if f.Leak {
+			w.Header().Set("X-Heroku-Warning", "Deprecated; see "+s.leakText(r))
+		}
+		return false // the request goes on, only marked
+	case f.Status/100 == 2:
+		body := `{"id":"b0000000-0000-4000-8000-0000000000ff","status":"pend`
+		ctype := "application/json"
+		if f.HTML {
+			body, ctype = "<html><body><h1>Welcome to nginx!</h1></body></html>\n", "text/html"
+		}
+		w.Header().Set("Content-Type", ctype)
+		w.WriteHeader(f.Status)
+		io.WriteString(w, body)
 	case f.HTML:
 		htmlError(w, f.Status)
 	case strings.HasPrefix(r.URL.Path, "/s3/"):
@@ -128,15 +195,29 @@ func (s *Server) applyFault(f *Fault, w *statusWriter, r *http.Request, next htt
 			code = http.StatusText(f.Status)
 		}
 		s3Error(w, f.Status, code, "Simulated failure")
-	case strings.HasPrefix(r.URL.Path, "/streams/"):
+	case stream:
 		w.WriteHeader(f.Status)
 	default:
 		if f.Status == 429 {
 			w.Header().Set("RateLimit-Remaining", "0")
 		}
-		apiError(w, f.Status, faultID(f.Status), "Simulated failure: "+http.StatusText(f.Status))
+		msg := "Simulated failure: " + http.StatusText(f.Status)
+		if f.Leak {
+			msg += " for " + s.leakText(r)
+		}
+		apiError(w, f.Status, faultID(f.Status), msg)
 	}
 	return true
+}
+
+// leakText is what a leaking server echoes: the caller's key (or, for an
+// unauthenticated stream, the first key) and a signed URL.
+func (s *Server) leakText(r *http.Request) string {
+	key := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if key == "" {
+		key = s.opts.Keys[0]
+	}
+	return fmt.Sprintf("key %s at %s/s3/leak?X-Amz-Signature=%s", key, s.URL, s.sign("leak"))
 }
 
 func faultID(status int) string {

@@ -2,9 +2,45 @@ package herokusim
 
 import (
 	"flag"
+	"fmt"
 	"io"
 	"strings"
 )
+
+const usage = `herokusim: a stateful simulator of the Heroku Platform API on loopback, for
+trying heroku-deploy without a Heroku account. Nothing it serves is real:
+the herokuapp.com URLs it hands out do not exist.
+
+  herokusim [flags]                 serve, print HEROKU_API_URL and HEROKU_API_KEY
+  herokusim [flags] -- CMD ARGS...  serve while CMD runs with both set; exit with its code
+  herokusim -addr HOST:PORT ...     listen there (loopback only) instead of a free port
+
+Apps demo-app and my-app exist unless -app says otherwise; one key is
+accepted (HRKU-sim-…, printed) unless -key says otherwise.
+
+Flags:
+`
+
+const faultHelp = `
+Faults (-fault 'METHOD PATH EFFECT... [times=N] [skip=N]'): METHOD is a verb or *,
+PATH a pattern where * is one segment; times=N affects N matching requests
+(default all), skip=N lets N through first. Effects:
+  NNN           answer this status (4xx/5xx; or 2xx with html or truncated)
+  html          an HTML body, as a load balancer sends
+  truncated     JSON cut off halfway
+  after         the request takes effect first, then the fault answers
+  reset         cut the connection mid-request
+  hang          never answer
+  redirect      answer 302 to /trap on the simulator
+  leak          echo the caller's key and a signed URL in what is printed
+  drop=N        streams: cut after N bytes
+  ignore-range  streams: answer from byte 0 whatever Range says
+  quiet         streams: send nothing, not even keepalives
+Examples:
+  -fault 'GET /apps/*/builds/* 503 html times=6'   an outage while polling
+  -fault 'POST /apps/*/builds 503 after times=1'   the build is created, the answer lost
+  -fault 'GET /streams/* drop=100 times=1'         the build log connection drops
+`
 
 type listFlag []string
 
@@ -12,13 +48,19 @@ func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 // ParseFlags reads simulator options from command-line flags, shared by
-// cmd/herokusim and the test harness. It returns the arguments after them.
+// cmd/herokusim and the test harness. It returns the arguments after them;
+// errors are printed to errOut as well as returned.
 func ParseFlags(name string, args []string, errOut io.Writer) (Options, []string, error) {
 	var o Options
 	var apps, keys, faults listFlag
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(errOut)
-	fs.Var(&apps, "app", "create an app: NAME[:OPTION,...] with options userN (owned by the Nth -key), foreign (no key can access it), fir (a Fir-generation app), no-web-url (web_url is null); repeatable")
+	fs.Usage = func() {
+		fmt.Fprint(errOut, usage)
+		fs.PrintDefaults()
+		fmt.Fprint(errOut, faultHelp)
+	}
+	fs.Var(&apps, "app", "create an app: NAME[:OPTION,...] with options userN (owned by the Nth -key), foreign (no key can access it), fir (a Fir-generation app), no-web-url (web_url is null), no-domains (no URL at all); repeatable")
 	fs.Var(&keys, "key", "accept this API key (repeatable; default "+DefaultKey+")")
 	fs.Var(&faults, "fault", `inject a fault, e.g. "GET /apps/*/builds/* 503 html times=3" (repeatable)`)
 	fs.DurationVar(&o.Step, "step", 0, "pause between build log lines")
@@ -27,21 +69,31 @@ func ParseFlags(name string, args []string, errOut io.Writer) (Options, []string
 	fs.DurationVar(&o.PendingAfterEOF, "pending-after-eof", 0, "builds stay pending this long after their stream ends")
 	fs.DurationVar(&o.Keepalive, "keepalive", 0, "NUL keepalive interval on idle streams (default 200ms)")
 	fs.BoolVar(&o.Stuck, "stuck", false, "builds never finish")
+	fs.BoolVar(&o.StreamStaysOpen, "stream-stays-open", false, "a finished build's stream stays open")
+	fs.BoolVar(&o.NoBuildStream, "no-build-stream", false, "builds have a null output_stream_url")
+	fs.IntVar(&o.ReleaseLag, "release-lag", 0, "a succeeded build shows no release for this many reads")
+	fs.StringVar(&o.ReleaseEnds, "release-ends", "", "deploys' releases end in this status instead of succeeded (e.g. expired)")
+	fs.DurationVar(&o.BuildListLag, "build-list-lag", 0, "new builds appear in the build list only this long after creation")
 	fs.IntVar(&o.RateLimit, "rate-limit", 0, "token bucket size per key (default 4500)")
 	fs.Float64Var(&o.RateRefill, "rate-refill", 0, "tokens refilled per second (default 1.25)")
 	if err := fs.Parse(args); err != nil {
 		return o, nil, err
 	}
 	o.Apps, o.Keys = apps, keys
+	// Errors of our own are printed here, as the flag package prints its.
+	fail := func(err error) (Options, []string, error) {
+		fmt.Fprintf(errOut, "%s: %v\n", name, err)
+		return o, nil, err
+	}
 	for _, a := range apps {
 		if _, err := ParseAppSpec(a); err != nil {
-			return o, nil, err
+			return fail(err)
 		}
 	}
 	for _, f := range faults {
 		pf, err := ParseFault(f)
 		if err != nil {
-			return o, nil, err
+			return fail(err)
 		}
 		o.Faults = append(o.Faults, pf)
 	}

@@ -8,20 +8,26 @@ import (
 )
 
 type release struct {
-	ID, Status, Description, slugID string
-	Version                         int
-	stream                          *stream
-	CreatedAt, UpdatedAt            time.Time
-	current                         bool
+	ID, Status, Description string
+	artifact                artifact
+	Version                 int
+	stream                  *stream
+	CreatedAt, UpdatedAt    time.Time
+	current                 bool
+	deploy                  bool // made by a build (ReleaseEnds applies)
 }
 
-// newRelease creates the next release (s.mu held). With a release process it
-// stays pending while release phase runs.
-func (s *Server) newRelease(a *app, desc, slugID string, procs map[string]string) *release {
+// artifact is what a release runs: a slug (Cedar) or an OCI image (Fir).
+type artifact struct{ kind, id string }
+
+// newRelease creates the next release (s.mu held); a zero artifact keeps
+// the previous release's. With a release process it stays pending while
+// release phase runs.
+func (s *Server) newRelease(a *app, desc string, art artifact, procs map[string]string, deploy bool) *release {
 	now := s.now().UTC()
-	r := &release{ID: s.id('c'), Version: len(a.releases) + 1, Description: desc, slugID: slugID, CreatedAt: now, UpdatedAt: now}
-	if slugID == "" && len(a.releases) > 0 {
-		r.slugID = a.releases[len(a.releases)-1].slugID
+	r := &release{ID: s.id('c'), Version: len(a.releases) + 1, Description: desc, artifact: art, CreatedAt: now, UpdatedAt: now, deploy: deploy}
+	if art.kind == "" && len(a.releases) > 0 {
+		r.artifact = a.releases[len(a.releases)-1].artifact
 	}
 	a.releases = append(a.releases, r)
 	if cmd := procs["release"]; cmd != "" {
@@ -34,7 +40,13 @@ func (s *Server) newRelease(a *app, desc, slugID string, procs map[string]string
 	return r
 }
 
+// succeed makes r the current release, unless the simulator was told to
+// end deploys' releases in another status (ReleaseEnds).
 func (s *Server) succeed(a *app, r *release) {
+	if r.deploy && s.opts.ReleaseEnds != "" {
+		r.Status = s.opts.ReleaseEnds
+		return
+	}
 	r.Status = "succeeded"
 	for _, o := range a.releases {
 		o.current = false
@@ -78,16 +90,21 @@ func (s *Server) runRelease(a *app, r *release, cmd string) {
 
 func (s *Server) releaseJSON(a *app, r *release) map[string]any {
 	var slug, stream any
-	if r.slugID != "" {
-		slug = map[string]string{"id": r.slugID}
+	artifacts := []any{}
+	if r.artifact.kind != "" {
+		artifacts = append(artifacts, map[string]string{"type": r.artifact.kind, "id": r.artifact.id})
+	}
+	if r.artifact.kind == "slug" {
+		slug = map[string]string{"id": r.artifact.id}
 	}
 	if r.stream != nil {
 		stream = s.streamURL(s.hostOf(a), r.stream)
 	}
 	return map[string]any{
 		"id": r.ID, "version": r.Version, "status": r.Status, "current": r.current,
-		"description": r.Description, "slug": slug, "output_stream_url": stream,
-		"app": map[string]string{"id": a.ID, "name": a.Name}, "addon_plan_names": []string{},
+		"description": r.Description, "slug": slug, "artifacts": artifacts, "output_stream_url": stream,
+		"eligible_for_rollback": r.Status == "succeeded" && r.artifact.kind != "",
+		"app":                   map[string]string{"id": a.ID, "name": a.Name}, "addon_plan_names": []string{},
 		"created_at": r.CreatedAt, "updated_at": r.UpdatedAt,
 		"user": map[string]string{"email": a.Owner, "id": "00000000-0000-4000-8000-0000000000aa"},
 	}

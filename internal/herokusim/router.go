@@ -22,6 +22,7 @@ func (s *Server) routes() http.Handler {
 	api.HandleFunc("POST /apps/{app}/sources", s.appRoute(func(w http.ResponseWriter, r *http.Request, _ *app) { s.createSource(w, r) }))
 	api.HandleFunc("GET /account/rate-limits", s.rateLimits)
 	api.HandleFunc("GET /apps/{app}", s.appRoute(s.getApp))
+	api.HandleFunc("GET /apps/{app}/domains", s.appRoute(s.listDomains))
 	api.HandleFunc("POST /apps/{app}/builds", s.appRoute(s.postBuild))
 	api.HandleFunc("GET /apps/{app}/builds", s.appRoute(s.listBuilds))
 	api.HandleFunc("GET /apps/{app}/builds/{id}", s.appRoute(s.getBuild))
@@ -35,6 +36,9 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/s3/{blob}", s.serveStorage)
 	mux.HandleFunc("/streams/{id}", s.serveStream)
+	// Where the redirect fault points: a client that follows it, with or
+	// without its key, is reported by Problems.
+	mux.HandleFunc("/trap/", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]string{}) })
 	mux.Handle("/", s.gate(api))
 	return s.recorder(s.injector(mux))
 }
@@ -87,6 +91,7 @@ func (s *Server) injector(next http.Handler) http.Handler {
 			return
 		}
 		recordOf(r).Fault = f.String()
+		r = r.WithContext(context.WithValue(r.Context(), faultKey, f))
 		if !s.applyFault(f, w.(*statusWriter), r, next) {
 			next.ServeHTTP(w, r)
 		}

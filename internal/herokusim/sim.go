@@ -57,6 +57,20 @@ type Options struct {
 	Keepalive time.Duration
 	// Stuck builds never finish: their stream stays open forever.
 	Stuck bool
+	// StreamStaysOpen keeps a finished build's stream open (no EOF).
+	StreamStaysOpen bool
+	// NoBuildStream gives builds a null output_stream_url.
+	NoBuildStream bool
+	// ReleaseLag keeps a succeeded build's release null for this many
+	// reads of the build: Heroku can report success a moment before the
+	// release exists.
+	ReleaseLag int
+	// ReleaseEnds, when set, is the status a deploy's release ends in
+	// instead of "succeeded" ("expired", or a status Heroku may add).
+	ReleaseEnds string
+	// BuildListLag hides a new build from the build list for this long:
+	// Heroku's list can lag behind a build just created.
+	BuildListLag time.Duration
 	// RateLimit is the token bucket size per key (4500 on Heroku) and
 	// RateRefill the tokens added per second (75/min on Heroku).
 	RateLimit  int
@@ -236,14 +250,23 @@ func (s *Server) Problems() []string {
 		if plain && r.Auth {
 			out = append(out, fmt.Sprintf("%s %s carried an Authorization header", r.Method, r.Path))
 		}
+		if strings.HasPrefix(r.Path, "/trap/") {
+			out = append(out, fmt.Sprintf("%s %s followed a redirect (auth: %v)", r.Method, r.Path, r.Auth))
+		}
 		if r.Method == "PUT" && r.Chunked {
 			out = append(out, fmt.Sprintf("PUT %s was chunked", r.Path))
 		}
 	}
 	perBlob := map[string]int{}
+	var fir []string
 	for _, b := range s.builds {
 		perBlob[b.blobID]++
+		if b.app.Fir && len(b.Buildpacks) > 0 {
+			fir = append(fir, fmt.Sprintf("build %s of Fir app %s was sent buildpacks, which Heroku ignores on Fir", b.ID, b.app.Name))
+		}
 	}
+	sort.Strings(fir)
+	out = append(out, fir...)
 	keys := make([]string, 0, len(perBlob))
 	for k := range perBlob {
 		keys = append(keys, k)

@@ -70,16 +70,40 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request) {
 			offset = n
 		}
 	}
+	f := faultOf(r)
+	if f != nil && f.IgnoreRange {
+		offset = 0
+	}
 	st.mu.Lock()
-	if offset > len(st.data) {
+	switch {
+	case offset > len(st.data):
 		st.mu.Unlock()
 		w.WriteHeader(416)
+		return
+	case st.closed && offset == len(st.data):
+		// busl: no content at this offset, and the stream has ended.
+		st.mu.Unlock()
+		w.WriteHeader(204)
 		return
 	}
 	drop := st.dropAfter
 	st.dropAfter = -1
 	st.mu.Unlock()
 
+	if f != nil && f.Quiet {
+		// Nothing at all, not even a keepalive: a connection gone dead.
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(200)
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+		return
+	}
+	if f != nil && f.Leak {
+		st.mu.Lock()
+		leak := []byte("-----> a build script printed " + s.leakText(r) + "\n")
+		st.data = append(st.data[:offset:offset], append(leak, st.data[offset:]...)...)
+		st.mu.Unlock()
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(200)

@@ -32,7 +32,16 @@ type Redactor struct {
 func (r *Redactor) Add(secrets ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	var all []string
 	for _, s := range secrets {
+		all = append(all, s)
+		// Logs are scrubbed line by line: each line of a multi-line value
+		// (a PEM key) is a secret of its own.
+		if strings.ContainsAny(s, "\r\n") {
+			all = append(all, strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' })...)
+		}
+	}
+	for _, s := range all {
 		if len(s) < MinLen {
 			continue
 		}
@@ -59,8 +68,10 @@ func (r *Redactor) AddURL(u string) {
 
 // signedQuery finds a URL whose query carries a signature or a credential,
 // whether or not the session registered it: AWS SigV2/SigV4 presigned URLs
-// (storage, build output streams) and anything calling itself a token.
-var signedQuery = regexp.MustCompile(`(?i)(https?://[^\s"'<>?]+)\?[^\s"'<>]*(signature|x-amz-|awsaccesskeyid|token|key|secret|sig=)[^\s"'<>]*`)
+// (storage, build output streams) and anything calling itself a token. The
+// path stays (it names the object, and helps); the query goes, up to the
+// punctuation that ends a sentence.
+var signedQuery = regexp.MustCompile(`(?i)(https?://[^\s"'<>?]+)\?[^\s"'<>]*(signature|x-amz-|awsaccesskeyid|token|key|secret|sig=)[^\s"'<>]*[^\s"'<>:,.;)]`)
 
 // String returns s with every secret masked.
 func (r *Redactor) String(s string) string {

@@ -1,0 +1,119 @@
+package follow
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+)
+
+func waiter(t *testing.T) (*Waiter, *[]string) {
+	var warnings []string
+	return &Waiter{
+		Client: herokuapi.New(herokuapi.Config{URL: "http://127.0.0.1:1", RetryMax: -1}),
+		Warn:   func(s string) { warnings = append(warnings, s) },
+		Poll:   5 * time.Millisecond, StreamPoll: 20 * time.Millisecond, RetryWait: time.Millisecond,
+	}, &warnings
+}
+
+type obj struct{ status string }
+
+func job(fetch func(context.Context) (obj, error)) Job[obj] {
+	return Job[obj]{
+		Kind: "build", What: "build b1", Out: io.Discard, Fetch: fetch,
+		State: func(o obj) string { return o.status },
+		Final: func(o obj) bool { return o.status != "pending" },
+	}
+}
+
+// TestStopReadsStatusAfresh: a build that succeeded between the last read
+// and the stop must not be reported (or treated) as pending.
+func TestStopReadsStatusAfresh(t *testing.T) {
+	w, _ := waiter(t)
+	var reads atomic.Int32
+	ctx, cancel := context.WithCancelCause(context.Background())
+	j := job(func(context.Context) (obj, error) {
+		if reads.Add(1) == 1 {
+			cancel(errors.New("cancelled by SIGTERM")) // the stop comes right after a pending read
+			return obj{"pending"}, nil
+		}
+		return obj{"succeeded"}, nil
+	})
+	var cancelledWith string
+	j.Cancel = func(_ context.Context, o obj) string { cancelledWith = o.status; return "done" }
+	_, err := Wait(ctx, w, j, obj{"pending"})
+	var st *Stopped
+	if !errors.As(err, &st) {
+		t.Fatalf("err = %v, want *Stopped", err)
+	}
+	if cancelledWith != "succeeded" || !strings.Contains(st.During, "(last status: succeeded)") {
+		t.Errorf("Cancel saw %q, During %q: want the fresh status, succeeded", cancelledWith, st.During)
+	}
+}
+
+// TestStopWithoutCancelSaysWhatEnded: a release (no Cancel) that ended
+// before the stop is not described as going on.
+func TestStopWithoutCancelSaysWhatEnded(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(errors.New("timed out after 1s"))
+	j := job(func(context.Context) (obj, error) { return obj{"succeeded"}, nil })
+	j.Kind, j.StopNote = "release", "release phase goes on"
+	err := Stop(ctx, j, obj{"pending"}, true)
+	if got := err.Error(); got != "timed out after 1s while waiting for build b1 (last status: succeeded); the release had already ended (succeeded)" {
+		t.Errorf("got %q", got)
+	}
+}
+
+// TestFinalStatusEndsAnOpenStream: a stream that never closes does not
+// hold the wait once the object is final.
+func TestFinalStatusEndsAnOpenStream(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "line\n")
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	w, warnings := waiter(t)
+	j := job(func(context.Context) (obj, error) { return obj{"succeeded"}, nil })
+	j.Stream = srv.URL
+	start := time.Now()
+	got, err := Wait(context.Background(), w, j, obj{"pending"})
+	if err != nil || got.status != "succeeded" {
+		t.Fatalf("got %v, %v", got, err)
+	}
+	if took := time.Since(start); took > drainGrace+time.Second {
+		t.Errorf("took %s", took)
+	}
+	if len(*warnings) != 1 || !strings.Contains((*warnings)[0], "stayed open") {
+		t.Errorf("warnings %q", *warnings)
+	}
+}
+
+// TestOutageIsWaitedOut: an unavailable status read warns and goes on; any
+// other error ends the wait.
+func TestOutageIsWaitedOut(t *testing.T) {
+	w, warnings := waiter(t)
+	var n atomic.Int32
+	got, err := Wait(context.Background(), w, job(func(context.Context) (obj, error) {
+		if n.Add(1) < 3 {
+			return obj{}, &herokuapi.Error{Method: "GET", Path: "/apps/a/builds/b1", Status: 503}
+		}
+		return obj{"failed"}, nil
+	}), obj{"pending"})
+	if err != nil || got.status != "failed" || len(*warnings) != 2 {
+		t.Fatalf("got %v, %v, warnings %q", got, err, *warnings)
+	}
+	_, err = Wait(context.Background(), w, job(func(context.Context) (obj, error) {
+		return obj{}, &herokuapi.Error{Method: "GET", Path: "/apps/a/builds/b1", Status: 404}
+	}), obj{"pending"})
+	if err == nil || !strings.HasPrefix(err.Error(), "check build b1: GET /apps/a/builds/b1: 404") {
+		t.Errorf("404: %v", err)
+	}
+}
