@@ -29,20 +29,20 @@ func TestSIGTERMCancelsBuild(t *testing.T) {
 	t.Setenv("HEROKU_API_KEY", herokusim.DefaultKey)
 	t.Setenv("HEROKU_DEPLOY_RETRY_WAIT", "5ms")
 
-	var sent time.Time
+	sentAt := make(chan time.Time, 1)
 	go func() {
 		for sim.BuildCount("my-app") == 0 {
 			time.Sleep(10 * time.Millisecond)
 		}
 		time.Sleep(100 * time.Millisecond)
-		sent = time.Now()
+		sentAt <- time.Now()
 		syscall.Kill(os.Getpid(), syscall.SIGTERM)
 	}()
 	code := Main("test", []string{"deploy", "--app", "my-app", "--dir", dir})
 	if code != ExitCancelled {
 		t.Fatalf("exit code %d, want %d", code, ExitCancelled)
 	}
-	if took := time.Since(sent); took > 5*time.Second {
+	if took := time.Since(<-sentAt); took > 5*time.Second {
 		t.Errorf("took %s after SIGTERM to exit", took)
 	}
 	var deleted bool
@@ -123,5 +123,25 @@ func TestParseGitLabList(t *testing.T) {
 		if got, err := parseGitLabList(raw); err == nil {
 			t.Errorf("parseGitLabList(%q) = %q, want an error", raw, got)
 		}
+	}
+}
+
+// TestDeployHelpShowsWhatMatters: the defaults people need (the key's
+// variable, the directory), every variable a flag reads, and no variable
+// twice.
+func TestDeployHelpShowsWhatMatters(t *testing.T) {
+	var out bytes.Buffer
+	e := Env{Getenv: func(string) string { return "" }, Lookup: func(string) (string, bool) { return "", false }, Stdout: &out, Stderr: &out}
+	if code := Run(context.Background(), "test", []string{"deploy", "--help"}, e); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	help := strings.Join(strings.Fields(out.String()), " ")
+	for _, want := range []string{"(default HEROKU_API_KEY)", "(default .)", "$HEROKU_DEPLOY_BUILDPACKS", "$HEROKU_DEPLOY_EXCLUDE", "--timeout=30m"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("deploy --help lacks %q:\n%s", want, out.String())
+		}
+	}
+	if n := strings.Count(help, "$CI_COMMIT_SHA"); n != 1 {
+		t.Errorf("$CI_COMMIT_SHA appears %d times", n)
 	}
 }

@@ -20,11 +20,11 @@ import (
 // DeployCmd is `heroku-deploy deploy`.
 type DeployCmd struct {
 	App           string   `env:"HEROKU_DEPLOY_APP,HEROKU_APP" required:"" placeholder:"NAME" help:"Heroku app to deploy to (Heroku's name rule: 3-30 lowercase letters, digits and dashes)."`
-	Dir           string   `env:"HEROKU_DEPLOY_DIR" default:"." placeholder:"PATH" help:"Directory to ship; .git is always left out."`
-	SourceVersion string   `env:"CI_COMMIT_SHA" placeholder:"STR" help:"Version recorded on the build (SOURCE_VERSION at build time). Default: $CI_COMMIT_SHA, else git rev-parse HEAD in --dir."`
-	Buildpack     []string `env:"HEROKU_DEPLOY_BUILDPACKS" list:"" sep:"none" placeholder:"URL|NAME" help:"Buildpack for this build, repeatable, in order (e.g. heroku/nodejs). Default: the app's buildpacks, or detection."`
-	Exclude       []string `env:"HEROKU_DEPLOY_EXCLUDE" list:"" sep:"none" placeholder:"PATTERN" help:"Leave out paths matching this gitignore-style pattern; repeatable."`
-	Dotenv        string   `placeholder:"FILE" help:"Write HEROKU_APP_NAME, HEROKU_APP_URL, HEROKU_BUILD_ID, HEROKU_RELEASE_ID and HEROKU_RELEASE_VERSION here, for artifacts:reports:dotenv."`
+	Dir           string   `env:"HEROKU_DEPLOY_DIR" default:"." placeholder:"PATH" help:"Directory to ship (default ${default}); .git is always left out."`
+	SourceVersion string   `env:"CI_COMMIT_SHA" placeholder:"STR" help:"Version recorded on the build (SOURCE_VERSION at build time); without it, git rev-parse HEAD in --dir."`
+	Buildpack     []string `env:"HEROKU_DEPLOY_BUILDPACKS" list:"" sep:"none" placeholder:"URL|NAME" help:"Buildpack for this build, repeatable, in order (e.g. heroku/nodejs); without it, the app's own or detection. Cedar apps only: Fir takes project.toml. Its variable holds a list: [\"a\", \"b\"]."`
+	Exclude       []string `env:"HEROKU_DEPLOY_EXCLUDE" list:"" sep:"none" placeholder:"PATTERN" help:"Leave out paths matching this gitignore-style pattern; repeatable. Its variable holds a list: [\"a\", \"b\"]."`
+	Dotenv        string   `placeholder:"FILE" help:"Write the deploy's dotenv report here (HEROKU_APP_NAME, HEROKU_APP_URL, HEROKU_RELEASE_VERSION…; see the README), for artifacts:reports:dotenv."`
 
 	HerokuFlags `embed:""`
 }

@@ -23,7 +23,7 @@ import (
 // command embeds them and takes a *Heroku in its Run: the parser builds it
 // on first use, after checking the key and the API URL, before any request.
 type HerokuFlags struct {
-	APIKeyVar string        `name:"api-key-var" env:"HEROKU_DEPLOY_API_KEY_VARIABLE" default:"HEROKU_API_KEY" placeholder:"NAME" help:"NAME of the environment variable that holds the API key. The key itself is never accepted as an argument."`
+	APIKeyVar string        `name:"api-key-var" env:"HEROKU_DEPLOY_API_KEY_VARIABLE" default:"HEROKU_API_KEY" placeholder:"NAME" help:"NAME of the environment variable that holds the API key (default ${default}); the key itself is never accepted as an argument."`
 	Timeout   time.Duration `env:"HEROKU_DEPLOY_TIMEOUT" default:"30m" help:"Give up after this long (exit 4); a pending build is cancelled."`
 
 	// Test seams: hidden, read from the environment too. The defaults are

@@ -163,6 +163,8 @@ func (s *Server) appJSON(a *app) map[string]any {
 		"build_stack": stack,
 		"region":      map[string]string{"id": "59accabd-516d-4f0e-83e6-6e3757701145", "name": "us"},
 		"owner":       map[string]string{"id": "00000000-0000-4000-8000-0000000000aa", "email": a.Owner},
-		"maintenance": false, "created_at": a.CreatedAt, "updated_at": a.CreatedAt,
+		"maintenance": false, "created_at": a.CreatedAt, "updated_at": a.CreatedAt, "released_at": a.CreatedAt,
+		"acm": false, "archived_at": nil, "buildpack_provided_description": nil, "internal_routing": nil,
+		"organization": nil, "team": nil, "space": nil, "repo_size": nil, "slug_size": nil,
 	}
 }

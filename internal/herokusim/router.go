@@ -18,20 +18,24 @@ const acceptPrefix = "application/vnd.heroku+json; version=3"
 // streams beside it, all behind the fault injector and the recorder.
 func (s *Server) routes() http.Handler {
 	api := http.NewServeMux()
-	api.HandleFunc("POST /sources", s.createSource)
-	api.HandleFunc("POST /apps/{app}/sources", s.appRoute(func(w http.ResponseWriter, r *http.Request, _ *app) { s.createSource(w, r) }))
-	api.HandleFunc("GET /account/rate-limits", s.rateLimits)
-	api.HandleFunc("GET /apps/{app}", s.appRoute(s.getApp))
-	api.HandleFunc("GET /apps/{app}/domains", s.appRoute(s.listDomains))
-	api.HandleFunc("POST /apps/{app}/builds", s.appRoute(s.postBuild))
-	api.HandleFunc("GET /apps/{app}/builds", s.appRoute(s.listBuilds))
-	api.HandleFunc("GET /apps/{app}/builds/{id}", s.appRoute(s.getBuild))
-	api.HandleFunc("DELETE /apps/{app}/builds/{id}", s.appRoute(s.cancelBuild))
-	api.HandleFunc("GET /apps/{app}/builds/{id}/result", func(w http.ResponseWriter, r *http.Request) {
+	handle := func(pattern string, h http.HandlerFunc) {
+		s.patterns = append(s.patterns, pattern)
+		api.HandleFunc(pattern, h)
+	}
+	handle("POST /sources", s.createSource)
+	handle("POST /apps/{app}/sources", s.appRoute(func(w http.ResponseWriter, r *http.Request, _ *app) { s.createSource(w, r) }))
+	handle("GET /account/rate-limits", s.rateLimits)
+	handle("GET /apps/{app}", s.appRoute(s.getApp))
+	handle("GET /apps/{app}/domains", s.appRoute(s.listDomains))
+	handle("POST /apps/{app}/builds", s.appRoute(s.postBuild))
+	handle("GET /apps/{app}/builds", s.appRoute(s.listBuilds))
+	handle("GET /apps/{app}/builds/{id}", s.appRoute(s.getBuild))
+	handle("DELETE /apps/{app}/builds/{id}", s.appRoute(s.cancelBuild))
+	handle("GET /apps/{app}/builds/{id}/result", func(w http.ResponseWriter, r *http.Request) {
 		apiError(w, 410, "gone", "This endpoint has been removed. Use the output_stream_url of the build instead.")
 	})
-	api.HandleFunc("GET /apps/{app}/releases", s.appRoute(s.listReleases))
-	api.HandleFunc("GET /apps/{app}/releases/{id}", s.appRoute(s.getRelease))
+	handle("GET /apps/{app}/releases", s.appRoute(s.listReleases))
+	handle("GET /apps/{app}/releases/{id}", s.appRoute(s.getRelease))
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/s3/{blob}", s.serveStorage)

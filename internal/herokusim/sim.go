@@ -1,14 +1,34 @@
 // Package herokusim is a stateful simulator of the parts of the Heroku
 // Platform API that heroku-deploy uses, strict where Heroku is strict: bearer
 // auth, the versioned Accept header, S3's rules for presigned uploads,
-// busl's streams with their 404 window, NUL keepalives and Range resume,
-// builds that succeed or fail from what was uploaded, release phase from the
-// Procfile, rate limiting, and injectable faults. Every request is recorded
-// so tests can assert on what a client sent.
+// busl's streams with their 404 window, NUL keepalives, Range resume and
+// 204 at the end, builds that succeed or fail from what was uploaded,
+// release phase from the Procfile, Cedar and Fir apps, rate limiting, and
+// injectable faults. Every request is recorded so tests can assert on what
+// a client sent, and Problems names the protocol rules a client broke.
+// schema_test.go holds its routes and bodies to heroku-go v6's schema.json.
 //
 // One file per resource (app.go, source.go, build.go, release.go, stream.go),
 // the fake buildpacks in buildpack.go, routes and middleware in router.go,
 // faults in fault.go, and the testscript commands in testscript.go.
+//
+// Where it knowingly differs from Heroku:
+//
+//	What                     Heroku                                  The simulator
+//	build and release work   buildpacks run, release commands run    outcome read from the files and the command's text (failingCommand)
+//	build log                the buildpack's own output              a shortened imitation; Fir's (CNB) is approximate
+//	timing                   builds take minutes                     instant, unless -step, -stuck, -pending-after-eof, -release-lag
+//	buildpacks on Fir        ignored (reported; not documented)      ignored, and flagged by Problems as a client bug
+//	stream URLs              build-output.heroku.com, SigV4          this host, an HMAC "X-Amz-Signature"
+//	storage URLs             S3, SigV2 (403 on any mismatch)         this host; signature covers method, key, expiry, Content-Type
+//	keepalives               NUL every few seconds (busl heartbeat)  every 200ms (-keepalive)
+//	web_url                  may be null (new apps: random suffix)   set unless no-web-url/no-domains; suffix from the name's hash
+//	expired releases         after 30 days beyond the last 20        only with -release-ends expired
+//	build list               may lag behind a new build              instant, unless -build-list-lag
+//	removed build result     410 Gone (not in the schema)            410 Gone
+//	pagination               206 + Next-Range beyond 200 items       the same for builds; releases answer whole
+//	rate limit               4500 tokens, ~75/min per account        the same (token bucket), -rate-limit to shrink it
+//	what is served           the whole Platform API                  the routes in router.go (schema-checked)
 package herokusim
 
 import (
@@ -84,10 +104,11 @@ type Options struct {
 type Server struct {
 	URL string
 
-	opts    Options
-	http    *http.Server
-	handler http.Handler
-	secret  []byte
+	opts     Options
+	http     *http.Server
+	handler  http.Handler
+	patterns []string // the API's routes, "METHOD /path/{x}", for the schema test
+	secret   []byte
 
 	mu       sync.Mutex
 	seq      map[byte]int

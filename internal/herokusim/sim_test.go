@@ -8,11 +8,13 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -407,16 +409,89 @@ func TestFaultsAreCountedAndRecorded(t *testing.T) {
 }
 
 func TestParseFault(t *testing.T) {
-	good := []string{"GET /apps/*/builds/* 503 html times=3", "POST /apps/*/builds 503 after", "PUT /s3/* reset", "GET /streams/* drop=40"}
+	good := []string{"GET /apps/*/builds/* 503 html times=3", "POST /apps/*/builds 503 after", "PUT /s3/* reset", "GET /streams/* drop=40",
+		"POST /apps/*/builds 201 truncated after", "GET /apps/* redirect", "GET /apps/* hang times=1", "GET /apps/* 403 leak",
+		"GET /streams/* ignore-range", "GET /streams/* quiet times=1"}
 	for _, s := range good {
 		if _, err := ParseFault(s); err != nil {
 			t.Errorf("ParseFault(%q): %v", s, err)
 		}
 	}
-	bad := []string{"GET /apps", "GET /apps/* html", "GET /apps/* 200", "GET /apps/* 503 sometimes", "GET [ 503"}
+	bad := []string{"GET /apps", "GET /apps/* html", "GET /apps/* 200", "GET /apps/* 302", "GET /apps/* 503 sometimes", "GET [ 503", "GET /apps/* drop=-1"}
 	for _, s := range bad {
 		if _, err := ParseFault(s); err == nil {
 			t.Errorf("ParseFault(%q) accepted", s)
 		}
+	}
+}
+
+// TestStreamEndsWith204: like busl, a finished stream read from its end
+// answers 204, not an empty 200.
+func TestStreamEndsWith204(t *testing.T) {
+	s := start(t, Options{})
+	b := s.deploy(map[string]string{"package.json": `{}`}, "")
+	full, _ := s.finish(b)
+	resp, _ := s.do("GET", b.OutputStreamURL, nil, "Range: "+strconv.Itoa(len(full))+"-")
+	if resp.StatusCode != 204 {
+		t.Errorf("Range at the end of a finished stream: %d, want 204", resp.StatusCode)
+	}
+}
+
+// TestFirAppsBuildOCIImages: a Fir app's build makes an OCI image (no
+// slug), and buildpacks sent with its build are a client bug Problems
+// reports (Heroku ignores them on Fir).
+func TestFirAppsBuildOCIImages(t *testing.T) {
+	s := start(t, Options{Apps: []string{"demo:fir"}})
+	_, app := s.do("GET", "/apps/demo", nil)
+	if !strings.Contains(string(app), `"generation":{"id":"70000000-0000-4000-8000-0000000000f1","name":"fir"}`) {
+		t.Errorf("app: %s", app)
+	}
+	log, final := s.finish(s.deploy(map[string]string{"package.json": `{}`}, ""))
+	if final.Status != "succeeded" || !strings.Contains(log, "===> DETECTING") {
+		t.Fatalf("%s: %s", final.Status, log)
+	}
+	_, rel := s.do("GET", "/apps/demo/releases/"+final.Release.ID, nil)
+	if !strings.Contains(string(rel), `"artifacts":[{"id":"90000000-0000-4000-8000-000000000001","type":"oci-image"}]`) || !strings.Contains(string(rel), `"slug":null`) {
+		t.Errorf("release: %s", rel)
+	}
+	data := tarball(t, map[string]string{"package.json": `{}`})
+	src := s.newSource()
+	s.do("PUT", src.put, bytes.NewReader(data))
+	s.do("POST", "/apps/demo/builds", strings.NewReader(`{"source_blob":{"url":"`+src.get+`"},"buildpacks":[{"name":"heroku/nodejs"}]}`))
+	if p := s.Problems(); len(p) != 1 || !strings.Contains(p[0], "was sent buildpacks, which Heroku ignores on Fir") {
+		t.Errorf("Problems() = %q", p)
+	}
+}
+
+// TestReleaseLagsBehindBuild: with ReleaseLag, a succeeded build shows no
+// release for that many reads.
+func TestReleaseLagsBehindBuild(t *testing.T) {
+	s := start(t, Options{ReleaseLag: 2})
+	b := s.deploy(map[string]string{"package.json": `{}`}, "")
+	s.do("GET", b.OutputStreamURL, nil)
+	var seen []string
+	for range 4 {
+		var out buildOut
+		for deadline := time.Now().Add(5 * time.Second); out.Status != "succeeded" && time.Now().Before(deadline); {
+			_, body := s.do("GET", "/apps/demo/builds/"+b.ID, nil)
+			json.Unmarshal(body, &out)
+		}
+		seen = append(seen, fmt.Sprintf("%s/%v", out.Status, out.Release != nil))
+	}
+	if want := []string{"succeeded/false", "succeeded/false", "succeeded/true", "succeeded/true"}; !slices.Equal(seen, want) {
+		t.Errorf("reads: %v, want %v", seen, want)
+	}
+}
+
+// TestRedirectTrapIsAProblem: a client that follows the redirect fault is
+// caught, whatever else its script checks.
+func TestRedirectTrapIsAProblem(t *testing.T) {
+	f, _ := ParseFault("GET /apps/* redirect")
+	s := start(t, Options{Faults: []*Fault{f}})
+	// http.DefaultClient follows redirects, key and all, as a careless
+	// client would.
+	s.do("GET", "/apps/demo", nil)
+	if p := s.Problems(); len(p) != 1 || !strings.Contains(p[0], "followed a redirect (auth: true)") {
+		t.Errorf("Problems() = %q", p)
 	}
 }

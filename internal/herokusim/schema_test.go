@@ -1,0 +1,270 @@
+package herokusim
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The simulator against Heroku's own schema, as heroku-go v6 ships it: a
+// route the schema lacks, a property it returns that Heroku does not, or
+// one Heroku always returns that it leaves out, would let the client's
+// tests pass against an API that does not exist.
+
+// notInSchema are routes served on purpose though the schema lacks them.
+var notInSchema = map[string]string{
+	// Removed in 2018 (410 Gone); served so that a client using it fails
+	// as it would on Heroku.
+	"GET /apps/{}/builds/{}/result": "removed endpoint",
+}
+
+type hyperSchema struct {
+	root  map[string]any
+	links map[string]map[string]any // "METHOD /apps/{}/builds/{}" -> link
+}
+
+func loadSchema(t *testing.T) *hyperSchema {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/heroku/heroku-go/v6").Output()
+	if err != nil {
+		t.Fatalf("go list heroku-go/v6: %v", err)
+	}
+	b, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(out)), "schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &hyperSchema{links: map[string]map[string]any{}}
+	if err := json.Unmarshal(b, &s.root); err != nil {
+		t.Fatal(err)
+	}
+	param := regexp.MustCompile(`\{\([^)]*\)\}`)
+	for _, def := range s.root["definitions"].(map[string]any) {
+		links, _ := def.(map[string]any)["links"].([]any)
+		for _, l := range links {
+			link := l.(map[string]any)
+			href, _ := url.PathUnescape(param.ReplaceAllString(link["href"].(string), "{}"))
+			s.links[link["method"].(string)+" "+href] = link
+		}
+	}
+	return s
+}
+
+// shape writes a route with its parameters blank: "GET /apps/{}/builds/{}".
+func shape(route string) string {
+	return regexp.MustCompile(`\{[^}]*\}`).ReplaceAllString(route, "{}")
+}
+
+func TestRoutesExistInHerokusSchema(t *testing.T) {
+	schema := loadSchema(t)
+	s := New(Options{})
+	if len(s.patterns) == 0 {
+		t.Fatal("the simulator lists no routes")
+	}
+	for _, p := range s.patterns {
+		if _, ok := schema.links[shape(p)]; !ok && notInSchema[shape(p)] == "" {
+			t.Errorf("the simulator serves %s, which Heroku's schema does not have", p)
+		}
+	}
+}
+
+// TestBodiesMatchHerokusSchema walks a Cedar and a Fir deploy through the
+// simulator with plain HTTP and checks every JSON answer against the
+// schema: each property Heroku returns (the schema's required list, or
+// every property it defines) is there with one of its types, and nothing
+// else is where the schema is strict.
+func TestBodiesMatchHerokusSchema(t *testing.T) {
+	schema := loadSchema(t)
+	for _, spec := range []string{"demo", "demo:fir", "demo:no-web-url"} {
+		t.Run(spec, func(t *testing.T) {
+			s := start(t, Options{Apps: []string{spec}, ReleaseLag: 1})
+			check := func(method, route, target string, body []byte) {
+				t.Helper()
+				link := schema.links[method+" "+shape(route)]
+				if link == nil {
+					t.Fatalf("%s %s: no schema link", method, route)
+				}
+				var v any
+				if err := json.Unmarshal(body, &v); err != nil {
+					t.Fatalf("%s %s: not JSON: %s", method, target, body)
+				}
+				target2, _ := link["targetSchema"].(map[string]any)
+				if target2 == nil {
+					return
+				}
+				for _, problem := range schema.check(target2, v, "") {
+					t.Errorf("%s %s: %s", method, route, problem)
+				}
+			}
+			get := func(route, target string) []byte {
+				t.Helper()
+				resp, b := s.do("GET", target, nil)
+				if resp.StatusCode/100 != 2 {
+					t.Fatalf("GET %s: %d %s", target, resp.StatusCode, b)
+				}
+				check("GET", route, target, b)
+				return b
+			}
+			get("/apps/{app}", "/apps/demo")
+			get("/apps/{app}/domains", "/apps/demo/domains")
+			get("/account/rate-limits", "/account/rate-limits")
+			resp, b := s.do("POST", "/sources", nil)
+			check("POST", "/sources", "/sources", b)
+			var src struct {
+				SourceBlob struct {
+					GetURL string `json:"get_url"`
+					PutURL string `json:"put_url"`
+				} `json:"source_blob"`
+			}
+			json.Unmarshal(b, &src)
+			data := tarball(t, map[string]string{"package.json": `{"scripts":{"start":"node x"}}`, "Procfile": "web: node x\nrelease: ./migrate\n"})
+			s.do("PUT", src.SourceBlob.PutURL, bytes.NewReader(data))
+			sum := sha256.Sum256(data)
+			req, _ := json.Marshal(map[string]any{"source_blob": map[string]string{
+				"url": src.SourceBlob.GetURL, "checksum": "SHA256:" + hex.EncodeToString(sum[:]), "version": "abc"}})
+			resp, b = s.do("POST", "/apps/demo/builds", bytes.NewReader(req), "Content-Type: application/json")
+			if resp.StatusCode != 201 {
+				t.Fatalf("POST build: %d %s", resp.StatusCode, b)
+			}
+			check("POST", "/apps/{app}/builds", "/apps/demo/builds", b)
+			var build struct {
+				ID      string
+				Release *struct{ ID string }
+			}
+			json.Unmarshal(b, &build)
+			for deadline := time.Now().Add(5 * time.Second); build.Release == nil && time.Now().Before(deadline); {
+				json.Unmarshal(get("/apps/{app}/builds/{id}", "/apps/demo/builds/"+build.ID), &build)
+				time.Sleep(5 * time.Millisecond)
+			}
+			if build.Release == nil {
+				t.Fatal("the build never released")
+			}
+			get("/apps/{app}/builds", "/apps/demo/builds")
+			get("/apps/{app}/releases/{id}", "/apps/demo/releases/"+build.Release.ID)
+			get("/apps/{app}/releases", "/apps/demo/releases")
+		})
+	}
+}
+
+// check returns what in v does not match the schema node.
+func (s *hyperSchema) check(node map[string]any, v any, at string) []string {
+	node = s.resolve(node)
+	for _, key := range []string{"anyOf", "oneOf"} {
+		if alts, ok := node[key].([]any); ok {
+			var all []string
+			for _, alt := range alts {
+				p := s.check(alt.(map[string]any), v, at)
+				if len(p) == 0 {
+					return nil
+				}
+				all = append(all, p...)
+			}
+			return []string{fmt.Sprintf("%s: matches none of %s: %s", at, key, strings.Join(all, "; "))}
+		}
+	}
+	if types, ok := node["type"].([]any); ok {
+		if !slices.ContainsFunc(types, func(t any) bool { return typeOf(v, t.(string)) }) {
+			return []string{fmt.Sprintf("%s: %s is not %v", at, jsonText(v), types)}
+		}
+	}
+	var problems []string
+	switch v := v.(type) {
+	case map[string]any:
+		props, _ := node["properties"].(map[string]any)
+		if props == nil {
+			return nil
+		}
+		var required []string
+		if r, ok := node["required"].([]any); ok {
+			for _, name := range r {
+				required = append(required, name.(string))
+			}
+		} else {
+			for name := range props {
+				required = append(required, name) // Heroku returns every property it defines
+			}
+		}
+		sort.Strings(required)
+		for _, name := range required {
+			if _, ok := v[name]; !ok {
+				problems = append(problems, fmt.Sprintf("%s.%s is missing", at, name))
+			}
+		}
+		strict, _ := node["strictProperties"].(bool)
+		names := make([]string, 0, len(v))
+		for name := range v {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			p, ok := props[name].(map[string]any)
+			if !ok {
+				if strict {
+					problems = append(problems, fmt.Sprintf("%s.%s is not in the schema", at, name))
+				}
+				continue
+			}
+			problems = append(problems, s.check(p, v[name], at+"."+name)...)
+		}
+	case []any:
+		if items, ok := node["items"].(map[string]any); ok {
+			for i, e := range v {
+				problems = append(problems, s.check(items, e, fmt.Sprintf("%s[%d]", at, i))...)
+			}
+		}
+	}
+	return problems
+}
+
+// resolve follows $ref to the node it names.
+func (s *hyperSchema) resolve(node map[string]any) map[string]any {
+	for {
+		ref, ok := node["$ref"].(string)
+		if !ok {
+			return node
+		}
+		cur := s.root
+		for _, part := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
+			cur = cur[part].(map[string]any)
+		}
+		node = cur
+	}
+}
+
+func typeOf(v any, t string) bool {
+	switch v := v.(type) {
+	case nil:
+		return t == "null"
+	case bool:
+		return t == "boolean"
+	case string:
+		return t == "string"
+	case float64:
+		return t == "number" || (t == "integer" && v == math.Trunc(v))
+	case []any:
+		return t == "array"
+	case map[string]any:
+		return t == "object"
+	}
+	return false
+}
+
+func jsonText(v any) string {
+	b, _ := json.Marshal(v)
+	if len(b) > 60 {
+		b = append(b[:60], "…"...)
+	}
+	return string(b)
+}
