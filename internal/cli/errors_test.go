@@ -1,0 +1,53 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+
+	"gitlab.com/heroku-deploy/heroku/internal/archive"
+	"gitlab.com/heroku-deploy/heroku/internal/deploy"
+	"gitlab.com/heroku-deploy/heroku/internal/follow"
+	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/redact"
+)
+
+// TestEveryErrorIsScrubbed feeds the key and signed URLs into every error
+// the tool prints and every server field it quotes: the voice must let
+// none through, whoever built the message.
+func TestEveryErrorIsScrubbed(t *testing.T) {
+	const key = "HRKU-unit-0f1e2d3c-SECRET-4b5a6978"
+	const signed = "https://s3.example/bucket/blob?AWSAccessKeyId=AK&Signature=s1gn&Expires=1"
+	const stream = "https://build-output.heroku.com/streams/b1?X-Amz-Signature=s7r34m"
+	red := &redact.Redactor{}
+	red.Add(key)
+	red.AddURL(signed)
+	var out bytes.Buffer
+	v := &voice{w: &out, redact: red}
+	for _, err := range []error{
+		&herokuapi.Error{Method: "GET", Path: "/apps/x", Status: 403, ID: "forbidden", Message: "key " + key + " at " + signed},
+		&url.Error{Op: "Get", URL: stream, Err: errors.New("connection reset")},
+		&follow.Stopped{Err: errors.New("timed out"), During: "build b1", Note: "could not cancel (" + stream + ")"},
+		&follow.Failed{Msg: "release failed: " + key},
+		&archive.InputError{Err: fmt.Errorf("read %s: permission denied", key)},
+		&archive.TempError{Dir: "/tmp/" + key, Err: errors.New("no space left on device")},
+		&deploy.InputError{Msg: "bad " + signed, Hint: "the hint quotes " + key},
+		usage("usage error quoting "+key, "hint quoting "+stream),
+		fmt.Errorf("wrapped: %w", &ExitError{Code: 4, Err: errors.New(signed), Hints: []string{key}}),
+	} {
+		v.report(err)
+	}
+	v.warn("Heroku: " + key + " " + signed)
+	v.say("http", "GET "+stream+": 200")
+	for _, secret := range []string{key, "s1gn", "s7r34m", "AWSAccessKeyId"} {
+		if strings.Contains(out.String(), secret) {
+			t.Errorf("%q got through:\n%s", secret, out.String())
+		}
+	}
+	if n := strings.Count(out.String(), "heroku-deploy: error: "); n != 9 {
+		t.Errorf("%d error lines, want 9:\n%s", n, out.String())
+	}
+}
