@@ -291,10 +291,7 @@ func TestInvalidInputsRejected(t *testing.T) {
 // before gitlab-ci-local sees it.
 func TestGitlabCILocalSchemaCheck(t *testing.T) {
 	testenv.Need(t, "gitlab-ci-local", "rsync", "git")
-	dir := t.TempDir()
-	run(t, dir, "git", "init", "-q", "-b", "main")
-	run(t, dir, "git", "remote", "add", "origin", "https://gitlab.example.com/heroku-deploy/heroku.git")
-	run(t, dir, "git", "-c", "user.email=ci@example.com", "-c", "user.name=ci", "commit", "-q", "--allow-empty", "-m", "x")
+	dir := emptyProject(t)
 	for _, tc := range []struct {
 		job             string
 		gclOK, gitlabOK bool
@@ -322,4 +319,15 @@ func TestGitlabCILocalSchemaCheck(t *testing.T) {
 			t.Errorf("GitLab's rules on\n%s: %s, want ok=%v", yml, joinErrors(errs), tc.gitlabOK)
 		}
 	}
+}
+
+// emptyProject is a git repository with the project's remote and one empty
+// commit: what gitlab-ci-local needs to run a .gitlab-ci.yml written into it.
+func emptyProject(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	run(t, dir, "git", "init", "-q", "-b", "main")
+	run(t, dir, "git", "remote", "add", "origin", "https://gitlab.example.com/heroku-deploy/heroku.git")
+	run(t, dir, "git", "-c", "user.email=ci@example.com", "-c", "user.name=ci", "commit", "-q", "--allow-empty", "-m", "project")
+	return dir
 }

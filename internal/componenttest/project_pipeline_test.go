@@ -304,10 +304,7 @@ func TestProjectPipelineReleaseImage(t *testing.T) {
 // a second opinion on TestProjectPipelineKinds.
 func TestProjectPipeline(t *testing.T) {
 	testenv.Need(t, "gitlab-ci-local", "rsync", "git")
-	dir := t.TempDir()
-	run(t, dir, "git", "init", "-q", "-b", "main")
-	run(t, dir, "git", "remote", "add", "origin", "https://gitlab.example.com/heroku-deploy/heroku.git")
-	run(t, dir, "git", "-c", "user.email=ci@example.com", "-c", "user.name=ci", "commit", "-q", "--allow-empty", "-m", "project")
+	dir := emptyProject(t)
 	for _, kind := range pipelineKinds {
 		p := projectPipeline(t, kind.vars)
 		if err := os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), dumpYAML(p), 0o644); err != nil {

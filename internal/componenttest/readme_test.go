@@ -2,42 +2,12 @@ package componenttest
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"gitlab.com/heroku-deploy/heroku/internal/testenv"
 )
-
-func readme(t *testing.T) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
-// section returns the text under the first heading line equal to head, up
-// to the next heading of the same or a higher level.
-func section(doc, head string) (string, bool) {
-	level := strings.Index(head, " ")
-	lines := strings.Split(doc, "\n")
-	for i, l := range lines {
-		if l != head {
-			continue
-		}
-		var out []string
-		for _, m := range lines[i+1:] {
-			if h := strings.Index(m, " "); strings.HasPrefix(m, "#") && h > 0 && h <= level && strings.Trim(m[:h], "#") == "" {
-				break
-			}
-			out = append(out, m)
-		}
-		return strings.Join(out, "\n"), true
-	}
-	return "", false
-}
 
 type tableRow struct{ name, typ, def string }
 
@@ -72,14 +42,14 @@ func docRow(in inputSpec) tableRow {
 // under `### <component>`) true: the same inputs in the same order, with
 // the template's types and defaults.
 func TestREADMEInputsTables(t *testing.T) {
-	doc := readme(t)
+	doc := testenv.ReadFile(t, "README.md")
 	for _, name := range templateNames(t) {
 		t.Run(name, func(t *testing.T) {
-			sec, ok := section(doc, "### "+name)
+			sec, ok := testenv.Lookup(doc, "### "+name)
 			if !ok {
 				t.Fatalf("README.md has no `### %s` section for templates/%[1]s.yml", name)
 			}
-			table, ok := section(sec, "#### Inputs")
+			table, ok := testenv.Lookup(sec, "#### Inputs")
 			if !ok {
 				t.Fatalf("README.md `### %s` has no `#### Inputs` table", name)
 			}
@@ -117,7 +87,7 @@ var yamlFenceRE = regexp.MustCompile("(?s)```yaml\n(.*?)```")
 // GitLab accepts: its includes of this project's components render by
 // GitLab's rules, and the result passes GitLab's schema and job rules.
 func TestREADMEExamplesRender(t *testing.T) {
-	doc := readme(t)
+	doc := testenv.ReadFile(t, "README.md")
 	blocks := yamlFenceRE.FindAllStringSubmatch(doc, -1)
 	if len(blocks) == 0 {
 		t.Fatal("no YAML examples in README.md")
@@ -143,7 +113,7 @@ func TestREADMEExamplesRender(t *testing.T) {
 // TestREADMESupportedRange: the supported GitLab versions are stated next
 // to the quick start (before the first `## ` section).
 func TestREADMESupportedRange(t *testing.T) {
-	top, _, _ := strings.Cut(readme(t), "\n## ")
+	top, _, _ := strings.Cut(testenv.ReadFile(t, "README.md"), "\n## ")
 	if !strings.Contains(top, "GitLab 17.0") {
 		t.Error("README.md's opening (the quick start) does not state the supported range, GitLab 17.0 and later")
 	}

@@ -89,7 +89,7 @@ func readFile(t *testing.T, p string) string {
 func TestRelease(t *testing.T) {
 	dir := releaseRepo(t)
 	before := readFile(t, filepath.Join(dir, "CHANGELOG.md"))
-	unreleased, _ := section(before, "## [Unreleased]")
+	unreleased, _ := testenv.Lookup(before, "## [Unreleased]")
 	unreleased, _, _ = strings.Cut(unreleased, "\n[Unreleased]:")
 	if strings.TrimSpace(unreleased) == "" {
 		t.Fatal("CHANGELOG.md has nothing under Unreleased to release")
@@ -145,10 +145,10 @@ func TestRelease(t *testing.T) {
 	if head[1] != day && head[1] != time.Now().UTC().Format("2006-01-02") {
 		t.Errorf("release date %s, want today (%s)", head[1], day)
 	}
-	if rest, _ := section(after, "## [Unreleased]"); strings.TrimSpace(rest) != "" {
+	if rest, _ := testenv.Lookup(after, "## [Unreleased]"); strings.TrimSpace(rest) != "" {
 		t.Errorf("Unreleased is not empty after the release:\n%s", rest)
 	}
-	released, _ := section(after, head[0])
+	released, _ := testenv.Lookup(after, head[0])
 	released, _, _ = strings.Cut(released, "\n[Unreleased]:")
 	if strings.TrimSpace(released) != strings.TrimSpace(unreleased) {
 		t.Errorf("1.3.0's entries differ from what Unreleased held:\n%s\n---\n%s", released, unreleased)

@@ -43,9 +43,18 @@ func ReadFile(t testing.TB, name string) string {
 // is a contract, and a renamed section must not silently pass.
 func Section(t testing.TB, doc, heading string) string {
 	t.Helper()
-	_, s, ok := strings.Cut("\n"+doc, "\n"+heading+"\n")
+	s, ok := Lookup(doc, heading)
 	if !ok {
 		t.Fatalf("no %q section", heading)
+	}
+	return s
+}
+
+// Lookup is Section for a heading that may be missing.
+func Lookup(doc, heading string) (string, bool) {
+	_, s, ok := strings.Cut("\n"+doc, "\n"+heading+"\n")
+	if !ok {
+		return "", false
 	}
 	level := strings.IndexByte(heading, ' ') // "## " is level 2
 	fenced := false
@@ -55,9 +64,9 @@ func Section(t testing.TB, doc, heading string) string {
 			fenced = !fenced
 		}
 		if n := strings.IndexFunc(line, func(r rune) bool { return r != '#' }); !fenced && n > 0 && n <= level && line[n] == ' ' {
-			return s[:i]
+			return s[:i], true
 		}
 		i += len(line) + 1
 	}
-	return s
+	return s, true
 }
