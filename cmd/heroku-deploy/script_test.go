@@ -130,28 +130,46 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 // TestEveryExitCodeIsAsserted: consumers put exit codes in
 // allow_failure:exit_codes, so each code the README documents is asserted
 // by a golden script (exec-code, or exit-code after a signal; a plain exec
-// asserts 0).
+// asserts 0): the general table's by any script, run's by a run_ script,
+// which also shows the command's own statuses passing through.
 func TestEveryExitCodeIsAsserted(t *testing.T) {
-	table := testenv.Section(t, testenv.ReadFile(t, "README.md"), "## Exit codes")
-	codes := regexp.MustCompile(`(?m)^\| (\d+) \|`).FindAllStringSubmatch(table, -1)
-	if len(codes) == 0 {
-		t.Fatal("README: no exit codes")
+	readme := testenv.ReadFile(t, "README.md")
+	general, _, _ := strings.Cut(testenv.Section(t, readme, "## Exit codes"), "\n### ")
+	run := testenv.Section(t, readme, "### `run` exit codes")
+	for _, table := range []struct{ text, scripts string }{{general, "*"}, {run, "run_*"}} {
+		codes := regexp.MustCompile(`(?m)^\| (\d+) \|`).FindAllStringSubmatch(table.text, -1)
+		if len(codes) == 0 {
+			t.Fatal("README: an exit-code table is empty")
+		}
+		scripts := readScripts(t, table.scripts)
+		for _, c := range codes {
+			re := `(?m)^(exec-code|exit-code) ` + c[1] + `\b`
+			if c[1] == "0" {
+				re = `(?m)^exec heroku-deploy `
+			}
+			if !regexp.MustCompile(re).Match(scripts) {
+				t.Errorf("no golden script %s.txtar asserts exit code %s", table.scripts, c[1])
+			}
+		}
 	}
-	files, _ := filepath.Glob("../../testdata/script/*.txtar")
+	if !regexp.MustCompile(`(?m)^exec-code (3|137) heroku-deploy run `).Match(readScripts(t, "run_*")) {
+		t.Error("no run_ script shows a command's own status passing through")
+	}
+}
+
+// readScripts returns the golden scripts whose names match pattern, joined.
+func readScripts(t *testing.T, pattern string) []byte {
+	t.Helper()
+	files, _ := filepath.Glob("../../testdata/script/" + pattern + ".txtar")
+	if len(files) == 0 {
+		t.Fatalf("no scripts %s.txtar", pattern)
+	}
 	var scripts []byte
 	for _, f := range files {
 		b, _ := os.ReadFile(f)
 		scripts = append(scripts, b...)
 	}
-	for _, c := range codes {
-		re := `(?m)^(exec-code|exit-code) ` + c[1] + `\b`
-		if c[1] == "0" {
-			re = `(?m)^exec heroku-deploy `
-		}
-		if !regexp.MustCompile(re).Match(scripts) {
-			t.Errorf("no golden script asserts exit code %s", c[1])
-		}
-	}
+	return scripts
 }
 
 // TestEveryScriptChecksForLeaks keeps the secrets guarantee from eroding:

@@ -1,8 +1,13 @@
 // Command herokusim runs the Heroku Platform API simulator on loopback.
 //
-//	herokusim [flags]                 serve, print HEROKU_API_URL and the key
-//	herokusim [flags] -- CMD ARGS...  serve while CMD runs with HEROKU_API_URL
-//	                                  and HEROKU_API_KEY set; exit with its code
+//	herokusim [flags]                 serve, print HEROKU_API_URL, the key and
+//	                                  HEROKU_DEPLOY_RENDEZVOUS_CA
+//	herokusim [flags] -- CMD ARGS...  serve while CMD runs with those set;
+//	                                  exit with its code
+//
+// HEROKU_DEPLOY_RENDEZVOUS_CA names a file holding the CA of the simulator's
+// rendezvous server (one-off dynos), which heroku-deploy trusts for loopback
+// attach URLs only.
 package main
 
 import (
@@ -44,13 +49,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer srv.Close()
 	key := herokusim.DefaultKey
 	if len(opts.Keys) > 0 {
-		key = opts.Keys[0]
+		key, _, _ = strings.Cut(opts.Keys[0], ":")
 	}
+	caFile, err := writeCA(srv)
+	if err != nil {
+		fmt.Fprintf(stderr, "herokusim: %v\n", err)
+		return 1
+	}
+	defer os.Remove(caFile)
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 
 	if len(rest) == 0 {
-		fmt.Fprintf(stdout, "HEROKU_API_URL=%s\nHEROKU_API_KEY=%s\n", srv.URL, key)
+		fmt.Fprintf(stdout, "HEROKU_API_URL=%s\nHEROKU_API_KEY=%s\nHEROKU_DEPLOY_RENDEZVOUS_CA=%s\n", srv.URL, key, caFile)
 		fmt.Fprintf(stderr, "herokusim: a simulated Heroku API serving apps %s; nothing here is real; Ctrl-C stops\n", strings.Join(appNames(opts.Apps), ", "))
 		<-sigs
 		return 0
@@ -59,7 +70,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		srv.URL, strings.Join(appNames(opts.Apps), ", "))
 	cmd := exec.Command(rest[0], rest[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, stdout, stderr
-	cmd.Env = append(os.Environ(), "HEROKU_API_URL="+srv.URL)
+	cmd.Env = append(os.Environ(), "HEROKU_API_URL="+srv.URL, "HEROKU_DEPLOY_RENDEZVOUS_CA="+caFile)
 	if _, ok := os.LookupEnv("HEROKU_API_KEY"); !ok {
 		cmd.Env = append(cmd.Env, "HEROKU_API_KEY="+key)
 	}
@@ -95,4 +106,19 @@ func appNames(specs []string) []string {
 		names[i], _, _ = strings.Cut(a, ":")
 	}
 	return names
+}
+
+// writeCA saves the rendezvous server's CA for the client to trust.
+func writeCA(srv *herokusim.Server) (string, error) {
+	ca, err := srv.RendezvousCA()
+	if err != nil {
+		return "", err
+	}
+	f, err := os.CreateTemp("", "herokusim-ca-*.pem")
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	_, err = f.Write(ca)
+	return f.Name(), err
 }

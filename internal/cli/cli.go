@@ -6,6 +6,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -26,7 +27,10 @@ type CLI struct {
 	Version kong.VersionFlag `help:"Print the version and exit."`
 	Verbose bool             `short:"v" env:"HEROKU_DEPLOY_VERBOSE" help:"Log each HTTP request (method, path, status, time) to stderr. Keys, signed URLs and config values are never logged."`
 
-	Deploy DeployCmd `cmd:"" help:"Build and release a directory on Heroku, waiting for release phase."`
+	Deploy      DeployCmd      `cmd:"" help:"Build and release a directory on Heroku, waiting for release phase."`
+	Run         RunCmd         `cmd:"" help:"Run a command on a one-off dyno, streaming its output; exit with its exit status."`
+	Config      ConfigCmd      `cmd:"" help:"Manage config vars."`
+	Maintenance MaintenanceCmd `cmd:"" help:"Turn maintenance mode on or off."`
 }
 
 // Env is what commands read from the process environment: the key is looked
@@ -110,10 +114,34 @@ func Run(ctx context.Context, version string, args []string, env Env) (code int)
 	}()
 	kctx, err := parser.Parse(args)
 	if err != nil {
-		return v.report(usage(err.Error(), "run 'heroku-deploy --help' for usage"))
+		var pe *kong.ParseError
+		if errors.As(err, &pe) {
+			kctx = pe.Context // how far parsing got: which command, if any
+		}
+		return v.report(exitOf(ctx, kctx, usage(err.Error(), "run 'heroku-deploy --help' for usage")))
 	}
 	kctx.BindTo(ctx, (*context.Context)(nil))
-	return v.report(kctx.Run(&Globals{Version: version, Verbose: cli.Verbose, Env: env, voice: v, out: out, redact: red}))
+	return v.report(exitOf(ctx, kctx, kctx.Run(&Globals{Version: version, Verbose: cli.Verbose, Env: env, voice: v, out: out, redact: red})))
+}
+
+// exitMapper is a command with exit codes of its own (run's 124-126): all
+// of its errors go through exit, those of parsing its flags and checking
+// its key included.
+type exitMapper interface {
+	exit(ctx context.Context, err error) error
+}
+
+// exitOf maps err through the selected command's exit, if it has one.
+func exitOf(ctx context.Context, kctx *kong.Context, err error) error {
+	if kctx == nil || err == nil {
+		return err
+	}
+	if n := kctx.Selected(); n != nil && n.Target.CanAddr() {
+		if m, ok := n.Target.Addr().Interface().(exitMapper); ok {
+			return m.exit(ctx, err)
+		}
+	}
+	return err
 }
 
 // newParser builds the parser for the command tree, shared by Run and the

@@ -19,6 +19,7 @@ const (
 	ExitRefused     = 3   // Heroku refused the key or the app (401/403/404)
 	ExitUnavailable = 4   // Heroku unavailable after retries, or the deploy timed out
 	ExitCancelled   = 130 // SIGINT or SIGTERM
+	ExitMaintenance = 6   // maintenance mode could not be turned off: the app may still show its maintenance page
 )
 
 // ExitError is an error with its exit code and hints for the user. Every

@@ -17,6 +17,7 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/deploy"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/maintenance"
 )
 
 // HerokuFlags are the flags of every command that talks to Heroku. A
@@ -130,6 +131,8 @@ func (h *Heroku) classify(ctx context.Context, err error, app string) error {
 	var he *herokuapi.Error
 	keyVar := h.flags.APIKeyVar
 	switch {
+	case maintenance.IsStillOn(err):
+		return stillOn(h.classify(ctx, errors.Unwrap(err), app), err, app)
 	case errors.As(err, &ee):
 		return err
 	case errors.As(context.Cause(ctx), &se) || errors.As(err, &se):

@@ -17,83 +17,111 @@ func readmeSection(t *testing.T, heading string) string {
 	return testenv.Section(t, testenv.ReadFile(t, "README.md"), heading)
 }
 
-// TestREADMECLIReference keeps the README's flag table true: one row per
-// visible flag of `deploy` and the global ones, each naming the flag's
-// environment variables; the hidden list flags' variables are documented on
-// their visible counterparts. Only the test seams stay out.
+// TestREADMECLIReference keeps the README's flag tables true: under
+// "### Global flags" one row per global flag, and under "### `heroku-deploy
+// <command>`" one row per visible flag of that command, each naming the
+// flag's environment variables, short form and default. A hidden flag's
+// variable is either a test seam or mentioned in its command's section.
 func TestREADMECLIReference(t *testing.T) {
-	section := readmeSection(t, "## CLI reference")
+	parser, err := newParser(&CLI{}, "test", Env{Lookup: func(string) (string, bool) { return "", false }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFlagTable(t, readmeSection(t, "### Global flags"), parser.Model.Flags)
+	var leaves []*kong.Node
+	var walk func(n *kong.Node)
+	walk = func(n *kong.Node) {
+		if len(n.Children) == 0 {
+			leaves = append(leaves, n)
+		}
+		for _, c := range n.Children {
+			walk(c)
+		}
+	}
+	for _, c := range parser.Model.Children {
+		walk(c)
+	}
+	if len(leaves) < 4 {
+		t.Fatalf("commands: %d, want deploy, run, config set and maintenance at least", len(leaves))
+	}
+	for _, n := range leaves {
+		t.Run(n.Path(), func(t *testing.T) {
+			checkFlagTable(t, readmeSection(t, "### `heroku-deploy "+n.Path()+"`"), n.Flags)
+		})
+	}
+}
+
+// seams are the hidden flags' variables that only tests set.
+var seams = []string{"HEROKU_DEPLOY_POLL_INTERVAL", "HEROKU_DEPLOY_STREAM_POLL", "HEROKU_DEPLOY_RETRY_WAIT", "HEROKU_DEPLOY_STREAM_WAIT",
+	"HEROKU_DEPLOY_STREAM_QUIET", "HEROKU_DEPLOY_REQUEST_TIMEOUT", "HEROKU_DEPLOY_LOOKUP_WINDOW", "HEROKU_DEPLOY_ATTACH_TIMEOUT"}
+
+// checkFlagTable holds one README flag table to the flags it documents.
+func checkFlagTable(t *testing.T, section string, flags []*kong.Flag) {
+	t.Helper()
 	rows := map[string]string{} // "--flag" -> its row
 	for _, line := range strings.Split(section, "\n") {
 		if m := regexp.MustCompile("^\\| `(?:-[a-z], )?(--[a-z-]+)").FindStringSubmatch(line); m != nil {
 			rows[m[1]] = line
 		}
 	}
-	parser, err := newParser(&CLI{}, "test", Env{Lookup: func(string) (string, bool) { return "", false }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var deployCmd *kong.Node
-	for _, n := range parser.Model.Children {
-		if n.Name == "deploy" {
-			deployCmd = n
-		}
-	}
-	if deployCmd == nil {
-		t.Fatal("no deploy command")
-	}
-	seams := []string{"HEROKU_DEPLOY_POLL_INTERVAL", "HEROKU_DEPLOY_STREAM_POLL", "HEROKU_DEPLOY_RETRY_WAIT", "HEROKU_DEPLOY_STREAM_WAIT",
-		"HEROKU_DEPLOY_STREAM_QUIET", "HEROKU_DEPLOY_REQUEST_TIMEOUT", "HEROKU_DEPLOY_LOOKUP_WINDOW"}
 	seen := map[string]bool{}
-	for _, group := range deployCmd.AllFlags(false) {
-		for _, f := range group {
-			if f.Name == "help" {
-				continue
-			}
-			if f.Hidden {
-				for _, env := range f.Envs {
-					if !slices.Contains(seams, env) && !strings.Contains(section, "`"+env+"`") {
-						t.Errorf("hidden flag --%s reads %s, which the CLI reference does not mention", f.Name, env)
-					}
-				}
-				continue
-			}
-			name := "--" + f.Name
-			seen[name] = true
-			row, ok := rows[name]
-			if !ok {
-				t.Errorf("flag %s is missing from the CLI reference", name)
-				continue
-			}
+	for _, f := range flags {
+		if f.Name == "help" {
+			continue
+		}
+		if f.Hidden {
 			for _, env := range f.Envs {
-				if !strings.Contains(row, "`"+env+"`") {
-					t.Errorf("the %s row does not name its variable %s", name, env)
+				if !slices.Contains(seams, env) && !strings.Contains(section, "`"+env+"`") {
+					t.Errorf("hidden flag --%s reads %s, which its section does not mention", f.Name, env)
 				}
 			}
-			if f.Short != 0 && !strings.Contains(row, "`-"+string(f.Short)+", "+name+"`") {
-				t.Errorf("the %s row does not show its short form -%c", name, f.Short)
+			continue
+		}
+		name := "--" + f.Name
+		seen[name] = true
+		row, ok := rows[name]
+		if !ok {
+			t.Errorf("flag %s is missing from its table", name)
+			continue
+		}
+		for _, env := range f.Envs {
+			if !strings.Contains(row, "`"+env+"`") {
+				t.Errorf("the %s row does not name its variable %s", name, env)
 			}
-			if d := f.Default; d != "" && !strings.Contains(row, "`"+d+"`") {
-				t.Errorf("the %s row does not show its default %q", name, d)
-			}
+		}
+		if f.Short != 0 && !strings.Contains(row, "`-"+string(f.Short)+", "+name+"`") {
+			t.Errorf("the %s row does not show its short form -%c", name, f.Short)
+		}
+		if d := f.Default; d != "" && !strings.Contains(row, "`"+d+"`") {
+			t.Errorf("the %s row does not show its default %q", name, d)
 		}
 	}
 	for name := range rows {
 		if !seen[name] {
-			t.Errorf("the CLI reference documents %s, which is not a flag", name)
+			t.Errorf("the table documents %s, which is not a flag here", name)
 		}
 	}
 }
 
-// TestREADMEExitCodes keeps the exit-code table equal to the constants.
+// TestREADMEExitCodes keeps both exit-code tables equal to the constants:
+// the general one, and run's.
 func TestREADMEExitCodes(t *testing.T) {
-	var documented []int
-	for _, m := range regexp.MustCompile(`(?m)^\| (\d+) \|`).FindAllStringSubmatch(readmeSection(t, "## Exit codes"), -1) {
-		n, _ := strconv.Atoi(m[1])
-		documented = append(documented, n)
-	}
-	codes := []int{ExitOK, ExitFailed, ExitUsage, ExitRefused, ExitUnavailable, ExitCancelled}
-	if !slices.Equal(documented, codes) {
-		t.Errorf("README documents exit codes %v; the code defines %v", documented, codes)
+	section := readmeSection(t, "## Exit codes")
+	general, _, _ := strings.Cut(section, "\n### ")
+	for _, tc := range []struct {
+		table string
+		codes []int
+	}{
+		{general, []int{ExitOK, ExitFailed, ExitUsage, ExitRefused, ExitUnavailable, ExitMaintenance, ExitCancelled}},
+		{readmeSection(t, "### `run` exit codes"), []int{ExitRunTimeout, ExitRunFailed, ExitRunNoStatus, ExitCancelled}},
+	} {
+		var documented []int
+		for _, m := range regexp.MustCompile(`(?m)^\| (\d+) \|`).FindAllStringSubmatch(tc.table, -1) {
+			n, _ := strconv.Atoi(m[1])
+			documented = append(documented, n)
+		}
+		if !slices.Equal(documented, tc.codes) {
+			t.Errorf("README documents exit codes %v; the code defines %v", documented, tc.codes)
+		}
 	}
 }

@@ -398,6 +398,7 @@ func decodeError(req *http.Request, resp *http.Response) *Error {
 		Path:      req.URL.Path,
 		Status:    resp.StatusCode,
 		RequestID: resp.Header.Get("Request-Id"),
+		Scope:     resp.Header.Get("Oauth-Scope"),
 	}
 	switch {
 	case resp.Header.Get(badBody) != "":

@@ -20,6 +20,9 @@ type Error struct {
 	ID        string // Heroku's error id, e.g. "forbidden", "rate_limit"
 	Message   string
 	RequestID string
+	// Scope is the key's OAuth scope (the Oauth-Scope header), when Heroku
+	// sent it: a 403 from a "write" key on config vars is a scope problem.
+	Scope string
 }
 
 func (e *Error) Error() string {

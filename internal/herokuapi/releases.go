@@ -2,6 +2,7 @@ package herokuapi
 
 import (
 	"context"
+	"fmt"
 
 	heroku "github.com/heroku/heroku-go/v6"
 )
@@ -31,4 +32,17 @@ func Artifact(r *Release) (kind, id string) {
 		return "slug", r.Slug.ID
 	}
 	return "", ""
+}
+
+// LatestRelease returns the app's newest release, such as the one a config
+// change just made (Heroku's answer to the change does not name it).
+func (c *Client) LatestRelease(ctx context.Context, app string) (*Release, error) {
+	l, err := c.api.ReleaseList(ctx, app, &heroku.ListRange{Field: "version", Max: 1, Descending: true})
+	if err != nil {
+		return nil, Clean(err)
+	}
+	if len(l) == 0 {
+		return nil, fmt.Errorf("app %s has no release", app)
+	}
+	return &l[0], nil
 }

@@ -19,6 +19,10 @@ type app struct {
 	builds                  []*build
 	releases                []*release
 	config                  map[string]string
+	procs                   map[string]string // the current slug's Procfile: "release" runs release phase
+	Maintenance             bool
+	dynos                   []*dyno
+	dynoSeq                 int
 }
 
 // AppSpec describes an app to create: NAME[:OPTION,...], options being
@@ -28,11 +32,14 @@ type app struct {
 //	fir          a Fir-generation app: project.toml, CNB build log, OCI images
 //	no-web-url   web_url is null, as the schema allows; the default domain stays
 //	no-domains   web_url is null and the app has no domain at all
+//	release      its current slug has a release phase, as config changes run it
+//	release-fails  the same, with a release command that fails
 type AppSpec struct {
 	Name, Owner string
 	Fir         bool
 	NoWebURL    bool
 	NoDomains   bool
+	Release     string // the current slug's release command, "" for none
 }
 
 // ParseAppSpec reads an app's text form.
@@ -57,8 +64,12 @@ func ParseAppSpec(s string) (AppSpec, error) {
 			a.NoWebURL = true
 		case o == "no-domains":
 			a.NoWebURL, a.NoDomains = true, true
+		case o == "release":
+			a.Release = "./bin/migrate"
+		case o == "release-fails":
+			a.Release = "./bin/migrate; exit 1"
 		default:
-			return a, fmt.Errorf("app %q: unknown option %q (foreign, userN, fir, no-web-url, no-domains)", s, o)
+			return a, fmt.Errorf("app %q: unknown option %q (foreign, userN, fir, no-web-url, no-domains, release, release-fails)", s, o)
 		}
 	}
 	return a, nil
@@ -76,6 +87,9 @@ func (s *Server) createApp(spec AppSpec) *app {
 	}
 	if !spec.NoWebURL {
 		a.WebURL = defaultDomainURL(a.Name)
+	}
+	if spec.Release != "" {
+		a.procs = map[string]string{"release": spec.Release}
 	}
 	s.apps[a.Name] = a
 	s.apps[a.ID] = a
@@ -163,8 +177,31 @@ func (s *Server) appJSON(a *app) map[string]any {
 		"build_stack": stack,
 		"region":      map[string]string{"id": "59accabd-516d-4f0e-83e6-6e3757701145", "name": "us"},
 		"owner":       map[string]string{"id": "00000000-0000-4000-8000-0000000000aa", "email": a.Owner},
-		"maintenance": false, "created_at": a.CreatedAt, "updated_at": a.CreatedAt, "released_at": a.CreatedAt,
+		"maintenance": a.Maintenance, "created_at": a.CreatedAt, "updated_at": a.CreatedAt, "released_at": a.CreatedAt,
 		"acm": false, "archived_at": nil, "buildpack_provided_description": nil, "internal_routing": nil,
 		"organization": nil, "team": nil, "space": nil, "repo_size": nil, "slug_size": nil,
 	}
+}
+
+// patchApp is PATCH /apps/{app}: maintenance mode on or off. Renaming and
+// changing the build stack are not simulated.
+func (s *Server) patchApp(w http.ResponseWriter, r *http.Request, a *app) {
+	var body struct {
+		Maintenance *bool   `json:"maintenance"`
+		Name        *string `json:"name"`
+		BuildStack  *string `json:"build_stack"`
+	}
+	if !decodeStrict(w, r, &body) {
+		return
+	}
+	if body.Name != nil || body.BuildStack != nil {
+		apiError(w, 422, "invalid_params", "herokusim: only maintenance can be changed")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if body.Maintenance != nil {
+		a.Maintenance = *body.Maintenance
+	}
+	writeJSON(w, 200, s.appJSON(a))
 }

@@ -3,7 +3,6 @@ package herokusim
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -42,10 +41,7 @@ func (s *Server) postBuild(w http.ResponseWriter, r *http.Request, a *app) {
 		} `json:"source_blob"`
 		Buildpacks []buildpack `json:"buildpacks"`
 	}
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&body); err != nil {
-		apiError(w, 400, "bad_request", "Invalid JSON body: "+err.Error())
+	if !decodeStrict(w, r, &body) {
 		return
 	}
 	if body.SourceBlob.URL == "" {
@@ -322,6 +318,7 @@ func (s *Server) finishBuild(b *build, ok bool, procs map[string]string) {
 	if b.app.Fir {
 		b.artifact = artifact{kind: "oci-image", id: s.id('9')}
 	}
+	b.app.procs = procs
 	b.release = s.newRelease(b.app, "Deploy "+shortVersion(b.Version), b.artifact, procs, true)
 	b.hideRelease = s.opts.ReleaseLag
 	b.Status = "succeeded"

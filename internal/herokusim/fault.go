@@ -7,6 +7,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Fault makes matching requests misbehave, as Heroku, a proxy in front of
@@ -31,6 +32,8 @@ import (
 //	drop=N        streams: cut the connection after N bytes
 //	ignore-range  streams: answer from byte 0 whatever Range asks
 //	quiet         streams: send nothing at all, not even keepalives
+//	delay=D       wait D before anything else (alone: a slow answer); the
+//	              request is served even if the client gave up meanwhile
 //
 // Examples:
 //
@@ -40,6 +43,7 @@ import (
 //	PUT /s3/* reset                           connection reset mid-upload
 //	GET /streams/* drop=40                    stream cut after 40 bytes
 //	GET /apps/* 429 times=5                   rate limited five times
+//	POST /apps/*/dynos delay=1s               a dyno created a second late
 type Fault struct {
 	Method      string // "*" for any
 	Path        string
@@ -54,6 +58,7 @@ type Fault struct {
 	Drop        int // -1 when unset
 	IgnoreRange bool
 	Quiet       bool
+	Delay       time.Duration
 	Times       int // requests affected; 0 = all
 	Skip        int // matching requests let through first
 	hits        int
@@ -88,13 +93,19 @@ func ParseFault(s string) (*Fault, error) {
 			f.Skip = n
 		case k == "drop" && nerr == nil && n >= 0:
 			f.Drop = n
+		case k == "delay":
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return nil, fmt.Errorf("fault %q: bad delay %q", s, v)
+			}
+			f.Delay = d
 		default:
 			return nil, fmt.Errorf("fault %q: unknown effect %q (see herokusim -help)", s, tok)
 		}
 	}
 	switch {
-	case f.Status == 0 && !f.Reset && !f.Hang && !f.Redirect && !f.Leak && f.Drop < 0 && !f.IgnoreRange && !f.Quiet:
-		return nil, fmt.Errorf("fault %q: no effect (a status, reset, hang, redirect, leak, drop=N, ignore-range or quiet)", s)
+	case f.Status == 0 && !f.Reset && !f.Hang && !f.Redirect && !f.Leak && f.Drop < 0 && !f.IgnoreRange && !f.Quiet && f.Delay == 0:
+		return nil, fmt.Errorf("fault %q: no effect (a status, reset, hang, redirect, leak, drop=N, ignore-range, quiet or delay=D)", s)
 	case f.Status/100 == 2 && !f.HTML && !f.Truncated:
 		return nil, fmt.Errorf("fault %q: a %d fault needs a body effect: html or truncated", s, f.Status)
 	}
@@ -141,6 +152,12 @@ func faultOf(r *http.Request) *Fault {
 // it when the fault lets it take effect first.
 func (s *Server) applyFault(f *Fault, w *statusWriter, r *http.Request, next http.Handler) bool {
 	stream := strings.HasPrefix(r.URL.Path, "/streams/")
+	if f.Delay > 0 {
+		select {
+		case <-time.After(f.Delay):
+		case <-r.Context().Done():
+		}
+	}
 	if f.Drop >= 0 {
 		s.mu.Lock()
 		st := s.streams[strings.TrimPrefix(r.URL.Path, "/streams/")]

@@ -11,8 +11,9 @@ const usage = `herokusim: a stateful simulator of the Heroku Platform API on loo
 trying heroku-deploy without a Heroku account. Nothing it serves is real:
 the herokuapp.com URLs it hands out do not exist.
 
-  herokusim [flags]                 serve, print HEROKU_API_URL and HEROKU_API_KEY
-  herokusim [flags] -- CMD ARGS...  serve while CMD runs with both set; exit with its code
+  herokusim [flags]                 serve, print HEROKU_API_URL, HEROKU_API_KEY and
+                                    HEROKU_DEPLOY_RENDEZVOUS_CA (one-off dynos' TLS CA)
+  herokusim [flags] -- CMD ARGS...  serve while CMD runs with them set; exit with its code
   herokusim -addr HOST:PORT ...     listen there (loopback only) instead of a free port
 
 Apps demo-app and my-app exist unless -app says otherwise; one key is
@@ -36,6 +37,7 @@ PATH a pattern where * is one segment; times=N affects N matching requests
   drop=N        streams: cut after N bytes
   ignore-range  streams: answer from byte 0 whatever Range says
   quiet         streams: send nothing, not even keepalives
+  delay=D       wait D first (alone: a slow answer, served even if the client left)
 Examples:
   -fault 'GET /apps/*/builds/* 503 html times=6'   an outage while polling
   -fault 'POST /apps/*/builds 503 after times=1'   the build is created, the answer lost
@@ -60,8 +62,8 @@ func ParseFlags(name string, args []string, errOut io.Writer) (Options, []string
 		fs.PrintDefaults()
 		fmt.Fprint(errOut, faultHelp)
 	}
-	fs.Var(&apps, "app", "create an app: NAME[:OPTION,...] with options userN (owned by the Nth -key), foreign (no key can access it), fir (a Fir-generation app), no-web-url (web_url is null), no-domains (no URL at all); repeatable")
-	fs.Var(&keys, "key", "accept this API key (repeatable; default "+DefaultKey+")")
+	fs.Var(&apps, "app", "create an app: NAME[:OPTION,...] with options userN (owned by the Nth -key), foreign (no key can access it), fir (a Fir-generation app), no-web-url (web_url is null), no-domains (no URL at all), release or release-fails (its slug has a release phase, which config changes run); repeatable")
+	fs.Var(&keys, "key", "accept this API key, KEY[:SCOPE] with an OAuth scope such as write or write-protected (default global); repeatable; default "+DefaultKey)
 	fs.Var(&faults, "fault", `inject a fault, e.g. "GET /apps/*/builds/* 503 html times=3" (repeatable)`)
 	fs.DurationVar(&o.Step, "step", 0, "pause between build log lines")
 	fs.DurationVar(&o.BuildStream404, "build-stream-404", 0, "build streams answer 404 this long")
@@ -76,6 +78,7 @@ func ParseFlags(name string, args []string, errOut io.Writer) (Options, []string
 	fs.DurationVar(&o.BuildListLag, "build-list-lag", 0, "new builds appear in the build list only this long after creation")
 	fs.IntVar(&o.RateLimit, "rate-limit", 0, "token bucket size per key (default 4500)")
 	fs.Float64Var(&o.RateRefill, "rate-refill", 0, "tokens refilled per second (default 1.25)")
+	fs.StringVar(&o.Rendezvous, "rendezvous", "", `"blocked": attach URLs lead to a port that never answers, as behind a firewall. One-off dynos run a small shell: echo, exit N, true, false, sleep S, test, bash -c, launcher (Fir), crash (dies without a status)`)
 	if err := fs.Parse(args); err != nil {
 		return o, nil, err
 	}
@@ -89,6 +92,9 @@ func ParseFlags(name string, args []string, errOut io.Writer) (Options, []string
 		if _, err := ParseAppSpec(a); err != nil {
 			return fail(err)
 		}
+	}
+	if o.Rendezvous != "" && o.Rendezvous != "blocked" {
+		return fail(fmt.Errorf("-rendezvous %q: want blocked", o.Rendezvous))
 	}
 	for _, f := range faults {
 		pf, err := ParseFault(f)

@@ -1,7 +1,9 @@
 package herokusim
 
 import (
+	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -119,14 +121,25 @@ func (s *Server) hostOf(a *app) string {
 	return strings.TrimPrefix(s.URL, "http://")
 }
 
+// listReleases honours Range's max and order (by version).
 func (s *Server) listReleases(w http.ResponseWriter, r *http.Request, a *app) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	max, desc := parseRange(r.Header.Get("Range"))
+	rels := slices.Clone(a.releases)
+	if desc {
+		slices.Reverse(rels)
+	}
+	status := 200
+	if len(rels) > max {
+		rels, status = rels[:max], 206
+		w.Header().Set("Next-Range", fmt.Sprintf("version ]%d..; max=%d", rels[max-1].Version, max))
+	}
 	out := []any{}
-	for _, rel := range a.releases {
+	for _, rel := range rels {
 		out = append(out, s.releaseJSON(a, rel))
 	}
-	writeJSON(w, 200, out)
+	writeJSON(w, status, out)
 }
 
 // getRelease finds a release by id or by version ("3" or "v3").

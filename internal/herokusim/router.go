@@ -26,6 +26,14 @@ func (s *Server) routes() http.Handler {
 	handle("POST /apps/{app}/sources", s.appRoute(func(w http.ResponseWriter, r *http.Request, _ *app) { s.createSource(w, r) }))
 	handle("GET /account/rate-limits", s.rateLimits)
 	handle("GET /apps/{app}", s.appRoute(s.getApp))
+	handle("PATCH /apps/{app}", s.appRoute(s.patchApp))
+	handle("GET /apps/{app}/config-vars", s.appRoute(s.getConfigVars))
+	handle("PATCH /apps/{app}/config-vars", s.appRoute(s.patchConfigVars))
+	handle("POST /apps/{app}/dynos", s.appRoute(s.postDyno))
+	handle("GET /apps/{app}/dynos", s.appRoute(s.listDynos))
+	handle("GET /apps/{app}/dynos/{id}", s.appRoute(s.getDyno))
+	handle("POST /apps/{app}/dynos/{id}/actions/stop", s.appRoute(s.stopDyno))
+	handle("POST /apps/{app}/log-sessions", s.appRoute(s.postLogSession))
 	handle("GET /apps/{app}/domains", s.appRoute(s.listDomains))
 	handle("POST /apps/{app}/builds", s.appRoute(s.postBuild))
 	handle("GET /apps/{app}/builds", s.appRoute(s.listBuilds))
@@ -43,6 +51,7 @@ func (s *Server) routes() http.Handler {
 	// Where the redirect fault points: a client that follows it, with or
 	// without its key, is reported by Problems.
 	mux.HandleFunc("/trap/", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]string{}) })
+	mux.HandleFunc("GET /logs/{id}", s.serveLogs)
 	mux.Handle("/", s.gate(api))
 	return s.recorder(s.injector(mux))
 }
@@ -115,6 +124,7 @@ func (s *Server) gate(api *http.ServeMux) http.Handler {
 			apiError(w, 401, "unauthorized", "Invalid credentials provided.")
 			return
 		}
+		w.Header().Set("Oauth-Scope", acct.scope)
 		remaining, ok := s.takeToken(acct)
 		w.Header().Set("RateLimit-Remaining", strconv.Itoa(remaining))
 		if !ok {
@@ -215,6 +225,18 @@ func parseRange(h string) (max int, desc bool) {
 		}
 	}
 	return
+}
+
+// decodeStrict reads a JSON request body into v, refusing unknown fields as
+// Heroku does, and answers 400 itself when it cannot.
+func decodeStrict(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		apiError(w, 400, "bad_request", "Invalid JSON body: "+err.Error())
+		return false
+	}
+	return true
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -8,9 +8,11 @@
 // a client sent, and Problems names the protocol rules a client broke.
 // schema_test.go holds its routes and bodies to heroku-go v6's schema.json.
 //
-// One file per resource (app.go, source.go, build.go, release.go, stream.go),
-// the fake buildpacks in buildpack.go, routes and middleware in router.go,
-// faults in fault.go, and the testscript commands in testscript.go.
+// One file per resource (app.go, source.go, build.go, release.go, stream.go,
+// configvars.go, dyno.go, logsession.go), the rendezvous service in
+// rendezvous.go and the shell its dynos run in shell.go, the fake
+// buildpacks in buildpack.go, routes and middleware in router.go, faults in
+// fault.go, and the testscript commands in testscript.go.
 //
 // Where it knowingly differs from Heroku:
 //
@@ -26,8 +28,13 @@
 //	expired releases         after 30 days beyond the last 20        only with -release-ends expired
 //	build list               may lag behind a new build              instant, unless -build-list-lag
 //	removed build result     410 Gone (not in the schema)            410 Gone
-//	pagination               206 + Next-Range beyond 200 items       the same for builds; releases answer whole
+//	pagination               206 + Next-Range beyond 200 items       the same for builds and releases
 //	rate limit               4500 tokens, ~75/min per account        the same (token bucket), -rate-limit to shrink it
+//	one-off dynos            the command runs on a dyno              a small shell (shell.go): echo, exit, sleep, test, bash -c, launcher, crash
+//	rendezvous               rendezvous.runtime.heroku.com:5000      loopback TLS, CA made at start (-rendezvous blocked: never answers)
+//	log sessions             logplex, every source, Fir's own params one dyno's lines (dyno_name required); a tail never ends, as logplex's
+//	scope refusals (403)     Heroku's message for a scope            a message of its own [inferred]; Oauth-Scope as Heroku sends it
+//	config change, no diff   a release? (untested on Heroku)         a release, as for any PATCH
 //	what is served           the whole Platform API                  the routes in router.go (schema-checked)
 package herokusim
 
@@ -59,10 +66,46 @@ func Secrets() []string {
 	return []string{DefaultKey, ConfigSecret, "Signature=", "X-Amz-Signature", "AWSAccessKeyId"}
 }
 
+// Secrets is the package's Secrets plus what this server learnt or made
+// since: every config var value and dyno env value a client sent, the
+// rendezvous secrets and log session credentials it handed out. Values
+// shorter than 8 bytes are left out, as too likely to appear by chance.
+func (s *Server) Secrets() []string {
+	out := Secrets()
+	add := func(v string) {
+		if len(v) >= 8 {
+			out = append(out, v)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for name, a := range s.apps {
+		if name != a.Name {
+			continue // each app is there by name and by id
+		}
+		for _, v := range a.config {
+			add(v)
+		}
+		for _, d := range a.dynos {
+			add(d.secret)
+			for _, v := range d.Env {
+				add(v)
+			}
+		}
+	}
+	for id := range s.logSessions {
+		add(s.sign("logs", id))
+	}
+	return out
+}
+
 // Options configure a Server. Zero durations are zero: the simulator is fast
 // unless a test asks for Heroku's slowness.
 type Options struct {
-	Keys []string // accepted API keys; DefaultKey when empty
+	// Keys are the accepted API keys, each KEY[:SCOPE] with an OAuth scope
+	// (global, identity, read, write, read-protected, write-protected;
+	// default global); DefaultKey when empty.
+	Keys []string
 	// Apps to create, each NAME[:OPTION,...] (see AppSpec).
 	Apps []string
 	// Step is the pause between build log lines.
@@ -97,7 +140,10 @@ type Options struct {
 	RateRefill float64
 	// URLTTL is how long presigned storage URLs stay valid (1h).
 	URLTTL time.Duration
-	Faults []*Fault
+	// Rendezvous "blocked" points attach URLs at a port that accepts
+	// connections and never answers (a firewall dropping port 5000).
+	Rendezvous string
+	Faults     []*Fault
 }
 
 // Server is a running simulator.
@@ -110,20 +156,26 @@ type Server struct {
 	patterns []string // the API's routes, "METHOD /path/{x}", for the schema test
 	secret   []byte
 
-	mu       sync.Mutex
-	seq      map[byte]int
-	keys     map[string]*account
-	apps     map[string]*app // by name and by id
-	blobs    map[string]*blob
-	builds   map[string]*build
-	streams  map[string]*stream
-	requests []Request
-	reqSeq   atomic.Int64
-	now      func() time.Time
+	mu      sync.Mutex
+	seq     map[byte]int
+	keys    map[string]*account
+	apps    map[string]*app // by name and by id
+	blobs   map[string]*blob
+	builds  map[string]*build
+	streams map[string]*stream
+	// attachable holds attached dynos by rendezvous secret until a client
+	// claims them.
+	attachable  map[string]*dyno
+	logSessions map[string]*logSession
+	rdv         rendezvousServer
+	requests    []Request
+	reqSeq      atomic.Int64
+	now         func() time.Time
 }
 
 type account struct {
 	email  string
+	scope  string
 	tokens float64
 	last   time.Time
 }
@@ -194,10 +246,17 @@ func New(opts Options) *Server {
 		builds:  map[string]*build{},
 		streams: map[string]*stream{},
 		now:     time.Now,
+
+		attachable:  map[string]*dyno{},
+		logSessions: map[string]*logSession{},
 	}
 	s.handler = s.routes()
 	for i, k := range opts.Keys {
-		s.keys[k] = &account{email: fmt.Sprintf("user%d@example.com", i+1), tokens: float64(opts.RateLimit), last: s.now()}
+		key, scope, _ := strings.Cut(k, ":")
+		if scope == "" {
+			scope = "global"
+		}
+		s.keys[key] = &account{email: fmt.Sprintf("user%d@example.com", i+1), scope: scope, tokens: float64(opts.RateLimit), last: s.now()}
 	}
 	for _, spec := range opts.Apps {
 		a, err := ParseAppSpec(spec)
@@ -212,8 +271,18 @@ func New(opts Options) *Server {
 // ServeHTTP serves storage, streams and the API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Close stops the server and ends every open stream.
+// Close stops the server, its dynos and every open stream.
 func (s *Server) Close() error {
+	s.mu.Lock()
+	var dynos []*dyno
+	for _, a := range s.apps {
+		dynos = append(dynos, a.dynos...)
+	}
+	s.mu.Unlock()
+	for _, d := range dynos {
+		s.killDyno(d, "stopped")
+	}
+	s.rdv.close()
 	s.mu.Lock()
 	for _, st := range s.streams {
 		st.close()
@@ -267,7 +336,7 @@ func (s *Server) Problems() []string {
 	defer s.mu.Unlock()
 	var out []string
 	for _, r := range s.requests {
-		plain := strings.HasPrefix(r.Path, "/s3/") || strings.HasPrefix(r.Path, "/streams/")
+		plain := strings.HasPrefix(r.Path, "/s3/") || strings.HasPrefix(r.Path, "/streams/") || logsPath(r.Path)
 		if plain && r.Auth {
 			out = append(out, fmt.Sprintf("%s %s carried an Authorization header", r.Method, r.Path))
 		}

@@ -114,6 +114,15 @@ func TestAPIRefusesWhatHerokuRefuses(t *testing.T) {
 		{"build with an empty buildpack", "POST", "/apps/demo/builds", `{"source_blob":{"url":"x"},"buildpacks":[{}]}`, nil, 422, "invalid_params"},
 		{"the removed build result endpoint", "GET", "/apps/demo/builds/b/result", "", nil, 410, "gone"},
 		{"a known path with the wrong verb", "PUT", "/apps/demo/builds", "", nil, 404, "not_found"},
+		{"dyno without a command", "POST", "/apps/demo/dynos", `{"attach":true}`, nil, 422, "invalid_params"},
+		{"dyno of an unknown size", "POST", "/apps/demo/dynos", `{"command":"true","size":"huge"}`, nil, 422, "invalid_params"},
+		{"dyno living over a day", "POST", "/apps/demo/dynos", `{"command":"true","time_to_live":86401}`, nil, 422, "invalid_params"},
+		{"dyno with an unknown field", "POST", "/apps/demo/dynos", `{"command":"true","attach_url":"x"}`, nil, 400, "bad_request"},
+		{"stopping a dyno that does not exist", "POST", "/apps/demo/dynos/run.9/actions/stop", "", nil, 404, "not_found"},
+		{"log session without a dyno", "POST", "/apps/demo/log-sessions", `{"tail":true}`, nil, 422, "invalid_params"},
+		{"config var with a bad name", "PATCH", "/apps/demo/config-vars", `{"BAD-NAME":"x"}`, nil, 422, "invalid_params"},
+		{"config var that is not a string", "PATCH", "/apps/demo/config-vars", `{"N":1}`, nil, 422, "invalid_params"},
+		{"renaming an app", "PATCH", "/apps/demo", `{"name":"other"}`, nil, 422, "invalid_params"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -493,5 +502,86 @@ func TestRedirectTrapIsAProblem(t *testing.T) {
 	s.do("GET", "/apps/demo", nil)
 	if p := s.Problems(); len(p) != 1 || !strings.Contains(p[0], "followed a redirect (auth: true)") {
 		t.Errorf("Problems() = %q", p)
+	}
+}
+
+// TestConfigVarsNeedAProtectedScope: "read" and "write" keys cannot see or
+// change config vars; the answer names the key's scope in Oauth-Scope.
+func TestConfigVarsNeedAProtectedScope(t *testing.T) {
+	s := start(t, Options{Keys: []string{DefaultKey, "HRKU-write:write", "HRKU-rp:read-protected"}, Apps: []string{"demo", "mine:user2", "rp-app:user3"}})
+	for _, tc := range []struct {
+		key, method, app string
+		status           int
+		scope            string
+	}{
+		{DefaultKey, "GET", "demo", 200, "global"},
+		{"HRKU-write", "GET", "mine", 403, "write"},
+		{"HRKU-write", "PATCH", "mine", 403, "write"},
+		{"HRKU-rp", "GET", "rp-app", 200, "read-protected"},
+		{"HRKU-rp", "PATCH", "rp-app", 403, "read-protected"},
+	} {
+		resp, b := s.do(tc.method, "/apps/"+tc.app+"/config-vars", strings.NewReader(`{"A":"b"}`), "-Authorization", "Authorization: Bearer "+tc.key)
+		if resp.StatusCode != tc.status || resp.Header.Get("Oauth-Scope") != tc.scope {
+			t.Errorf("%s %s with %s: %d, Oauth-Scope %q; want %d %q (%s)", tc.method, tc.app, tc.key, resp.StatusCode, resp.Header.Get("Oauth-Scope"), tc.status, tc.scope, b)
+		}
+	}
+}
+
+// TestConfigPatchMakesARelease: every PATCH, even one that changes
+// nothing, is a release; the answer is the whole config, secrets included.
+func TestConfigPatchMakesARelease(t *testing.T) {
+	s := start(t, Options{})
+	for _, body := range []string{`{"A":"1","B":"2"}`, `{"A":"1"}`, `{"B":null}`} {
+		resp, b := s.do("PATCH", "/apps/demo/config-vars", strings.NewReader(body))
+		if resp.StatusCode != 200 || !strings.Contains(string(b), ConfigSecret) {
+			t.Fatalf("PATCH %s: %d %s", body, resp.StatusCode, b)
+		}
+	}
+	_, b := s.do("GET", "/apps/demo/releases", nil, "Range: version ..; max=1, order=desc")
+	var rels []struct {
+		Version     int
+		Description string
+	}
+	json.Unmarshal(b, &rels)
+	if len(rels) != 1 || rels[0].Version != 5 || rels[0].Description != "Remove B config vars" {
+		t.Errorf("newest release: %+v, want v5 \"Remove B config vars\"", rels)
+	}
+}
+
+// TestLogsAreNotForTheKey: a log session's URL carries its own credential;
+// without it the log is not found, and a key sent along is a problem.
+func TestLogsAreNotForTheKey(t *testing.T) {
+	s := start(t, Options{})
+	resp, b := s.do("POST", "/apps/demo/dynos", strings.NewReader(`{"command":"echo hi","attach":false}`))
+	if resp.StatusCode != 201 {
+		t.Fatalf("dyno: %d %s", resp.StatusCode, b)
+	}
+	resp, b = s.do("POST", "/apps/demo/log-sessions", strings.NewReader(`{"dyno_name":"run.1"}`))
+	var ls struct {
+		LogplexURL string `json:"logplex_url"`
+	}
+	json.Unmarshal(b, &ls)
+	u, _ := url.Parse(ls.LogplexURL)
+	u.RawQuery = ""
+	if r, _ := s.do("GET", u.String(), nil, "-Accept", "-Authorization"); r.StatusCode != 404 {
+		t.Errorf("log without its credential: %d", r.StatusCode)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r, b := s.do("GET", ls.LogplexURL, nil, "-Accept", "-Authorization")
+		if r.StatusCode != 200 {
+			t.Fatalf("log: %d", r.StatusCode)
+		}
+		if strings.Contains(string(b), "app[run.1]: hi\n") && strings.Contains(string(b), "heroku[run.1]: Process exited with status 0") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("log: %s", b)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	s.do("GET", ls.LogplexURL, nil, "-Accept")
+	if p := s.Problems(); len(p) != 1 || !strings.Contains(p[0], "Authorization") {
+		t.Errorf("problems %q: want the key sent to the log", p)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -17,13 +19,25 @@ import (
 //
 //	herokusim [flags]               start a simulator for this script (flags as cmd/herokusim)
 //	herokusim-requests              the recorded requests, one "METHOD PATH STATUS" line each
-//	herokusim-check [APP] [builds=N] fail on broken protocol rules, or unless APP has N builds
+//	herokusim-check [APP] [CHECK...] fail on broken protocol rules, or unless every CHECK holds:
+//	    builds=N                      APP has N builds
+//	    maintenance=on|off            APP's maintenance mode
+//	    config=NAME:VAR               APP's config var NAME equals the script's $VAR
+//	    no-config=NAME                APP has no config var NAME
+//	    dyno-env=NAME:VAR             the env of APP's latest dyno holds NAME = $VAR
 //	herokusim-source APP            the archive behind APP's latest build
-//	herokusim-wait build [APP]      block until APP has a build
-//	leakcheck                       fail if a secret is in stdout, stderr or any file under $WORK
+//	herokusim-dynos [APP]           APP's one-off dynos: name, final state, attach, tty, size,
+//	                                time_to_live, env names, then the command on a line of its own
+//	                                (U+FFFF and heroku-deploy's marker nonce written out)
+//	herokusim-config [APP]          the names of APP's config vars, never their values
+//	herokusim-wait build|dyno [APP] block until APP has a build, or a one-off dyno whose process runs
+//	herokusim-wait fault            block until a request met an armed fault (a signal during a delay=)
+//	leakcheck [VALUE...]            fail if a secret is in stdout, stderr or any file under $WORK
 //
 // APP defaults to the simulator's first app. The simulator lives in the
-// script's own values, not in a global: scripts run in parallel.
+// script's own values, not in a global: scripts run in parallel. herokusim
+// also writes the rendezvous server's CA to $WORK/.herokusim-ca.pem and
+// points HEROKU_DEPLOY_RENDEZVOUS_CA at it.
 
 type holderKey struct{}
 
@@ -67,6 +81,8 @@ func Commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		"herokusim-requests": cmdRequests,
 		"herokusim-check":    cmdCheck,
 		"herokusim-source":   cmdSource,
+		"herokusim-dynos":    cmdDynos,
+		"herokusim-config":   cmdConfig,
 		"herokusim-wait":     cmdWait,
 		"leakcheck":          cmdLeakcheck,
 	}
@@ -126,6 +142,15 @@ func cmdSim(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	ts.Defer(func() { s.Close() })
 	ts.Setenv("HEROKU_API_URL", s.URL)
+	ca, err := s.RendezvousCA()
+	if err != nil {
+		ts.Fatalf("herokusim: rendezvous: %v", err)
+	}
+	caFile := filepath.Join(ts.Getenv("WORK"), ".herokusim-ca.pem")
+	if err := os.WriteFile(caFile, ca, 0o644); err != nil {
+		ts.Fatalf("herokusim: %v", err)
+	}
+	ts.Setenv("HEROKU_DEPLOY_RENDEZVOUS_CA", caFile)
 }
 
 // herokusim-requests: print how many requests were recorded, then one
@@ -147,22 +172,20 @@ func cmdRequests(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// herokusim-check [APP] [builds=N]: fail on protocol rules the client broke
-// (as every script does at its end) and, with builds=N, unless exactly N
-// builds exist for APP.
+// herokusim-check [APP] [CHECK...]: fail on protocol rules the client broke
+// (as every script does at its end) and unless each CHECK holds (see the
+// list above). Values are compared, never printed.
 func cmdCheck(ts *testscript.TestScript, neg bool, args []string) {
 	h := running(ts)
 	app := h.appArg(args, 0)
 	problems := h.sim.Problems()
 	for _, a := range args {
-		if n, ok := strings.CutPrefix(a, "builds="); ok {
-			want, err := strconv.Atoi(n)
-			if err != nil {
-				ts.Fatalf("herokusim-check: %s is not a number", a)
-			}
-			if got := h.sim.BuildCount(app); got != want {
-				problems = append(problems, fmt.Sprintf("%d builds for %s, want %d", got, app, want))
-			}
+		k, v, ok := strings.Cut(a, "=")
+		if !ok {
+			continue
+		}
+		if p := h.sim.check(app, k, v, ts.Getenv); p != "" {
+			problems = append(problems, p)
 		}
 	}
 	if len(problems) > 0 {
@@ -180,29 +203,59 @@ func cmdSource(ts *testscript.TestScript, neg bool, args []string) {
 	fmt.Fprintln(ts.Stdout(), strings.Join(entries, "\n"))
 }
 
-// herokusim-wait build [APP]: block until APP has a build (for signal tests).
+// herokusim-wait build|dyno|fault [APP]: block until APP has a build, or a
+// one-off dyno whose process runs, or a request met a fault (for signal
+// tests).
 func cmdWait(ts *testscript.TestScript, neg bool, args []string) {
 	h := running(ts)
-	if len(args) == 0 || args[0] != "build" {
-		ts.Fatalf("usage: herokusim-wait build [APP]")
+	ready := map[string]func(string) bool{
+		"build": func(app string) bool { return h.sim.BuildCount(app) > 0 },
+		"dyno":  h.sim.dynoUp,
+		"fault": func(string) bool { return h.sim.faultMet() },
+	}
+	if len(args) == 0 || ready[args[0]] == nil {
+		ts.Fatalf("usage: herokusim-wait build|dyno|fault [APP]")
 	}
 	app := h.appArg(args, 1)
 	deadline := time.Now().Add(10 * time.Second)
-	for h.sim.BuildCount(app) == 0 {
+	for !ready[args[0]](app) {
 		if time.Now().After(deadline) {
-			ts.Fatalf("no build was created for %s within 10s", app)
+			ts.Fatalf("no %s for %s within 10s", args[0], app)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	time.Sleep(50 * time.Millisecond) // let the client reach the stream
 }
 
-// leakcheck: fail if a secret (Secrets, and the script's HEROKU_API_KEY)
-// appears in the last stdout or stderr or in any file under $WORK.
+// herokusim-dynos [APP]: describe APP's one-off dynos.
+func cmdDynos(ts *testscript.TestScript, neg bool, args []string) {
+	h := running(ts)
+	fmt.Fprint(ts.Stdout(), h.sim.describeDynos(h.appArg(args, 0)))
+}
+
+// herokusim-config [APP]: the names of APP's config vars.
+func cmdConfig(ts *testscript.TestScript, neg bool, args []string) {
+	h := running(ts)
+	fmt.Fprintln(ts.Stdout(), strings.Join(h.sim.configNames(h.appArg(args, 0)), "\n"))
+}
+
+// leakcheck [VALUE...]: fail if a secret appears in the last stdout or
+// stderr or in any file under $WORK. Secrets are the simulator's (Secrets,
+// and with a simulator running every config and dyno env value it was
+// sent), the script's HEROKU_API_KEY, and the VALUEs given.
 func cmdLeakcheck(ts *testscript.TestScript, neg bool, args []string) {
 	secrets := Secrets()
+	if h := state(ts); h.sim != nil {
+		secrets = h.sim.Secrets()
+	}
 	if k := ts.Getenv("HEROKU_API_KEY"); k != "" {
 		secrets = append(secrets, k)
+	}
+	for _, v := range args {
+		if v == "" {
+			ts.Fatalf("leakcheck: an empty secret (unset variable?)")
+		}
+		secrets = append(secrets, v)
 	}
 	check := func(where string, data []byte) {
 		for _, s := range secrets {
@@ -228,4 +281,123 @@ func cmdLeakcheck(ts *testscript.TestScript, neg bool, args []string) {
 	if err != nil {
 		ts.Fatalf("leakcheck: %v", err)
 	}
+}
+
+// check tests one herokusim-check condition on app; getenv reads the
+// script's variables. It returns what is wrong, without values.
+func (s *Server) check(appName, k, v string, getenv func(string) string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.apps[appName]
+	if a == nil {
+		return "no app " + appName
+	}
+	name, envVar, _ := strings.Cut(v, ":")
+	switch k {
+	case "builds":
+		want, err := strconv.Atoi(v)
+		if err != nil {
+			return "builds=" + v + " is not a number"
+		}
+		if len(a.builds) != want {
+			return fmt.Sprintf("%d builds for %s, want %d", len(a.builds), appName, want)
+		}
+	case "maintenance":
+		if on := map[bool]string{true: "on", false: "off"}[a.Maintenance]; on != v {
+			return fmt.Sprintf("maintenance mode of %s is %s, want %s", appName, on, v)
+		}
+	case "config":
+		got, ok := a.config[name]
+		switch {
+		case !ok:
+			return fmt.Sprintf("%s has no config var %s", appName, name)
+		case got != getenv(envVar):
+			return fmt.Sprintf("config var %s of %s differs from $%s", name, appName, envVar)
+		}
+	case "no-config":
+		if _, ok := a.config[v]; ok {
+			return fmt.Sprintf("%s still has config var %s", appName, v)
+		}
+	case "dyno-env":
+		if len(a.dynos) == 0 {
+			return appName + " has no dyno"
+		}
+		d := a.dynos[len(a.dynos)-1]
+		if got, ok := d.Env[name]; !ok || got != getenv(envVar) {
+			return fmt.Sprintf("env %s of dyno %s is missing or differs from $%s", name, d.Name, envVar)
+		}
+	default:
+		return "unknown check " + k
+	}
+	return ""
+}
+
+func (s *Server) dynoUp(appName string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.apps[appName]
+	if a == nil {
+		return false
+	}
+	for _, d := range a.dynos {
+		d.mu.Lock()
+		up := d.State == "up"
+		d.mu.Unlock()
+		if up {
+			return true
+		}
+	}
+	return false
+}
+
+// nonceRE finds the per-run nonce in heroku-deploy's exit-status marker,
+// which herokusim-dynos shows as NONCE so golden files stay stable.
+var nonceRE = regexp.MustCompile(`(heroku-command-exit-status) [0-9a-f]{16}:`)
+
+func (s *Server) describeDynos(appName string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.apps[appName]
+	if a == nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, d := range a.dynos {
+		names := make([]string, 0, len(d.Env))
+		for k := range d.Env {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		cmd := nonceRE.ReplaceAllString(strings.ReplaceAll(d.Command, "\uFFFF", "<U+FFFF>"), "$1 NONCE:")
+		d.mu.Lock()
+		fmt.Fprintf(&b, "%s %s attach=%t tty=%t size=%s ttl=%d env=%s\n    %s\n",
+			d.Name, d.State, d.Attach, d.TTY, d.Size, d.TTL, strings.Join(names, ","), cmd)
+		d.mu.Unlock()
+	}
+	return b.String()
+}
+
+func (s *Server) configNames(appName string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var names []string
+	if a := s.apps[appName]; a != nil {
+		for k := range a.config {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// faultMet reports whether a request met an armed fault.
+func (s *Server) faultMet() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range s.opts.Faults {
+		if f.hits > f.Skip {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,48 @@
+package cli
+
+import (
+	"context"
+
+	"gitlab.com/heroku-deploy/heroku/internal/maintenance"
+)
+
+// MaintenanceCmd is `heroku-deploy maintenance on|off`.
+type MaintenanceCmd struct {
+	State string `arg:"" enum:"on,off" help:"on: visitors get Heroku's maintenance page; off: the app serves again."`
+	App   string `env:"HEROKU_DEPLOY_APP,HEROKU_APP" required:"" placeholder:"NAME" help:"Heroku app."`
+
+	HerokuFlags `embed:""`
+}
+
+// Run switches the mode. Failing to turn it off exits 6, as a deploy that
+// cannot turn it off after its work does.
+func (c *MaintenanceCmd) Run(ctx context.Context, h *Heroku) error {
+	if err := checkApp(c.App); err != nil {
+		return err
+	}
+	ctx, cancel := h.withTimeout(ctx)
+	defer cancel()
+	sw := &maintenance.Switch{Client: h.Client, Out: h.Out}
+	var err error
+	if c.State == "on" {
+		err = sw.Set(ctx, c.App, true)
+	} else {
+		err = sw.Off(ctx, c.App)
+	}
+	if err != nil {
+		return h.classify(ctx, err, c.App)
+	}
+	return nil
+}
+
+// stillOn is exit 6 for an app left in maintenance mode: it outranks what
+// went wrong before, and keeps the hints of why turning it off failed
+// (inner, classified).
+func stillOn(inner, err error, app string) error {
+	var hints []string
+	if ee, ok := inner.(*ExitError); ok {
+		hints = ee.Hints
+	}
+	hints = append(hints, "turn it off by hand: heroku-deploy maintenance off --app "+app+", or in the Heroku dashboard")
+	return &ExitError{Code: ExitMaintenance, Err: err, Hints: hints}
+}

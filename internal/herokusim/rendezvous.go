@@ -1,0 +1,203 @@
+package herokusim
+
+import (
+	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"strings"
+	"sync"
+	"time"
+)
+
+// rendezvousServer is Heroku's rendezvous service on loopback: TLS with a
+// certificate from a CA made at start, which clients trust only through
+// HEROKU_DEPLOY_RENDEZVOUS_CA. A client sends a dyno's secret on the first
+// line, gets "rendezvous" back, then the dyno's output until its process
+// ends. With Options.Rendezvous "blocked", attach URLs point instead at a
+// port that accepts connections and never answers, as a firewall that
+// drops packets to port 5000 looks to a client.
+type rendezvousServer struct {
+	once    sync.Once
+	err     error
+	caPEM   []byte
+	addr    string // where attach URLs point
+	lns     []net.Listener
+	mu      sync.Mutex
+	held    []net.Conn
+	closing bool
+}
+
+// RendezvousCA returns the PEM certificate of the CA that signed the
+// rendezvous server's certificate, starting the server if needed.
+func (s *Server) RendezvousCA() ([]byte, error) {
+	if err := s.startRendezvous(); err != nil {
+		return nil, err
+	}
+	return s.rdv.caPEM, nil
+}
+
+func (s *Server) startRendezvous() error {
+	r := &s.rdv
+	r.once.Do(func() { r.err = s.listenRendezvous() })
+	return r.err
+}
+
+func (s *Server) listenRendezvous() error {
+	r := &s.rdv
+	cert, caPEM, err := testCertificate()
+	if err != nil {
+		return err
+	}
+	r.caPEM = caPEM
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}})
+	if err != nil {
+		return err
+	}
+	r.lns = append(r.lns, ln)
+	r.addr = ln.Addr().String()
+	go s.acceptRendezvous(ln)
+	if s.opts.Rendezvous == "blocked" {
+		bl, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		r.lns = append(r.lns, bl)
+		r.addr = bl.Addr().String()
+		go r.hold(bl)
+	}
+	return nil
+}
+
+// hold accepts connections and keeps them silent until Close.
+func (r *rendezvousServer) hold(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		r.mu.Lock()
+		if r.closing {
+			c.Close()
+		} else {
+			r.held = append(r.held, c)
+		}
+		r.mu.Unlock()
+	}
+}
+
+func (r *rendezvousServer) close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.closing = true
+	for _, ln := range r.lns {
+		ln.Close()
+	}
+	for _, c := range r.held {
+		c.Close()
+	}
+}
+
+func (s *Server) acceptRendezvous(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go s.serveRendezvous(c)
+	}
+}
+
+// serveRendezvous pairs a connection with its dyno by the secret on its
+// first line and runs the dyno's process on it.
+func (s *Server) serveRendezvous(c net.Conn) {
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(c)
+	line, err := br.ReadString('\n')
+	if err != nil {
+		return
+	}
+	c.SetReadDeadline(time.Time{})
+	secret := strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
+	s.mu.Lock()
+	d := s.attachable[secret]
+	delete(s.attachable, secret)
+	s.mu.Unlock()
+	if d == nil {
+		fmt.Fprint(c, "error: no such session\r\n")
+		return
+	}
+	d.setConn(c)
+	fmt.Fprint(c, "rendezvous\r\n")
+	// Input: the client has none to give; it may send EOT (Ctrl-D).
+	go func() {
+		buf := make([]byte, 64)
+		for {
+			if _, err := br.Read(buf); err != nil {
+				return
+			}
+		}
+	}()
+	var out = newlineWriter{w: c, crlf: d.TTY}
+	s.runDyno(d, out)
+}
+
+// newlineWriter writes a terminal's CRLF line endings when the dyno has a
+// TTY.
+type newlineWriter struct {
+	w    net.Conn
+	crlf bool
+}
+
+func (n newlineWriter) Write(p []byte) (int, error) {
+	if !n.crlf {
+		return n.w.Write(p)
+	}
+	_, err := n.w.Write([]byte(strings.ReplaceAll(string(p), "\n", "\r\n")))
+	return len(p), err
+}
+
+// testCertificate makes a CA and a certificate it signs for the loopback
+// addresses.
+func testCertificate() (tls.Certificate, []byte, error) {
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	now := time.Now()
+	ca := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "herokusim test CA"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	ca, _ = x509.ParseCertificate(caDER)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	leaf := &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "rendezvous.herokusim"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		DNSNames:    []string{"localhost"},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+		KeyUsage:    x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, leaf, ca, &key.PublicKey, caKey)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key},
+		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), nil
+}

@@ -1,0 +1,345 @@
+// Package oneoff runs a command on a one-off dyno and reports its real exit
+// status. The dyno is attached through rendezvous and its output streamed
+// live; when the rendezvous port cannot be reached (a firewall on port
+// 5000), the command runs detached and its output is read from the app's
+// logs. Either way a marker carries the status, a stream that ends without
+// it is reported as such, and a stop (timeout or signal) stops the dyno.
+package oneoff
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"gitlab.com/heroku-deploy/heroku/internal/ciout"
+	"gitlab.com/heroku-deploy/heroku/internal/follow"
+	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/rendezvous"
+)
+
+// Runner carries the client, the waiting engine and the job log.
+type Runner struct {
+	Client *herokuapi.Client
+	Wait   *follow.Waiter
+	Out    *ciout.Writer
+	Warn   func(string)
+	Attach rendezvous.Options
+	// Secret receives the attach URL: it opens the dyno's input and output,
+	// so whatever prints lines must scrub it.
+	Secret func(string)
+}
+
+// Config says what to run.
+type Config struct {
+	App  string
+	Args []string // the command: one shell command line, or words to quote
+	Env  map[string]string
+	Size string
+	// TimeToLive is the dyno's own bound on Heroku, in seconds.
+	TimeToLive int
+}
+
+// Result is what the command did.
+type Result struct {
+	Dyno     string // "run.1234"
+	Status   int    // the command's exit status
+	Detached bool   // the output came from the app's logs
+}
+
+// NoStatusError means the output ended without the exit status: the
+// dyno crashed, was killed, or the connection dropped. The outcome is
+// unknown.
+type NoStatusError struct {
+	Dyno, Reason string
+}
+
+func (e *NoStatusError) Error() string {
+	return fmt.Sprintf("no exit status received from dyno %s: %s; the command's outcome is unknown (see the app's logs)", e.Dyno, e.Reason)
+}
+
+// logGrace is how long the log may lag behind a dyno that ended: logplex
+// delivers lines a moment after they were written.
+const logGrace = 3 * time.Second
+
+// Run starts the dyno, streams its output to r.Out and returns its status.
+// A stop returns *follow.Stopped after stopping the dyno.
+func (r *Runner) Run(ctx context.Context, cfg Config) (*Result, error) {
+	app, err := r.Client.AppInfo(ctx, cfg.App)
+	if err != nil {
+		return nil, fmt.Errorf("look up app %s: %w", cfg.App, err)
+	}
+	fir := herokuapi.Generation(app) == "fir"
+	nonce := newNonce()
+	req := herokuapi.DynoRequest{
+		Command: Wrap(cfg.Args, fir, nonce), Attach: true, Env: cfg.Env, Size: cfg.Size, TimeToLive: cfg.TimeToLive,
+	}
+	d, err := r.create(ctx, cfg.App, req)
+	if err != nil {
+		return nil, fmt.Errorf("start a one-off dyno on %s: %w", cfg.App, err)
+	}
+	if ctx.Err() != nil {
+		return nil, r.stop(ctx, cfg.App, d)
+	}
+	size := ""
+	if d.Size != "" {
+		size = ", " + d.Size
+	}
+	r.Out.Step("Running %s on %s (dyno %s%s)", Join(cfg.Args), cfg.App, d.Name, size)
+
+	var conn *rendezvous.Conn
+	if d.AttachURL == nil {
+		err = fmt.Errorf("%w (none given)", rendezvous.ErrUnsupported)
+	} else {
+		if r.Secret != nil {
+			r.Secret(*d.AttachURL)
+		}
+		conn, err = rendezvous.Dial(ctx, *d.AttachURL, r.Attach)
+	}
+	switch {
+	case err == nil:
+		return r.attached(ctx, cfg.App, d, conn, nonce)
+	case ctx.Err() != nil:
+		return nil, r.stop(ctx, cfg.App, d)
+	case errors.Is(err, rendezvous.ErrUnreachable) || errors.Is(err, rendezvous.ErrUnsupported):
+		r.Warn(fmt.Sprintf("cannot attach to dyno %s: %v", d.Name, err))
+		r.stopQuietly(ctx, cfg.App, d)
+		req.Attach = false
+		first := d.Name
+		d, err = r.create(ctx, cfg.App, req)
+		if err != nil {
+			return nil, fmt.Errorf("start a detached one-off dyno on %s: %w", cfg.App, err)
+		}
+		if ctx.Err() != nil {
+			return nil, r.stop(ctx, cfg.App, d)
+		}
+		r.Out.Step("Running detached on dyno %s instead (%s stopped unused): the output comes from the app's logs", d.Name, first)
+		return r.detached(ctx, cfg.App, d, nonce)
+	default:
+		r.stopQuietly(ctx, cfg.App, d)
+		return nil, fmt.Errorf("attach to dyno %s: %w", d.Name, err)
+	}
+}
+
+// stopBudget bounds what is done after a stop: GitLab Runner waits a little
+// after SIGTERM before it kills the job.
+const stopBudget = 10 * time.Second
+
+// create starts the dyno. A stop does not abandon the request in flight:
+// Heroku may start the dyno anyway, which would then run unseen until its
+// time_to_live. The request gets stopBudget to finish, and the caller
+// stops the dyno it returns.
+func (r *Runner) create(ctx context.Context, app string, req herokuapi.DynoRequest) (*herokuapi.Dyno, error) {
+	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	defer context.AfterFunc(ctx, func() { time.AfterFunc(stopBudget, cancel) })()
+	return r.Client.DynoCreate(cctx, app, req)
+}
+
+// attached streams the dyno's output from rendezvous.
+func (r *Runner) attached(ctx context.Context, app string, d *herokuapi.Dyno, conn *rendezvous.Conn, nonce string) (*Result, error) {
+	defer conn.Close()
+	sc := newScanner(r.Out, nonce)
+	_, err := io.Copy(sc, conn)
+	sc.Close()
+	if st, ok := sc.Status(); ok {
+		return &Result{Dyno: d.Name, Status: st}, nil
+	}
+	if conn.Attached() {
+		up := *d
+		up.State = "up" // for the stop's message: the process did start
+		d = &up
+	}
+	switch {
+	case ctx.Err() != nil:
+		return nil, r.stop(ctx, app, d)
+	case errors.Is(err, rendezvous.ErrNotAttached):
+		r.stopQuietly(ctx, app, d)
+		return nil, fmt.Errorf("dyno %s did not start: %w", d.Name, err)
+	case err != nil:
+		return nil, &NoStatusError{Dyno: d.Name, Reason: fmt.Sprintf("the connection failed (%v)", err)}
+	}
+	return nil, &NoStatusError{Dyno: d.Name, Reason: "its output ended before the command reported its status"}
+}
+
+// detached reads the dyno's output from a log session while the waiting
+// engine watches the dyno: the marker gives the status; a dyno gone without
+// one is a missing status; a stop stops it. The log session tails forever,
+// so the marker, not the session's end, ends the reading.
+func (r *Runner) detached(ctx context.Context, app string, d *herokuapi.Dyno, nonce string) (*Result, error) {
+	ls, err := r.Client.LogSessionCreate(ctx, app, d.Name)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, r.stop(ctx, app, d)
+		}
+		r.stopQuietly(ctx, app, d)
+		return nil, fmt.Errorf("read the logs of dyno %s: %w", d.Name, err)
+	}
+	sc := newScanner(r.Out, nonce)
+	lctx, stopLogs := context.WithCancel(ctx)
+	logs := make(chan error, 1)
+	go func() { logs <- readLog(lctx, r.Client.Plain, ls.LogplexURL, d.Name, sc) }()
+	var haveStatus atomic.Bool
+	wctx, endWait := context.WithCancel(ctx)
+	wait := make(chan error, 1)
+	go func() {
+		_, err := follow.Wait(wctx, r.Wait, r.job(app, d, &haveStatus), d)
+		wait <- err
+	}()
+
+	noStatus := &NoStatusError{Dyno: d.Name, Reason: "the dyno ended and its log holds no exit status"}
+	var res *Result
+	var grace <-chan time.Time
+loop:
+	for {
+		select {
+		case <-sc.done:
+			haveStatus.Store(true) // nothing left to stop
+			st, _ := sc.Status()
+			res = &Result{Dyno: d.Name, Status: st, Detached: true}
+			break loop
+		case lerr := <-logs:
+			logs = nil
+			switch {
+			case ctx.Err() != nil:
+				continue // the waiting engine reports the stop
+			case lerr != nil:
+				r.Warn(fmt.Sprintf("the log of dyno %s failed (%v); waiting for the dyno to end", d.Name, lerr))
+			}
+			if wait == nil {
+				err = noStatus
+				break loop
+			}
+		case werr := <-wait:
+			wait = nil
+			if werr != nil || ctx.Err() != nil {
+				err = werr // stopped, or the dyno could not be watched
+				break loop
+			}
+			if logs == nil {
+				err = noStatus
+				break loop
+			}
+			grace = time.After(logGrace)
+		case <-grace:
+			err = noStatus
+			break loop
+		}
+	}
+	stopLogs()
+	endWait()
+	if logs != nil {
+		<-logs
+	}
+	if wait != nil {
+		<-wait
+	}
+	return res, err
+}
+
+// job describes the dyno to the waiting engine: final once it crashed, is
+// down, or is gone (one-off dynos vanish when they end). Once the status
+// arrived (haveStatus), there is nothing left to read or stop.
+func (r *Runner) job(app string, d *herokuapi.Dyno, haveStatus *atomic.Bool) follow.Job[*herokuapi.Dyno] {
+	gone := func() *herokuapi.Dyno {
+		g := *d
+		g.State = "gone"
+		return &g
+	}
+	final := func(d *herokuapi.Dyno) bool { return d.State == "crashed" || d.State == "down" || d.State == "gone" }
+	return follow.Job[*herokuapi.Dyno]{
+		Kind: "dyno", What: "dyno " + d.Name,
+		Fetch: func(ctx context.Context) (*herokuapi.Dyno, error) {
+			if haveStatus != nil && haveStatus.Load() {
+				return gone(), nil
+			}
+			cur, err := r.Client.DynoInfo(ctx, app, d.ID)
+			if herokuapi.StatusOf(err) == 404 {
+				return gone(), nil
+			}
+			return cur, err
+		},
+		State: func(d *herokuapi.Dyno) string { return d.State },
+		Final: final,
+		Cancel: func(ctx context.Context, cur *herokuapi.Dyno) string {
+			if final(cur) {
+				return fmt.Sprintf("dyno %s had already ended (%s)", d.Name, cur.State)
+			}
+			note, _ := r.stopDyno(ctx, app, d)
+			return note
+		},
+	}
+}
+
+// stop stops the dyno after a stop of ctx, as the waiting engine stops
+// what it waits for, so a timeout and a signal read as they do everywhere:
+// *follow.Stopped.
+func (r *Runner) stop(ctx context.Context, app string, d *herokuapi.Dyno) error {
+	return follow.Stop(ctx, r.job(app, d, nil), d, true)
+}
+
+// stopQuietly stops a dyno that is of no more use, within a bounded budget
+// even when ctx has ended, and warns only if it may still run.
+func (r *Runner) stopQuietly(ctx context.Context, app string, d *herokuapi.Dyno) {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopBudget)
+	defer cancel()
+	if note, ok := r.stopDyno(sctx, app, d); !ok {
+		r.Warn(note)
+	}
+}
+
+// stopDyno stops the dyno and says what became of it; ok is false when it
+// may still run.
+func (r *Runner) stopDyno(ctx context.Context, app string, d *herokuapi.Dyno) (note string, ok bool) {
+	err := r.Client.DynoStop(ctx, app, d.ID)
+	switch {
+	case err == nil:
+		return "stopped dyno " + d.Name + " on Heroku", true
+	case herokuapi.StatusOf(err) == 404:
+		return "dyno " + d.Name + " had already ended", true
+	default:
+		return fmt.Sprintf("could not stop dyno %s (%v): its time_to_live ends it", d.Name, err), false
+	}
+}
+
+// logLine is a logplex line: "2026-01-02T03:04:05.000000+00:00 app[run.1]: text".
+var logLine = regexp.MustCompile(`^\S+ (\w+)\[([^\]]+)\]: ?(.*)$`)
+
+// readLog copies the command's own lines (source "app", this dyno) of a log
+// session to w until the session ends or ctx does. Heroku's lines about the
+// dyno are left out: one quotes the whole command, marker included.
+func readLog(ctx context.Context, client *http.Client, logURL, dyno string, w io.Writer) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, logURL, nil)
+	if err != nil {
+		return fmt.Errorf("log session URL: %w", herokuapi.Clean(err))
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return herokuapi.Clean(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET log session: %s", resp.Status)
+	}
+	br := bufio.NewReader(resp.Body)
+	for {
+		line, err := br.ReadString('\n')
+		if m := logLine.FindStringSubmatch(strings.TrimRight(line, "\r\n")); m != nil && m[1] == "app" && m[2] == dyno {
+			if _, werr := io.WriteString(w, m[3]+"\n"); werr != nil {
+				return werr
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
