@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
+	"gitlab.com/heroku-deploy/heroku/internal/configvars"
 	"gitlab.com/heroku-deploy/heroku/internal/deploy"
 	"gitlab.com/heroku-deploy/heroku/internal/ignore"
 )
@@ -25,6 +26,8 @@ type DeployCmd struct {
 	Buildpack     []string `env:"HEROKU_DEPLOY_BUILDPACKS" list:"" sep:"none" placeholder:"URL|NAME" help:"Buildpack for this build, repeatable, in order (e.g. heroku/nodejs); without it, the app's own or detection. Cedar apps only: Fir takes project.toml. Its variable holds a list: [\"a\", \"b\"]."`
 	Exclude       []string `env:"HEROKU_DEPLOY_EXCLUDE" list:"" sep:"none" placeholder:"PATTERN" help:"Leave out paths matching this gitignore-style pattern; repeatable. Its variable holds a list: [\"a\", \"b\"]."`
 	Dotenv        string   `placeholder:"FILE" help:"Write the deploy's dotenv report here (HEROKU_APP_NAME, HEROKU_APP_URL, HEROKU_RELEASE_VERSION…; see the README), for artifacts:reports:dotenv."`
+	ConfigVar     []string `name:"config-var" env:"HEROKU_DEPLOY_CONFIG_VARS" list:"" sep:"none" placeholder:"NAME[=CI_VAR]" help:"Before the build, set config var NAME to the value of the CI/CD variable CI_VAR (NAME alone: the variable NAME), changing only what differs; repeatable. Values are never printed. Its variable holds a list: [\"a\", \"b\"]."`
+	Maintenance   bool     `env:"HEROKU_DEPLOY_MAINTENANCE" help:"Keep the app in maintenance mode from before the build to the end of release phase, and turn it off whatever happens (exit 6 if that fails)."`
 
 	HerokuFlags `embed:""`
 }
@@ -75,10 +78,17 @@ func (c *DeployCmd) check() (string, *ignore.Matcher, error) {
 }
 
 // Run deploys.
-func (c *DeployCmd) Run(ctx context.Context, h *Heroku) error {
+func (c *DeployCmd) Run(ctx context.Context, g *Globals, h *Heroku) error {
 	dir, exclude, err := c.check()
 	if err != nil {
 		return err
+	}
+	config, err := configvars.Resolve(c.ConfigVar, g.Env.Lookup)
+	if err != nil {
+		return varError("--config-var:", err)
+	}
+	for _, v := range config {
+		g.redact.Add(v) // a build or release log that prints one shows it masked
 	}
 	if c.SourceVersion == "" {
 		c.SourceVersion = gitHead(ctx, c.Dir)
@@ -88,6 +98,7 @@ func (c *DeployCmd) Run(ctx context.Context, h *Heroku) error {
 	d := &deploy.Deployer{Client: h.Client, Wait: h.Wait, Out: h.Out, Warn: h.Warn}
 	res, err := d.Deploy(ctx, deploy.Config{
 		App: c.App, Dir: dir, DirName: c.Dir, SourceVersion: c.SourceVersion, Buildpacks: c.Buildpack, Exclude: exclude,
+		ConfigVars: config, Maintenance: c.Maintenance,
 	})
 	if err != nil {
 		return h.classify(ctx, err, c.App)

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -97,7 +98,7 @@ func (f *HerokuFlags) connect(g *Globals) (*Heroku, error) {
 		URL: apiURL, Key: key, UserAgent: "heroku-deploy/" + g.Version,
 		RetryWaitMin: f.RetryWait, RetryWaitMax: 30 * f.RetryWait,
 		RequestTimeout: f.RequestTimeout, LookupWindow: f.LookupWindow,
-		Notify: g.voice.warn, Secret: g.redact.AddURL,
+		Notify: g.voice.warn, Secret: g.redact.AddAny,
 	}
 	if g.Verbose {
 		cfg.Trace = func(msg string) { g.voice.say("http", msg) }
@@ -152,6 +153,11 @@ func (h *Heroku) classify(ctx context.Context, err error, app string) error {
 	case herokuapi.StatusOf(err) == 401:
 		return &ExitError{Code: ExitRefused, Err: err, Hints: []string{
 			fmt.Sprintf("Heroku rejected the key in %s: create a new one with 'heroku authorizations:create' and update the variable", keyVar)}}
+	case errors.As(err, &he) && he.Status == 403 && strings.Contains(he.Path, "/config-vars") && !scopeReachesConfig(he.Scope):
+		return &ExitError{Code: ExitRefused, Err: err, Hints: []string{
+			fmt.Sprintf("the key in %s has OAuth scope %q, which cannot read or change config vars: that needs write-protected (or global)", keyVar, he.Scope),
+			"create such a key with 'heroku authorizations:create --scope write-protected' and store it in the variable",
+		}}
 	case herokuapi.StatusOf(err) == 403:
 		return &ExitError{Code: ExitRefused, Err: err, Hints: []string{
 			fmt.Sprintf("the key in %s has no access to app %s: add its account as a collaborator", keyVar, app)}}
@@ -206,4 +212,15 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// scopeReachesConfig reports whether an OAuth scope (the Oauth-Scope
+// header; "" when Heroku sent none) may read config vars: "read" and
+// "write" exclude them by Heroku's design.
+func scopeReachesConfig(scope string) bool {
+	if scope == "" {
+		return true // unknown: the generic 403 hint applies
+	}
+	scopes := strings.FieldsFunc(scope, func(r rune) bool { return r == ',' || r == ' ' })
+	return slices.Contains(scopes, "global") || slices.Contains(scopes, "write-protected")
 }

@@ -15,6 +15,7 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/ignore"
+	"gitlab.com/heroku-deploy/heroku/internal/maintenance"
 )
 
 // Config says what to deploy.
@@ -25,6 +26,13 @@ type Config struct {
 	SourceVersion string
 	Buildpacks    []string
 	Exclude       *ignore.Matcher
+	// ConfigVars are set (only what differs) before the build; their values
+	// must be registered with the redactor.
+	ConfigVars map[string]string
+	// Maintenance keeps the app in maintenance mode from before the config
+	// change and the build to the end of release phase, and turns it off
+	// whatever happens.
+	Maintenance bool
 }
 
 // Result is what was deployed.
@@ -106,29 +114,47 @@ func (d *Deployer) Deploy(ctx context.Context, cfg Config) (*Result, error) {
 		SourceURL: source.SourceBlob.GetURL, Checksum: "SHA256:" + src.SHA256,
 		Version: cfg.SourceVersion, Buildpacks: cfg.Buildpacks,
 	}
-	b, err := d.Client.BuildCreateOnce(ctx, cfg.App, req)
+	work := func(ctx context.Context) error {
+		if len(cfg.ConfigVars) > 0 {
+			if _, err := d.SetConfig(ctx, cfg.App, cfg.ConfigVars, nil); err != nil {
+				return err
+			}
+		}
+		return d.buildAndRelease(ctx, cfg.App, req, res)
+	}
+	if cfg.Maintenance {
+		sw := &maintenance.Switch{Client: d.Client, Out: d.Out}
+		return res, sw.Around(ctx, cfg.App, work)
+	}
+	return res, work(ctx)
+}
+
+// buildAndRelease creates exactly one build, follows it, and follows the
+// release it makes, recording both in res.
+func (d *Deployer) buildAndRelease(ctx context.Context, app string, req herokuapi.BuildRequest, res *Result) error {
+	b, err := d.Client.BuildCreateOnce(ctx, app, req)
 	if ctx.Err() != nil {
-		return res, d.stoppedCreating(ctx, cfg.App, req, b)
+		return d.stoppedCreating(ctx, app, req, b)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("create build: %w", err)
+		return fmt.Errorf("create build: %w", err)
 	}
 	res.BuildID = b.ID
 	end := d.Out.Section("heroku_build", fmt.Sprintf("Building on Heroku (build %s)", b.ID))
-	b, err = follow.Wait(ctx, d.Wait, d.buildJob(cfg.App, b), b)
+	b, err = follow.Wait(ctx, d.Wait, d.buildJob(app, b), b)
 	end()
 	if err != nil {
-		return res, err
+		return err
 	}
 	if b.Status != "succeeded" {
-		return res, &follow.Failed{Msg: fmt.Sprintf("build %s %s", b.ID, b.Status)}
+		return &follow.Failed{Msg: fmt.Sprintf("build %s %s", b.ID, b.Status)}
 	}
-	rel, err := d.followRelease(ctx, cfg.App, b.Release.ID)
+	rel, err := d.followRelease(ctx, app, b.Release.ID)
 	if rel != nil {
 		res.ReleaseID, res.ReleaseVersion = rel.ID, rel.Version
 		res.ArtifactKind, res.ArtifactID = herokuapi.Artifact(rel)
 	}
-	return res, err
+	return err
 }
 
 // webURL is the app's web_url, or, where the schema's null stands in for
@@ -217,7 +243,7 @@ func dashboard(app string) string {
 	return fmt.Sprintf("; see https://dashboard.heroku.com/apps/%s/activity", app)
 }
 
-// followRelease waits for release phase when the release has one.
+// followRelease waits for a deploy's release, release phase included.
 func (d *Deployer) followRelease(ctx context.Context, app, id string) (*herokuapi.Release, error) {
 	rel, err := d.Client.ReleaseInfo(ctx, app, id)
 	if err != nil {
@@ -226,39 +252,11 @@ func (d *Deployer) followRelease(ctx context.Context, app, id string) (*herokuap
 		}
 		return nil, fmt.Errorf("look up release %s: %w", id, err)
 	}
-	job := follow.Job[*herokuapi.Release]{
-		Kind: "release", What: fmt.Sprintf("release v%d", rel.Version), Out: d.Out,
-		Fetch:    func(ctx context.Context) (*herokuapi.Release, error) { return d.Client.ReleaseInfo(ctx, app, id) },
-		State:    func(r *herokuapi.Release) string { return r.Status },
-		Final:    func(r *herokuapi.Release) bool { return r.Status != "pending" },
-		StopNote: "release phase goes on on Heroku; the previous release serves until it succeeds",
-	}
-	// Show release phase's log even when it already ended: a failure's
-	// reason is in it.
-	if rel.OutputStreamURL != nil && *rel.OutputStreamURL != "" {
-		job.Stream = *rel.OutputStreamURL
-		end := d.Out.Section("heroku_release", fmt.Sprintf("Running release phase (v%d)", rel.Version))
-		defer end()
-	}
-	rel, err = follow.Wait(ctx, d.Wait, job, rel)
+	rel, err = d.Wait.Release(ctx, d.Out, app, rel, "release phase goes on on Heroku; the previous release serves until it succeeds")
 	if err != nil {
 		return rel, err
 	}
-	return rel, releaseOutcome(rel)
-}
-
-// releaseOutcome reads a final release status. Only "succeeded" is live;
-// every other status, known or new, fails the deploy by its own name.
-func releaseOutcome(r *herokuapi.Release) error {
-	switch r.Status {
-	case "succeeded":
-		return nil
-	case "failed":
-		return &follow.Failed{Msg: fmt.Sprintf("release v%d failed in release phase: it was not deployed, the previous release keeps serving", r.Version)}
-	case "expired":
-		return &follow.Failed{Msg: fmt.Sprintf("release v%d is expired: Heroku has deleted its artifacts (it expires releases older than 30 days beyond the last 20), so it cannot serve", r.Version)}
-	}
-	return &follow.Failed{Msg: fmt.Sprintf("release v%d ended with status %q, which is not success: it is not reported as deployed", r.Version, r.Status)}
+	return rel, follow.ReleaseOutcome(rel, "it was not deployed, the previous release keeps serving")
 }
 
 func humanBytes(n int64) string {

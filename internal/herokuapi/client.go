@@ -51,9 +51,9 @@ type Config struct {
 	// Trace, when set, receives one line per HTTP exchange: method,
 	// redacted URL, status and duration. Never headers or bodies.
 	Trace func(msg string)
-	// Secret receives every signed URL found in an API answer (upload
-	// slots, output streams, attach URLs), so the session can scrub them
-	// from anything it prints.
+	// Secret receives every secret the API hands out: signed URLs found in
+	// an answer (upload slots, output streams, attach URLs) and config var
+	// values, so the session can scrub them from anything it prints.
 	Secret func(string)
 }
 

@@ -16,6 +16,7 @@ func (c *Client) ConfigVars(ctx context.Context, app string) (map[string]string,
 	for k, v := range m {
 		if v != nil {
 			out[k] = *v
+			c.cfg.Secret(*v) // a log line that prints it must show it masked
 		}
 	}
 	return out, nil

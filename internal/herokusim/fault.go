@@ -29,6 +29,7 @@ import (
 //	redirect      answer 302 to /trap on this simulator: nothing may follow it
 //	leak          echo the caller's key and a signed URL: in the error
 //	              message, in an X-Heroku-Warning, or (streams) in a log line
+//	leak-config   streams: a log line printing the first app's DATABASE_URL
 //	drop=N        streams: cut the connection after N bytes
 //	ignore-range  streams: answer from byte 0 whatever Range asks
 //	quiet         streams: send nothing at all, not even keepalives
@@ -55,6 +56,7 @@ type Fault struct {
 	Hang        bool
 	Redirect    bool
 	Leak        bool
+	LeakConfig  bool
 	Drop        int // -1 when unset
 	IgnoreRange bool
 	Quiet       bool
@@ -78,7 +80,7 @@ func ParseFault(s string) (*Fault, error) {
 		return nil, fmt.Errorf("fault %q: bad path pattern: %v", s, err)
 	}
 	flags := map[string]*bool{"html": &f.HTML, "truncated": &f.Truncated, "after": &f.After, "reset": &f.Reset,
-		"hang": &f.Hang, "redirect": &f.Redirect, "leak": &f.Leak, "ignore-range": &f.IgnoreRange, "quiet": &f.Quiet}
+		"hang": &f.Hang, "redirect": &f.Redirect, "leak": &f.Leak, "leak-config": &f.LeakConfig, "ignore-range": &f.IgnoreRange, "quiet": &f.Quiet}
 	for _, tok := range fields[2:] {
 		k, v, hasV := strings.Cut(tok, "=")
 		n, nerr := strconv.Atoi(v)
@@ -104,8 +106,8 @@ func ParseFault(s string) (*Fault, error) {
 		}
 	}
 	switch {
-	case f.Status == 0 && !f.Reset && !f.Hang && !f.Redirect && !f.Leak && f.Drop < 0 && !f.IgnoreRange && !f.Quiet && f.Delay == 0:
-		return nil, fmt.Errorf("fault %q: no effect (a status, reset, hang, redirect, leak, drop=N, ignore-range, quiet or delay=D)", s)
+	case f.Status == 0 && !f.Reset && !f.Hang && !f.Redirect && !f.Leak && !f.LeakConfig && f.Drop < 0 && !f.IgnoreRange && !f.Quiet && f.Delay == 0:
+		return nil, fmt.Errorf("fault %q: no effect (a status, reset, hang, redirect, leak, leak-config, drop=N, ignore-range, quiet or delay=D)", s)
 	case f.Status/100 == 2 && !f.HTML && !f.Truncated:
 		return nil, fmt.Errorf("fault %q: a %d fault needs a body effect: html or truncated", s, f.Status)
 	}

@@ -34,6 +34,7 @@ PATH a pattern where * is one segment; times=N affects N matching requests
   hang          never answer
   redirect      answer 302 to /trap on the simulator
   leak          echo the caller's key and a signed URL in what is printed
+  leak-config   streams: print the first app's DATABASE_URL
   drop=N        streams: cut after N bytes
   ignore-range  streams: answer from byte 0 whatever Range says
   quiet         streams: send nothing, not even keepalives

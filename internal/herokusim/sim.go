@@ -154,6 +154,7 @@ type Server struct {
 	http     *http.Server
 	handler  http.Handler
 	patterns []string // the API's routes, "METHOD /path/{x}", for the schema test
+	firstApp string
 	secret   []byte
 
 	mu      sync.Mutex
@@ -258,12 +259,15 @@ func New(opts Options) *Server {
 		}
 		s.keys[key] = &account{email: fmt.Sprintf("user%d@example.com", i+1), scope: scope, tokens: float64(opts.RateLimit), last: s.now()}
 	}
-	for _, spec := range opts.Apps {
+	for i, spec := range opts.Apps {
 		a, err := ParseAppSpec(spec)
 		if err != nil {
 			panic(err) // ParseFlags and the tests check specs first
 		}
 		s.createApp(a)
+		if i == 0 {
+			s.firstApp = a.Name
+		}
 	}
 	return s
 }

@@ -98,10 +98,16 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done()
 		return
 	}
-	if f != nil && f.Leak {
+	if f != nil && (f.Leak || f.LeakConfig) {
+		leak := "-----> a build script printed " + s.leakText(r) + "\n"
+		if f.LeakConfig {
+			// One that prints its environment: the app's config vars.
+			s.mu.Lock()
+			leak = "-----> a build script printed DATABASE_URL=" + s.apps[s.firstApp].config["DATABASE_URL"] + "\n"
+			s.mu.Unlock()
+		}
 		st.mu.Lock()
-		leak := []byte("-----> a build script printed " + s.leakText(r) + "\n")
-		st.data = append(st.data[:offset:offset], append(leak, st.data[offset:]...)...)
+		st.data = append(st.data[:offset:offset], append([]byte(leak), st.data[offset:]...)...)
 		st.mu.Unlock()
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

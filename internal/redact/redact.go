@@ -66,6 +66,13 @@ func (r *Redactor) AddURL(u string) {
 	}
 }
 
+// AddAny registers a secret of any kind: the value, and its query string
+// when it is a URL.
+func (r *Redactor) AddAny(s string) {
+	r.Add(s)
+	r.AddURL(s)
+}
+
 // signedQuery finds a URL whose query carries a signature or a credential,
 // whether or not the session registered it: AWS SigV2/SigV4 presigned URLs
 // (storage, build output streams) and anything calling itself a token. The
