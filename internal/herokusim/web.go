@@ -19,7 +19,9 @@ import (
 //	slow=DUR   answer 200 after DUR (or when the client gives up)
 //	flap       500, then 200, then 500… forever
 //
-// e.g. -health 'my-app:503x3,200'. Without -health an app answers 200.
+// e.g. -health 'my-app:503x3,200'. Without -health an app answers 200. In
+// maintenance mode it answers 503, whatever the script, as Heroku's router
+// does.
 // No Authorization may reach it: the API key is not the app's business
 // (Problems reports one that does).
 type healthSeq struct {
@@ -111,6 +113,7 @@ func (s *Server) serveWeb(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	a := s.apps[r.PathValue("app")]
 	var version int
+	maintenance := a != nil && a.Maintenance
 	if a != nil {
 		for _, rel := range a.releases {
 			if rel.current {
@@ -123,6 +126,13 @@ func (s *Server) serveWeb(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(404)
 		fmt.Fprint(w, "<html><body>There's nothing here, yet.</body></html>\n")
+		return
+	}
+	if maintenance {
+		// Heroku's router answers for an app in maintenance mode.
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(503)
+		fmt.Fprint(w, "<html><body>Offline for Maintenance</body></html>\n")
 		return
 	}
 	st := healthStep{status: 200}
