@@ -1,7 +1,6 @@
 package herokusim
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
@@ -92,10 +91,7 @@ func (s *Server) postPromotion(w http.ResponseWriter, r *http.Request) {
 			App *idRef `json:"app"`
 		} `json:"targets"`
 	}
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&body); err != nil {
-		apiError(w, 400, "bad_request", "Invalid JSON body: "+err.Error())
+	if !decodeStrict(w, r, &body) {
 		return
 	}
 	if body.Pipeline == nil || body.Source == nil || body.Source.App == nil || len(body.Targets) == 0 {

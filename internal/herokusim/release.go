@@ -1,7 +1,6 @@
 package herokusim
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -175,10 +174,7 @@ func (s *Server) postRelease(w http.ResponseWriter, r *http.Request, a *app) {
 		Release     *string `json:"release"`
 		Description *string `json:"description"`
 	}
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&body); err != nil {
-		apiError(w, 400, "bad_request", "Invalid JSON body: "+err.Error())
+	if !decodeStrict(w, r, &body) {
 		return
 	}
 	s.mu.Lock()
@@ -208,22 +204,16 @@ func (s *Server) postRelease(w http.ResponseWriter, r *http.Request, a *app) {
 	case body.Release != nil:
 		apiError(w, 422, "invalid_params", "A rollback takes only a release.")
 		return
-	case body.OCIImage != nil && *body.OCIImage != "":
-		if !a.Fir {
-			apiError(w, 422, "invalid_params", "Only Fir-generation apps release OCI images; this app takes a slug.")
+	case body.OCIImage != nil && *body.OCIImage != "" || body.Slug != nil && *body.Slug != "":
+		kind, id := "slug", body.Slug
+		if body.OCIImage != nil && *body.OCIImage != "" {
+			kind, id = "oci-image", body.OCIImage
+		}
+		if (kind == "oci-image") != a.Fir {
+			apiError(w, 422, "invalid_params", "Fir-generation apps release OCI images (oci_image), Cedar apps slugs (slug): this app takes a "+map[bool]string{true: "oci_image", false: "slug"}[a.Fir]+".")
 			return
 		}
-		b := s.findBuilt(w, a, "oci-image", *body.OCIImage)
-		if b == nil {
-			return
-		}
-		art, desc = b.artifact, "Deploy "+shortVersion(b.commit)
-	case body.Slug != nil && *body.Slug != "":
-		if a.Fir {
-			apiError(w, 422, "invalid_params", "Fir-generation apps release OCI images (oci_image), not slugs.")
-			return
-		}
-		b := s.findBuilt(w, a, "slug", *body.Slug)
+		b := s.findBuilt(w, a, kind, *id)
 		if b == nil {
 			return
 		}
