@@ -4,6 +4,7 @@
 package ciout
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"regexp"
@@ -86,5 +87,50 @@ func (o *Writer) Section(name, header string) (end func()) {
 		defer o.mu.Unlock()
 		o.endLine()
 		fmt.Fprintf(o.w, "\x1b[0Ksection_end:%d:%s\r\x1b[0K", o.now().Unix(), name)
+	}
+}
+
+// Prefixed returns a Writer for one of several things that print at once
+// (the targets of a promotion): each of its lines goes to o whole, after
+// prefix, so lines of two of them never mix. Its sections are plain "==>"
+// lines. Flush writes a last line that has no end yet.
+func (o *Writer) Prefixed(prefix string) *Writer {
+	return &Writer{w: &prefixer{to: o, prefix: prefix}, now: o.now, atBOL: true}
+}
+
+// Flush ends a line that a Prefixed writer still holds.
+func (o *Writer) Flush() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if p, ok := o.w.(*prefixer); ok {
+		p.flush()
+	}
+}
+
+// prefixer holds a partial line until its end, then writes it whole.
+type prefixer struct {
+	to      *Writer
+	prefix  string
+	partial []byte
+}
+
+func (p *prefixer) Write(b []byte) (int, error) {
+	p.partial = append(p.partial, b...)
+	for {
+		i := bytes.IndexByte(p.partial, '\n')
+		if i < 0 {
+			return len(b), nil
+		}
+		line := append([]byte(p.prefix), p.partial[:i+1]...)
+		p.partial = p.partial[i+1:]
+		if _, err := p.to.Write(line); err != nil {
+			return len(b), err
+		}
+	}
+}
+
+func (p *prefixer) flush() {
+	if len(p.partial) > 0 {
+		p.Write([]byte("\n"))
 	}
 }

@@ -32,3 +32,23 @@ func TestPlain(t *testing.T) {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 }
+
+// TestPrefixed: two prefixed writers printing at once never mix within a
+// line, and each line carries its prefix, sections and steps included.
+func TestPrefixed(t *testing.T) {
+	var b bytes.Buffer
+	o := New(&b, true)
+	a, c := o.Prefixed("[a] "), o.Prefixed("[c] ")
+	end := a.Section("x", "Running release phase (v3)")
+	a.Write([]byte("half"))
+	c.Write([]byte("one\ntw"))
+	a.Write([]byte(" line\nlast"))
+	end()
+	c.Write([]byte("o"))
+	c.Flush()
+	c.Flush()
+	want := "[a] ==> Running release phase (v3)\n[c] one\n[a] half line\n[a] last\n[c] two\n"
+	if b.String() != want {
+		t.Fatalf("got %q\nwant %q", b.String(), want)
+	}
+}

@@ -28,6 +28,8 @@ type CLI struct {
 	Verbose bool             `short:"v" env:"HEROKU_DEPLOY_VERBOSE" help:"Log each HTTP request (method, path, status, time) to stderr. Keys, signed URLs and config values are never logged."`
 
 	Deploy      DeployCmd      `cmd:"" help:"Build and release a directory on Heroku, waiting for release phase."`
+	Promote     PromoteCmd     `cmd:"" help:"Promote the source app's release, checked against the tested commit, to downstream apps of its pipeline."`
+	Rollback    RollbackCmd    `cmd:"" help:"Roll an app back to an earlier release (its code and config vars), waiting for release phase."`
 	Run         RunCmd         `cmd:"" help:"Run a command on a one-off dyno, streaming its output; exit with its exit status."`
 	Config      ConfigCmd      `cmd:"" help:"Manage config vars."`
 	Maintenance MaintenanceCmd `cmd:"" help:"Turn maintenance mode on or off."`

@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
@@ -28,7 +27,9 @@ type DeployCmd struct {
 	Dotenv        string   `placeholder:"FILE" help:"Write the deploy's dotenv report here (HEROKU_APP_NAME, HEROKU_APP_URL, HEROKU_RELEASE_VERSION…; see the README), for artifacts:reports:dotenv."`
 	ConfigVar     []string `name:"config-var" env:"HEROKU_DEPLOY_CONFIG_VARS" list:"" sep:"none" placeholder:"NAME[=CI_VAR]" help:"Before the build, set config var NAME to the value of the CI/CD variable CI_VAR (NAME alone: the variable NAME), changing only what differs; repeatable. Values are never printed. Its variable holds a list: [\"a\", \"b\"]."`
 	Maintenance   bool     `env:"HEROKU_DEPLOY_MAINTENANCE" help:"Keep the app in maintenance mode from before the build to the end of release phase, and turn it off whatever happens (exit 6 if that fails)."`
+	Rebuild       bool     `env:"HEROKU_DEPLOY_REBUILD" help:"Build again even when Heroku still keeps a build of this --source-version, which is otherwise released again (no upload, no build)."`
 
+	HealthFlags `embed:""`
 	HerokuFlags `embed:""`
 }
 
@@ -69,6 +70,9 @@ func (c *DeployCmd) check() (string, *ignore.Matcher, error) {
 	if strings.ContainsAny(c.SourceVersion, "\r\n") {
 		return "", nil, usagef("--source-version must be one line")
 	}
+	if err := c.HealthFlags.check(); err != nil {
+		return "", nil, err
+	}
 	if c.Dotenv != "" {
 		if err := checkDotenv(c.Dotenv); err != nil {
 			return "", nil, err
@@ -90,59 +94,47 @@ func (c *DeployCmd) Run(ctx context.Context, g *Globals, h *Heroku) error {
 	for _, v := range config {
 		g.redact.Add(v) // a build or release log that prints one shows it masked
 	}
+	rebuild := c.Rebuild
 	if c.SourceVersion == "" {
-		c.SourceVersion = gitHead(ctx, c.Dir)
+		// HEAD names the tree only if nothing in it is uncommitted or
+		// ignored (the archive packs ignored files too): otherwise an
+		// earlier build of HEAD is not this tree, and is not released again.
+		var clean bool
+		c.SourceVersion, clean = gitHead(ctx, c.Dir)
+		if c.SourceVersion != "" && !clean && !rebuild {
+			h.Out.Step("%s has files git does not record at HEAD (changed, untracked or ignored): building it, not releasing an earlier build of %s", c.Dir, short(c.SourceVersion))
+			rebuild = true
+		}
 	}
 	ctx, cancel := h.withTimeout(ctx)
 	defer cancel()
 	d := &deploy.Deployer{Client: h.Client, Wait: h.Wait, Out: h.Out, Warn: h.Warn}
 	res, err := d.Deploy(ctx, deploy.Config{
 		App: c.App, Dir: dir, DirName: c.Dir, SourceVersion: c.SourceVersion, Buildpacks: c.Buildpack, Exclude: exclude,
-		ConfigVars: config, Maintenance: c.Maintenance,
+		ConfigVars: config, Maintenance: c.Maintenance, Rebuild: rebuild, Health: c.HealthFlags.options(h),
 	})
 	if err != nil {
 		return h.classify(ctx, err, c.App)
 	}
+	r := report{App: res.App, WebURL: res.WebURL, Generation: res.Generation, BuildID: res.BuildID,
+		ReleaseID: res.ReleaseID, ReleaseVersion: res.ReleaseVersion, ArtifactKind: res.ArtifactKind, ArtifactID: res.ArtifactID}
 	if c.Dotenv != "" {
-		if err := ciout.WriteDotenv(c.Dotenv, dotenvOf(res)); err != nil {
+		if err := ciout.WriteDotenv(c.Dotenv, r.vars("")); err != nil {
 			return err
 		}
 	}
-	artifact := ""
-	switch res.ArtifactKind {
-	case "slug":
-		artifact = ", slug " + res.ArtifactID
-	case "oci-image":
-		artifact = ", OCI image " + res.ArtifactID
+	build := "build " + res.BuildID
+	if res.Reused {
+		build += " again"
 	}
-	h.Out.Step("Deployed %s: release v%d (build %s%s)", res.App, res.ReleaseVersion, res.BuildID, artifact)
+	if a := r.artifact(); a != "" {
+		build += ", " + a
+	}
+	h.Out.Step("Deployed %s: release v%d (%s)", res.App, res.ReleaseVersion, build)
 	if res.WebURL != "" {
 		h.Out.Line("%s", res.WebURL)
 	}
 	return nil
-}
-
-// dotenvOf is the dotenv report of a deploy. A value Heroku did not give
-// (an app without a URL) has no line: an empty HEROKU_APP_URL would make an
-// empty environment URL.
-func dotenvOf(r *deploy.Result) []ciout.Var {
-	vars := []ciout.Var{{Name: "HEROKU_APP_NAME", Value: r.App}}
-	if r.WebURL != "" {
-		vars = append(vars, ciout.Var{Name: "HEROKU_APP_URL", Value: r.WebURL})
-	}
-	vars = append(vars,
-		ciout.Var{Name: "HEROKU_APP_GENERATION", Value: r.Generation},
-		ciout.Var{Name: "HEROKU_BUILD_ID", Value: r.BuildID},
-		ciout.Var{Name: "HEROKU_RELEASE_ID", Value: r.ReleaseID},
-		ciout.Var{Name: "HEROKU_RELEASE_VERSION", Value: strconv.Itoa(r.ReleaseVersion)},
-	)
-	switch r.ArtifactKind {
-	case "slug":
-		vars = append(vars, ciout.Var{Name: "HEROKU_SLUG_ID", Value: r.ArtifactID})
-	case "oci-image":
-		vars = append(vars, ciout.Var{Name: "HEROKU_OCI_IMAGE_ID", Value: r.ArtifactID})
-	}
-	return vars
 }
 
 // checkDotenv checks --dotenv the way it will be written: a temporary file
@@ -170,18 +162,20 @@ func unwrapPath(err error) error {
 }
 
 // gitHead returns HEAD's commit in dir, or "" when git or a repository is
-// missing: the version is optional on Heroku.
-func gitHead(ctx context.Context, dir string) string {
+// missing: the version is optional on Heroku. clean says whether dir holds
+// exactly what HEAD records: no change, no untracked or ignored file.
+func gitHead(ctx context.Context, dir string) (head string, clean bool) {
 	if _, err := exec.LookPath("git"); err != nil {
-		return ""
+		return "", false
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return ""
+		return "", false
 	}
 	out, err := exec.CommandContext(ctx, "git", "-C", abs, "rev-parse", "--verify", "-q", "HEAD").Output()
 	if err != nil {
-		return ""
+		return "", false
 	}
-	return strings.TrimSpace(string(out))
+	status, err := exec.CommandContext(ctx, "git", "-C", abs, "status", "--porcelain", "--ignored", "--untracked-files=all", "--", ".").Output()
+	return strings.TrimSpace(string(out)), err == nil && len(status) == 0
 }

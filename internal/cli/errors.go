@@ -18,6 +18,7 @@ const (
 	ExitUsage       = 2   // bad usage or configuration, found before any Heroku request
 	ExitRefused     = 3   // Heroku refused the key or the app (401/403/404)
 	ExitUnavailable = 4   // Heroku unavailable after retries, or the deploy timed out
+	ExitSafety      = 5   // stopped by a safety check before anything changed
 	ExitCancelled   = 130 // SIGINT or SIGTERM
 	ExitMaintenance = 6   // maintenance mode could not be turned off: the app may still show its maintenance page
 )
@@ -44,6 +45,12 @@ func usage(msg string, hints ...string) *ExitError {
 
 func usagef(format string, args ...any) *ExitError {
 	return usage(fmt.Sprintf(format, args...))
+}
+
+// safety is a safety check that stopped the command before it changed
+// anything: exit 5.
+func safety(err error, hints ...string) *ExitError {
+	return &ExitError{Code: ExitSafety, Err: err, Hints: hints}
 }
 
 // voice is heroku-deploy's one voice on stderr, after age's: every line

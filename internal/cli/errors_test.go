@@ -11,8 +11,11 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/archive"
 	"gitlab.com/heroku-deploy/heroku/internal/deploy"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
+	"gitlab.com/heroku-deploy/heroku/internal/health"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/promote"
 	"gitlab.com/heroku-deploy/heroku/internal/redact"
+	"gitlab.com/heroku-deploy/heroku/internal/release"
 )
 
 // TestEveryErrorIsScrubbed feeds the key and signed URLs into every error
@@ -37,6 +40,11 @@ func TestEveryErrorIsScrubbed(t *testing.T) {
 		&deploy.InputError{Msg: "bad " + signed, Hint: "the hint quotes " + key},
 		usage("usage error quoting "+key, "hint quoting "+stream),
 		fmt.Errorf("wrapped: %w", &ExitError{Code: 4, Err: errors.New(signed), Hints: []string{key}}),
+		&promote.InputError{Msg: "app " + key, Hint: signed},
+		&promote.ProvenanceError{App: "a", Version: 3, Commit: key, Want: signed},
+		&release.Ineligible{Msg: "release " + signed},
+		&health.Failure{URL: signed, Attempts: 3, Last: "500: " + key},
+		safety(errors.New("safety "+key), stream),
 	} {
 		v.report(err)
 	}
@@ -47,7 +55,7 @@ func TestEveryErrorIsScrubbed(t *testing.T) {
 			t.Errorf("%q got through:\n%s", secret, out.String())
 		}
 	}
-	if n := strings.Count(out.String(), "heroku-deploy: error: "); n != 9 {
-		t.Errorf("%d error lines, want 9:\n%s", n, out.String())
+	if n := strings.Count(out.String(), "heroku-deploy: error: "); n != 14 {
+		t.Errorf("%d error lines, want 14:\n%s", n, out.String())
 	}
 }

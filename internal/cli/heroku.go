@@ -153,6 +153,9 @@ func (h *Heroku) classify(ctx context.Context, err error, app string) error {
 	case herokuapi.StatusOf(err) == 401:
 		return &ExitError{Code: ExitRefused, Err: err, Hints: []string{
 			fmt.Sprintf("Heroku rejected the key in %s: create a new one with 'heroku authorizations:create' and update the variable", keyVar)}}
+	case errors.As(err, &he) && he.ID == "two_factor":
+		return &ExitError{Code: ExitRefused, Err: err, Hints: []string{
+			fmt.Sprintf("Heroku asks for a second factor, which a CI job cannot give: the key in %s must come from 'heroku authorizations:create' (a long-lived authorization), not a user's session token", keyVar)}}
 	case errors.As(err, &he) && he.Status == 403 && strings.Contains(he.Path, "/config-vars") && !scopeReachesConfig(he.Scope):
 		return &ExitError{Code: ExitRefused, Err: err, Hints: []string{
 			fmt.Sprintf("the key in %s has OAuth scope %q, which cannot read or change config vars: that needs write-protected (or global)", keyVar, he.Scope),

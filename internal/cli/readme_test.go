@@ -41,8 +41,8 @@ func TestREADMECLIReference(t *testing.T) {
 	for _, c := range parser.Model.Children {
 		walk(c)
 	}
-	if len(leaves) < 4 {
-		t.Fatalf("commands: %d, want deploy, run, config set and maintenance at least", len(leaves))
+	if len(leaves) < 6 {
+		t.Fatalf("commands: %d, want deploy, promote, rollback, run, config set and maintenance at least", len(leaves))
 	}
 	for _, n := range leaves {
 		t.Run(n.Path(), func(t *testing.T) {
@@ -95,6 +95,9 @@ func checkFlagTable(t *testing.T, section string, flags []*kong.Flag) {
 		if d := f.Default; d != "" && !strings.Contains(row, "`"+d+"`") {
 			t.Errorf("the %s row does not show its default %q", name, d)
 		}
+		if f.Tag.Negatable != "" && !strings.Contains(row, "`--no-"+f.Name+"`") {
+			t.Errorf("the %s row does not show its negation --no-%s", name, f.Name)
+		}
 	}
 	for name := range rows {
 		if !seen[name] {
@@ -112,7 +115,7 @@ func TestREADMEExitCodes(t *testing.T) {
 		table string
 		codes []int
 	}{
-		{general, []int{ExitOK, ExitFailed, ExitUsage, ExitRefused, ExitUnavailable, ExitMaintenance, ExitCancelled}},
+		{general, []int{ExitOK, ExitFailed, ExitUsage, ExitRefused, ExitUnavailable, ExitSafety, ExitMaintenance, ExitCancelled}},
 		{readmeSection(t, "### `run` exit codes"), []int{ExitRunTimeout, ExitRunFailed, ExitRunNoStatus, ExitCancelled}},
 	} {
 		var documented []int

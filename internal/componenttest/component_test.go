@@ -65,7 +65,8 @@ func newProject(t *testing.T) *project {
 
 	sim, err := herokusim.Start(herokusim.Options{
 		Keys: []string{herokusim.DefaultKey, stagingKey},
-		Apps: []string{"my-app-production:user1", "my-app-staging:user2", "broken-app:user1"},
+		Apps: []string{"my-app-production:user1", "my-app-staging:user2", "broken-app:user1",
+			"flow-staging:user1,pipeline=flow/staging", "flow-production:user1,pipeline=flow/production"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -124,6 +125,22 @@ func (p *project) gcl(args ...string) (string, error) {
 		}
 	}
 	return s, err
+}
+
+// dotenv reads the dotenv report of job <prefix>:<app>, where
+// gitlab-ci-local keeps it (the job's name, its colon escaped, then
+// .gitlab-ci-reports/dotenv/).
+func (p *project) dotenv(prefix, app string) []byte {
+	p.t.Helper()
+	found, _ := filepath.Glob(filepath.Join(p.dir, ".gitlab-ci-local/artifacts", prefix+"*"+app, ".gitlab-ci-reports/dotenv/heroku-deploy.env"))
+	if len(found) != 1 {
+		p.t.Fatalf("the dotenv report of %s:%s: found %q", prefix, app, found)
+	}
+	b, err := os.ReadFile(found[0])
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return b
 }
 
 func (p *project) checkout(branch string) {
@@ -185,8 +202,7 @@ func TestTwoEnvironments(t *testing.T) {
 	if n := p.sim.BuildCount("my-app-production"); n != 1 {
 		t.Errorf("production builds: %d, want 1", n)
 	}
-	dotenv, err := os.ReadFile(filepath.Join(p.dir, ".gitlab-ci-local/artifacts/heroku-deploy:my-app-production/heroku-deploy.env"))
-	if err == nil && !regexp.MustCompile(`(?m)^HEROKU_APP_URL=https://my-app-production-[0-9a-f]{12}\.herokuapp\.com/$`).Match(dotenv) {
+	if dotenv := p.dotenv("heroku-deploy", "my-app-production"); !regexp.MustCompile(`(?m)^HEROKU_APP_URL=https://my-app-production-[0-9a-f]{12}\.herokuapp\.com/$`).Match(dotenv) {
 		t.Errorf("dotenv report: %s", dotenv)
 	}
 
@@ -220,6 +236,68 @@ func TestTwoEnvironments(t *testing.T) {
 	}
 	if a, b := p.sim.BuildCount("my-app-production"), p.sim.BuildCount("my-app-staging"); a != 1 || b != 1 {
 		t.Errorf("builds: production %d staging %d, want 1 and 1", a, b)
+	}
+}
+
+// The build-once flow (issue 12): main deploys staging automatically once
+// the tests pass; production is a manual promote of staging's release.
+const buildOnce = `
+stages: [test, staging, production]
+include:
+  - component: $CI_SERVER_FQDN/heroku-deploy/heroku/deploy@{{SHA}}
+    inputs:
+      app: flow-staging
+      api_key_variable: HEROKU_PRODUCTION_KEY
+      branch: main
+      stage: staging
+      environment: staging
+      dir: apps/python-flask
+  - component: $CI_SERVER_FQDN/heroku-deploy/heroku/promote@{{SHA}}
+    inputs:
+      from: flow-staging
+      to: flow-production
+      api_key_variable: HEROKU_PRODUCTION_KEY
+      branch: main
+      stage: production
+unit-tests:
+  stage: test
+  script: [echo tests pass]
+`
+
+func TestStagingThenManualPromote(t *testing.T) {
+	p := newProject(t)
+	p.pipeline(buildOnce)
+	out, err := p.gcl()
+	if err != nil {
+		t.Fatalf("pipeline on main failed: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "==> Deployed flow-staging: release v3") {
+		t.Errorf("staging was not deployed:\n%s", out)
+	}
+	if strings.Contains(out, "Promoting") {
+		t.Errorf("the manual promote ran without a click:\n%s", out)
+	}
+	// Pressing play: gitlab-ci-local runs the pipeline again with the
+	// manual job. The deploy job, the same commit again, releases the
+	// build it made (no second build); the promote ships that slug.
+	out, err = p.gcl("--manual", "heroku-promote:flow-production")
+	if err != nil {
+		t.Fatalf("pipeline with the promote failed: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"==> Reusing build b0000000-0000-4000-8000-", "==> Promoting flow-staging v",
+		"[flow-production] Release tasks complete", "==> Promoted flow-staging to flow-production: release v3",
+		"PASS  heroku-promote:flow-production",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if a, b := p.sim.BuildCount("flow-staging"), p.sim.BuildCount("flow-production"); a != 1 || b != 0 {
+		t.Errorf("builds: staging %d production %d, want 1 and 0", a, b)
+	}
+	if dotenv := p.dotenv("heroku-promote", "flow-production"); !regexp.MustCompile(`(?m)^HEROKU_APP_URL=https://flow-production-[0-9a-f]{12}\.herokuapp\.com/$`).Match(dotenv) {
+		t.Errorf("dotenv report: %s", dotenv)
 	}
 }
 

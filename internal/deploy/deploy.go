@@ -1,6 +1,8 @@
 // Package deploy runs a source deploy on Heroku: package the directory,
 // upload it, create exactly one build, stream its log, wait for the build and
-// for release phase, and report what is live.
+// for release phase, check the app's health, and report what is live. A
+// commit Heroku has built before, whose slug or image it still keeps, is
+// released again instead: no upload, no build.
 package deploy
 
 import (
@@ -13,9 +15,11 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/archive"
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
+	"gitlab.com/heroku-deploy/heroku/internal/health"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/ignore"
 	"gitlab.com/heroku-deploy/heroku/internal/maintenance"
+	"gitlab.com/heroku-deploy/heroku/internal/release"
 )
 
 // Config says what to deploy.
@@ -33,6 +37,12 @@ type Config struct {
 	// change and the build to the end of release phase, and turns it off
 	// whatever happens.
 	Maintenance bool
+	// Rebuild builds even when a build of SourceVersion could be
+	// released again.
+	Rebuild bool
+	// Health, when its Check is set, checks the app once the release
+	// serves (maintenance mode off), and rolls it back if the check fails.
+	Health health.Options
 }
 
 // Result is what was deployed.
@@ -41,6 +51,7 @@ type Result struct {
 	Generation     string // "cedar" or "fir"
 	WebURL         string // "" when the app has none
 	BuildID        string
+	Reused         bool // BuildID is an earlier build, released again
 	ReleaseID      string
 	ReleaseVersion int
 	ArtifactKind   string // "slug" (Cedar) or "oci-image" (Fir)
@@ -64,25 +75,118 @@ type Deployer struct {
 	Warn   func(string)
 }
 
-// Deploy packages cfg.Dir and deploys it. Packaging makes no request, so
-// every problem with the directory surfaces before Heroku is contacted; the
-// temporary archive is removed before Deploy returns.
+// Deploy deploys cfg.Dir: it releases again an earlier build of the same
+// commit whose slug or image Heroku still keeps, or packages the
+// directory, uploads it and builds it; config vars first, all of it in
+// maintenance mode if asked. Then it waits for release phase and checks
+// the app's health. Without a lookup to make, packaging comes first: it
+// makes no request, so every problem with the directory surfaces before
+// Heroku is contacted. The temporary archive is removed before Deploy
+// returns.
 func (d *Deployer) Deploy(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.DirName == "" {
 		cfg.DirName = cfg.Dir
 	}
+	lookup := !cfg.Rebuild && cfg.SourceVersion != ""
+	var src *archive.Result
+	if !lookup {
+		var err error
+		if src, err = d.pack(ctx, cfg); err != nil {
+			return nil, err
+		}
+		defer src.Remove()
+	}
+	res, err := d.app(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	follower := &release.Follower{Client: d.Client, Wait: d.Wait, Out: d.Out}
+	var guard *health.Guard
+	if cfg.Health.Check != "" {
+		if guard, err = cfg.Health.NewGuard(cfg.App, res.WebURL, nil, follower, d.Out); err != nil {
+			return nil, &InputError{Msg: err.Error(), Hint: "pass a full URL to --health-check (the health_check input)"}
+		}
+		// What a failed check rolls back to: read before anything changes.
+		if cfg.Health.Rollback {
+			if guard.Before, err = release.CurrentOf(ctx, d.Client, cfg.App); err != nil {
+				return nil, err
+			}
+		}
+	}
+	var old *reusable
+	if lookup {
+		if old, err = d.reusable(ctx, cfg.App, cfg.SourceVersion); err != nil {
+			return nil, err
+		}
+	}
+	var req herokuapi.BuildRequest
+	if old == nil {
+		if src == nil {
+			if src, err = d.pack(ctx, cfg); err != nil {
+				return nil, err
+			}
+			defer src.Remove()
+		}
+		// The upload changes nothing on the app: it comes before
+		// maintenance mode.
+		if req, err = d.upload(ctx, cfg, src); err != nil {
+			return nil, err
+		}
+	}
+	work := func(ctx context.Context) error {
+		if len(cfg.ConfigVars) > 0 {
+			if _, err := d.SetConfig(ctx, cfg.App, cfg.ConfigVars, nil); err != nil {
+				return err
+			}
+		}
+		var rel *herokuapi.Release
+		var err error
+		if old != nil {
+			res.BuildID, res.Reused = old.build.ID, true
+			rel, err = d.rerelease(ctx, cfg, old, follower)
+		} else {
+			rel, err = d.buildAndRelease(ctx, cfg.App, req, res, follower)
+		}
+		if rel != nil {
+			res.ReleaseID, res.ReleaseVersion = rel.ID, rel.Version
+			res.ArtifactKind, res.ArtifactID = herokuapi.Artifact(rel)
+		}
+		return err
+	}
+	if cfg.Maintenance {
+		sw := &maintenance.Switch{Client: d.Client, Out: d.Out}
+		err = sw.Around(ctx, cfg.App, work)
+	} else {
+		err = work(ctx)
+	}
+	if err != nil {
+		return res, err
+	}
+	// Release phase is over and maintenance mode off (Heroku's router
+	// answers 503 while it is on): the release serves.
+	if guard != nil {
+		return res, guard.Verify(ctx)
+	}
+	return res, nil
+}
+
+// pack writes the archive of cfg.Dir.
+func (d *Deployer) pack(ctx context.Context, cfg Config) (*archive.Result, error) {
 	d.Out.Step("Packaging %s", cfg.DirName)
 	src, err := archive.Create(ctx, archive.Options{Dir: cfg.Dir, Exclude: cfg.Exclude, Warn: d.Warn})
 	if err != nil {
 		return nil, err
 	}
-	defer src.Remove()
 	noun := "entries"
 	if src.Stats.Files == 1 {
 		noun = "entry"
 	}
 	d.Out.Step("Packaged %d %s, %s compressed", src.Stats.Files, noun, humanBytes(src.Size))
+	return src, nil
+}
 
+// app reads the app: its generation, which must fit the flags, and its URL.
+func (d *Deployer) app(ctx context.Context, cfg Config) (*Result, error) {
 	app, err := d.Client.AppInfo(ctx, cfg.App)
 	if err != nil {
 		return nil, fmt.Errorf("look up app %s: %w", cfg.App, err)
@@ -99,73 +203,56 @@ func (d *Deployer) Deploy(ctx context.Context, cfg Config) (*Result, error) {
 	if res.WebURL, err = d.webURL(ctx, app); err != nil {
 		return nil, err
 	}
+	return res, nil
+}
 
+// upload sends src to a new source slot and returns the build request for
+// it.
+func (d *Deployer) upload(ctx context.Context, cfg Config, src *archive.Result) (herokuapi.BuildRequest, error) {
 	d.Out.Step("Uploading source (%s)", humanBytes(src.Size))
 	source, err := d.Client.SourceCreate(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("create source slot: %w", err)
+		return herokuapi.BuildRequest{}, fmt.Errorf("create source slot: %w", err)
 	}
 	err = d.Client.Upload(ctx, source.SourceBlob.PutURL, src.Size, func() (io.ReadCloser, error) { return os.Open(src.Path) })
 	if err != nil {
-		return nil, fmt.Errorf("upload source: %w", err)
+		return herokuapi.BuildRequest{}, fmt.Errorf("upload source: %w", err)
 	}
-
-	req := herokuapi.BuildRequest{
+	return herokuapi.BuildRequest{
 		SourceURL: source.SourceBlob.GetURL, Checksum: "SHA256:" + src.SHA256,
 		Version: cfg.SourceVersion, Buildpacks: cfg.Buildpacks,
-	}
-	work := func(ctx context.Context) error {
-		if len(cfg.ConfigVars) > 0 {
-			if _, err := d.SetConfig(ctx, cfg.App, cfg.ConfigVars, nil); err != nil {
-				return err
-			}
-		}
-		return d.buildAndRelease(ctx, cfg.App, req, res)
-	}
-	if cfg.Maintenance {
-		sw := &maintenance.Switch{Client: d.Client, Out: d.Out}
-		return res, sw.Around(ctx, cfg.App, work)
-	}
-	return res, work(ctx)
+	}, nil
 }
 
 // buildAndRelease creates exactly one build, follows it, and follows the
-// release it makes, recording both in res.
-func (d *Deployer) buildAndRelease(ctx context.Context, app string, req herokuapi.BuildRequest, res *Result) error {
+// release it makes.
+func (d *Deployer) buildAndRelease(ctx context.Context, app string, req herokuapi.BuildRequest, res *Result, f *release.Follower) (*herokuapi.Release, error) {
 	b, err := d.Client.BuildCreateOnce(ctx, app, req)
 	if ctx.Err() != nil {
-		return d.stoppedCreating(ctx, app, req, b)
+		return nil, d.stoppedCreating(ctx, app, req, b)
 	}
 	if err != nil {
-		return fmt.Errorf("create build: %w", err)
+		return nil, fmt.Errorf("create build: %w", err)
 	}
 	res.BuildID = b.ID
 	end := d.Out.Section("heroku_build", fmt.Sprintf("Building on Heroku (build %s)", b.ID))
 	b, err = follow.Wait(ctx, d.Wait, d.buildJob(app, b), b)
 	end()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if b.Status != "succeeded" {
-		return &follow.Failed{Msg: fmt.Sprintf("build %s %s", b.ID, b.Status)}
+		return nil, &follow.Failed{Msg: fmt.Sprintf("build %s %s", b.ID, b.Status)}
 	}
-	rel, err := d.followRelease(ctx, app, b.Release.ID)
-	if rel != nil {
-		res.ReleaseID, res.ReleaseVersion = rel.ID, rel.Version
-		res.ArtifactKind, res.ArtifactID = herokuapi.Artifact(rel)
-	}
-	return err
+	return f.Follow(ctx, app, b.Release.ID)
 }
 
 // webURL is the app's web_url, or, where the schema's null stands in for
 // it, the app's default domain; "" if it has neither.
 func (d *Deployer) webURL(ctx context.Context, app *herokuapi.App) (string, error) {
-	if app.WebURL != nil && *app.WebURL != "" {
-		return *app.WebURL, nil
-	}
-	u, err := d.Client.DefaultDomain(ctx, app.Name)
-	if err != nil {
-		return "", fmt.Errorf("look up the domains of app %s (its web_url is null): %w", app.Name, err)
+	u, fromDomain, err := d.Client.URL(ctx, app)
+	if err != nil || !fromDomain {
+		return u, err
 	}
 	if u == "" {
 		d.Out.Step("App %s has no web_url and no default domain: the deploy reports no URL", app.Name)
@@ -241,22 +328,6 @@ const lookupBudget = 5 * time.Second
 
 func dashboard(app string) string {
 	return fmt.Sprintf("; see https://dashboard.heroku.com/apps/%s/activity", app)
-}
-
-// followRelease waits for a deploy's release, release phase included.
-func (d *Deployer) followRelease(ctx context.Context, app, id string) (*herokuapi.Release, error) {
-	rel, err := d.Client.ReleaseInfo(ctx, app, id)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, &follow.Stopped{Err: context.Cause(ctx), During: "release " + id}
-		}
-		return nil, fmt.Errorf("look up release %s: %w", id, err)
-	}
-	rel, err = d.Wait.Release(ctx, d.Out, app, rel, "release phase goes on on Heroku; the previous release serves until it succeeds")
-	if err != nil {
-		return rel, err
-	}
-	return rel, follow.ReleaseOutcome(rel, "it was not deployed, the previous release keeps serving")
 }
 
 func humanBytes(n int64) string {

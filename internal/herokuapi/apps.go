@@ -2,6 +2,7 @@ package herokuapi
 
 import (
 	"context"
+	"fmt"
 
 	heroku "github.com/heroku/heroku-go/v6"
 )
@@ -47,4 +48,17 @@ func (c *Client) DefaultDomain(ctx context.Context, app string) (string, error) 
 func (c *Client) SetMaintenance(ctx context.Context, app string, on bool) (*App, error) {
 	a, err := c.api.AppUpdate(RetrySafe(ctx), app, heroku.AppUpdateOpts{Maintenance: &on})
 	return a, Clean(err)
+}
+
+// URL is the app's web_url, or, where the schema's null stands in for
+// it, its default domain (fromDomain is then true); "" if it has neither.
+func (c *Client) URL(ctx context.Context, app *App) (u string, fromDomain bool, err error) {
+	if app.WebURL != nil && *app.WebURL != "" {
+		return *app.WebURL, false, nil
+	}
+	u, err = c.DefaultDomain(ctx, app.Name)
+	if err != nil {
+		return "", true, fmt.Errorf("look up the domains of app %s (its web_url is null): %w", app.Name, err)
+	}
+	return u, true, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +16,11 @@ type app struct {
 	ID, Name, WebURL, Owner string
 	Fir                     bool // a Fir-generation app (Cloud Native Buildpacks, OCI images)
 	NoDomains               bool // not even the default herokuapp.com domain
+	Container               bool // on the container stack (Docker images; no promotions)
+	Web                     bool // web_url points at the simulator's /web/<app>/
+	TwoFactor               bool // promotions to it need a second factor (403 two_factor)
+	PromotionFails          bool // promotions to it fail (error_message)
+	ReleaseFails            bool // its release phase fails, whatever the command
 	CreatedAt               time.Time
 	builds                  []*build
 	releases                []*release
@@ -23,6 +29,8 @@ type app struct {
 	Maintenance             bool
 	dynos                   []*dyno
 	dynoSeq                 int
+	coupling                *coupling
+	health                  *healthSeq // what /web/<app>/ answers
 }
 
 // AppSpec describes an app to create: NAME[:OPTION,...], options being
@@ -33,14 +41,31 @@ type app struct {
 //	no-web-url   web_url is null, as the schema allows; the default domain stays
 //	no-domains   web_url is null and the app has no domain at all
 //	release      its current slug has a release phase, as config changes run it
-//	release-fails  the same, with a release command that fails
+//	release-fails  the same, with a release command that fails; and every
+//	             release command fails on it (its database refuses a migration)
+//	web          web_url is the simulator's /web/<app>/, which answers as -health says
+//	pipeline=P/S coupled to pipeline P (made on first use) at stage S
+//	             (test, review, development, staging, production)
+//	container    on the container stack: pipelines cannot promote it
+//	two-factor   a promotion to it answers 403 two_factor
+//	promotion-fails  a promotion to it fails ("Could not verify slug checksum")
 type AppSpec struct {
-	Name, Owner string
-	Fir         bool
-	NoWebURL    bool
-	NoDomains   bool
-	Release     string // the current slug's release command, "" for none
+	Name, Owner    string
+	Fir            bool
+	NoWebURL       bool
+	NoDomains      bool
+	Release        string // the current slug's release command, "" for none
+	Web            bool
+	Pipeline       string
+	Stage          string
+	Container      bool
+	TwoFactor      bool
+	PromotionFails bool
+	ReleaseFails   bool
 }
+
+// stages are a pipeline's stages, in promotion order from development.
+var stages = []string{"test", "review", "development", "staging", "production"}
 
 // ParseAppSpec reads an app's text form.
 func ParseAppSpec(s string) (AppSpec, error) {
@@ -67,9 +92,23 @@ func ParseAppSpec(s string) (AppSpec, error) {
 		case o == "release":
 			a.Release = "./bin/migrate"
 		case o == "release-fails":
-			a.Release = "./bin/migrate; exit 1"
+			a.Release, a.ReleaseFails = "./bin/migrate; exit 1", true
+		case o == "web":
+			a.Web = true
+		case strings.HasPrefix(o, "pipeline="):
+			p, stage, ok := strings.Cut(strings.TrimPrefix(o, "pipeline="), "/")
+			if !ok || !appNameRE.MatchString(p) || !slices.Contains(stages, stage) {
+				return a, fmt.Errorf("app %q: %q: want pipeline=NAME/STAGE, STAGE one of %s", s, o, strings.Join(stages, ", "))
+			}
+			a.Pipeline, a.Stage = p, stage
+		case o == "container":
+			a.Container = true
+		case o == "two-factor":
+			a.TwoFactor = true
+		case o == "promotion-fails":
+			a.PromotionFails = true
 		default:
-			return a, fmt.Errorf("app %q: unknown option %q (foreign, userN, fir, no-web-url, no-domains, release, release-fails)", s, o)
+			return a, fmt.Errorf("app %q: unknown option %q (foreign, userN, fir, no-web-url, no-domains, release, release-fails, web, pipeline=P/S, container, two-factor, promotion-fails)", s, o)
 		}
 	}
 	return a, nil
@@ -82,6 +121,8 @@ var appNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{1,28}[a-z0-9]$`)
 func (s *Server) createApp(spec AppSpec) *app {
 	a := &app{
 		ID: s.id('a'), Name: spec.Name, Owner: spec.Owner, Fir: spec.Fir, NoDomains: spec.NoDomains, CreatedAt: s.now().UTC(),
+		Container: spec.Container, Web: spec.Web, TwoFactor: spec.TwoFactor, PromotionFails: spec.PromotionFails, ReleaseFails: spec.ReleaseFails,
+		health: s.health[spec.Name],
 		// A secret every app carries, so tests can prove it never leaks.
 		config: map[string]string{"DATABASE_URL": "postgres://u:" + ConfigSecret + "@db.example.com:5432/d"},
 	}
@@ -93,6 +134,9 @@ func (s *Server) createApp(spec AppSpec) *app {
 	}
 	s.apps[a.Name] = a
 	s.apps[a.ID] = a
+	if spec.Pipeline != "" {
+		s.couple(a, spec.Pipeline, spec.Stage)
+	}
 	// Heroku creates v1 and v2 with every app: the first deploy is v3.
 	s.newRelease(a, "Initial release", artifact{}, nil, false)
 	s.newRelease(a, "Enable Logplex by "+a.Owner, artifact{}, nil, false)
@@ -159,16 +203,24 @@ var (
 	fir      = map[string]string{"id": "70000000-0000-4000-8000-0000000000f1", "name": "fir"}
 	heroku24 = map[string]string{"id": "50000000-0000-4000-8000-000000000024", "name": "heroku-24"}
 	cnb      = map[string]string{"id": "50000000-0000-4000-8000-0000000000cb", "name": "cnb"}
+	// The stack of apps deployed as Docker images.
+	container = map[string]string{"id": "50000000-0000-4000-8000-0000000000c0", "name": "container"}
 )
 
 func (s *Server) appJSON(a *app) map[string]any {
 	var webURL any
-	if a.WebURL != "" {
+	switch {
+	case a.Web:
+		webURL = s.URL + "/web/" + a.Name + "/"
+	case a.WebURL != "":
 		webURL = a.WebURL
 	}
 	gen, stack := cedar, heroku24
-	if a.Fir {
+	switch {
+	case a.Fir:
 		gen, stack = fir, cnb
+	case a.Container:
+		stack = container
 	}
 	return map[string]any{
 		"id": a.ID, "name": a.Name, "web_url": webURL, "generation": gen,

@@ -212,7 +212,7 @@ func (s *Server) runBuild(b *build) {
 	fail := func(lines ...string) {
 		if log(lines...) {
 			log(" !     Push failed")
-			s.finishBuild(b, false, nil)
+			s.finishBuild(b, false, nil, "")
 		}
 	}
 	if s.opts.Stuck {
@@ -292,12 +292,12 @@ func (s *Server) runBuild(b *build) {
 	if !log(fmt.Sprintf("       Released v%d", next), "       "+defaultDomainURL(b.app.Name)+" deployed to Heroku", "") {
 		return
 	}
-	s.finishBuild(b, true, procs)
+	s.finishBuild(b, true, procs, lang)
 }
 
 // finishBuild closes the stream, lingers in "pending" if asked to (as Heroku
 // sometimes does after the stream ends), then records the outcome.
-func (s *Server) finishBuild(b *build, ok bool, procs map[string]string) {
+func (s *Server) finishBuild(b *build, ok bool, procs map[string]string, lang string) {
 	if !s.opts.StreamStaysOpen {
 		b.stream.close()
 	}
@@ -314,10 +314,7 @@ func (s *Server) finishBuild(b *build, ok bool, procs map[string]string) {
 		b.Status = "failed"
 		return
 	}
-	b.artifact = artifact{kind: "slug", id: s.id('5')}
-	if b.app.Fir {
-		b.artifact = artifact{kind: "oci-image", id: s.id('9')}
-	}
+	b.artifact = s.newBuilt(b, procs, lang).artifact
 	b.app.procs = procs
 	b.release = s.newRelease(b.app, "Deploy "+shortVersion(b.Version), b.artifact, procs, true)
 	b.hideRelease = s.opts.ReleaseLag

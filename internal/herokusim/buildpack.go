@@ -160,7 +160,7 @@ func (s *Server) firBuild(b *build, files map[string]string, log logFn) {
 		log("ERROR: No buildpack groups passed detection.",
 			"ERROR: Please check that you are running against the correct path.",
 			"ERROR: failed to detect: no buildpacks participating")
-		s.finishBuild(b, false, nil)
+		s.finishBuild(b, false, nil, "")
 		return
 	}
 	for _, g := range groups {
@@ -190,7 +190,7 @@ func (s *Server) firBuild(b *build, files map[string]string, log logFn) {
 	if !log("-----> Launching...", fmt.Sprintf("       Released v%d", next), "       "+defaultDomainURL(b.app.Name)+" deployed to Heroku", "") {
 		return
 	}
-	s.finishBuild(b, true, procs)
+	s.finishBuild(b, true, procs, lang)
 }
 
 // detectFir picks the language from project.toml's buildpack group, else

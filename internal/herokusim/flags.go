@@ -55,7 +55,7 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 // errors are printed to errOut as well as returned.
 func ParseFlags(name string, args []string, errOut io.Writer) (Options, []string, error) {
 	var o Options
-	var apps, keys, faults listFlag
+	var apps, keys, faults, health listFlag
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(errOut)
 	fs.Usage = func() {
@@ -63,7 +63,8 @@ func ParseFlags(name string, args []string, errOut io.Writer) (Options, []string
 		fs.PrintDefaults()
 		fmt.Fprint(errOut, faultHelp)
 	}
-	fs.Var(&apps, "app", "create an app: NAME[:OPTION,...] with options userN (owned by the Nth -key), foreign (no key can access it), fir (a Fir-generation app), no-web-url (web_url is null), no-domains (no URL at all), release or release-fails (its slug has a release phase, which config changes run); repeatable")
+	fs.Var(&apps, "app", "create an app: NAME[:OPTION,...] with options userN (owned by the Nth -key), foreign (no key can access it), fir (a Fir-generation app), no-web-url (web_url is null), no-domains (no URL at all), release or release-fails (its slug has a release phase, which config changes run; with release-fails every release command fails), web (web_url on this simulator, answering as -health says), pipeline=NAME/STAGE (coupled to that pipeline), container (container stack), two-factor (promotions to it need a second factor), promotion-fails (promotions to it fail); repeatable")
+	fs.Var(&health, "health", "what an app's web side answers, one step per request, the last forever: APP:STEP,... with steps NNN, NNNxK, slow=DUR, flap (e.g. 'my-app:503x3,200'); repeatable")
 	fs.Var(&keys, "key", "accept this API key, KEY[:SCOPE] with an OAuth scope such as write or write-protected (default global); repeatable; default "+DefaultKey)
 	fs.Var(&faults, "fault", `inject a fault, e.g. "GET /apps/*/builds/* 503 html times=3" (repeatable)`)
 	fs.DurationVar(&o.Step, "step", 0, "pause between build log lines")
@@ -83,7 +84,7 @@ func ParseFlags(name string, args []string, errOut io.Writer) (Options, []string
 	if err := fs.Parse(args); err != nil {
 		return o, nil, err
 	}
-	o.Apps, o.Keys = apps, keys
+	o.Apps, o.Keys, o.Health = apps, keys, health
 	// Errors of our own are printed here, as the flag package prints its.
 	fail := func(err error) (Options, []string, error) {
 		fmt.Fprintf(errOut, "%s: %v\n", name, err)
@@ -96,6 +97,11 @@ func ParseFlags(name string, args []string, errOut io.Writer) (Options, []string
 	}
 	if o.Rendezvous != "" && o.Rendezvous != "blocked" {
 		return fail(fmt.Errorf("-rendezvous %q: want blocked", o.Rendezvous))
+	}
+	for _, h := range health {
+		if _, _, err := ParseHealth(h); err != nil {
+			return fail(err)
+		}
 	}
 	for _, f := range faults {
 		pf, err := ParseFault(f)

@@ -16,7 +16,8 @@ type release struct {
 	stream                  *stream
 	CreatedAt, UpdatedAt    time.Time
 	current                 bool
-	deploy                  bool // made by a build (ReleaseEnds applies)
+	deploy                  bool          // made by a build (ReleaseEnds applies)
+	done                    chan struct{} // closed when the status is final
 }
 
 // artifact is what a release runs: a slug (Cedar) or an OCI image (Fir).
@@ -27,7 +28,8 @@ type artifact struct{ kind, id string }
 // release phase runs.
 func (s *Server) newRelease(a *app, desc string, art artifact, procs map[string]string, deploy bool) *release {
 	now := s.now().UTC()
-	r := &release{ID: s.id('c'), Version: len(a.releases) + 1, Description: desc, artifact: art, CreatedAt: now, UpdatedAt: now, deploy: deploy}
+	r := &release{ID: s.id('c'), Version: len(a.releases) + 1, Description: desc, artifact: art, CreatedAt: now, UpdatedAt: now,
+		deploy: deploy, done: make(chan struct{})}
 	if art.kind == "" && len(a.releases) > 0 {
 		r.artifact = a.releases[len(a.releases)-1].artifact
 	}
@@ -45,6 +47,7 @@ func (s *Server) newRelease(a *app, desc string, art artifact, procs map[string]
 // succeed makes r the current release, unless the simulator was told to
 // end deploys' releases in another status (ReleaseEnds).
 func (s *Server) succeed(a *app, r *release) {
+	defer close(r.done)
 	if r.deploy && s.opts.ReleaseEnds != "" {
 		r.Status = s.opts.ReleaseEnds
 		return
@@ -68,6 +71,9 @@ func (s *Server) runRelease(a *app, r *release, cmd string) {
 	}
 	step("Running release command " + cmd)
 	m := failingCommand.FindStringSubmatch(cmd)
+	if m == nil && a.ReleaseFails {
+		m = []string{"", "1"}
+	}
 	code := "0"
 	if m != nil {
 		code = m[1]
@@ -85,6 +91,7 @@ func (s *Server) runRelease(a *app, r *release, cmd string) {
 	if m != nil {
 		r.Status = "failed"
 		r.Description += " (release command exited with status " + code + ")"
+		close(r.done)
 		return
 	}
 	s.succeed(a, r)
@@ -105,7 +112,7 @@ func (s *Server) releaseJSON(a *app, r *release) map[string]any {
 	return map[string]any{
 		"id": r.ID, "version": r.Version, "status": r.Status, "current": r.current,
 		"description": r.Description, "slug": slug, "artifacts": artifacts, "output_stream_url": stream,
-		"eligible_for_rollback": r.Status == "succeeded" && r.artifact.kind != "",
+		"eligible_for_rollback": eligible(r),
 		"app":                   map[string]string{"id": a.ID, "name": a.Name}, "addon_plan_names": []string{},
 		"created_at": r.CreatedAt, "updated_at": r.UpdatedAt,
 		"user": map[string]string{"email": a.Owner, "id": "00000000-0000-4000-8000-0000000000aa"},
@@ -144,14 +151,115 @@ func (s *Server) listReleases(w http.ResponseWriter, r *http.Request, a *app) {
 
 // getRelease finds a release by id or by version ("3" or "v3").
 func (s *Server) getRelease(w http.ResponseWriter, r *http.Request, a *app) {
-	id := r.PathValue("id")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, rel := range a.releases {
-		if rel.ID == id || strconv.Itoa(rel.Version) == strings.TrimPrefix(id, "v") {
-			writeJSON(w, 200, s.releaseJSON(a, rel))
-			return
-		}
+	if rel := findRelease(a, r.PathValue("id")); rel != nil {
+		writeJSON(w, 200, s.releaseJSON(a, rel))
+		return
 	}
 	apiError(w, 404, "not_found", "Couldn't find that release.")
+}
+
+// postRelease answers POST /apps/{app}/releases, which is two endpoints
+// in the schema told apart by the body: {"release": id} rolls back to
+// that release (its artifact; Heroku restores its config vars too, which
+// the simulator, with one config per app, does not model), {"slug": id}
+// (Cedar) or {"oci_image": id} (Fir) releases an artifact with today's
+// config. The new release runs release phase when the artifact's
+// process types have a release command.
+func (s *Server) postRelease(w http.ResponseWriter, r *http.Request, a *app) {
+	var body struct {
+		Slug        *string `json:"slug"`
+		OCIImage    *string `json:"oci_image"`
+		Release     *string `json:"release"`
+		Description *string `json:"description"`
+	}
+	if !decodeStrict(w, r, &body) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var art artifact
+	var desc string
+	switch {
+	case body.Release != nil && body.Slug == nil && body.OCIImage == nil && body.Description == nil:
+		var target *release // by id only: the schema's rollback takes a release id
+		for _, rel := range a.releases {
+			if rel.ID == *body.Release {
+				target = rel
+			}
+		}
+		switch {
+		case target == nil:
+			apiError(w, 404, "not_found", "Couldn't find that release.")
+			return
+		case target.Status == "expired":
+			apiError(w, 422, "invalid_params", fmt.Sprintf("Release v%d has expired: its artifacts were deleted, and rolling back to it is not supported.", target.Version))
+			return
+		case !eligible(target):
+			apiError(w, 422, "invalid_params", fmt.Sprintf("Release v%d is not eligible for rollback.", target.Version))
+			return
+		}
+		art, desc = target.artifact, fmt.Sprintf("Rollback to v%d", target.Version)
+	case body.Release != nil:
+		apiError(w, 422, "invalid_params", "A rollback takes only a release.")
+		return
+	case body.OCIImage != nil && *body.OCIImage != "" || body.Slug != nil && *body.Slug != "":
+		kind, id := "slug", body.Slug
+		if body.OCIImage != nil && *body.OCIImage != "" {
+			kind, id = "oci-image", body.OCIImage
+		}
+		if (kind == "oci-image") != a.Fir {
+			apiError(w, 422, "invalid_params", "Fir-generation apps release OCI images (oci_image), Cedar apps slugs (slug): this app takes a "+map[bool]string{true: "oci_image", false: "slug"}[a.Fir]+".")
+			return
+		}
+		b := s.findBuilt(w, a, kind, *id)
+		if b == nil {
+			return
+		}
+		art, desc = b.artifact, "Deploy "+shortVersion(b.commit)
+	default:
+		apiError(w, 422, "invalid_params", "Missing required params: slug")
+		return
+	}
+	if body.Description != nil && *body.Description != "" {
+		desc = *body.Description
+	}
+	a.procs = s.built[art.id].procs // config changes run this slug's release phase from now on
+	rel := s.newRelease(a, desc, art, a.procs, false)
+	writeJSON(w, 201, s.releaseJSON(a, rel))
+}
+
+// findRelease finds a release of a by id or by version ("3" or "v3").
+func findRelease(a *app, id string) *release {
+	for _, rel := range a.releases {
+		if rel.ID == id || strconv.Itoa(rel.Version) == strings.TrimPrefix(id, "v") {
+			return rel
+		}
+	}
+	return nil
+}
+
+// eligible is eligible_for_rollback: a release that succeeded and runs an
+// artifact that still exists.
+func eligible(r *release) bool { return r.Status == "succeeded" && r.artifact.kind != "" }
+
+// Expire applies Heroku's retention (changelog 3395, 2025-10: artifacts
+// older than 30 days and beyond the last 20 releases are deleted) to the
+// app's releases up to version upTo, the current one excepted: they turn
+// "expired", not eligible for rollback, and an artifact no unexpired
+// release carries is gone (its slug or image answers 404).
+func (s *Server) Expire(appName string, upTo int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.apps[appName]
+	if a == nil {
+		return fmt.Errorf("no app %s", appName)
+	}
+	for _, r := range a.releases {
+		if r.Version <= upTo && !r.current && r.Status != "pending" {
+			r.Status, r.UpdatedAt = "expired", s.now().UTC()
+		}
+	}
+	return nil
 }

@@ -44,10 +44,17 @@ func (s *Server) routes() http.Handler {
 	})
 	handle("GET /apps/{app}/releases", s.appRoute(s.listReleases))
 	handle("GET /apps/{app}/releases/{id}", s.appRoute(s.getRelease))
+	handle("POST /apps/{app}/releases", s.appRoute(s.postRelease))
+	handle("GET /apps/{app}/slugs/{id}", s.appRoute(s.getSlug))
+	handle("GET /apps/{app}/oci-images/{id}", s.appRoute(s.getOCIImage))
+	handle("GET /apps/{app}/pipeline-couplings", s.appRoute(s.getCoupling))
+	handle("POST /pipeline-promotions", s.postPromotion)
+	handle("GET /pipeline-promotions/{id}/promotion-targets", s.listPromotionTargets)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/s3/{blob}", s.serveStorage)
 	mux.HandleFunc("/streams/{id}", s.serveStream)
+	mux.HandleFunc("/web/{app}/{rest...}", s.serveWeb) // apps' web_url (the web option)
 	// Where the redirect fault points: a client that follows it, with or
 	// without its key, is reported by Problems.
 	mux.HandleFunc("/trap/", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]string{}) })

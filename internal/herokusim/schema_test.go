@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"net/url"
 	"os"
@@ -90,24 +91,7 @@ func TestBodiesMatchHerokusSchema(t *testing.T) {
 	for _, spec := range []string{"demo", "demo:fir", "demo:no-web-url"} {
 		t.Run(spec, func(t *testing.T) {
 			s := start(t, Options{Apps: []string{spec}, ReleaseLag: 1})
-			check := func(method, route, target string, body []byte) {
-				t.Helper()
-				link := schema.links[method+" "+shape(route)]
-				if link == nil {
-					t.Fatalf("%s %s: no schema link", method, route)
-				}
-				var v any
-				if err := json.Unmarshal(body, &v); err != nil {
-					t.Fatalf("%s %s: not JSON: %s", method, target, body)
-				}
-				target2, _ := link["targetSchema"].(map[string]any)
-				if target2 == nil {
-					return
-				}
-				for _, problem := range schema.check(target2, v, "") {
-					t.Errorf("%s %s: %s", method, route, problem)
-				}
-			}
+			check := schema.checker(t)
 			get := func(route, target string) []byte {
 				t.Helper()
 				resp, b := s.do("GET", target, nil)
@@ -154,6 +138,88 @@ func TestBodiesMatchHerokusSchema(t *testing.T) {
 			get("/apps/{app}/builds", "/apps/demo/builds")
 			get("/apps/{app}/releases/{id}", "/apps/demo/releases/"+build.Release.ID)
 			get("/apps/{app}/releases", "/apps/demo/releases")
+		})
+	}
+}
+
+// checker returns a function that checks one JSON answer against the
+// schema link of its method and route.
+func (s *hyperSchema) checker(t *testing.T) func(method, route, target string, body []byte) {
+	return func(method, route, target string, body []byte) {
+		t.Helper()
+		link := s.links[method+" "+shape(route)]
+		if link == nil {
+			t.Fatalf("%s %s: no schema link", method, route)
+		}
+		var v any
+		if err := json.Unmarshal(body, &v); err != nil {
+			t.Fatalf("%s %s: not JSON: %s", method, target, body)
+		}
+		target2, _ := link["targetSchema"].(map[string]any)
+		if target2 == nil {
+			return
+		}
+		for _, problem := range s.check(target2, v, "") {
+			t.Errorf("%s %s: %s", method, route, problem)
+		}
+	}
+}
+
+// TestPromotionBodiesMatchHerokusSchema walks a promotion, a release from
+// a slug or image, a rollback and their artifacts, on Cedar and Fir, and
+// checks every JSON answer against the schema, as above.
+func TestPromotionBodiesMatchHerokusSchema(t *testing.T) {
+	schema := loadSchema(t)
+	for _, gen := range []string{"", ",fir"} {
+		t.Run("generation"+gen, func(t *testing.T) {
+			s := start(t, Options{Apps: []string{"stage:pipeline=flow/staging" + gen, "prod:pipeline=flow/production" + gen}})
+			check := schema.checker(t)
+			call := func(method, route, target, body string) []byte {
+				t.Helper()
+				var r io.Reader
+				if body != "" {
+					r = strings.NewReader(body)
+				}
+				resp, b := s.do(method, target, r, "Content-Type: application/json")
+				if resp.StatusCode/100 != 2 {
+					t.Fatalf("%s %s: %d %s", method, target, resp.StatusCode, b)
+				}
+				check(method, route, target, b)
+				return b
+			}
+			_, final := s.finishOf("stage", s.deployTo("stage", "0123abc", map[string]string{"package.json": `{}`, "Procfile": "release: ./migrate\n"}, ""))
+			var rel struct {
+				ID        string
+				Artifacts []struct{ ID, Type string }
+			}
+			json.Unmarshal(call("GET", "/apps/{app}/releases/{id}", "/apps/stage/releases/"+final.Release.ID, ""), &rel)
+			art := rel.Artifacts[0]
+			if art.Type == "slug" {
+				call("GET", "/apps/{app}/slugs/{id}", "/apps/stage/slugs/"+art.ID, "")
+				call("POST", "/apps/{app}/releases", "/apps/stage/releases", `{"slug":"`+art.ID+`","description":"again"}`)
+			} else {
+				call("GET", "/apps/{app}/oci-images/{id}", "/apps/stage/oci-images/"+art.ID, "")
+				call("POST", "/apps/{app}/releases", "/apps/stage/releases", `{"oci_image":"`+art.ID+`","description":"again"}`)
+			}
+			call("POST", "/apps/{app}/releases", "/apps/stage/releases", `{"release":"`+rel.ID+`"}`)
+			var coupling struct{ Pipeline struct{ ID string } }
+			json.Unmarshal(call("GET", "/apps/{app}/pipeline-couplings", "/apps/stage/pipeline-couplings", ""), &coupling)
+			var apps [2]struct{ ID string }
+			json.Unmarshal(call("GET", "/apps/{app}", "/apps/stage", ""), &apps[0])
+			json.Unmarshal(call("GET", "/apps/{app}", "/apps/prod", ""), &apps[1])
+			var promo struct{ ID string }
+			json.Unmarshal(call("POST", "/pipeline-promotions", "/pipeline-promotions",
+				`{"pipeline":{"id":"`+coupling.Pipeline.ID+`"},"source":{"app":{"id":"`+apps[0].ID+`"},"release":{"id":"`+rel.ID+`"}},"targets":[{"app":{"id":"`+apps[1].ID+`"}}]}`), &promo)
+			for deadline := time.Now().Add(5 * time.Second); ; {
+				b := call("GET", "/pipeline-promotions/{id}/promotion-targets", "/pipeline-promotions/"+promo.ID+"/promotion-targets", "")
+				if !strings.Contains(string(b), `"pending"`) {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("the promotion never ended: %s", b)
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
 		})
 	}
 }

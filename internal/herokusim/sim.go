@@ -3,16 +3,19 @@
 // auth, the versioned Accept header, S3's rules for presigned uploads,
 // busl's streams with their 404 window, NUL keepalives, Range resume and
 // 204 at the end, builds that succeed or fail from what was uploaded,
-// release phase from the Procfile, Cedar and Fir apps, rate limiting, and
-// injectable faults. Every request is recorded so tests can assert on what
+// release phase from the Procfile, Cedar and Fir apps, slugs and OCI images
+// that remember their commit, releases made from them or rolled back to,
+// retention, pipelines with couplings and promotions, apps' web side with a
+// scripted health, rate limiting, and injectable faults. Every request is recorded so tests can assert on what
 // a client sent, and Problems names the protocol rules a client broke.
 // schema_test.go holds its routes and bodies to heroku-go v6's schema.json.
 //
-// One file per resource (app.go, source.go, build.go, release.go, stream.go,
-// configvars.go, dyno.go, logsession.go), the rendezvous service in
-// rendezvous.go and the shell its dynos run in shell.go, the fake
-// buildpacks in buildpack.go, routes and middleware in router.go, faults in
-// fault.go, and the testscript commands in testscript.go.
+// One file per resource (app.go, source.go, build.go, release.go, slug.go,
+// ociimage.go, pipeline.go, stream.go, web.go, configvars.go, dyno.go,
+// logsession.go), the rendezvous service in rendezvous.go and the shell its
+// dynos run in shell.go, the fake buildpacks in buildpack.go, routes and
+// middleware in router.go, faults in fault.go, and the testscript commands
+// in testscript.go.
 //
 // Where it knowingly differs from Heroku:
 //
@@ -24,11 +27,16 @@
 //	stream URLs              build-output.heroku.com, SigV4          this host, an HMAC "X-Amz-Signature"
 //	storage URLs             S3, SigV2 (403 on any mismatch)         this host; signature covers method, key, expiry, Content-Type
 //	keepalives               NUL every few seconds (busl heartbeat)  every 200ms (-keepalive)
-//	web_url                  may be null (new apps: random suffix)   set unless no-web-url/no-domains; suffix from the name's hash
-//	expired releases         after 30 days beyond the last 20        only with -release-ends expired
+//	web_url                  may be null (new apps: random suffix)   set unless no-web-url/no-domains; suffix from the name's hash; this host with web
+//	expired releases         after 30 days beyond the last 20        with -release-ends expired, or herokusim-expire (by version, not date)
 //	build list               may lag behind a new build              instant, unless -build-list-lag
 //	removed build result     410 Gone (not in the schema)            410 Gone
 //	pagination               206 + Next-Range beyond 200 items       the same for builds and releases
+//	rollback                 restores the release's config vars      restores its artifact (one config per app)
+//	promotion targets        released by Heroku, in its own order    in order; promotion-fails fails one; a failed release phase fails its target [inferred]
+//	two_factor               by account or team policy               the two-factor app option
+//	slug blob URLs           a signed S3 URL                         a signed URL on this host that serves nothing
+//	apps' web side           dynos behind Heroku's router            /web/<app>/ (web option) answering as -health scripts
 //	rate limit               4500 tokens, ~75/min per account        the same (token bucket), -rate-limit to shrink it
 //	one-off dynos            the command runs on a dyno              a small shell (shell.go): echo, exit, sleep, test, bash -c, launcher, crash
 //	rendezvous               rendezvous.runtime.heroku.com:5000      loopback TLS, CA made at start (-rendezvous blocked: never answers)
@@ -144,6 +152,9 @@ type Options struct {
 	// connections and never answers (a firewall dropping port 5000).
 	Rendezvous string
 	Faults     []*Fault
+	// Health scripts what apps with the web option answer at their
+	// web_url, each APP:STEP,... (see ParseHealth).
+	Health []string
 }
 
 // Server is a running simulator.
@@ -172,6 +183,13 @@ type Server struct {
 	requests    []Request
 	reqSeq      atomic.Int64
 	now         func() time.Time
+
+	// Under mu too: slugs and OCI images by id; the web side's scripts by
+	// app name; pipelines by name and by id; promotions by id.
+	built      map[string]*built
+	health     map[string]*healthSeq
+	pipelines  map[string]*pipeline
+	promotions map[string]*promotion
 }
 
 type account struct {
@@ -250,6 +268,11 @@ func New(opts Options) *Server {
 
 		attachable:  map[string]*dyno{},
 		logSessions: map[string]*logSession{},
+
+		built:      map[string]*built{},
+		health:     map[string]*healthSeq{},
+		pipelines:  map[string]*pipeline{},
+		promotions: map[string]*promotion{},
 	}
 	s.handler = s.routes()
 	for i, k := range opts.Keys {
@@ -258,6 +281,13 @@ func New(opts Options) *Server {
 			scope = "global"
 		}
 		s.keys[key] = &account{email: fmt.Sprintf("user%d@example.com", i+1), scope: scope, tokens: float64(opts.RateLimit), last: s.now()}
+	}
+	for _, spec := range opts.Health {
+		name, h, err := ParseHealth(spec)
+		if err != nil {
+			panic(err) // ParseFlags and the tests check specs first
+		}
+		s.health[name] = h
 	}
 	for i, spec := range opts.Apps {
 		a, err := ParseAppSpec(spec)
@@ -302,7 +332,8 @@ func (s *Server) Close() error {
 func (s *Server) SetURL(u string) { s.URL = u }
 
 // id returns a deterministic UUID-shaped id: the first hex digit names the
-// kind (a app, b build, c release, d source, 5 slug, f stream), the tail
+// kind (a app, b build, c release, d source, 5 slug, 9 OCI image, f stream,
+// e pipeline, 1 coupling, 2 promotion, 3 promotion target), the tail
 // counts.
 func (s *Server) id(kind byte) string {
 	s.seq[kind]++
@@ -340,7 +371,7 @@ func (s *Server) Problems() []string {
 	defer s.mu.Unlock()
 	var out []string
 	for _, r := range s.requests {
-		plain := strings.HasPrefix(r.Path, "/s3/") || strings.HasPrefix(r.Path, "/streams/") || logsPath(r.Path)
+		plain := strings.HasPrefix(r.Path, "/s3/") || strings.HasPrefix(r.Path, "/streams/") || strings.HasPrefix(r.Path, "/web/") || logsPath(r.Path)
 		if plain && r.Auth {
 			out = append(out, fmt.Sprintf("%s %s carried an Authorization header", r.Method, r.Path))
 		}

@@ -56,7 +56,7 @@ func (s *sim) do(method, target string, body io.Reader, hdr ...string) (*http.Re
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	if !strings.Contains(target, "/s3/") && !strings.Contains(target, "/streams/") {
+	if !strings.Contains(target, "/s3/") && !strings.Contains(target, "/streams/") && !strings.Contains(target, "/web/") {
 		req.Header.Set("Accept", accept)
 		req.Header.Set("Authorization", "Bearer "+DefaultKey)
 	}
@@ -260,8 +260,15 @@ type buildOut struct {
 	} `json:"release"`
 }
 
-// deploy uploads files and creates a build; checksum "" sends the right one.
+// deploy uploads files and creates a build of demo; checksum "" sends the
+// right one.
 func (s *sim) deploy(files map[string]string, checksum string) buildOut {
+	s.t.Helper()
+	return s.deployTo("demo", "abc123", files, checksum)
+}
+
+// deployTo uploads files and creates a build of app recording version.
+func (s *sim) deployTo(app, version string, files map[string]string, checksum string) buildOut {
 	s.t.Helper()
 	data := tarball(s.t, files)
 	src := s.newSource()
@@ -272,8 +279,8 @@ func (s *sim) deploy(files map[string]string, checksum string) buildOut {
 		sum := sha256.Sum256(data)
 		checksum = "SHA256:" + hex.EncodeToString(sum[:])
 	}
-	body, _ := json.Marshal(map[string]any{"source_blob": map[string]string{"url": src.get, "checksum": checksum, "version": "abc123"}})
-	resp, b := s.do("POST", "/apps/demo/builds", bytes.NewReader(body), "Content-Type: application/json")
+	body, _ := json.Marshal(map[string]any{"source_blob": map[string]string{"url": src.get, "checksum": checksum, "version": version}})
+	resp, b := s.do("POST", "/apps/"+app+"/builds", bytes.NewReader(body), "Content-Type: application/json")
 	var out buildOut
 	if resp.StatusCode != 201 || json.Unmarshal(b, &out) != nil || out.Status != "pending" {
 		s.t.Fatalf("POST build: %d %s", resp.StatusCode, b)
@@ -283,10 +290,16 @@ func (s *sim) deploy(files map[string]string, checksum string) buildOut {
 
 func (s *sim) finish(b buildOut) (log string, final buildOut) {
 	s.t.Helper()
+	return s.finishOf("demo", b)
+}
+
+// finishOf reads the build's log to its end and waits for its outcome.
+func (s *sim) finishOf(app string, b buildOut) (log string, final buildOut) {
+	s.t.Helper()
 	_, raw := s.do("GET", b.OutputStreamURL, nil) // follows until the stream closes
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		_, body := s.do("GET", "/apps/demo/builds/"+b.ID, nil)
+		_, body := s.do("GET", "/apps/"+app+"/builds/"+b.ID, nil)
 		json.Unmarshal(body, &final)
 		if final.Status != "pending" || time.Now().After(deadline) {
 			return strings.ReplaceAll(string(raw), "\x00", ""), final

@@ -32,6 +32,7 @@ import (
 //	herokusim-config [APP]          the names of APP's config vars, never their values
 //	herokusim-wait build|dyno [APP] block until APP has a build, or a one-off dyno whose process runs
 //	herokusim-wait fault            block until a request met an armed fault (a signal during a delay=)
+//	herokusim-expire [APP] vN       retention: APP's releases up to vN expire (the current one excepted)
 //	leakcheck [VALUE...]            fail if a secret is in stdout, stderr or any file under $WORK
 //
 // APP defaults to the simulator's first app. The simulator lives in the
@@ -84,6 +85,7 @@ func Commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		"herokusim-dynos":    cmdDynos,
 		"herokusim-config":   cmdConfig,
 		"herokusim-wait":     cmdWait,
+		"herokusim-expire":   cmdExpire,
 		"leakcheck":          cmdLeakcheck,
 	}
 }
@@ -225,6 +227,26 @@ func cmdWait(ts *testscript.TestScript, neg bool, args []string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	time.Sleep(50 * time.Millisecond) // let the client reach the stream
+}
+
+// herokusim-expire [APP] vN: Heroku's retention reaches APP's releases up
+// to vN (Server.Expire).
+func cmdExpire(ts *testscript.TestScript, neg bool, args []string) {
+	h := running(ts)
+	if len(args) == 0 {
+		ts.Fatalf("usage: herokusim-expire [APP] vN")
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(args[len(args)-1], "v"))
+	if err != nil {
+		ts.Fatalf("herokusim-expire: %q is not a release version", args[len(args)-1])
+	}
+	app := h.apps[0]
+	if len(args) > 1 {
+		app = args[0]
+	}
+	if err := h.sim.Expire(app, n); err != nil {
+		ts.Fatalf("herokusim-expire: %v", err)
+	}
 }
 
 // herokusim-dynos [APP]: describe APP's one-off dynos.

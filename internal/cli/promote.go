@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"gitlab.com/heroku-deploy/heroku/internal/ciout"
+	"gitlab.com/heroku-deploy/heroku/internal/promote"
+)
+
+// PromoteCmd is `heroku-deploy promote`.
+type PromoteCmd struct {
+	From          string   `env:"HEROKU_DEPLOY_FROM" required:"" placeholder:"APP" help:"App to promote from (development or staging stage of a pipeline): its current release, no build."`
+	To            []string `env:"HEROKU_DEPLOY_TO" required:"" placeholder:"APP" help:"App to promote to, downstream in the same pipeline; repeatable."`
+	SourceVersion string   `env:"CI_COMMIT_SHA" placeholder:"SHA" help:"The commit the source's current release must carry (its slug's or OCI image's commit); required unless --any-commit."`
+	AnyCommit     bool     `env:"HEROKU_DEPLOY_ANY_COMMIT" help:"Promote whatever the source runs, without checking its commit."`
+	Dotenv        string   `placeholder:"FILE" help:"Write the promotion's dotenv report here (HEROKU_APP_NAME, HEROKU_APP_URL, HEROKU_RELEASE_VERSION…; with several targets one set each, suffixed with the app's name; see the README)."`
+
+	HealthFlags `embed:""`
+	HerokuFlags `embed:""`
+}
+
+// check validates the flags before any request.
+func (c *PromoteCmd) check() error {
+	if err := checkApp(c.From); err != nil {
+		return err
+	}
+	if len(c.To) == 0 {
+		return usage("--to: no target app", "name the app to promote to: --to my-app-production")
+	}
+	for i, to := range c.To {
+		if err := checkApp(to); err != nil {
+			return err
+		}
+		switch {
+		case to == c.From:
+			return usagef("--to %s is the app promoted from: a promotion goes to other apps", to)
+		case slices.Contains(c.To[:i], to):
+			return usagef("--to %s is given twice", to)
+		}
+	}
+	if strings.ContainsAny(c.SourceVersion, "\r\n") {
+		return usagef("--source-version must be one line")
+	}
+	if c.SourceVersion == "" && !c.AnyCommit {
+		return usage("no --source-version: promote checks that the source runs the commit this pipeline tested",
+			"GitLab CI sets CI_COMMIT_SHA; elsewhere pass --source-version SHA, or --any-commit to promote whatever the source runs")
+	}
+	if err := c.HealthFlags.check(); err != nil {
+		return err
+	}
+	if c.HealthCheck != "" && !strings.HasPrefix(c.HealthCheck, "/") && len(c.To) > 1 {
+		return usage("--health-check is a URL, but there are several targets: give a path, joined to each app's URL")
+	}
+	if c.Dotenv != "" {
+		return checkDotenv(c.Dotenv)
+	}
+	return nil
+}
+
+// Run promotes.
+func (c *PromoteCmd) Run(ctx context.Context, h *Heroku) error {
+	if err := c.check(); err != nil {
+		return err
+	}
+	ctx, cancel := h.withTimeout(ctx)
+	defer cancel()
+	p := &promote.Promoter{Client: h.Client, Wait: h.Wait, Out: h.Out}
+	res, err := p.Promote(ctx, promote.Config{
+		From: c.From, To: c.To, SourceVersion: c.SourceVersion, AnyCommit: c.AnyCommit, Health: c.HealthFlags.options(h),
+	})
+	if err != nil {
+		return c.classify(ctx, h, err)
+	}
+	var vars []ciout.Var
+	for _, t := range res.Targets {
+		r := reportOf(t.App, t.WebURL, t.Generation, t.Release)
+		suffix := ""
+		if len(res.Targets) > 1 {
+			suffix = suffixOf(t.App)
+		}
+		vars = append(vars, r.vars(suffix)...)
+		h.Out.Step("Promoted %s to %s: release v%d (%s)", res.Source, t.App, t.Release.Version, r.artifact())
+		if t.WebURL != "" {
+			h.Out.Line("%s", t.WebURL)
+		}
+	}
+	if c.Dotenv != "" {
+		return ciout.WriteDotenv(c.Dotenv, vars)
+	}
+	return nil
+}
+
+// classify maps a promotion's outcome to its exit code.
+func (c *PromoteCmd) classify(ctx context.Context, h *Heroku, err error) error {
+	var ie *promote.InputError
+	var pe *promote.ProvenanceError
+	var ae *promote.AppError
+	app := c.From
+	switch {
+	case errors.As(err, &ie):
+		return usage(err.Error(), ie.Hint)
+	case errors.As(err, &pe):
+		return safety(err,
+			fmt.Sprintf("a promotion ships what its pipeline tested: deploy %s to %s first (or wait for that deploy), or promote from the pipeline of the commit %[2]s runs", short(pe.Want), pe.App),
+			"--any-commit promotes whatever the source runs, unchecked")
+	case errors.As(err, &ae):
+		app = ae.App
+	}
+	return h.classify(ctx, err, app)
+}
+
+func short(sha string) string { return sha[:min(8, len(sha))] }

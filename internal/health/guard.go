@@ -1,0 +1,83 @@
+package health
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gitlab.com/heroku-deploy/heroku/internal/ciout"
+	"gitlab.com/heroku-deploy/heroku/internal/follow"
+	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/release"
+)
+
+// Options are the health-check flags a command passes on.
+type Options struct {
+	Check    string // a path or a URL; "" for no check
+	Contains string
+	Timeout  time.Duration
+	Rollback bool // roll back when the check fails
+	Wait     time.Duration
+}
+
+// Guard checks a new release and, if the check fails, rolls the app back
+// to the release that was current before (Before, read before anything
+// changed; nil when the app had none).
+type Guard struct {
+	App      string
+	Check    Check
+	Rollback bool
+	Before   *herokuapi.Release
+	Follower *release.Follower
+}
+
+// NewGuard is the guard of app, whose URL is webURL.
+func (o *Options) NewGuard(app, webURL string, before *herokuapi.Release, f *release.Follower, out *ciout.Writer) (*Guard, error) {
+	u, err := URL(o.Check, webURL)
+	if err != nil {
+		return nil, err
+	}
+	return &Guard{
+		App:      app,
+		Check:    Check{URL: u, Contains: o.Contains, Timeout: o.Timeout, Wait: o.Wait, Out: out},
+		Rollback: o.Rollback, Before: before, Follower: f,
+	}, nil
+}
+
+// Verify runs the check. When it fails, the app is rolled back (if asked
+// and possible) and the error, a *follow.Failed, says what was done:
+// "health check failed: rolled back to v41 …". A stop is returned as is.
+func (g *Guard) Verify(ctx context.Context) error {
+	err := g.Check.Run(ctx)
+	var f *Failure
+	if !errors.As(err, &f) {
+		if err != nil {
+			return &follow.Stopped{Err: err, During: "the health check of " + g.App,
+				Note: "the new release is live, not health-checked and not rolled back"}
+		}
+		return nil
+	}
+	fail := func(format string, args ...any) error {
+		return &follow.Failed{Msg: "health check failed: " + fmt.Sprintf(format, args...) + "; " + f.Error()}
+	}
+	switch {
+	case !g.Rollback:
+		return fail("not rolled back (--no-rollback-on-failure): the new release of %s stays live", g.App)
+	case g.Before == nil:
+		return fail("not rolled back: %s had no release before this one", g.App)
+	}
+	if err := release.Check(g.App, g.Before); err != nil {
+		return fail("could not roll back: %v; the new release stays live", err)
+	}
+	rel, err := g.Follower.Rollback(ctx, g.App, g.Before)
+	switch {
+	case follow.IsStopped(err):
+		return err
+	case err != nil && rel != nil:
+		return fail("the rollback to v%d (release v%d) failed too: %v", g.Before.Version, rel.Version, err)
+	case err != nil:
+		return fail("rolling back to v%d failed: %v; the new release stays live", g.Before.Version, err)
+	}
+	return fail("rolled back to v%d (release v%d)", g.Before.Version, rel.Version)
+}

@@ -1,0 +1,183 @@
+// Package health checks that a released app answers: GET a URL until it
+// answers 2xx or 3xx (and carries a text, when asked), with backoff,
+// within a time limit. Guard adds what happens when it does not: the app
+// is rolled back to the release it ran before.
+package health
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"gitlab.com/heroku-deploy/heroku/internal/ciout"
+	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/pause"
+)
+
+// CheckSpec checks a --health-check value before any request: a path
+// ("/healthz", joined to the app's URL) or an http(s) URL.
+func CheckSpec(spec string) error {
+	if strings.HasPrefix(spec, "/") {
+		if strings.ContainsAny(spec, " \t\r\n") {
+			return fmt.Errorf("--health-check %q: a path has no whitespace", spec)
+		}
+		return nil
+	}
+	u, err := url.Parse(spec)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("--health-check %q is neither a path (/healthz) nor an http(s) URL", herokuapi.Redact(spec))
+	}
+	if u.User != nil {
+		return errors.New("--health-check must not carry credentials in its URL")
+	}
+	return nil
+}
+
+// URL resolves spec against the app's web URL: a path is joined to it.
+func URL(spec, webURL string) (string, error) {
+	if !strings.HasPrefix(spec, "/") {
+		return spec, nil
+	}
+	if webURL == "" {
+		return "", fmt.Errorf("--health-check %s is a path, but the app has no URL to join it to: give a full URL", spec)
+	}
+	return strings.TrimRight(webURL, "/") + spec, nil
+}
+
+// Check is one health check.
+type Check struct {
+	URL      string
+	Contains string        // the body must contain it, if set
+	Timeout  time.Duration // for the whole check
+	// Wait is the first pause between attempts; it doubles up to 15 times
+	// as long [1s].
+	Wait time.Duration
+	Out  *ciout.Writer
+	// Client sends the requests; nil: one that follows no redirect.
+	Client *http.Client
+}
+
+// Failure is a check that never passed.
+type Failure struct {
+	URL      string
+	Attempts int
+	Last     string // what the last attempt saw, in short
+	Within   time.Duration
+}
+
+func (e *Failure) Error() string {
+	return fmt.Sprintf("%s did not pass within %s (%d attempts; last: %s)", e.URL, e.Within, e.Attempts, e.Last)
+}
+
+// attemptLimit bounds one attempt: a tenth of the check's time, at most
+// 10 s, so a slow answer leaves room for the next attempts.
+func attemptLimit(total time.Duration) time.Duration {
+	return min(10*time.Second, max(total/10, 100*time.Millisecond))
+}
+
+// noRedirects is the default client: a 3xx is an answer (the app is up),
+// and following it could leave the app's host.
+var noRedirects = &http.Client{
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
+
+// Run checks until the URL passes, the check's time runs out (*Failure),
+// or ctx ends (its error).
+func (c *Check) Run(ctx context.Context) error {
+	client := c.Client
+	if client == nil {
+		client = noRedirects
+	}
+	wait := c.Wait
+	if wait <= 0 {
+		wait = time.Second
+	}
+	shown := herokuapi.Redact(c.URL) // a query may carry a token
+	c.Out.Step("Checking health: GET %s (for up to %s)", shown, c.Timeout)
+	deadline := time.Now().Add(c.Timeout)
+	for n := 1; ; n++ {
+		ok, what, brief := c.attempt(ctx, client, min(attemptLimit(c.Timeout), time.Until(deadline)))
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		c.Out.Step("Health check %d: %s", n, what)
+		if ok {
+			return nil
+		}
+		pauseFor := min(wait<<min(n-1, 4), 15*wait)
+		if time.Now().Add(pauseFor).After(deadline) {
+			return &Failure{URL: shown, Attempts: n, Last: brief, Within: c.Timeout}
+		}
+		if err := pause.For(ctx, pauseFor); err != nil {
+			return context.Cause(ctx)
+		}
+	}
+}
+
+// bodyLimit bounds what is read of an answer; shown is what is printed of
+// a failing one.
+const (
+	bodyLimit = 1 << 20
+	shown     = 200
+)
+
+// attempt sends one GET and says whether it passed, what it saw, and
+// that in short (no body).
+func (c *Check) attempt(ctx context.Context, client *http.Client, limit time.Duration) (ok bool, what, brief string) {
+	actx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	req, err := http.NewRequestWithContext(actx, http.MethodGet, c.URL, nil)
+	if err != nil {
+		return false, err.Error(), err.Error()
+	}
+	req.Header.Set("User-Agent", "heroku-deploy health check")
+	resp, err := client.Do(req)
+	if err != nil {
+		if actx.Err() != nil && ctx.Err() == nil {
+			what = fmt.Sprintf("no answer within %s", limit.Round(time.Millisecond))
+			return false, what, what
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // the URL is in the line already
+		}
+		what = "connection failed: " + err.Error()
+		return false, what, what
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, bodyLimit))
+	status := fmt.Sprintf("%d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
+	switch {
+	case resp.StatusCode < 200 || resp.StatusCode >= 400:
+		return false, status + excerpt(body), status
+	case c.Contains != "" && !strings.Contains(string(body), c.Contains):
+		brief = fmt.Sprintf("%s, but the body does not contain %q", status, c.Contains)
+		return false, brief + excerpt(body), brief
+	}
+	return true, status, status
+}
+
+// excerpt is the start of a failing body on one line: at most 200
+// characters, whitespace runs folded, control characters (a terminal's
+// escapes, GitLab's section markers) shown as "?".
+func excerpt(b []byte) string {
+	s := strings.Join(strings.Fields(string(b)), " ")
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return '?'
+		}
+		return r
+	}, s)
+	if s == "" {
+		return ""
+	}
+	if r := []rune(s); len(r) > shown {
+		s = string(r[:shown]) + "…"
+	}
+	return ": " + s
+}

@@ -1,0 +1,145 @@
+package health
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"gitlab.com/heroku-deploy/heroku/internal/ciout"
+)
+
+func TestCheckSpec(t *testing.T) {
+	for spec, ok := range map[string]bool{
+		"/healthz": true, "/": true, "/up?probe=1": true, "https://example.com/up": true, "http://127.0.0.1:5000/": true,
+		"healthz": false, "ftp://example.com/": false, "https://": false, "/with space": false, "https://u:p@example.com/": false,
+	} {
+		if err := CheckSpec(spec); (err == nil) != ok {
+			t.Errorf("CheckSpec(%q) = %v, want ok=%v", spec, err, ok)
+		}
+	}
+}
+
+func TestURL(t *testing.T) {
+	for _, tt := range []struct{ spec, web, want string }{
+		{"/healthz", "https://my-app-1234.herokuapp.com/", "https://my-app-1234.herokuapp.com/healthz"},
+		{"/a/b?x=1", "https://www.example.com", "https://www.example.com/a/b?x=1"},
+		{"https://status.example.com/up", "", "https://status.example.com/up"},
+	} {
+		if got, err := URL(tt.spec, tt.web); err != nil || got != tt.want {
+			t.Errorf("URL(%q, %q) = %q, %v; want %q", tt.spec, tt.web, got, err, tt.want)
+		}
+	}
+	if _, err := URL("/healthz", ""); err == nil {
+		t.Error("a path for an app without a URL was accepted")
+	}
+}
+
+// server answers statuses in turn, the last forever, and counts requests.
+func server(t *testing.T, h func(n int, w http.ResponseWriter, r *http.Request)) (*httptest.Server, *atomic.Int32) {
+	var n atomic.Int32
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h(int(n.Add(1)), w, r) }))
+	t.Cleanup(s.Close)
+	return s, &n
+}
+
+func check(u string, timeout time.Duration) (*Check, *bytes.Buffer) {
+	var b bytes.Buffer
+	return &Check{URL: u, Timeout: timeout, Wait: time.Millisecond, Out: ciout.New(&b, false)}, &b
+}
+
+func TestRunPassesAfterFailures(t *testing.T) {
+	s, n := server(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if n <= 3 {
+			w.WriteHeader(503)
+			w.Write([]byte("\x1b[0Ksection_start booting\n" + strings.Repeat("x", 500)))
+			return
+		}
+		w.Write([]byte("ready"))
+	})
+	c, out := check(s.URL+"/healthz?token=secret", 5*time.Second)
+	c.Contains = "ready"
+	if err := c.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n.Load() != 4 {
+		t.Errorf("%d requests, want 4", n.Load())
+	}
+	log := out.String()
+	if strings.Contains(log, "token=secret") || strings.Contains(log, "\x1b") {
+		t.Errorf("the log shows the query or a control character:\n%q", log)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(log), "\n")[1:4] {
+		body := line[strings.Index(line, "Unavailable: ")+len("Unavailable: "):]
+		if r := []rune(body); len(r) != 201 || r[200] != '…' {
+			t.Errorf("a failing body is shown as %d characters, want 200 and an ellipsis: %q", len(r), line)
+		}
+	}
+	if !strings.HasSuffix(log, "==> Health check 4: 200 OK\n") {
+		t.Errorf("log:\n%s", log)
+	}
+}
+
+func TestRunDoesNotFollowRedirects(t *testing.T) {
+	s, n := server(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/elsewhere" {
+			t.Error("the redirect was followed")
+		}
+		http.Redirect(w, r, "/elsewhere", http.StatusFound)
+	})
+	c, _ := check(s.URL+"/", time.Second)
+	if err := c.Run(context.Background()); err != nil || n.Load() != 1 {
+		t.Fatalf("err %v after %d requests: a 3xx passes, unfollowed", err, n.Load())
+	}
+}
+
+func TestRunFails(t *testing.T) {
+	s, _ := server(t, func(n int, w http.ResponseWriter, r *http.Request) { w.Write([]byte("starting")) })
+	c, _ := check(s.URL+"/", 200*time.Millisecond)
+	c.Contains = "ready"
+	err := c.Run(context.Background())
+	var f *Failure
+	if !errors.As(err, &f) || f.Attempts < 2 || f.Last != `200 OK, but the body does not contain "ready"` {
+		t.Fatalf("err = %#v", err)
+	}
+}
+
+// TestRunBoundsEachAttempt: an answer slower than a tenth of the check
+// counts as none, and the next attempt comes.
+func TestRunBoundsEachAttempt(t *testing.T) {
+	s, n := server(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if n == 1 {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+			return
+		}
+	})
+	c, out := check(s.URL+"/", 2*time.Second)
+	start := time.Now()
+	if err := c.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > time.Second || n.Load() != 2 {
+		t.Errorf("took %s and %d requests", took, n.Load())
+	}
+	if !strings.Contains(out.String(), "==> Health check 1: no answer within 200ms\n") {
+		t.Errorf("log:\n%s", out)
+	}
+}
+
+func TestRunStops(t *testing.T) {
+	s, _ := server(t, func(n int, w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) })
+	c, _ := check(s.URL+"/", time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := c.Run(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want the context's", err)
+	}
+}

@@ -1,0 +1,400 @@
+// Package promote runs a pipeline promotion on Heroku: the source app's
+// current release, checked to carry the commit the pipeline tested, is
+// released on each target app without a build (the same slug or OCI
+// image), and each target is followed to its end, release phase included,
+// then health-checked when asked.
+package promote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"gitlab.com/heroku-deploy/heroku/internal/ciout"
+	"gitlab.com/heroku-deploy/heroku/internal/follow"
+	"gitlab.com/heroku-deploy/heroku/internal/health"
+	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/release"
+)
+
+// Config says what to promote where.
+type Config struct {
+	From string
+	To   []string
+	// SourceVersion is the commit the source's release must carry, unless
+	// AnyCommit.
+	SourceVersion string
+	AnyCommit     bool
+	Health        health.Options
+}
+
+// Target is one target app and what the promotion did to it.
+type Target struct {
+	App        string
+	WebURL     string // "" when the app has none
+	Generation string
+	Status     string // Heroku's: succeeded, failed (or pending after a stop)
+	Error      string // Heroku's error_message, or why its release failed
+	Release    *herokuapi.Release
+	id         string
+	guard      *health.Guard
+}
+
+// Result is what was promoted.
+type Result struct {
+	Source  string
+	Release *herokuapi.Release // the source release promoted
+	Commit  string             // what it was built from, "" if not recorded
+	Targets []*Target
+}
+
+// AppError is an error about one app, which the exit code's hint names.
+type AppError struct {
+	App string
+	Err error
+}
+
+func (e *AppError) Error() string { return e.Err.Error() }
+func (e *AppError) Unwrap() error { return e.Err }
+
+// InputError is a promotion that cannot work as asked, found before
+// anything changed: the apps or the flags must change.
+type InputError struct {
+	Msg  string
+	Hint string
+}
+
+func (e *InputError) Error() string { return e.Msg }
+
+// ProvenanceError is a source that runs another commit than the one the
+// pipeline tested: nothing was promoted.
+type ProvenanceError struct {
+	App     string
+	Version int
+	Commit  string // what the source runs, "" if not recorded
+	Want    string
+}
+
+func (e *ProvenanceError) Error() string {
+	runs := "a slug that records no commit"
+	if e.Commit != "" {
+		runs = "commit " + e.Commit
+	}
+	return fmt.Sprintf("%s runs %s (release v%d), not %s, the commit this pipeline tested: nothing was promoted", e.App, runs, e.Version, e.Want)
+}
+
+// Promoter carries the client, the waiting engine and the job log.
+type Promoter struct {
+	Client *herokuapi.Client
+	Wait   *follow.Waiter
+	Out    *ciout.Writer
+}
+
+// stageOrder is the order a promotion goes (the CLI's PROMOTION_ORDER);
+// review and test apps are not promoted.
+var stageOrder = []string{"development", "staging", "production"}
+
+type appInfo struct {
+	name, id, pipeline, stage, url, generation string
+}
+
+// Promote checks everything it can before the promotion (apps, stacks,
+// pipeline and stages, the source's commit), creates it pinned to the
+// release it checked, and follows every target to its end.
+func (p *Promoter) Promote(ctx context.Context, cfg Config) (*Result, error) {
+	apps := map[string]*appInfo{}
+	for _, name := range append([]string{cfg.From}, cfg.To...) {
+		a, err := p.app(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		apps[name] = a
+	}
+	src := apps[cfg.From]
+	if err := checkStages(src, cfg.To, apps); err != nil {
+		return nil, err
+	}
+	res := &Result{Source: src.name}
+	list, err := p.Client.RecentReleases(ctx, src.name, 50)
+	if err != nil {
+		return nil, &AppError{App: src.name, Err: fmt.Errorf("list the releases of %s: %w", src.name, err)}
+	}
+	res.Release = release.Current(list)
+	var kind, id string
+	if res.Release != nil {
+		kind, id = herokuapi.Artifact(res.Release)
+	}
+	if kind == "" {
+		return nil, &InputError{Msg: fmt.Sprintf("%s has no release with a slug or image to promote", src.name), Hint: "deploy it first"}
+	}
+	if res.Commit, err = p.Client.ArtifactCommit(ctx, src.name, kind, id); err != nil {
+		return nil, &AppError{App: src.name, Err: fmt.Errorf("read the commit of %s's release v%d: %w", src.name, res.Release.Version, err)}
+	}
+	if !cfg.AnyCommit && res.Commit != cfg.SourceVersion {
+		return nil, &ProvenanceError{App: src.name, Version: res.Release.Version, Commit: res.Commit, Want: cfg.SourceVersion}
+	}
+	for _, name := range cfg.To {
+		a := apps[name]
+		res.Targets = append(res.Targets, &Target{App: a.name, id: a.id, WebURL: a.url, Generation: a.generation, Status: "pending"})
+	}
+	if cfg.Health.Check != "" {
+		if err := p.guards(ctx, cfg.Health, res.Targets); err != nil {
+			return nil, err
+		}
+	}
+
+	commit := "no commit recorded"
+	if res.Commit != "" {
+		commit = "commit " + res.Commit[:min(8, len(res.Commit))]
+	}
+	p.Out.Step("Promoting %s v%d (%s, %s %s) to %s", src.name, res.Release.Version, commit, kindNoun(kind), id, strings.Join(cfg.To, ", "))
+	req := herokuapi.PromotionRequest{Pipeline: src.pipeline, SourceApp: src.id, SourceRelease: res.Release.ID}
+	for _, t := range res.Targets {
+		req.Targets = append(req.Targets, t.id)
+	}
+	promo, err := p.Client.PromotionCreate(ctx, req)
+	if err != nil {
+		return nil, &AppError{App: cfg.To[0], Err: fmt.Errorf("create the promotion: %w", err)}
+	}
+	if err := p.follow(ctx, promo.ID, res.Targets); err != nil {
+		return res, err
+	}
+	p.summary(res)
+	var failed []string
+	for _, t := range res.Targets {
+		if t.Status != "succeeded" {
+			failed = append(failed, fmt.Sprintf("%s (%s)", t.App, t.Error))
+		}
+	}
+	for _, t := range res.Targets {
+		if t.guard == nil || t.Status != "succeeded" {
+			continue
+		}
+		if err := t.guard.Verify(ctx); err != nil {
+			var f *follow.Failed
+			if !errors.As(err, &f) {
+				return res, err // a stop
+			}
+			t.Status, t.Error = "unhealthy", f.Msg
+			failed = append(failed, fmt.Sprintf("%s (%s)", t.App, f.Msg))
+		}
+	}
+	if len(failed) > 0 {
+		return res, &follow.Failed{Msg: fmt.Sprintf("promotion of %s v%d failed for %d of %d targets: %s",
+			src.name, res.Release.Version, len(failed), len(res.Targets), strings.Join(failed, "; "))}
+	}
+	return res, nil
+}
+
+// app reads an app and its coupling.
+func (p *Promoter) app(ctx context.Context, name string) (*appInfo, error) {
+	a, err := p.Client.AppInfo(ctx, name)
+	if err != nil {
+		return nil, &AppError{App: name, Err: fmt.Errorf("look up app %s: %w", name, err)}
+	}
+	if a.Stack.Name == "container" || a.BuildStack.Name == "container" {
+		return nil, &InputError{
+			Msg:  fmt.Sprintf("app %s is on the container stack: Heroku pipelines cannot promote container apps", name),
+			Hint: "deploy the same image to each app from the container registry instead",
+		}
+	}
+	c, err := p.Client.CouplingOf(ctx, name)
+	if herokuapi.StatusOf(err) == 404 {
+		return nil, &InputError{
+			Msg:  fmt.Sprintf("app %s is in no pipeline", name),
+			Hint: fmt.Sprintf("add it to the source's pipeline at its stage: heroku pipelines:add PIPELINE --app %s --stage STAGE", name),
+		}
+	}
+	if err != nil {
+		return nil, &AppError{App: name, Err: fmt.Errorf("look up the pipeline of %s: %w", name, err)}
+	}
+	u, _, err := p.Client.URL(ctx, a)
+	if err != nil {
+		return nil, &AppError{App: name, Err: err}
+	}
+	return &appInfo{name: a.Name, id: a.ID, pipeline: c.Pipeline.ID, stage: c.Stage, url: u, generation: herokuapi.Generation(a)}, nil
+}
+
+// checkStages: the source is a development or staging app, and every
+// target is in its pipeline, downstream of it.
+func checkStages(src *appInfo, to []string, apps map[string]*appInfo) error {
+	from := slices.Index(stageOrder, src.stage)
+	if from < 0 || from == len(stageOrder)-1 {
+		return &InputError{
+			Msg:  fmt.Sprintf("%s is at stage %s: only development and staging apps are promoted (development → staging → production)", src.name, src.stage),
+			Hint: "promote from the app at the stage before the targets'",
+		}
+	}
+	for _, name := range to {
+		t := apps[name]
+		if t.pipeline != src.pipeline {
+			return &InputError{
+				Msg:  fmt.Sprintf("%s (stage %s) is in another pipeline than %s (stage %s): a promotion stays in one pipeline", t.name, t.stage, src.name, src.stage),
+				Hint: "couple both apps to one pipeline (heroku pipelines:add), or promote from an app of the target's pipeline",
+			}
+		}
+		if slices.Index(stageOrder, t.stage) <= from {
+			return &InputError{
+				Msg:  fmt.Sprintf("%s is at stage %s, not downstream of %s (stage %s): promotions go development → staging → production", t.name, t.stage, src.name, src.stage),
+				Hint: "promote to apps at a later stage than the source's",
+			}
+		}
+	}
+	return nil
+}
+
+// guards prepares each target's health check, reading the release a
+// failed check rolls back to before anything changes.
+func (p *Promoter) guards(ctx context.Context, o health.Options, targets []*Target) error {
+	for _, t := range targets {
+		out := p.Out.Prefixed("[" + t.App + "] ")
+		f := &release.Follower{Client: p.Client, Wait: p.Wait, Out: out}
+		g, err := o.NewGuard(t.App, t.WebURL, nil, f, out)
+		if err != nil {
+			return &InputError{Msg: err.Error(), Hint: "pass a full URL to --health-check (the health_check input), or give the app a URL"}
+		}
+		if o.Rollback {
+			if g.Before, err = release.CurrentOf(ctx, p.Client, t.App); err != nil {
+				return &AppError{App: t.App, Err: err}
+			}
+		}
+		t.guard = g
+	}
+	return nil
+}
+
+// follow reads the promotion's targets until none is pending. When a
+// target's release appears, its release phase is followed beside the
+// others', every line prefixed with the target's name.
+func (p *Promoter) follow(ctx context.Context, id string, targets []*Target) error {
+	byID := map[string]*Target{}
+	for _, t := range targets {
+		byID[t.id] = t
+	}
+	started := map[string]bool{}
+	done := func(ts []herokuapi.PromotionTarget) bool {
+		if len(ts) == 0 {
+			return false
+		}
+		for _, t := range ts {
+			if t.Status == "pending" {
+				return false
+			}
+		}
+		return true
+	}
+	fresh := func(ts []herokuapi.PromotionTarget) bool {
+		for _, t := range ts {
+			if t.Release != nil && !started[t.App.ID] {
+				return true
+			}
+		}
+		return false
+	}
+	job := follow.Job[[]herokuapi.PromotionTarget]{
+		Kind: "promotion", What: "promotion " + id,
+		Fetch: func(ctx context.Context) ([]herokuapi.PromotionTarget, error) {
+			return p.Client.PromotionTargets(ctx, id)
+		},
+		State: func(ts []herokuapi.PromotionTarget) string {
+			var s []string
+			for _, t := range ts {
+				if tg := byID[t.App.ID]; tg != nil {
+					s = append(s, tg.App+" "+t.Status)
+				}
+			}
+			return strings.Join(s, ", ")
+		},
+		Final:    func(ts []herokuapi.PromotionTarget) bool { return done(ts) || fresh(ts) },
+		StopNote: "the promotion goes on on Heroku (it cannot be cancelled): see each app's activity in the dashboard",
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var stop error
+	var ts []herokuapi.PromotionTarget
+	for {
+		var err error
+		ts, err = follow.Wait(ctx, p.Wait, job, ts)
+		if err != nil {
+			wg.Wait()
+			return err
+		}
+		for _, pt := range ts {
+			t := byID[pt.App.ID]
+			if t == nil || pt.Release == nil || started[pt.App.ID] {
+				continue
+			}
+			started[pt.App.ID] = true
+			wg.Add(1)
+			go func(relID string) {
+				defer wg.Done()
+				out := p.Out.Prefixed("[" + t.App + "] ")
+				defer out.Flush()
+				f := &release.Follower{Client: p.Client, Wait: p.Wait, Out: out}
+				rel, err := f.Follow(ctx, t.App, relID)
+				mu.Lock()
+				defer mu.Unlock()
+				t.Release = rel
+				var failed *follow.Failed
+				switch {
+				case errors.As(err, &failed):
+					t.Error = failed.Msg
+				case err != nil && stop == nil:
+					stop = err
+				}
+			}(pt.Release.ID)
+		}
+		if done(ts) {
+			break
+		}
+	}
+	wg.Wait()
+	if stop != nil {
+		return stop
+	}
+	for _, pt := range ts {
+		t := byID[pt.App.ID]
+		if t == nil {
+			continue
+		}
+		switch {
+		case pt.Status == "failed":
+			t.Status = "failed"
+			if pt.ErrorMessage != nil && *pt.ErrorMessage != "" {
+				t.Error = *pt.ErrorMessage
+			} else if t.Error == "" {
+				t.Error = "Heroku gave no reason"
+			}
+		case t.Error != "": // Heroku says succeeded, its release did not
+			t.Status = "failed"
+		default:
+			t.Status = pt.Status
+		}
+	}
+	return nil
+}
+
+// summary prints one line per target, whatever happened.
+func (p *Promoter) summary(res *Result) {
+	p.Out.Step("Promotion of %s v%d:", res.Source, res.Release.Version)
+	for _, t := range res.Targets {
+		line := fmt.Sprintf("    %s: %s", t.App, t.Status)
+		if t.Release != nil {
+			line += fmt.Sprintf(", release v%d", t.Release.Version)
+		}
+		if t.Error != "" {
+			line += ": " + t.Error
+		}
+		p.Out.Line("%s", line)
+	}
+}
+
+func kindNoun(kind string) string {
+	if kind == "oci-image" {
+		return "OCI image"
+	}
+	return "slug"
+}

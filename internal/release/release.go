@@ -1,0 +1,43 @@
+// Package release waits for and makes Heroku releases: follow a release
+// through release phase to a final state, release an artifact or roll back
+// to an earlier release, and tell which releases can still be rolled back
+// to under Heroku's retention.
+package release
+
+import (
+	"context"
+	"fmt"
+
+	"gitlab.com/heroku-deploy/heroku/internal/ciout"
+	"gitlab.com/heroku-deploy/heroku/internal/follow"
+	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+)
+
+// Follower carries what following a release needs.
+type Follower struct {
+	Client *herokuapi.Client
+	Wait   *follow.Waiter
+	Out    *ciout.Writer
+}
+
+// StopNote is what a stop leaves behind while a release is pending.
+const StopNote = "release phase goes on on Heroku; the previous release serves until it succeeds"
+
+// Follow reads release id of app and waits for it to end
+// (follow.Waiter.Release: its release phase streamed, if it has one), and
+// returns it. A release that ends other than succeeded returns
+// *follow.Failed; a stop returns *follow.Stopped.
+func (f *Follower) Follow(ctx context.Context, app, id string) (*herokuapi.Release, error) {
+	rel, err := f.Client.ReleaseInfo(ctx, app, id)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, &follow.Stopped{Err: context.Cause(ctx), During: "release " + id}
+		}
+		return nil, fmt.Errorf("look up release %s of %s: %w", id, app, err)
+	}
+	rel, err = f.Wait.Release(ctx, f.Out, app, rel, StopNote)
+	if err != nil {
+		return rel, err
+	}
+	return rel, follow.ReleaseOutcome(rel, "it was not deployed, the previous release keeps serving")
+}
