@@ -130,11 +130,38 @@ func (p *Promoter) Promote(ctx context.Context, cfg Config) (*Result, error) {
 	if kind == "" {
 		return nil, &InputError{Msg: fmt.Sprintf("%s has no release with a slug or image to promote", src.name), Hint: "deploy it first"}
 	}
-	if res.Commit, err = p.Client.ArtifactCommit(ctx, src.name, kind, id); err != nil {
-		return nil, &AppError{App: src.name, Err: fmt.Errorf("read the commit of %s's release v%d: %w", src.name, res.Release.Version, err)}
+	commits := map[string]string{} // artifact id -> commit: config releases share a slug
+	commitOf := func(r *herokuapi.Release) (string, error) {
+		kind, id := herokuapi.Artifact(r)
+		if c, ok := commits[id]; ok {
+			return c, nil
+		}
+		c, err := p.Client.ArtifactCommit(ctx, src.name, kind, id)
+		if err != nil {
+			return "", &AppError{App: src.name, Err: fmt.Errorf("read the commit of %s's release v%d: %w", src.name, r.Version, err)}
+		}
+		commits[id] = c
+		return c, nil
+	}
+	if res.Commit, err = commitOf(res.Release); err != nil {
+		return nil, err
 	}
 	if !cfg.AnyCommit && res.Commit != cfg.SourceVersion {
-		return nil, &ProvenanceError{App: src.name, Version: res.Release.Version, Commit: res.Commit, Want: cfg.SourceVersion}
+		// A pipeline re-run later (GitLab's Rollback or Re-deploy button)
+		// finds staging on a newer commit: it promotes the newest release
+		// of staging that still carries its own commit and can still be
+		// released, so provenance holds and the button works.
+		older, err := p.olderRelease(list, res.Release, cfg.SourceVersion, commitOf)
+		if err != nil {
+			return nil, err
+		}
+		if older == nil {
+			return nil, &ProvenanceError{App: src.name, Version: res.Release.Version, Commit: res.Commit, Want: cfg.SourceVersion}
+		}
+		p.Out.Step("%s runs v%d (%s); v%d is its newest release of %s that can still be promoted: promoting v%d",
+			src.name, res.Release.Version, shortCommit(res.Commit), older.Version, shortCommit(cfg.SourceVersion), older.Version)
+		res.Release, res.Commit = older, cfg.SourceVersion
+		kind, id = herokuapi.Artifact(older)
 	}
 	for _, name := range cfg.To {
 		a := apps[name]
@@ -148,7 +175,7 @@ func (p *Promoter) Promote(ctx context.Context, cfg Config) (*Result, error) {
 
 	commit := "no commit recorded"
 	if res.Commit != "" {
-		commit = "commit " + res.Commit[:min(8, len(res.Commit))]
+		commit = "commit " + shortCommit(res.Commit)
 	}
 	p.Out.Step("Promoting %s v%d (%s, %s %s) to %s", src.name, res.Release.Version, commit, kindNoun(kind), id, strings.Join(cfg.To, ", "))
 	req := herokuapi.PromotionRequest{Pipeline: src.pipeline, SourceApp: src.id, SourceRelease: res.Release.ID}
@@ -187,6 +214,34 @@ func (p *Promoter) Promote(ctx context.Context, cfg Config) (*Result, error) {
 			src.name, res.Release.Version, len(failed), len(res.Targets), strings.Join(failed, "; "))}
 	}
 	return res, nil
+}
+
+// olderRelease returns the newest release of the source, older than its
+// current one, that carries commit and can still be released (succeeded,
+// eligible: not expired by Heroku's retention), or nil.
+func (p *Promoter) olderRelease(list []herokuapi.Release, cur *herokuapi.Release, commit string, commitOf func(*herokuapi.Release) (string, error)) (*herokuapi.Release, error) {
+	var best *herokuapi.Release
+	for i := range list {
+		r := &list[i]
+		if r.Version >= cur.Version || release.Check("", r) != nil || (best != nil && r.Version < best.Version) {
+			continue
+		}
+		c, err := commitOf(r)
+		if err != nil {
+			return nil, err
+		}
+		if c == commit {
+			best = r
+		}
+	}
+	return best, nil
+}
+
+func shortCommit(c string) string {
+	if c == "" {
+		return "no commit recorded"
+	}
+	return c[:min(8, len(c))]
 }
 
 // app reads an app and its coupling.
