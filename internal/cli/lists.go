@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -47,6 +48,11 @@ func parseGitLabList(raw string) ([]string, error) {
 		item, rest, err := rubyString(s)
 		if err != nil {
 			return nil, err
+		}
+		if strings.IndexFunc(item, unicode.IsControl) >= 0 {
+			// GitLab writes the list into the job with Ruby's gsub, which
+			// halves backslashes: "\\n" in the input arrives as a line break.
+			return nil, fmt.Errorf("item %q holds a control character: list items cannot contain a backslash (GitLab halves them on the way)", item)
 		}
 		out = append(out, item)
 		rest = strings.TrimSpace(rest)
