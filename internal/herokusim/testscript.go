@@ -30,6 +30,7 @@ import (
 //	                                time_to_live, env names, then the command on a line of its own
 //	                                (U+FFFF and heroku-deploy's marker nonce written out)
 //	herokusim-config [APP]          the names of APP's config vars, never their values
+//	herokusim-apps                  every app: name, owner, team, space, region, generation, add-ons
 //	herokusim-wait build|dyno [APP] block until APP has a build, or a one-off dyno whose process runs
 //	herokusim-wait fault            block until a request met an armed fault (a signal during a delay=)
 //	herokusim-expire [APP] vN       retention: APP's releases up to vN expire (the current one excepted)
@@ -84,6 +85,7 @@ func Commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		"herokusim-source":   cmdSource,
 		"herokusim-dynos":    cmdDynos,
 		"herokusim-config":   cmdConfig,
+		"herokusim-apps":     cmdApps,
 		"herokusim-wait":     cmdWait,
 		"herokusim-expire":   cmdExpire,
 		"leakcheck":          cmdLeakcheck,
@@ -261,6 +263,11 @@ func cmdConfig(ts *testscript.TestScript, neg bool, args []string) {
 	fmt.Fprintln(ts.Stdout(), strings.Join(h.sim.configNames(h.appArg(args, 0)), "\n"))
 }
 
+// herokusim-apps: one line per app, by name.
+func cmdApps(ts *testscript.TestScript, neg bool, args []string) {
+	fmt.Fprint(ts.Stdout(), running(ts).sim.describeApps())
+}
+
 // leakcheck [VALUE...]: fail if a secret appears in the last stdout or
 // stderr or in any file under $WORK. Secrets are the simulator's (Secrets,
 // and with a simulator running every config and dyno env value it was
@@ -397,6 +404,37 @@ func (s *Server) describeDynos(appName string) string {
 		d.mu.Unlock()
 	}
 	return b.String()
+}
+
+// describeApps lists the apps: name, owner, team, space, region,
+// generation and add-ons (service names).
+func (s *Server) describeApps() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var lines []string
+	for k, a := range s.apps {
+		if k != a.Name {
+			continue
+		}
+		team, sp, gen := "-", "-", "cedar"
+		if a.team != nil {
+			team = a.team.Name
+		}
+		if a.space != nil {
+			sp = a.space.Name
+		}
+		if a.Fir {
+			gen = "fir"
+		}
+		var addons []string
+		for _, ad := range a.addons {
+			addons = append(addons, ad.service)
+		}
+		lines = append(lines, fmt.Sprintf("%s owner=%s team=%s space=%s region=%s %s addons=%s\n",
+			a.Name, a.Owner, team, sp, a.Region, gen, strings.Join(addons, ",")))
+	}
+	sort.Strings(lines)
+	return strings.Join(lines, "")
 }
 
 func (s *Server) configNames(appName string) []string {

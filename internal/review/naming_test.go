@@ -54,9 +54,9 @@ func TestMRRefusesOtherNames(t *testing.T) {
 		{"myapp", "xmyapp-mr-7"},
 		{"myapp", "myapp-x-mr-7"}, // a longer prefix's app
 		{"my", "myapp-mr-7"},
-		{"myapp-mr-1", "myapp-mr-1"},   // the prefix's own name is not one of its apps
-		{"a", "a-mr-1-mr-2"},           // that is prefix a-mr-1's
-		{"MyApp", "myapp-mr-7"},        // an invalid prefix matches nothing
+		{"myapp-mr-1", "myapp-mr-1"}, // the prefix's own name is not one of its apps
+		{"a", "a-mr-1-mr-2"},         // that is prefix a-mr-1's
+		{"MyApp", "myapp-mr-7"},      // an invalid prefix matches nothing
 		{"averylongprefix-x-of-the-team", "averylongprefix-000000-mr-5"}, // a wrong hash
 		{"averylongprefix-x-of-the-team", "averylongprefix-x-of-the-team-mr-5"},
 	} {
