@@ -57,6 +57,8 @@ type app struct {
 //	promotion-fails  a promotion to it fails ("Could not verify slug checksum")
 //	config=A+B   config vars A and B, with secret values of the simulator's
 //	             making (besides DATABASE_URL, which every app has)
+//	pipeline=P/S coupled to pipeline P (made on first use) at stage S
+//	             (test, review, development, staging, production)
 type AppSpec struct {
 	Name, Owner    string
 	Fir            bool

@@ -33,6 +33,8 @@ func (s *Server) routes() http.Handler {
 	handle("GET /apps/{app}", s.appRoute(s.getApp))
 	handle("DELETE /apps/{app}", s.appRoute(s.deleteApp))
 	handle("GET /apps/{app}/addons", s.appRoute(s.listAddons))
+	handle("POST /pipeline-couplings", s.postCoupling)
+	handle("GET /pipelines/{pipeline}", s.getPipeline)
 	handle("PATCH /apps/{app}", s.appRoute(s.patchApp))
 	handle("GET /apps/{app}/config-vars", s.appRoute(s.getConfigVars))
 	handle("PATCH /apps/{app}/config-vars", s.appRoute(s.patchConfigVars))

@@ -24,6 +24,8 @@ import (
 //	    maintenance=on|off            APP's maintenance mode
 //	    config=NAME:VAR               APP's config var NAME equals the script's $VAR
 //	    no-config=NAME                APP has no config var NAME
+//	    config-of=NAME:OTHER          APP's config var NAME equals app OTHER's
+//	    gone                          APP does not exist (deleted, or never made)
 //	    dyno-env=NAME:VAR             the env of APP's latest dyno holds NAME = $VAR
 //	herokusim-source APP            the archive behind APP's latest build
 //	herokusim-dynos [APP]           APP's one-off dynos: name, final state, attach, tty, size,
@@ -110,7 +112,7 @@ func running(ts *testscript.TestScript) *holder {
 
 // appArg returns the app named by args[i], or the simulator's first app.
 func (h *holder) appArg(args []string, i int) string {
-	if i < len(args) && !strings.Contains(args[i], "=") {
+	if i < len(args) && !strings.Contains(args[i], "=") && args[i] != "gone" {
 		return args[i]
 	}
 	return h.apps[0]
@@ -185,7 +187,7 @@ func cmdCheck(ts *testscript.TestScript, neg bool, args []string) {
 	problems := h.sim.Problems()
 	for _, a := range args {
 		k, v, ok := strings.Cut(a, "=")
-		if !ok {
+		if !ok && a != "gone" {
 			continue
 		}
 		if p := h.sim.check(app, k, v, ts.Getenv); p != "" {
@@ -318,6 +320,12 @@ func (s *Server) check(appName, k, v string, getenv func(string) string) string 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.apps[appName]
+	if k == "gone" {
+		if a != nil {
+			return "app " + appName + " exists"
+		}
+		return ""
+	}
 	if a == nil {
 		return "no app " + appName
 	}
@@ -342,6 +350,17 @@ func (s *Server) check(appName, k, v string, getenv func(string) string) string 
 			return fmt.Sprintf("%s has no config var %s", appName, name)
 		case got != getenv(envVar):
 			return fmt.Sprintf("config var %s of %s differs from $%s", name, appName, envVar)
+		}
+	case "config-of":
+		other := s.apps[envVar]
+		got, ok := a.config[name]
+		switch {
+		case other == nil:
+			return "no app " + envVar
+		case !ok:
+			return fmt.Sprintf("%s has no config var %s", appName, name)
+		case got != other.config[name]:
+			return fmt.Sprintf("config var %s of %s differs from %s's", name, appName, envVar)
 		}
 	case "no-config":
 		if _, ok := a.config[v]; ok {
