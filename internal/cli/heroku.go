@@ -108,7 +108,10 @@ type secretSpec struct {
 // says repeats the value, or a name that may be one.
 func secretVar(g *Globals, name string, sp secretSpec) (string, error) {
 	flag, holds := sp.flag, sp.holds
-	isNot := "a " + strings.TrimPrefix(holds, "the ")
+	isNot := holds // what a bad value is not: "a Heroku API key"
+	if rest, ok := strings.CutPrefix(holds, "the "); ok {
+		isNot = "a " + rest
+	}
 	if !envNameRE.MatchString(name) {
 		// The value is not repeated: it may be a key pasted by mistake.
 		return "", usage(fmt.Sprintf("%s is not a variable name (what was given is not shown: it may be a %s)", flag, sp.noun),

@@ -243,6 +243,11 @@ func (c *ReviewDeployCmd) couple(ctx context.Context, h *Heroku, apps *review.Ap
 // is refused (exit 3), with what to do about it.
 func (c *ReviewDeployCmd) fail(ctx context.Context, h *Heroku, err error, app string) error {
 	var taken *review.TakenError
+	var setup *review.SetupError
+	if errors.As(err, &setup) && len(setup.ManifestErrors) > 0 {
+		return &ExitError{Code: ExitFailed, Err: err, Hints: []string{
+			"fix app.json in --dir (the dir input), or give a required config var with --config-var or --config-from (the config_vars and config_from inputs)"}}
+	}
 	if errors.As(err, &taken) {
 		return &ExitError{Code: ExitRefused, Err: err, Hints: []string{
 			"Heroku app names are global: choose another --name prefix (the component's name input), or pass --app",

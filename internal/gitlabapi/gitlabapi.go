@@ -86,21 +86,29 @@ func New(cfg Config) *Client {
 		Transport:     &tracer{next: http.DefaultTransport, trace: cfg.Trace},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
+	// Each retry is one line: what failed, which attempt, the wait.
+	var last string
 	hc.CheckRetry = func(ctx context.Context, resp *http.Response, err error) (bool, error) {
 		if ctx.Err() != nil {
 			return false, ctx.Err()
 		}
-		retry := err != nil || resp.StatusCode == 429 || resp.StatusCode >= 500
-		if retry {
-			what := "connection failed"
-			if err == nil {
-				what = resp.Status
-			} else if ue := (*url.Error)(nil); errors.As(err, &ue) {
-				what = "connection failed: " + ue.Err.Error()
+		switch {
+		case err != nil:
+			last = "connection failed"
+			if ue := (*url.Error)(nil); errors.As(err, &ue) {
+				last += ": " + ue.Err.Error()
 			}
-			cfg.Notify(fmt.Sprintf("GitLab API: %s; retrying", what))
+			return true, nil
+		case resp.StatusCode == 429 || resp.StatusCode >= 500:
+			last = fmt.Sprintf("%d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
+			return true, nil
 		}
-		return retry, nil
+		return false, nil
+	}
+	hc.Backoff = func(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
+		wait := retryablehttp.DefaultBackoff(lo, hi, attempt, resp)
+		cfg.Notify(fmt.Sprintf("GitLab API: %s (attempt %d of %d, next in %s)", last, attempt+1, hc.RetryMax+1, wait.Round(time.Millisecond)))
+		return wait
 	}
 	return &Client{cfg: cfg, hc: hc}
 }

@@ -39,6 +39,7 @@ PATH a pattern where * is one segment; times=N affects N matching requests
   ignore-range  streams: answer from byte 0 whatever Range says
   quiet         streams: send nothing, not even keepalives
   delay=D       wait D first (alone: a slow answer, served even if the client left)
+  barrier=N     hold matching requests until N arrived, then serve them all (a race)
 Examples:
   -fault 'GET /apps/*/builds/* 503 html times=6'   an outage while polling
   -fault 'POST /apps/*/builds 503 after times=1'   the build is created, the answer lost
