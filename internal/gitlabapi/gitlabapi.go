@@ -121,8 +121,9 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	msg := fmt.Sprintf("GitLab API GET %s: %d %s", e.Path, e.Status, http.StatusText(e.Status))
-	if e.Message != "" {
+	status := fmt.Sprintf("%d %s", e.Status, http.StatusText(e.Status))
+	msg := fmt.Sprintf("GitLab API GET %s: %s", e.Path, status)
+	if e.Message != "" && e.Message != status {
 		msg += ": " + e.Message
 	}
 	return msg
