@@ -425,6 +425,20 @@ func (s *Server) describeDynos(appName string) string {
 	return b.String()
 }
 
+// Apps returns the names of the apps that exist, sorted.
+func (s *Server) Apps() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var names []string
+	for k, a := range s.apps {
+		if k == a.Name {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
 // describeApps lists the apps: name, owner, team, space, region,
 // generation and add-ons (service names).
 func (s *Server) describeApps() string {
