@@ -252,7 +252,7 @@ func TestAppSetups(t *testing.T) {
 // TestBodiesMatchHerokusSchema does for a deploy.
 func TestAppBodiesMatchHerokusSchema(t *testing.T) {
 	schema := loadSchema(t)
-	s := start(t, Options{Apps: []string{"demo"}, Teams: []string{"acme"}, Spaces: []string{"acme-fir:acme:fir"}, Step: 20 * time.Millisecond})
+	s := start(t, Options{Apps: []string{"demo", "shop:pipeline=shop/production"}, Teams: []string{"acme"}, Spaces: []string{"acme-fir:acme:fir"}, Step: 20 * time.Millisecond})
 	check := func(method, route string, status int, body []byte) {
 		t.Helper()
 		if status/100 != 2 {
@@ -307,6 +307,43 @@ func TestAppBodiesMatchHerokusSchema(t *testing.T) {
 		resp, b = s.do("GET", "/apps/"+out["app"].(map[string]any)["name"].(string)+"/addons", nil)
 		check("GET", "/apps/{app}/addons", resp.StatusCode, b)
 	}
+	status, out, b := s.json("GET", "/pipelines/shop", nil)
+	check("GET", "/pipelines/{pipeline}", status, b)
+	status, _, b = s.json("POST", "/pipeline-couplings", map[string]string{"app": "plain-mr-1", "pipeline": out["id"].(string), "stage": "review"})
+	check("POST", "/pipeline-couplings", status, b)
+	status, _, b = s.json("GET", "/apps/plain-mr-1/pipeline-couplings", nil)
+	check("GET", "/apps/{app}/pipeline-couplings", status, b)
 	status, _, b = s.json("DELETE", "/apps/plain-mr-1", nil)
 	check("DELETE", "/apps/{app}", status, b)
+}
+
+func TestCouplings(t *testing.T) {
+	s := start(t, Options{Apps: []string{"shop:pipeline=shop/production", "shop-mr-1", "theirs:foreign"}})
+	_, p, _ := s.json("GET", "/pipelines/shop", nil)
+	id, _ := p["id"].(string)
+	if _, byID, _ := s.json("GET", "/pipelines/"+id, nil); byID["name"] != "shop" {
+		t.Errorf("a pipeline by id: %v", byID)
+	}
+	for _, tt := range []struct {
+		name   string
+		body   map[string]string
+		status int
+	}{
+		{"an unknown stage", map[string]string{"app": "shop-mr-1", "pipeline": id, "stage": "qa"}, 422},
+		{"a pipeline by name", map[string]string{"app": "shop-mr-1", "pipeline": "shop", "stage": "review"}, 404},
+		{"another account's app", map[string]string{"app": "theirs", "pipeline": id, "stage": "review"}, 403},
+		{"no stage", map[string]string{"app": "shop-mr-1", "pipeline": id}, 422},
+		{"an app", map[string]string{"app": "shop-mr-1", "pipeline": id, "stage": "review"}, 201},
+		{"an app coupled already", map[string]string{"app": "shop-mr-1", "pipeline": id, "stage": "review"}, 422},
+	} {
+		if status, _, raw := s.json("POST", "/pipeline-couplings", tt.body); status != tt.status {
+			t.Errorf("%s: %d %s, want %d", tt.name, status, raw, tt.status)
+		}
+	}
+	if _, c, _ := s.json("GET", "/apps/shop-mr-1/pipeline-couplings", nil); c["stage"] != "review" {
+		t.Errorf("coupling: %v", c)
+	}
+	if status, _, _ := s.json("GET", "/pipelines/nope", nil); status != 404 {
+		t.Errorf("an unknown pipeline: %d", status)
+	}
 }
