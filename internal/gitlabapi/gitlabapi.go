@@ -7,6 +7,7 @@
 package gitlabapi
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -46,8 +47,8 @@ type Config struct {
 	RequestTimeout time.Duration
 	// Notify receives one line per retry.
 	Notify func(string)
-	// Trace, when set, receives one line per exchange: method, path,
-	// status, time. Never headers.
+	// Trace, when set, receives one line per answer: method, path,
+	// status. Never headers.
 	Trace func(string)
 }
 
@@ -59,18 +60,6 @@ type Client struct {
 
 // New builds a Client. It makes no request.
 func New(cfg Config) *Client {
-	if cfg.RetryMax == 0 {
-		cfg.RetryMax = 4
-	}
-	if cfg.RetryWaitMin <= 0 {
-		cfg.RetryWaitMin = time.Second
-	}
-	if cfg.RetryWaitMax <= 0 {
-		cfg.RetryWaitMax = 30 * time.Second
-	}
-	if cfg.RequestTimeout <= 0 {
-		cfg.RequestTimeout = 30 * time.Second
-	}
 	for _, f := range []*func(string){&cfg.Notify, &cfg.Trace} {
 		if *f == nil {
 			*f = func(string) {}
@@ -78,13 +67,15 @@ func New(cfg Config) *Client {
 	}
 	hc := retryablehttp.NewClient()
 	hc.Logger = nil
-	hc.RetryMax = cfg.RetryMax
-	hc.RetryWaitMin, hc.RetryWaitMax = cfg.RetryWaitMin, cfg.RetryWaitMax
+	hc.RetryMax = cmp.Or(cfg.RetryMax, 4)
+	hc.RetryWaitMin, hc.RetryWaitMax = cmp.Or(cfg.RetryWaitMin, time.Second), cmp.Or(cfg.RetryWaitMax, 30*time.Second)
 	hc.ErrorHandler = retryablehttp.PassthroughErrorHandler
 	hc.HTTPClient = &http.Client{
-		Timeout:       cfg.RequestTimeout,
-		Transport:     &tracer{next: http.DefaultTransport, trace: cfg.Trace},
+		Timeout:       cmp.Or(cfg.RequestTimeout, 30*time.Second),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	hc.ResponseLogHook = func(_ retryablehttp.Logger, resp *http.Response) {
+		cfg.Trace(fmt.Sprintf("GitLab %s %s: %d", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode))
 	}
 	// Each retry is one line: what failed, which attempt, the wait.
 	var last string
@@ -231,22 +222,4 @@ func short(s string) string {
 		s = string(r[:200]) + "…"
 	}
 	return s
-}
-
-// tracer reports each exchange: method, path, status, time.
-type tracer struct {
-	next  http.RoundTripper
-	trace func(string)
-}
-
-func (t *tracer) RoundTrip(req *http.Request) (*http.Response, error) {
-	start := time.Now()
-	resp, err := t.next.RoundTrip(req)
-	took := time.Since(start).Round(time.Millisecond)
-	if err != nil {
-		t.trace(fmt.Sprintf("GitLab %s %s: %v (%s)", req.Method, req.URL.Path, err, took))
-	} else {
-		t.trace(fmt.Sprintf("GitLab %s %s: %d (%s)", req.Method, req.URL.Path, resp.StatusCode, took))
-	}
-	return resp, err
 }

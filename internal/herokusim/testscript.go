@@ -430,13 +430,22 @@ func (s *Server) Apps() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var names []string
+	for _, a := range s.appList() {
+		names = append(names, a.Name)
+	}
+	return names
+}
+
+// appList returns the apps, by name (s.mu held).
+func (s *Server) appList() []*app {
+	var list []*app
 	for k, a := range s.apps {
-		if k == a.Name {
-			names = append(names, k)
+		if k == a.Name { // each app is there by name and by id
+			list = append(list, a)
 		}
 	}
-	sort.Strings(names)
-	return names
+	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+	return list
 }
 
 // describeApps lists the apps: name, owner, team, space, region,
@@ -444,11 +453,8 @@ func (s *Server) Apps() []string {
 func (s *Server) describeApps() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var lines []string
-	for k, a := range s.apps {
-		if k != a.Name {
-			continue
-		}
+	var b strings.Builder
+	for _, a := range s.appList() {
 		team, sp, gen := "-", "-", "cedar"
 		if a.team != nil {
 			team = a.team.Name
@@ -463,11 +469,10 @@ func (s *Server) describeApps() string {
 		for _, ad := range a.addons {
 			addons = append(addons, ad.service)
 		}
-		lines = append(lines, fmt.Sprintf("%s owner=%s team=%s space=%s region=%s %s addons=%s\n",
-			a.Name, a.Owner, team, sp, a.Region, gen, strings.Join(addons, ",")))
+		fmt.Fprintf(&b, "%s owner=%s team=%s space=%s region=%s %s addons=%s\n",
+			a.Name, a.Owner, team, sp, a.Region, gen, strings.Join(addons, ","))
 	}
-	sort.Strings(lines)
-	return strings.Join(lines, "")
+	return b.String()
 }
 
 func (s *Server) configNames(appName string) []string {
