@@ -90,9 +90,9 @@ func (c *ReviewDeployCmd) check(g *Globals) (*DeployCmd, string, map[string]stri
 	}
 	dc := &DeployCmd{App: app, Dir: c.Dir, SourceVersion: c.SourceVersion, Exclude: c.Exclude, Dotenv: c.Dotenv,
 		Rebuild: c.Rebuild, HealthFlags: c.HealthFlags, HerokuFlags: c.HerokuFlags}
-	for flag, v := range map[string]string{"--team": c.Team, "--space": c.Space, "--pipeline": c.Pipeline} {
-		if v != "" && !teamNameRE.MatchString(v) {
-			return nil, "", nil, usagef("%s %q: want a Heroku name (lowercase letters, digits and dashes)", flag, v)
+	for _, f := range [][2]string{{"--team", c.Team}, {"--space", c.Space}, {"--pipeline", c.Pipeline}} {
+		if f[1] != "" && !teamNameRE.MatchString(f[1]) {
+			return nil, "", nil, usagef("%s %q: want a Heroku name (lowercase letters, digits and dashes)", f[0], f[1])
 		}
 	}
 	switch {
