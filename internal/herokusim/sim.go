@@ -50,6 +50,8 @@
 //	add-ons                  provisioned by their providers          at once, a made-up URL in SERVICE_URL (DATABASE_URL, REDIS_URL, AS_URL)
 //	app setups               minutes; postdeploy on a one-off dyno   at once (-step slows them); postdeploy in the dyno shell; messages but "invalid app.json" [inferred]
 //	deleted apps             gone, their add-ons with them           gone; what they held stays in Secrets() for the leak checks
+//	coupling an app          422 when it is in a pipeline [inferred]  422; pipelines come from the apps' pipeline= option
+//	concurrent requests      whatever order Heroku serves them in    the same; barrier=N makes N of them meet (a race on purpose)
 //	what is served           the whole Platform API                  the routes in router.go (schema-checked)
 package herokusim
 
