@@ -16,6 +16,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"gitlab.com/heroku-deploy/heroku/internal/cli"
+	"gitlab.com/heroku-deploy/heroku/internal/gitlabfake"
 	"gitlab.com/heroku-deploy/heroku/internal/herokusim"
 	"gitlab.com/heroku-deploy/heroku/internal/testenv"
 )
@@ -45,6 +46,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("HEROKU_DEPLOY_STREAM_WAIT", "3s")
 			env.Setenv("HEROKU_DEPLOY_LOOKUP_WINDOW", "200ms")
 			env.Values[signalledKey{}] = new([]*exec.Cmd)
+			gitlabfake.Setup(env.Values)
 			if err := herokusim.Setup(env); err != nil {
 				return err
 			}
@@ -54,14 +56,18 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-// commands are the simulator's (internal/herokusim/testscript.go) and
-// these, for exit codes, which consumers rely on in allow_failure:
+// commands are the simulator's (internal/herokusim/testscript.go), the
+// GitLab fake's (internal/gitlabfake) and these, for exit codes, which
+// consumers rely on in allow_failure:
 //
 //	exec-code CODE PROG [ARGS...]  run PROG like exec; fail unless it exits CODE
 //	signal INT|TERM                signal every background command, as GitLab Runner does
 //	exit-code CODE                 after wait: fail unless the signalled commands exited CODE
 func commands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	cmds := herokusim.Commands()
+	for name, cmd := range gitlabfake.Commands() {
+		cmds[name] = cmd
+	}
 	cmds["exec-code"] = cmdExecCode
 	cmds["signal"] = cmdSignal
 	cmds["exit-code"] = cmdExitCode

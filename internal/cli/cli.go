@@ -33,6 +33,7 @@ type CLI struct {
 	Run         RunCmd         `cmd:"" help:"Run a command on a one-off dyno, streaming its output; exit with its exit status."`
 	Config      ConfigCmd      `cmd:"" help:"Manage config vars."`
 	Maintenance MaintenanceCmd `cmd:"" help:"Turn maintenance mode on or off."`
+	Review      ReviewCmd      `cmd:"" help:"Review apps: one Heroku app per merge request, created, deployed and deleted."`
 }
 
 // Env is what commands read from the process environment: the key is looked

@@ -109,10 +109,10 @@ func TestParseGitLabList(t *testing.T) {
 		"[]":                                   {},
 		"[]\n":                                 {},
 		`["heroku/nodejs", "https://x/y.tgz"]`: {"heroku/nodejs", "https://x/y.tgz"},
-		`["https://h/a,b.tgz", "my file.txt"]` + "\n":      {"https://h/a,b.tgz", "my file.txt"},
-		`["a\"b", "c\\d", "\#{x}", "données"]`: {`a"b`, `c\d`, "#{x}", "données"},
-		`["\u{1F600}", "\xC3\xA9"]`:                        {"\U0001F600", "é"},
-		`["a","b"]`:                                        {"a", "b"},
+		`["https://h/a,b.tgz", "my file.txt"]` + "\n": {"https://h/a,b.tgz", "my file.txt"},
+		`["a\"b", "c\\d", "\#{x}", "données"]`:        {`a"b`, `c\d`, "#{x}", "données"},
+		`["\u{1F600}", "\xC3\xA9"]`:                   {"\U0001F600", "é"},
+		`["a","b"]`:                                   {"a", "b"},
 	} {
 		got, err := parseGitLabList(raw)
 		if err != nil || !slices.Equal(got, want) || (got == nil) != (want == nil) {

@@ -94,6 +94,15 @@ func (c *DeployCmd) Run(ctx context.Context, g *Globals, h *Heroku) error {
 	for _, v := range config {
 		g.redact.Add(v) // a build or release log that prints one shows it masked
 	}
+	ctx, cancel := h.withTimeout(ctx)
+	defer cancel()
+	return c.deploy(ctx, h, dir, exclude, config)
+}
+
+// deploy deploys dir, checked, to c.App, config vars set first: an earlier
+// build of the commit is released again unless told otherwise or the tree
+// is not the commit's; then the health check and the dotenv report.
+func (c *DeployCmd) deploy(ctx context.Context, h *Heroku, dir string, exclude *ignore.Matcher, config map[string]string) error {
 	rebuild := c.Rebuild
 	if c.SourceVersion == "" {
 		// HEAD names the tree only if nothing in it is uncommitted or
@@ -106,8 +115,6 @@ func (c *DeployCmd) Run(ctx context.Context, g *Globals, h *Heroku) error {
 			rebuild = true
 		}
 	}
-	ctx, cancel := h.withTimeout(ctx)
-	defer cancel()
 	d := &deploy.Deployer{Client: h.Client, Wait: h.Wait, Out: h.Out, Warn: h.Warn}
 	res, err := d.Deploy(ctx, deploy.Config{
 		App: c.App, Dir: dir, DirName: c.Dir, SourceVersion: c.SourceVersion, Buildpacks: c.Buildpack, Exclude: exclude,
@@ -116,10 +123,16 @@ func (c *DeployCmd) Run(ctx context.Context, g *Globals, h *Heroku) error {
 	if err != nil {
 		return h.classify(ctx, err, c.App)
 	}
+	return reportDeploy(h, res, c.Dotenv)
+}
+
+// reportDeploy writes the dotenv report of what was deployed, when asked
+// to, and says so in the log.
+func reportDeploy(h *Heroku, res *deploy.Result, dotenv string) error {
 	r := report{App: res.App, WebURL: res.WebURL, Generation: res.Generation, BuildID: res.BuildID,
 		ReleaseID: res.ReleaseID, ReleaseVersion: res.ReleaseVersion, ArtifactKind: res.ArtifactKind, ArtifactID: res.ArtifactID}
-	if c.Dotenv != "" {
-		if err := ciout.WriteDotenv(c.Dotenv, r.vars("")); err != nil {
+	if dotenv != "" {
+		if err := ciout.WriteDotenv(dotenv, r.vars("")); err != nil {
 			return err
 		}
 	}

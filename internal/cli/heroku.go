@@ -63,30 +63,10 @@ func (f *HerokuFlags) AfterApply(kctx *kong.Context) error {
 // connect checks the key and the API URL and builds the client. It makes
 // no request.
 func (f *HerokuFlags) connect(g *Globals) (*Heroku, error) {
-	if !envNameRE.MatchString(f.APIKeyVar) {
-		// The value is not repeated: it may be a key pasted by mistake.
-		return nil, usage("--api-key-var is not a variable name (what was given is not shown: it may be a key)",
-			"pass the NAME of the variable that holds the key (e.g. HEROKU_API_KEY), never the key itself")
+	key, err := secretVar(g, f.APIKeyVar, secretSpec{flag: "--api-key-var", example: "HEROKU_API_KEY", noun: "key", holds: "the Heroku API key"})
+	if err != nil {
+		return nil, err
 	}
-	key, ok := g.Env.Lookup(f.APIKeyVar)
-	switch {
-	case !ok:
-		return nil, usage(fmt.Sprintf("%s is not set: it must hold the Heroku API key", f.APIKeyVar),
-			fmt.Sprintf("create a masked CI/CD variable named %s (Settings > CI/CD > Variables)", f.APIKeyVar),
-			"a protected variable is only visible to pipelines on protected branches and tags")
-	case key == "":
-		return nil, usage(fmt.Sprintf("%s is set but empty", f.APIKeyVar),
-			"a protected variable is empty in pipelines on unprotected branches: protect the branch or unprotect the variable")
-	case strings.TrimSpace(key) != key:
-		return nil, usage(fmt.Sprintf("%s has leading or trailing whitespace (a newline?): it was not sent", f.APIKeyVar),
-			"edit the variable and remove the surrounding whitespace")
-	case strings.ContainsAny(key, " \t\r\n"):
-		return nil, usagef("%s contains whitespace: it is not a Heroku API key", f.APIKeyVar)
-	case strings.IndexFunc(key, func(r rune) bool { return r < '!' || r > '~' }) >= 0:
-		// An HTTP header cannot carry it: every request would fail.
-		return nil, usagef("%s contains a control or non-ASCII character: it is not a Heroku API key", f.APIKeyVar)
-	}
-	g.redact.Add(key)
 	if f.Timeout <= 0 {
 		return nil, usagef("--timeout must be positive, got %s", f.Timeout)
 	}
@@ -113,6 +93,50 @@ func (f *HerokuFlags) connect(g *Globals) (*Heroku, error) {
 		flags:  f,
 		apiURL: apiURL,
 	}, nil
+}
+
+// secretSpec describes a credential read by the name of its variable.
+type secretSpec struct {
+	flag    string // "--api-key-var"
+	example string // a usual name: "HEROKU_API_KEY"
+	noun    string // "key"
+	holds   string // what the variable must hold: "the Heroku API key"
+}
+
+// secretVar reads a credential by the NAME of its variable, checks it can
+// go into an HTTP header, and registers it with the redactor. Nothing it
+// says repeats the value, or a name that may be one.
+func secretVar(g *Globals, name string, sp secretSpec) (string, error) {
+	flag, holds := sp.flag, sp.holds
+	isNot := holds // what a bad value is not: "a Heroku API key"
+	if rest, ok := strings.CutPrefix(holds, "the "); ok {
+		isNot = "a " + rest
+	}
+	if !envNameRE.MatchString(name) {
+		// The value is not repeated: it may be a key pasted by mistake.
+		return "", usage(fmt.Sprintf("%s is not a variable name (what was given is not shown: it may be a %s)", flag, sp.noun),
+			fmt.Sprintf("pass the NAME of the variable that holds the %s (e.g. %s), never the %[1]s itself", sp.noun, sp.example))
+	}
+	v, ok := g.Env.Lookup(name)
+	switch {
+	case !ok:
+		return "", usage(fmt.Sprintf("%s is not set: it must hold %s", name, holds),
+			fmt.Sprintf("create a masked CI/CD variable named %s (Settings > CI/CD > Variables)", name),
+			"a protected variable is only visible to pipelines on protected branches and tags")
+	case v == "":
+		return "", usage(fmt.Sprintf("%s is set but empty", name),
+			"a protected variable is empty in pipelines on unprotected branches: protect the branch or unprotect the variable")
+	case strings.TrimSpace(v) != v:
+		return "", usage(fmt.Sprintf("%s has leading or trailing whitespace (a newline?): it was not sent", name),
+			"edit the variable and remove the surrounding whitespace")
+	case strings.ContainsAny(v, " \t\r\n"):
+		return "", usagef("%s contains whitespace: it is not %s", name, isNot)
+	case strings.IndexFunc(v, func(r rune) bool { return r < '!' || r > '~' }) >= 0:
+		// An HTTP header cannot carry it: every request would fail.
+		return "", usagef("%s contains a control or non-ASCII character: it is not %s", name, isNot)
+	}
+	g.redact.Add(v)
+	return v, nil
 }
 
 // withTimeout bounds a command by --timeout.
@@ -195,15 +219,21 @@ func checkAPIURL(raw string) (string, error) {
 	if raw == "" {
 		return herokuapi.DefaultURL, nil
 	}
+	return checkServiceURL("HEROKU_API_URL", raw, "the API key")
+}
+
+// checkServiceURL checks the URL in variable name, to which secret (what
+// travels with each request) will be sent.
+func checkServiceURL(name, raw, secret string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return "", usagef("HEROKU_API_URL %q is not an http(s) URL", herokuapi.Redact(raw))
+		return "", usagef("%s %q is not an http(s) URL", name, herokuapi.Redact(raw))
 	}
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return "", usagef("HEROKU_API_URL must not carry a query, fragment or credentials")
+		return "", usagef("%s must not carry a query, fragment or credentials", name)
 	}
 	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
-		return "", usage(fmt.Sprintf("HEROKU_API_URL uses plain http to %s: refused, the API key would travel unencrypted", u.Hostname()),
+		return "", usage(fmt.Sprintf("%s uses plain http to %s: refused, %s would travel unencrypted", name, u.Hostname(), secret),
 			"use https://, or http:// only to a loopback address such as 127.0.0.1")
 	}
 	return strings.TrimRight(u.String(), "/"), nil

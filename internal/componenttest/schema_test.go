@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -246,6 +247,7 @@ func checkPipeline(p *omap, vars map[string]string) []error {
 			}
 		}
 	}
+	errs = append(errs, checkEnvironments(p)...)
 	if wf := p.sub("workflow"); wf != nil {
 		list, _ := wf.vals["rules"].([]any)
 		for i, r := range list {
@@ -440,15 +442,22 @@ func TestSchemaIsGitLabs(t *testing.T) {
 
 func TestPipelineRulesBeyondTheSchema(t *testing.T) {
 	for src, want := range map[string]string{
-		"job:\n  script: [x]\n  variables:\n    A: true\n":                     "must be either a string or a hash",
-		"job:\n  script: [x]\n  variables:\n    A: 1.5\n":                      "must be either a string or a hash",
-		"job:\n  script: [x]\n  variables:\n    A: [a]\n":                      "must be either a string or a hash",
-		"job:\n  script: [x]\n  variables:\n    A: {value: x, options: [x]}\n": "invalid data keys: options",
-		"job:\n  script: [x]\n  variables:\n    A: {value: [x]}\n":             "alphanumeric",
-		"job:\n  script: [x]\n  image: \"registry.example.com/a/b:\"\n":        "not a valid image reference",
-		"job:\n  script: [x]\n  image: $NOPE\n":                                "no variable defines",
-		"job:\n  script: [x]\n  rules:\n    - if: $CI_COMMIT_BRANCH == main\n": "invalid expression syntax",
-		"job:\n  script: [x]\n  stage: nope\n":                                 "does not exist",
+		"job:\n  script: [x]\n  variables:\n    A: true\n":                                                                                                       "must be either a string or a hash",
+		"job:\n  script: [x]\n  variables:\n    A: 1.5\n":                                                                                                        "must be either a string or a hash",
+		"job:\n  script: [x]\n  variables:\n    A: [a]\n":                                                                                                        "must be either a string or a hash",
+		"job:\n  script: [x]\n  variables:\n    A: {value: x, options: [x]}\n":                                                                                   "invalid data keys: options",
+		"job:\n  script: [x]\n  variables:\n    A: {value: [x]}\n":                                                                                               "alphanumeric",
+		"job:\n  script: [x]\n  image: \"registry.example.com/a/b:\"\n":                                                                                          "not a valid image reference",
+		"job:\n  script: [x]\n  image: $NOPE\n":                                                                                                                  "no variable defines",
+		"job:\n  script: [x]\n  rules:\n    - if: $CI_COMMIT_BRANCH == main\n":                                                                                   "invalid expression syntax",
+		"job:\n  script: [x]\n  stage: nope\n":                                                                                                                   "does not exist",
+		"job:\n  script: [x]\n  environment: {name: r/1, on_stop: stop}\n":                                                                                       "on_stop job stop is not defined",
+		"job:\n  script: [x]\n  environment: {name: r/1, on_stop: stop}\nstop:\n  script: [x]\n":                                                                 "does not have environment defined",
+		"job:\n  script: [x]\n  environment: {name: r/1, on_stop: stop}\nstop:\n  script: [x]\n  environment: {name: r/2, action: stop}\n":                       "have different environment name",
+		"job:\n  script: [x]\n  environment: {name: r/1, on_stop: stop}\nstop:\n  script: [x]\n  environment: {name: r/1}\n":                                     "needs to have action stop defined",
+		"job:\n  script: [x]\n  environment: {name: r/1, auto_stop_in: a week}\n":                                                                                "auto_stop_in should be a duration",
+		"job:\n  script: [x]\n  environment: {name: /r}\n":                                                                                                       "cannot start or end with '/'",
+		"job:\n  script: [x]\n  environment: {name: r/1, auto_stop_in: 1 week, on_stop: stop}\nstop:\n  script: [x]\n  environment: {name: r/1, action: stop}\n": "",
 		"job:\n  script: [x]\n  variables:\n    A: 1\n    B: {value: x, expand: false}\n  image: {name: \"$R/x:1.2.0\"}\n  stage: deploy\n  rules:\n    - if: $CI_COMMIT_BRANCH == \"main\" && $X =~ /a.b/\n": "",
 	} {
 		v, err := loadOne([]byte(src))
@@ -459,6 +468,104 @@ func TestPipelineRulesBeyondTheSchema(t *testing.T) {
 		got := joinErrors(errs)
 		if want == "" && got != "" || want != "" && !strings.Contains(got, want) {
 			t.Errorf("%q: got %s; want %q", src, got, want)
+		}
+	}
+}
+
+// environmentNameRE is Gitlab::Regex.environment_name_regex: letters,
+// digits, -, _, /, $, {, }, . and spaces, not starting or ending with /.
+var environmentNameRE = regexp.MustCompile(`^[a-zA-Z0-9_/${}. -]+$`)
+
+// checkEnvironments applies what GitLab checks of environment: at
+// pipeline creation beyond the schema: the name's characters
+// (entry/environment.rb, Gitlab::Regex.environment_name_regex), an
+// auto_stop_in that is a duration (entry/environment.rb, `validates
+// :auto_stop_in, duration: true`, as 17.0 has it; later versions accept
+// variables there and read it when the job runs), and an on_stop job that
+// exists, has an environment of the same name and action stop
+// (yaml_processor.rb, validate_on_stop_job!, with its messages).
+func checkEnvironments(p *omap) []error {
+	var errs []error
+	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	for _, name := range jobs(p) {
+		env := p.sub(name).sub("environment")
+		if env == nil {
+			continue
+		}
+		envName := env.str("name")
+		if !environmentNameRE.MatchString(envName) || strings.HasPrefix(envName, "/") || strings.HasSuffix(envName, "/") {
+			add("jobs:%s:environment name %q can contain only letters, digits, '-', '_', '/', '$', '{', '}', '.', and spaces, but it cannot start or end with '/'", name, envName)
+		}
+		if v, ok := env.get("auto_stop_in"); ok {
+			s, _ := v.(string)
+			if !strings.Contains(s, "$") && chronicDuration(s) <= 0 {
+				add("jobs:%s:environment auto_stop_in should be a duration (%q)", name, s)
+			}
+		}
+		onStop := env.str("on_stop")
+		if onStop == "" {
+			continue
+		}
+		stop := p.sub(onStop)
+		switch {
+		case stop == nil:
+			add("%s job: on_stop job %s is not defined", name, onStop)
+		case stop.sub("environment") == nil:
+			add("%s job: on_stop job %s does not have environment defined", name, onStop)
+		case stop.sub("environment").str("name") != envName:
+			add("%s job: on_stop job %s have different environment name", name, onStop)
+		case stop.sub("environment").str("action") != "stop":
+			add("%s job: on_stop job %s needs to have action stop defined", name, onStop)
+		}
+	}
+	return errs
+}
+
+// chronicUnits are the units the chronic_duration gem reads (its
+// duration_units and their abbreviations), in seconds.
+var chronicUnits = map[string]int64{
+	"seconds": 1, "second": 1, "secs": 1, "sec": 1, "s": 1,
+	"minutes": 60, "minute": 60, "mins": 60, "min": 60, "m": 60,
+	"hours": 3600, "hour": 3600, "hrs": 3600, "hr": 3600, "h": 3600,
+	"days": 86400, "day": 86400, "d": 86400,
+	"weeks": 604800, "week": 604800, "wks": 604800, "wk": 604800, "w": 604800,
+	"months": 2592000, "month": 2592000, "mos": 2592000, "mo": 2592000,
+	"years": 31557600, "year": 31557600, "yrs": 31557600, "yr": 31557600, "y": 31557600,
+}
+
+var chronicTermRE = regexp.MustCompile(`^([0-9]+)\s*([a-z]+)`)
+
+// chronicDuration reads "1 week", "3 mins 4 sec", "2h20min", "6 mos and 1
+// day" as chronic_duration does, in seconds; 0 for what it cannot read.
+// Stricter than the gem, which drops words it does not know.
+func chronicDuration(s string) int64 {
+	s = strings.ToLower(strings.TrimSpace(s))
+	var total int64
+	for s != "" {
+		m := chronicTermRE.FindStringSubmatch(s)
+		if m == nil {
+			return 0
+		}
+		unit, ok := chronicUnits[m[2]]
+		if !ok {
+			return 0
+		}
+		n, _ := strconv.ParseInt(m[1], 10, 64)
+		total += n * unit
+		s = strings.TrimLeft(s[len(m[0]):], " ,")
+		s = strings.TrimSpace(strings.TrimPrefix(s, "and "))
+	}
+	return total
+}
+
+func TestChronicDuration(t *testing.T) {
+	for s, want := range map[string]int64{
+		"1 week": 604800, "3 mins 4 sec": 184, "2h20min": 8400, "2 hrs 20 min": 8400,
+		"6 mos 1 day": 6*2592000 + 86400, "3 weeks and 2 days": 3*604800 + 2*86400, "47 yrs 6 mos and 4d": 47*31557600 + 6*2592000 + 4*86400,
+		"2 days 12 hours": 216000, "": 0, "a week": 0, "1 fortnight": 0, "week": 0,
+	} {
+		if got := chronicDuration(s); got != want {
+			t.Errorf("chronicDuration(%q) = %d, want %d", s, got, want)
 		}
 	}
 }

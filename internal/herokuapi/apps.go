@@ -2,7 +2,9 @@ package herokuapi
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 
 	heroku "github.com/heroku/heroku-go/v6"
 )
@@ -61,4 +63,87 @@ func (c *Client) URL(ctx context.Context, app *App) (u string, fromDomain bool, 
 		return "", true, fmt.Errorf("look up the domains of app %s (its web_url is null): %w", app.Name, err)
 	}
 	return u, true, nil
+}
+
+// AppCreate says where a new app goes: a personal app with Team and Space
+// empty, else a team's (in Space, a private space of that team, whose
+// generation and region the app takes).
+type AppCreate struct {
+	Name, Team, Region, Space string
+}
+
+// CreateApp creates an app (POST /apps, or POST /teams/apps for a team or
+// a space). It is not retried where it may have reached Heroku: the
+// caller looks the app up instead. Heroku answers 422 when the name is
+// taken, by any account.
+func (c *Client) CreateApp(ctx context.Context, o AppCreate) error {
+	opt := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return &s
+	}
+	if o.Team == "" && o.Space == "" {
+		_, err := c.api.AppCreate(ctx, heroku.AppCreateOpts{Name: opt(o.Name), Region: opt(o.Region)})
+		return Clean(err)
+	}
+	_, err := c.api.TeamAppCreate(ctx, heroku.TeamAppCreateOpts{Name: opt(o.Name), Team: opt(o.Team), Region: opt(o.Region), Space: opt(o.Space)})
+	return Clean(err)
+}
+
+// DeleteApp deletes an app with its add-ons. Repeating it changes nothing
+// (the second answer is 404).
+func (c *Client) DeleteApp(ctx context.Context, app string) error {
+	_, err := c.api.AppDelete(ctx, app)
+	return Clean(err)
+}
+
+// listPages bounds ListApps: 200 apps a page.
+const listPages = 500
+
+// ListApps lists every app the key can use, page after page: Heroku
+// answers 206 with a Next-Range header while more remain (200 apps a
+// page), which heroku-go does not follow.
+func (c *Client) ListApps(ctx context.Context) ([]App, error) {
+	var all []App
+	rng := ""
+	for range listPages {
+		req, err := c.api.NewRequest(ctx, http.MethodGet, "/apps", nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		if rng != "" {
+			req.Header.Set("Range", rng)
+		}
+		resp, err := c.apiHTTP.Do(req)
+		if err != nil {
+			return nil, Clean(err)
+		}
+		var page []App
+		err = json.NewDecoder(resp.Body).Decode(&page)
+		resp.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("GET /apps: %w", err)
+		}
+		all = append(all, page...)
+		rng = resp.Header.Get("Next-Range")
+		if resp.StatusCode != http.StatusPartialContent || rng == "" {
+			return all, nil
+		}
+	}
+	return nil, fmt.Errorf("GET /apps: more than %d pages of apps", listPages)
+}
+
+// AddonConfigVars names the app's config vars that its add-ons set
+// (DATABASE_URL…).
+func (c *Client) AddonConfigVars(ctx context.Context, app string) ([]string, error) {
+	list, err := c.api.AddOnListByApp(ctx, app, nil)
+	if err != nil {
+		return nil, Clean(err)
+	}
+	var out []string
+	for _, a := range list {
+		out = append(out, a.ConfigVars...)
+	}
+	return out, nil
 }

@@ -66,6 +66,9 @@ type Client struct {
 	Plain *http.Client
 
 	api *heroku.Service
+	// apiHTTP is api's HTTP client, for what heroku-go cannot do: read a
+	// list's Next-Range (ListApps).
+	apiHTTP *http.Client
 	// cancel sends the "3.cancel-build" Accept variant that build
 	// cancellation requires; heroku-go has no per-request Accept.
 	cancel *heroku.Service
@@ -120,19 +123,23 @@ func New(cfg Config) *Client {
 		unsafe: newRetryClient(cfg, attempt, unsafeRetry, pathOnly),
 	}
 	decoder := &errorDecoder{next: retrier, ratelimit: rl, notify: cfg.Notify}
-	newService := func(extra http.Header) *heroku.Service {
-		s := heroku.NewService(&http.Client{Transport: &heroku.Transport{
+	newService := func(extra http.Header) (*heroku.Service, *http.Client) {
+		hc := &http.Client{Transport: &heroku.Transport{
 			BearerToken:       cfg.Key,
 			UserAgent:         cfg.UserAgent,
 			AdditionalHeaders: extra,
 			Transport:         decoder, // never nil: heroku-go writes the field on first use (data race)
-		}})
+		}}
+		s := heroku.NewService(hc)
 		s.URL = strings.TrimRight(cfg.URL, "/")
-		return s
+		return s, hc
 	}
+	api, apiHTTP := newService(nil)
+	cancel, _ := newService(http.Header{"Accept": {"application/vnd.heroku+json; version=3.cancel-build"}})
 	return &Client{
-		api:       newService(nil),
-		cancel:    newService(http.Header{"Accept": {"application/vnd.heroku+json; version=3.cancel-build"}}),
+		api:       api,
+		apiHTTP:   apiHTTP,
+		cancel:    cancel,
 		Plain:     &http.Client{Transport: wire},
 		upload:    newRetryClient(cfg, &http.Client{Transport: wire}, safeRetry, Redact),
 		cfg:       cfg,

@@ -73,3 +73,22 @@ func (c *Client) PromotionTargets(ctx context.Context, promotion string) ([]Prom
 	}
 	return l, nil
 }
+
+// PipelineID returns the id of a pipeline named by name or id.
+func (c *Client) PipelineID(ctx context.Context, pipeline string) (string, error) {
+	p, err := c.api.PipelineInfo(ctx, pipeline)
+	if err != nil {
+		return "", Clean(err)
+	}
+	return p.ID, nil
+}
+
+// Couple puts app into a pipeline (by id) at stage. Heroku answers 422
+// for an app that is in a pipeline already.
+func (c *Client) Couple(ctx context.Context, app, pipelineID, stage string) (*Coupling, error) {
+	p, err := c.api.PipelineCouplingCreate(ctx, heroku.PipelineCouplingCreateOpts{App: app, Pipeline: pipelineID, Stage: stage})
+	if err != nil {
+		return nil, Clean(err)
+	}
+	return p, nil
+}

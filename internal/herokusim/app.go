@@ -31,6 +31,12 @@ type app struct {
 	dynoSeq                 int
 	coupling                *coupling
 	health                  *healthSeq // what /web/<app>/ answers
+
+	// Where it lives (team.go): a team app's team and space, its region.
+	team   *team
+	space  *space
+	Region string
+	addons []*addon // addon.go
 }
 
 // AppSpec describes an app to create: NAME[:OPTION,...], options being
@@ -49,6 +55,10 @@ type app struct {
 //	container    on the container stack: pipelines cannot promote it
 //	two-factor   a promotion to it answers 403 two_factor
 //	promotion-fails  a promotion to it fails ("Could not verify slug checksum")
+//	config=A+B   config vars A and B, with secret values of the simulator's
+//	             making (besides DATABASE_URL, which every app has)
+//	pipeline=P/S coupled to pipeline P (made on first use) at stage S
+//	             (test, review, development, staging, production)
 type AppSpec struct {
 	Name, Owner    string
 	Fir            bool
@@ -62,6 +72,7 @@ type AppSpec struct {
 	TwoFactor      bool
 	PromotionFails bool
 	ReleaseFails   bool
+	Config         []string // more config vars
 }
 
 // stages are a pipeline's stages, in promotion order from development.
@@ -107,8 +118,15 @@ func ParseAppSpec(s string) (AppSpec, error) {
 			a.TwoFactor = true
 		case o == "promotion-fails":
 			a.PromotionFails = true
+		case strings.HasPrefix(o, "config="):
+			for _, n := range strings.Split(strings.TrimPrefix(o, "config="), "+") {
+				if !configKeyRE.MatchString(n) {
+					return a, fmt.Errorf("app %q: config var name %q", s, n)
+				}
+				a.Config = append(a.Config, n)
+			}
 		default:
-			return a, fmt.Errorf("app %q: unknown option %q (foreign, userN, fir, no-web-url, no-domains, release, release-fails, web, pipeline=P/S, container, two-factor, promotion-fails)", s, o)
+			return a, fmt.Errorf("app %q: unknown option %q (foreign, userN, fir, no-web-url, no-domains, release, release-fails, web, pipeline=P/S, container, two-factor, promotion-fails, config=A+B)", s, o)
 		}
 	}
 	return a, nil
@@ -122,9 +140,14 @@ func (s *Server) createApp(spec AppSpec) *app {
 	a := &app{
 		ID: s.id('a'), Name: spec.Name, Owner: spec.Owner, Fir: spec.Fir, NoDomains: spec.NoDomains, CreatedAt: s.now().UTC(),
 		Container: spec.Container, Web: spec.Web, TwoFactor: spec.TwoFactor, PromotionFails: spec.PromotionFails, ReleaseFails: spec.ReleaseFails,
-		health: s.health[spec.Name],
-		// A secret every app carries, so tests can prove it never leaks.
+		health: s.health[spec.Name], Region: "us",
+		// A secret every app carries, so tests can prove it never leaks:
+		// its Heroku Postgres add-on's URL.
 		config: map[string]string{"DATABASE_URL": "postgres://u:" + ConfigSecret + "@db.example.com:5432/d"},
+	}
+	a.addons = []*addon{s.newAddon(a, "heroku-postgresql", "essential-0", "DATABASE")}
+	for _, n := range spec.Config {
+		a.config[n] = "sim-" + strings.ToLower(n) + "-" + s.sign("config", a.Name, n)[:12] + "-SECRET"
 	}
 	if !spec.NoWebURL {
 		a.WebURL = defaultDomainURL(a.Name)
@@ -160,7 +183,7 @@ func (s *Server) appFor(w http.ResponseWriter, acct *account, ident string) (*ap
 		apiError(w, 404, "not_found", "Couldn't find that app.")
 		return nil, false
 	}
-	if a.Owner != acct.email {
+	if !a.canUse(acct.email) {
 		apiError(w, 403, "forbidden", fmt.Sprintf("You do not have access to the app %s.", a.Name))
 		return nil, false
 	}
@@ -208,6 +231,13 @@ var (
 )
 
 func (s *Server) appJSON(a *app) map[string]any {
+	var teamRef, spaceRef any
+	if a.team != nil {
+		teamRef = map[string]string{"id": a.team.ID, "name": a.team.Name}
+	}
+	if a.space != nil {
+		spaceRef = map[string]any{"id": a.space.ID, "name": a.space.Name, "shield": false}
+	}
 	var webURL any
 	switch {
 	case a.Web:
@@ -227,11 +257,11 @@ func (s *Server) appJSON(a *app) map[string]any {
 		"git_url":     "https://git.heroku.com/" + a.Name + ".git",
 		"stack":       stack,
 		"build_stack": stack,
-		"region":      map[string]string{"id": "59accabd-516d-4f0e-83e6-6e3757701145", "name": "us"},
+		"region":      map[string]string{"id": regionID(a.Region), "name": a.Region},
 		"owner":       map[string]string{"id": "00000000-0000-4000-8000-0000000000aa", "email": a.Owner},
 		"maintenance": a.Maintenance, "created_at": a.CreatedAt, "updated_at": a.CreatedAt, "released_at": a.CreatedAt,
 		"acm": false, "archived_at": nil, "buildpack_provided_description": nil, "internal_routing": nil,
-		"organization": nil, "team": nil, "space": nil, "repo_size": nil, "slug_size": nil,
+		"organization": teamRef, "team": teamRef, "space": spaceRef, "repo_size": nil, "slug_size": nil,
 	}
 }
 
@@ -256,4 +286,206 @@ func (s *Server) patchApp(w http.ResponseWriter, r *http.Request, a *app) {
 		a.Maintenance = *body.Maintenance
 	}
 	writeJSON(w, 200, s.appJSON(a))
+}
+
+// createRequest is what POST /apps, POST /teams/apps and POST /app-setups
+// ask of a new app.
+type createRequest struct {
+	name, region, stack, space *string
+	team                       string // "" for a personal app
+}
+
+// The regions' ids, as Heroku's region list gives them for us and eu.
+func regionID(name string) string {
+	switch name {
+	case "us":
+		return "59accabd-516d-4f0e-83e6-6e3757701145"
+	case "eu":
+		return "ed30241c-ed8c-4bb6-9714-61953675d0b4"
+	}
+	sum := sha256.Sum256([]byte(name))
+	h := hex.EncodeToString(sum[:])
+	return h[:8] + "-" + h[8:12] + "-4" + h[13:16] + "-8" + h[17:20] + "-" + h[20:32]
+}
+
+// createRequested checks a creation request as Heroku does and makes the
+// app, owned by acct or, in a team, by the team; it answers the error
+// itself. The check that the name is free and the creation are one step:
+// of two concurrent requests for a name, one gets the app, the other 422
+// "Name is already taken" (the answer Heroku gives for a taken name, an
+// app of another account's included: martyzz1/heroku3.py#37).
+func (s *Server) createRequested(w http.ResponseWriter, acct *account, req createRequest) (*app, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	spec := AppSpec{Owner: acct.email}
+	var t *team
+	var sp *space
+	if req.space != nil {
+		if sp = s.spaces[*req.space]; sp == nil {
+			apiError(w, 404, "not_found", "Couldn't find that space.")
+			return nil, false
+		}
+		if req.team == "" {
+			req.team = sp.team.Name
+		}
+		if req.region != nil {
+			apiError(w, 422, "invalid_params", "An app in a space takes the space's region: do not give one.")
+			return nil, false
+		}
+	}
+	if req.team != "" {
+		if t = s.teams[req.team]; t == nil {
+			apiError(w, 404, "not_found", "Couldn't find that team.")
+			return nil, false
+		}
+		if !t.member(acct.email) {
+			apiError(w, 403, "forbidden", "You do not have access to the team "+t.Name+".")
+			return nil, false
+		}
+		if sp != nil && sp.team != t {
+			apiError(w, 422, "invalid_params", "Space "+sp.Name+" does not belong to team "+t.Name+".")
+			return nil, false
+		}
+		spec.Owner = t.Name + "@herokumanager.com"
+	}
+	region := "us"
+	if sp != nil {
+		region, spec.Fir = sp.region, sp.fir
+	} else if req.region != nil {
+		region = *req.region
+		if !slices.Contains(commonRegions, region) {
+			apiError(w, 422, "invalid_params", "Couldn't find that region.")
+			return nil, false
+		}
+	}
+	if req.stack != nil && !slices.Contains([]string{"heroku-22", "heroku-24"}, *req.stack) {
+		apiError(w, 422, "invalid_params", "Couldn't find that stack.")
+		return nil, false
+	}
+	if req.name == nil {
+		s.seq['n']++
+		spec.Name = fmt.Sprintf("herokusim-app-%d", s.seq['n'])
+	} else {
+		spec.Name = *req.name
+		switch {
+		case len(spec.Name) > 30:
+			apiError(w, 422, "invalid_params", "Name is too long (maximum is 30 characters)")
+			return nil, false
+		case !appNameRE.MatchString(spec.Name):
+			apiError(w, 422, "invalid_params", "Name must start with a letter, end with a letter or digit and can only contain lowercase letters, digits, and dashes.")
+			return nil, false
+		case s.apps[spec.Name] != nil:
+			apiError(w, 422, "invalid_params", "Name is already taken")
+			return nil, false
+		}
+	}
+	a := s.createApp(spec)
+	// A new app has no config and no add-on.
+	a.config, a.addons = map[string]string{}, nil
+	a.team, a.space, a.Region = t, sp, region
+	return a, true
+}
+
+// postApp answers POST /apps: a personal app.
+func (s *Server) postApp(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Name         *string  `json:"name"`
+		Region       *string  `json:"region"`
+		Stack        *string  `json:"stack"`
+		FeatureFlags []string `json:"feature_flags"`
+	}
+	if !decodeStrict(w, r, &body) {
+		return
+	}
+	a, ok := s.createRequested(w, accountOf(r), createRequest{name: body.Name, region: body.Region, stack: body.Stack})
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	writeJSON(w, 201, s.appJSON(a))
+}
+
+// deleteApp answers DELETE /apps/{app}: the app goes, with its dynos and
+// add-ons; its name is free again. What it held stays among Secrets, for
+// the leak checks.
+func (s *Server) deleteApp(w http.ResponseWriter, r *http.Request, a *app) {
+	s.mu.Lock()
+	if s.apps[a.Name] != a {
+		s.mu.Unlock()
+		apiError(w, 404, "not_found", "Couldn't find that app.")
+		return
+	}
+	delete(s.apps, a.Name)
+	delete(s.apps, a.ID)
+	s.deleted = append(s.deleted, a)
+	out := s.appJSON(a)
+	dynos := append([]*dyno(nil), a.dynos...)
+	s.mu.Unlock()
+	for _, d := range dynos {
+		s.killDyno(d, "stopped")
+	}
+	writeJSON(w, 200, out)
+}
+
+// listApps answers GET /apps: the apps the account can use, by Range
+// (`id` or `name`, ascending unless order=desc, from an exclusive `]start`),
+// PageSize at a time (Heroku: 200) with 206 and Next-Range while more
+// remain.
+func (s *Server) listApps(w http.ResponseWriter, r *http.Request) {
+	acct := accountOf(r)
+	field, start, max, desc := parseListRange(r.Header.Get("Range"), s.opts.PageSize)
+	if field != "id" && field != "name" {
+		apiError(w, 400, "bad_request", "Invalid Range header: apps are ranged by id or name.")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var list []*app
+	for k, a := range s.apps {
+		if k == a.Name && a.canUse(acct.email) {
+			list = append(list, a)
+		}
+	}
+	key := func(a *app) string {
+		if field == "name" {
+			return a.Name
+		}
+		return a.ID
+	}
+	slices.SortFunc(list, func(x, y *app) int {
+		if desc {
+			return strings.Compare(key(y), key(x))
+		}
+		return strings.Compare(key(x), key(y))
+	})
+	if start != "" {
+		from, exclusive := strings.TrimPrefix(start, "]"), strings.HasPrefix(start, "]")
+		i := slices.IndexFunc(list, func(a *app) bool {
+			c := strings.Compare(key(a), from)
+			if desc {
+				c = -c
+			}
+			return c > 0 || (c == 0 && !exclusive)
+		})
+		if i < 0 {
+			i = len(list)
+		}
+		list = list[i:]
+	}
+	status := 200
+	if len(list) > max {
+		list = list[:max]
+		status = 206
+		order := ""
+		if desc {
+			order = ", order=desc"
+		}
+		w.Header().Set("Next-Range", fmt.Sprintf("%s ]%s..; max=%d%s", field, key(list[max-1]), max, order))
+	}
+	out := []any{}
+	for _, a := range list {
+		out = append(out, s.appJSON(a))
+	}
+	writeJSON(w, status, out)
 }

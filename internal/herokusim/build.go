@@ -59,21 +59,28 @@ func (s *Server) postBuild(w http.ResponseWriter, r *http.Request, a *app) {
 		}
 	}
 	s.mu.Lock()
+	b := s.startBuild(a, acct.email, r.Host, body.SourceBlob.URL, body.SourceBlob.Version, body.SourceBlob.Checksum, body.Buildpacks)
+	out := s.buildJSON(b)
+	s.mu.Unlock()
+	recordOf(r).BuildCreated = true
+	writeJSON(w, 201, out)
+}
+
+// startBuild creates a pending build of app a from the source blob at url
+// and runs it (s.mu held): a build request's, or an app setup's.
+func (s *Server) startBuild(a *app, user, host, url string, version, checksum *string, bps []buildpack) *build {
 	now := s.now().UTC()
 	b := &build{
-		ID: s.id('b'), Status: "pending", URL: body.SourceBlob.URL, host: r.Host,
-		Version: body.SourceBlob.Version, Checksum: body.SourceBlob.Checksum,
-		Buildpacks: body.Buildpacks, app: a, user: acct.email, CreatedAt: now, UpdatedAt: now,
+		ID: s.id('b'), Status: "pending", URL: url, host: host,
+		Version: version, Checksum: checksum,
+		Buildpacks: bps, app: a, user: user, CreatedAt: now, UpdatedAt: now,
 	}
 	b.blobID = blobIDOf(b.URL)
 	b.stream = s.newStream(s.opts.BuildStream404)
 	a.builds = append(a.builds, b)
 	s.builds[b.ID] = b
-	out := s.buildJSON(b)
-	s.mu.Unlock()
-	recordOf(r).BuildCreated = true
 	go s.runBuild(b)
-	writeJSON(w, 201, out)
+	return b
 }
 
 func blobIDOf(u string) string {

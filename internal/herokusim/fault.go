@@ -35,6 +35,9 @@ import (
 //	quiet         streams: send nothing at all, not even keepalives
 //	delay=D       wait D before anything else (alone: a slow answer); the
 //	              request is served even if the client gave up meanwhile
+//	barrier=N     hold each matching request until N have arrived, then
+//	              serve them all: concurrent clients that read the same
+//	              state (two pipelines that both find no app)
 //
 // Examples:
 //
@@ -61,6 +64,9 @@ type Fault struct {
 	IgnoreRange bool
 	Quiet       bool
 	Delay       time.Duration
+	Barrier     int // hold requests until this many arrived (0 = off)
+	arrived     int
+	released    chan struct{}
 	Times       int // requests affected; 0 = all
 	Skip        int // matching requests let through first
 	hits        int
@@ -95,6 +101,8 @@ func ParseFault(s string) (*Fault, error) {
 			f.Skip = n
 		case k == "drop" && nerr == nil && n >= 0:
 			f.Drop = n
+		case k == "barrier" && nerr == nil && n >= 2:
+			f.Barrier, f.released = n, make(chan struct{})
 		case k == "delay":
 			d, err := time.ParseDuration(v)
 			if err != nil || d <= 0 {
@@ -106,8 +114,8 @@ func ParseFault(s string) (*Fault, error) {
 		}
 	}
 	switch {
-	case f.Status == 0 && !f.Reset && !f.Hang && !f.Redirect && !f.Leak && !f.LeakConfig && f.Drop < 0 && !f.IgnoreRange && !f.Quiet && f.Delay == 0:
-		return nil, fmt.Errorf("fault %q: no effect (a status, reset, hang, redirect, leak, leak-config, drop=N, ignore-range, quiet or delay=D)", s)
+	case f.Status == 0 && !f.Reset && !f.Hang && !f.Redirect && !f.Leak && !f.LeakConfig && f.Drop < 0 && !f.IgnoreRange && !f.Quiet && f.Delay == 0 && f.Barrier == 0:
+		return nil, fmt.Errorf("fault %q: no effect (a status, reset, hang, redirect, leak, leak-config, drop=N, ignore-range, quiet, delay=D or barrier=N)", s)
 	case f.Status/100 == 2 && !f.HTML && !f.Truncated:
 		return nil, fmt.Errorf("fault %q: a %d fault needs a body effect: html or truncated", s, f.Status)
 	}
@@ -157,6 +165,18 @@ func (s *Server) applyFault(f *Fault, w *statusWriter, r *http.Request, next htt
 	if f.Delay > 0 {
 		select {
 		case <-time.After(f.Delay):
+		case <-r.Context().Done():
+		}
+	}
+	if f.Barrier > 0 {
+		s.mu.Lock()
+		f.arrived++
+		if f.arrived == f.Barrier {
+			close(f.released)
+		}
+		s.mu.Unlock()
+		select {
+		case <-f.released:
 		case <-r.Context().Done():
 		}
 	}

@@ -39,6 +39,7 @@ PATH a pattern where * is one segment; times=N affects N matching requests
   ignore-range  streams: answer from byte 0 whatever Range says
   quiet         streams: send nothing, not even keepalives
   delay=D       wait D first (alone: a slow answer, served even if the client left)
+  barrier=N     hold matching requests until N arrived, then serve them all (a race)
 Examples:
   -fault 'GET /apps/*/builds/* 503 html times=6'   an outage while polling
   -fault 'POST /apps/*/builds 503 after times=1'   the build is created, the answer lost
@@ -55,7 +56,7 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 // errors are printed to errOut as well as returned.
 func ParseFlags(name string, args []string, errOut io.Writer) (Options, []string, error) {
 	var o Options
-	var apps, keys, faults, health listFlag
+	var apps, keys, faults, health, teams, spaces listFlag
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(errOut)
 	fs.Usage = func() {
@@ -63,8 +64,11 @@ func ParseFlags(name string, args []string, errOut io.Writer) (Options, []string
 		fs.PrintDefaults()
 		fmt.Fprint(errOut, faultHelp)
 	}
-	fs.Var(&apps, "app", "create an app: NAME[:OPTION,...] with options userN (owned by the Nth -key), foreign (no key can access it), fir (a Fir-generation app), no-web-url (web_url is null), no-domains (no URL at all), release or release-fails (its slug has a release phase, which config changes run; with release-fails every release command fails), web (web_url on this simulator, answering as -health says), pipeline=NAME/STAGE (coupled to that pipeline), container (container stack), two-factor (promotions to it need a second factor), promotion-fails (promotions to it fail); repeatable")
+	fs.Var(&apps, "app", "create an app: NAME[:OPTION,...] with options userN (owned by the Nth -key), foreign (no key can access it), fir (a Fir-generation app), no-web-url (web_url is null), no-domains (no URL at all), release or release-fails (its slug has a release phase, which config changes run; with release-fails every release command fails), web (web_url on this simulator, answering as -health says), pipeline=NAME/STAGE (coupled to that pipeline), container (container stack), two-factor (promotions to it need a second factor), promotion-fails (promotions to it fail), config=A+B (more config vars, secret values); repeatable")
 	fs.Var(&health, "health", "what an app's web side answers, one step per request, the last forever: APP:STEP,... with steps NNN, NNNxK, slow=DUR, flap (e.g. 'my-app:503x3,200'); repeatable")
+	fs.Var(&teams, "team", "a team apps can be created in (POST /teams/apps, app setups): NAME[:userN,...], its members (default: every -key's account); repeatable")
+	fs.Var(&spaces, "space", "a private space of a team: NAME:TEAM[:fir][:REGION]; its apps take its generation (fir: Fir) and region; repeatable")
+	fs.IntVar(&o.PageSize, "page-size", 0, "apps per page of GET /apps without a max in Range (default 200, as Heroku)")
 	fs.Var(&keys, "key", "accept this API key, KEY[:SCOPE] with an OAuth scope such as write or write-protected (default global); repeatable; default "+DefaultKey)
 	fs.Var(&faults, "fault", `inject a fault, e.g. "GET /apps/*/builds/* 503 html times=3" (repeatable)`)
 	fs.DurationVar(&o.Step, "step", 0, "pause between build log lines")
@@ -84,7 +88,7 @@ func ParseFlags(name string, args []string, errOut io.Writer) (Options, []string
 	if err := fs.Parse(args); err != nil {
 		return o, nil, err
 	}
-	o.Apps, o.Keys, o.Health = apps, keys, health
+	o.Apps, o.Keys, o.Health, o.Teams, o.Spaces = apps, keys, health, teams, spaces
 	// Errors of our own are printed here, as the flag package prints its.
 	fail := func(err error) (Options, []string, error) {
 		fmt.Fprintf(errOut, "%s: %v\n", name, err)
@@ -93,6 +97,23 @@ func ParseFlags(name string, args []string, errOut io.Writer) (Options, []string
 	for _, a := range apps {
 		if _, err := ParseAppSpec(a); err != nil {
 			return fail(err)
+		}
+	}
+	known := map[string]bool{}
+	for _, t := range teams {
+		name, _, err := parseTeam(t, max(1, len(keys)))
+		if err != nil {
+			return fail(err)
+		}
+		known[name] = true
+	}
+	for _, sp := range spaces {
+		_, team, _, _, err := parseSpace(sp)
+		if err != nil {
+			return fail(err)
+		}
+		if !known[team] {
+			return fail(fmt.Errorf("space %q: no -team %s", sp, team))
 		}
 	}
 	if o.Rendezvous != "" && o.Rendezvous != "blocked" {

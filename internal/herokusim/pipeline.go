@@ -3,10 +3,12 @@ package herokusim
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 )
 
-// Pipelines, their couplings (one per app), and promotions: a promotion
+// Pipelines, their couplings (one per app, made with the app's -app option
+// or POST /pipeline-couplings), and promotions: a promotion
 // releases the source release's artifact on every target app (no build),
 // each target turning pending → succeeded or failed with an error_message
 // (Heroku's API reference, §2.1 of the project's notes; the CLI's
@@ -67,11 +69,15 @@ func (s *Server) getCoupling(w http.ResponseWriter, r *http.Request, a *app) {
 		apiError(w, 404, "not_found", "Couldn't find that pipeline coupling.")
 		return
 	}
-	writeJSON(w, 200, map[string]any{
-		"id": c.ID, "app": map[string]string{"id": a.ID}, "stage": c.stage,
+	writeJSON(w, 200, couplingJSON(c))
+}
+
+func couplingJSON(c *coupling) map[string]any {
+	return map[string]any{
+		"id": c.ID, "app": map[string]string{"id": c.app.ID}, "stage": c.stage,
 		"pipeline":   map[string]string{"id": c.pipeline.ID, "name": c.pipeline.Name},
 		"created_at": c.createdAt, "updated_at": c.createdAt,
-	})
+	}
 }
 
 type idRef struct {
@@ -257,4 +263,59 @@ func (s *Server) listPromotionTargets(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	writeJSON(w, 200, out)
+}
+
+// getPipeline answers GET /pipelines/{pipeline}, by id or name.
+func (s *Server) getPipeline(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.pipelines[r.PathValue("pipeline")]
+	if p == nil {
+		apiError(w, 404, "not_found", "Couldn't find that pipeline.")
+		return
+	}
+	writeJSON(w, 200, map[string]any{
+		"id": p.ID, "name": p.Name, "created_at": p.createdAt, "updated_at": p.createdAt,
+		"owner":      nil,
+		"generation": map[string]string{"id": cedar["id"], "name": "cedar"},
+	})
+}
+
+// postCoupling answers POST /pipeline-couplings {app, pipeline (id),
+// stage}: 201, or 422 for an app coupled already or an unknown stage, 404
+// for an unknown pipeline, the app's own errors.
+func (s *Server) postCoupling(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		App      string `json:"app"`
+		Pipeline string `json:"pipeline"`
+		Stage    string `json:"stage"`
+	}
+	if !decodeStrict(w, r, &body) {
+		return
+	}
+	if body.App == "" || body.Pipeline == "" || body.Stage == "" {
+		apiError(w, 422, "invalid_params", "Missing required params: app, pipeline, stage")
+		return
+	}
+	if !slices.Contains(stages, body.Stage) {
+		apiError(w, 422, "invalid_params", fmt.Sprintf("Stage %q is not one of %v.", body.Stage, stages))
+		return
+	}
+	a, ok := s.appFor(w, accountOf(r), body.App)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.pipelines[body.Pipeline]
+	if p == nil || p.ID != body.Pipeline {
+		apiError(w, 404, "not_found", "Couldn't find that pipeline.")
+		return
+	}
+	if a.coupling != nil {
+		apiError(w, 422, "invalid_params", "App "+a.Name+" is already part of a pipeline.")
+		return
+	}
+	a.coupling = &coupling{ID: s.id('1'), app: a, pipeline: p, stage: body.Stage, createdAt: s.now().UTC()}
+	writeJSON(w, 201, couplingJSON(a.coupling))
 }

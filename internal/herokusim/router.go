@@ -25,7 +25,16 @@ func (s *Server) routes() http.Handler {
 	handle("POST /sources", s.createSource)
 	handle("POST /apps/{app}/sources", s.appRoute(func(w http.ResponseWriter, r *http.Request, _ *app) { s.createSource(w, r) }))
 	handle("GET /account/rate-limits", s.rateLimits)
+	handle("POST /apps", s.postApp)
+	handle("GET /apps", s.listApps)
+	handle("POST /teams/apps", s.postTeamApp)
+	handle("POST /app-setups", s.postAppSetup)
+	handle("GET /app-setups/{id}", s.getAppSetup)
 	handle("GET /apps/{app}", s.appRoute(s.getApp))
+	handle("DELETE /apps/{app}", s.appRoute(s.deleteApp))
+	handle("GET /apps/{app}/addons", s.appRoute(s.listAddons))
+	handle("POST /pipeline-couplings", s.postCoupling)
+	handle("GET /pipelines/{pipeline}", s.getPipeline)
 	handle("PATCH /apps/{app}", s.appRoute(s.patchApp))
 	handle("GET /apps/{app}/config-vars", s.appRoute(s.getConfigVars))
 	handle("PATCH /apps/{app}/config-vars", s.appRoute(s.patchConfigVars))
@@ -267,4 +276,23 @@ func htmlError(w http.ResponseWriter, status int) {
 // effect, the client never hears of it.
 func serveAside(h http.Handler, r *http.Request) {
 	h.ServeHTTP(&statusWriter{ResponseWriter: httptest.NewRecorder()}, r)
+}
+
+// parseListRange reads a list's Range header, "FIELD [[]START]..[END][;
+// max=N[, order=desc]]", for a list that honours where a page starts (the
+// app list): the field ("id" without a header), the start with its "]"
+// (exclusive) kept, and parseRange's max and order. def is the page size
+// without max.
+func parseListRange(h string, def int) (field, start string, max int, desc bool) {
+	max, desc = parseRange(h)
+	if !strings.Contains(h, "max=") && def > 0 {
+		max = def
+	}
+	rng, _, _ := strings.Cut(h, ";")
+	field, bounds, _ := strings.Cut(strings.TrimSpace(rng), " ")
+	if field == "" {
+		field = "id"
+	}
+	start, _, _ = strings.Cut(strings.TrimSpace(bounds), "..")
+	return field, start, max, desc
 }

@@ -12,10 +12,10 @@
 //
 // One file per resource (app.go, source.go, build.go, release.go, slug.go,
 // ociimage.go, pipeline.go, stream.go, web.go, configvars.go, dyno.go,
-// logsession.go), the rendezvous service in rendezvous.go and the shell its
-// dynos run in shell.go, the fake buildpacks in buildpack.go, routes and
-// middleware in router.go, faults in fault.go, and the testscript commands
-// in testscript.go.
+// logsession.go, team.go, addon.go, appsetup.go), the rendezvous service in
+// rendezvous.go and the shell its dynos run in shell.go, the fake
+// buildpacks in buildpack.go, routes and middleware in router.go, faults in
+// fault.go, and the testscript commands in testscript.go.
 //
 // Where it knowingly differs from Heroku:
 //
@@ -43,6 +43,15 @@
 //	log sessions             logplex, every source, Fir's own params one dyno's lines (dyno_name required); a tail never ends, as logplex's
 //	scope refusals (403)     Heroku's message for a scope            a message of its own [inferred]; Oauth-Scope as Heroku sends it
 //	config change, no diff   a release? (untested on Heroku)         a release, as for any PATCH
+//	app creation             random name if none; regions, stacks     herokusim-app-N; us and eu, or a -space's; heroku-22/24
+//	creation errors          Heroku's messages                       "Name is already taken" as Heroku; the others its own [inferred]
+//	teams and spaces         the account's                           -team and -space; a team app's owner is TEAM@herokumanager.com
+//	app list (GET /apps)     206 + Next-Range beyond 200 apps        the same, by id or name, from the Range's start; -page-size shrinks a page
+//	add-ons                  provisioned by their providers          at once, a made-up URL in SERVICE_URL (DATABASE_URL, REDIS_URL, AS_URL)
+//	app setups               minutes; postdeploy on a one-off dyno   at once (-step slows them); postdeploy in the dyno shell; messages but "invalid app.json" [inferred]
+//	deleted apps             gone, their add-ons with them           gone; what they held stays in Secrets() for the leak checks
+//	coupling an app          422 when it is in a pipeline [inferred]  422; pipelines come from the apps' pipeline= option
+//	concurrent requests      whatever order Heroku serves them in    the same; barrier=N makes N of them meet (a race on purpose)
 //	what is served           the whole Platform API                  the routes in router.go (schema-checked)
 package herokusim
 
@@ -87,10 +96,13 @@ func (s *Server) Secrets() []string {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	apps := append([]*app(nil), s.deleted...) // what deleted apps held is as secret
 	for name, a := range s.apps {
-		if name != a.Name {
-			continue // each app is there by name and by id
+		if name == a.Name { // each app is there by name and by id
+			apps = append(apps, a)
 		}
+	}
+	for _, a := range apps {
 		for _, v := range a.config {
 			add(v)
 		}
@@ -155,6 +167,14 @@ type Options struct {
 	// Health scripts what apps with the web option answer at their
 	// web_url, each APP:STEP,... (see ParseHealth).
 	Health []string
+	// Teams, each NAME[:userN,...] (members; default every key's
+	// account), and private spaces, each NAME:TEAM[:fir][:REGION]: where
+	// POST /teams/apps and app setups can create apps (team.go).
+	Teams  []string
+	Spaces []string
+	// PageSize is how many apps GET /apps answers at most without a max
+	// in its Range (Heroku: 200).
+	PageSize int
 }
 
 // Server is a running simulator.
@@ -190,6 +210,12 @@ type Server struct {
 	health     map[string]*healthSeq
 	pipelines  map[string]*pipeline
 	promotions map[string]*promotion
+	// Teams and spaces by name, app setups by id, apps deleted (team.go,
+	// appsetup.go, app.go).
+	teams   map[string]*team
+	spaces  map[string]*space
+	setups  map[string]*appSetup
+	deleted []*app
 }
 
 type account struct {
@@ -255,6 +281,9 @@ func New(opts Options) *Server {
 	if opts.URLTTL == 0 {
 		opts.URLTTL = time.Hour
 	}
+	if opts.PageSize == 0 {
+		opts.PageSize = 200
+	}
 	s := &Server{
 		opts:    opts,
 		secret:  []byte("herokusim-signing-secret"),
@@ -273,6 +302,9 @@ func New(opts Options) *Server {
 		health:     map[string]*healthSeq{},
 		pipelines:  map[string]*pipeline{},
 		promotions: map[string]*promotion{},
+		teams:      map[string]*team{},
+		spaces:     map[string]*space{},
+		setups:     map[string]*appSetup{},
 	}
 	s.handler = s.routes()
 	for i, k := range opts.Keys {
@@ -289,6 +321,7 @@ func New(opts Options) *Server {
 		}
 		s.health[name] = h
 	}
+	s.addTeamsAndSpaces()
 	for i, spec := range opts.Apps {
 		a, err := ParseAppSpec(spec)
 		if err != nil {

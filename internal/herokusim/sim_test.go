@@ -433,13 +433,13 @@ func TestFaultsAreCountedAndRecorded(t *testing.T) {
 func TestParseFault(t *testing.T) {
 	good := []string{"GET /apps/*/builds/* 503 html times=3", "POST /apps/*/builds 503 after", "PUT /s3/* reset", "GET /streams/* drop=40",
 		"POST /apps/*/builds 201 truncated after", "GET /apps/* redirect", "GET /apps/* hang times=1", "GET /apps/* 403 leak",
-		"GET /streams/* ignore-range", "GET /streams/* quiet times=1"}
+		"GET /streams/* ignore-range", "GET /streams/* quiet times=1", "GET /apps/* barrier=2 times=2"}
 	for _, s := range good {
 		if _, err := ParseFault(s); err != nil {
 			t.Errorf("ParseFault(%q): %v", s, err)
 		}
 	}
-	bad := []string{"GET /apps", "GET /apps/* html", "GET /apps/* 200", "GET /apps/* 302", "GET /apps/* 503 sometimes", "GET [ 503", "GET /apps/* drop=-1"}
+	bad := []string{"GET /apps", "GET /apps/* html", "GET /apps/* 200", "GET /apps/* 302", "GET /apps/* 503 sometimes", "GET [ 503", "GET /apps/* drop=-1", "GET /apps/* barrier=1"}
 	for _, s := range bad {
 		if _, err := ParseFault(s); err == nil {
 			t.Errorf("ParseFault(%q) accepted", s)

@@ -24,12 +24,15 @@ import (
 //	    maintenance=on|off            APP's maintenance mode
 //	    config=NAME:VAR               APP's config var NAME equals the script's $VAR
 //	    no-config=NAME                APP has no config var NAME
+//	    config-of=NAME:OTHER          APP's config var NAME equals app OTHER's
+//	    gone                          APP does not exist (deleted, or never made)
 //	    dyno-env=NAME:VAR             the env of APP's latest dyno holds NAME = $VAR
 //	herokusim-source APP            the archive behind APP's latest build
 //	herokusim-dynos [APP]           APP's one-off dynos: name, final state, attach, tty, size,
 //	                                time_to_live, env names, then the command on a line of its own
 //	                                (U+FFFF and heroku-deploy's marker nonce written out)
 //	herokusim-config [APP]          the names of APP's config vars, never their values
+//	herokusim-apps                  every app: name, owner, team, space, region, generation, add-ons
 //	herokusim-wait build|dyno [APP] block until APP has a build, or a one-off dyno whose process runs
 //	herokusim-wait fault            block until a request met an armed fault (a signal during a delay=)
 //	herokusim-expire [APP] vN       retention: APP's releases up to vN expire (the current one excepted)
@@ -84,6 +87,7 @@ func Commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		"herokusim-source":   cmdSource,
 		"herokusim-dynos":    cmdDynos,
 		"herokusim-config":   cmdConfig,
+		"herokusim-apps":     cmdApps,
 		"herokusim-wait":     cmdWait,
 		"herokusim-expire":   cmdExpire,
 		"leakcheck":          cmdLeakcheck,
@@ -108,7 +112,7 @@ func running(ts *testscript.TestScript) *holder {
 
 // appArg returns the app named by args[i], or the simulator's first app.
 func (h *holder) appArg(args []string, i int) string {
-	if i < len(args) && !strings.Contains(args[i], "=") {
+	if i < len(args) && !strings.Contains(args[i], "=") && args[i] != "gone" {
 		return args[i]
 	}
 	return h.apps[0]
@@ -183,7 +187,7 @@ func cmdCheck(ts *testscript.TestScript, neg bool, args []string) {
 	problems := h.sim.Problems()
 	for _, a := range args {
 		k, v, ok := strings.Cut(a, "=")
-		if !ok {
+		if !ok && a != "gone" {
 			continue
 		}
 		if p := h.sim.check(app, k, v, ts.Getenv); p != "" {
@@ -261,6 +265,11 @@ func cmdConfig(ts *testscript.TestScript, neg bool, args []string) {
 	fmt.Fprintln(ts.Stdout(), strings.Join(h.sim.configNames(h.appArg(args, 0)), "\n"))
 }
 
+// herokusim-apps: one line per app, by name.
+func cmdApps(ts *testscript.TestScript, neg bool, args []string) {
+	fmt.Fprint(ts.Stdout(), running(ts).sim.describeApps())
+}
+
 // leakcheck [VALUE...]: fail if a secret appears in the last stdout or
 // stderr or in any file under $WORK. Secrets are the simulator's (Secrets,
 // and with a simulator running every config and dyno env value it was
@@ -311,6 +320,12 @@ func (s *Server) check(appName, k, v string, getenv func(string) string) string 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.apps[appName]
+	if k == "gone" {
+		if a != nil {
+			return "app " + appName + " exists"
+		}
+		return ""
+	}
 	if a == nil {
 		return "no app " + appName
 	}
@@ -335,6 +350,17 @@ func (s *Server) check(appName, k, v string, getenv func(string) string) string 
 			return fmt.Sprintf("%s has no config var %s", appName, name)
 		case got != getenv(envVar):
 			return fmt.Sprintf("config var %s of %s differs from $%s", name, appName, envVar)
+		}
+	case "config-of":
+		other := s.apps[envVar]
+		got, ok := a.config[name]
+		switch {
+		case other == nil:
+			return "no app " + envVar
+		case !ok:
+			return fmt.Sprintf("%s has no config var %s", appName, name)
+		case got != other.config[name]:
+			return fmt.Sprintf("config var %s of %s differs from %s's", name, appName, envVar)
 		}
 	case "no-config":
 		if _, ok := a.config[v]; ok {
@@ -395,6 +421,56 @@ func (s *Server) describeDynos(appName string) string {
 		fmt.Fprintf(&b, "%s %s attach=%t tty=%t size=%s ttl=%d env=%s\n    %s\n",
 			d.Name, d.State, d.Attach, d.TTY, d.Size, d.TTL, strings.Join(names, ","), cmd)
 		d.mu.Unlock()
+	}
+	return b.String()
+}
+
+// Apps returns the names of the apps that exist, sorted.
+func (s *Server) Apps() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var names []string
+	for _, a := range s.appList() {
+		names = append(names, a.Name)
+	}
+	return names
+}
+
+// appList returns the apps, by name (s.mu held).
+func (s *Server) appList() []*app {
+	var list []*app
+	for k, a := range s.apps {
+		if k == a.Name { // each app is there by name and by id
+			list = append(list, a)
+		}
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+	return list
+}
+
+// describeApps lists the apps: name, owner, team, space, region,
+// generation and add-ons (service names).
+func (s *Server) describeApps() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var b strings.Builder
+	for _, a := range s.appList() {
+		team, sp, gen := "-", "-", "cedar"
+		if a.team != nil {
+			team = a.team.Name
+		}
+		if a.space != nil {
+			sp = a.space.Name
+		}
+		if a.Fir {
+			gen = "fir"
+		}
+		var addons []string
+		for _, ad := range a.addons {
+			addons = append(addons, ad.service)
+		}
+		fmt.Fprintf(&b, "%s owner=%s team=%s space=%s region=%s %s addons=%s\n",
+			a.Name, a.Owner, team, sp, a.Region, gen, strings.Join(addons, ","))
 	}
 	return b.String()
 }

@@ -1,0 +1,472 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"gitlab.com/heroku-deploy/heroku/internal/configvars"
+	"gitlab.com/heroku-deploy/heroku/internal/deploy"
+	"gitlab.com/heroku-deploy/heroku/internal/gitlabapi"
+	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/review"
+)
+
+// ReviewCmd groups the review app commands: one Heroku app per merge
+// request, named by internal/review's rule.
+type ReviewCmd struct {
+	Deploy  ReviewDeployCmd  `cmd:"" help:"Create the merge request's review app if it is missing (from app.json when there is one), then deploy to it."`
+	Destroy ReviewDestroyCmd `cmd:"" help:"Delete the merge request's review app; refuses any app that is not one."`
+	Sweep   ReviewSweepCmd   `cmd:"" help:"Delete the review apps of merge requests that are no longer open."`
+}
+
+// ReviewFlags name a merge request's review app.
+type ReviewFlags struct {
+	Name string `env:"HEROKU_DEPLOY_NAME" placeholder:"PREFIX" help:"Prefix of the review apps: merge request IID's app is PREFIX-mr-IID, cut and hashed to Heroku's 30 characters (see the README)."`
+	MR   string `name:"mr" env:"CI_MERGE_REQUEST_IID" placeholder:"IID" help:"The merge request's IID (default: CI_MERGE_REQUEST_IID, set in merge request pipelines)."`
+}
+
+var (
+	// teamNameRE is Heroku's team, space and pipeline name rule, loosely:
+	// what can go into a request without escaping.
+	teamNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{1,29}$`)
+	regionRE   = regexp.MustCompile(`^[a-z][a-z0-9-]{1,29}$`)
+)
+
+// app returns the review app's name, checked before any request. override
+// (--app) replaces it whole.
+func (f *ReviewFlags) app(override string) (string, error) {
+	if override != "" {
+		return override, checkApp(override)
+	}
+	if f.Name == "" {
+		return "", usage("--name is required: the prefix of the review apps (the component's name input)")
+	}
+	if err := review.CheckPrefix(f.Name); err != nil {
+		return "", usagef("--name: %v", err)
+	}
+	if f.MR == "" {
+		return "", usage("no merge request: --mr is empty and CI_MERGE_REQUEST_IID is not set",
+			"run it in a merge request pipeline (rules: if: $CI_PIPELINE_SOURCE == \"merge_request_event\"), or pass --mr IID")
+	}
+	if err := review.CheckMR(f.MR); err != nil {
+		return "", usagef("--mr: %v", err)
+	}
+	return review.Name(f.Name, f.MR), nil
+}
+
+// ReviewDeployCmd is `heroku-deploy review deploy`.
+type ReviewDeployCmd struct {
+	ReviewFlags   `embed:""`
+	App           string   `placeholder:"NAME" help:"Deploy to this app instead of the one --name and --mr name (created the same way when missing)."`
+	Dir           string   `env:"HEROKU_DEPLOY_DIR" default:"." placeholder:"PATH" help:"Directory to ship (default ${default}); with an app.json in it, a new app is created from it (an app setup: add-ons, env, postdeploy script)."`
+	SourceVersion string   `env:"CI_COMMIT_SHA" placeholder:"STR" help:"Version recorded on the build; without it, git rev-parse HEAD in --dir."`
+	Exclude       []string `env:"HEROKU_DEPLOY_EXCLUDE" list:"" sep:"none" placeholder:"PATTERN" help:"Leave out paths matching this gitignore-style pattern; repeatable. Its variable holds a list: [\"a\", \"b\"]."`
+	Team          string   `env:"HEROKU_DEPLOY_TEAM" placeholder:"TEAM" help:"Create the app in this Heroku team (default: the key's account)."`
+	Region        string   `env:"HEROKU_DEPLOY_REGION" placeholder:"REGION" help:"Create the app in this region (us, eu); not with --space."`
+	Space         string   `env:"HEROKU_DEPLOY_SPACE" placeholder:"SPACE" help:"Create the app in this private space, which decides its region and generation (a Fir space makes a Fir app)."`
+	Pipeline      string   `env:"HEROKU_DEPLOY_PIPELINE" placeholder:"PIPELINE" help:"Couple a new app to this Heroku pipeline at stage review."`
+	ConfigFrom    string   `env:"HEROKU_DEPLOY_CONFIG_FROM" placeholder:"APP" help:"Copy the config vars of this app (values never printed), but those its add-ons set and those --config-skip names."`
+	ConfigSkip    []string `env:"HEROKU_DEPLOY_CONFIG_SKIP" list:"" sep:"none" placeholder:"NAME" help:"Do not copy config var NAME from --config-from; repeatable. Its variable holds a list: [\"a\", \"b\"]."`
+	ConfigVar     []string `name:"config-var" env:"HEROKU_DEPLOY_CONFIG_VARS" list:"" sep:"none" placeholder:"NAME[=CI_VAR]" help:"Set config var NAME to the value of the CI/CD variable CI_VAR (NAME alone: the variable NAME); repeatable; it wins over --config-from. Its variable holds a list: [\"a\", \"b\"]."`
+	Dotenv        string   `placeholder:"FILE" help:"Write the dotenv report here (HEROKU_APP_NAME, HEROKU_APP_URL…, as deploy's), for artifacts:reports:dotenv and the environment's URL."`
+	Rebuild       bool     `env:"HEROKU_DEPLOY_REBUILD" help:"Build again even when Heroku still keeps a build of this --source-version, which is otherwise released again (no upload, no build)."`
+
+	HealthFlags `embed:""`
+	HerokuFlags `embed:""`
+}
+
+// check validates everything before any request: the name, the deploy's
+// own checks, where the app goes, the config's names and variables.
+func (c *ReviewDeployCmd) check(g *Globals) (*DeployCmd, string, map[string]string, error) {
+	app, err := c.ReviewFlags.app(c.App)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	dc := &DeployCmd{App: app, Dir: c.Dir, SourceVersion: c.SourceVersion, Exclude: c.Exclude, Dotenv: c.Dotenv,
+		Rebuild: c.Rebuild, HealthFlags: c.HealthFlags, HerokuFlags: c.HerokuFlags}
+	for _, f := range [][2]string{{"--team", c.Team}, {"--space", c.Space}, {"--pipeline", c.Pipeline}} {
+		if f[1] != "" && !teamNameRE.MatchString(f[1]) {
+			return nil, "", nil, usagef("%s %q: want a Heroku name (lowercase letters, digits and dashes)", f[0], f[1])
+		}
+	}
+	switch {
+	case c.Region != "" && !regionRE.MatchString(c.Region):
+		return nil, "", nil, usagef("--region %q: want a Heroku region name such as us or eu", c.Region)
+	case c.Region != "" && c.Space != "":
+		return nil, "", nil, usage("--region and --space together: an app in a private space takes the space's region", "drop --region")
+	case c.ConfigFrom != "" && !review.ValidApp(c.ConfigFrom):
+		return nil, "", nil, usagef("--config-from %q: not a Heroku app name", c.ConfigFrom)
+	case c.ConfigFrom == app:
+		return nil, "", nil, usagef("--config-from %s is the review app itself", app)
+	case len(c.ConfigSkip) > 0 && c.ConfigFrom == "":
+		return nil, "", nil, usage("--config-skip without --config-from: there is nothing to skip")
+	}
+	for _, n := range c.ConfigSkip {
+		if err := configvars.CheckName(n); err != nil {
+			return nil, "", nil, usagef("--config-skip: %v", err)
+		}
+	}
+	vars, err := configvars.Resolve(c.ConfigVar, g.Env.Lookup)
+	if err != nil {
+		return nil, "", nil, varError("--config-var:", err)
+	}
+	for _, v := range vars {
+		g.redact.Add(v)
+	}
+	return dc, app, vars, nil
+}
+
+// Run creates the app if it is missing, then deploys.
+func (c *ReviewDeployCmd) Run(ctx context.Context, g *Globals, h *Heroku) error {
+	dc, app, vars, err := c.check(g)
+	if err != nil {
+		return err
+	}
+	dir, exclude, err := dc.check()
+	if err != nil {
+		return err
+	}
+	manifest := hasAppJSON(dir)
+	ctx, cancel := h.withTimeout(ctx)
+	defer cancel()
+	if c.App != "" {
+		h.Out.Step("Review app %s (--app)", app)
+	} else {
+		h.Out.Step("Review app %s (merge request !%s)", app, c.MR)
+	}
+	apps := &review.Apps{Client: h.Client, Wait: h.Wait, Out: h.Out}
+	d := &deploy.Deployer{Client: h.Client, Wait: h.Wait, Out: h.Out, Warn: h.Warn}
+	exists, err := apps.Exists(ctx, app)
+	if err != nil {
+		return c.fail(ctx, h, err, app)
+	}
+	wanted, err := c.config(ctx, h, apps, vars)
+	if err != nil {
+		return c.fail(ctx, h, err, app)
+	}
+	where := herokuapi.AppCreate{Name: app, Team: c.Team, Region: c.Region, Space: c.Space}
+	if !exists {
+		var created bool
+		if manifest {
+			version := c.SourceVersion
+			if version == "" {
+				version, _ = gitHead(ctx, c.Dir)
+			}
+			src, err := d.Upload(ctx, deploy.Config{App: app, Dir: dir, DirName: c.Dir, SourceVersion: version, Exclude: exclude})
+			if err != nil {
+				return c.fail(ctx, h, err, app)
+			}
+			var st *herokuapi.AppSetup
+			st, created, err = apps.Setup(ctx, herokuapi.AppSetupRequest{App: where, SourceURL: src.SourceURL, Checksum: src.Checksum, Version: version, Env: wanted})
+			if err != nil {
+				return c.fail(ctx, h, err, app)
+			}
+			if created {
+				if err := c.couple(ctx, h, apps, app); err != nil {
+					return c.fail(ctx, h, err, app)
+				}
+				res, err := d.Built(ctx, app, st.Build.ID)
+				if err != nil {
+					return c.fail(ctx, h, err, app)
+				}
+				return reportDeploy(h, res, c.Dotenv)
+			}
+		} else if created, err = apps.Create(ctx, where); err != nil {
+			return c.fail(ctx, h, err, app)
+		}
+		if created {
+			if err := c.couple(ctx, h, apps, app); err != nil {
+				return c.fail(ctx, h, err, app)
+			}
+		}
+	}
+	return dc.deploy(ctx, h, dir, exclude, wanted)
+}
+
+// hasAppJSON reports whether dir holds an app.json file.
+func hasAppJSON(dir string) bool {
+	fi, err := os.Stat(filepath.Join(dir, "app.json"))
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// config is the config the app must have: the template's, when there is
+// one, then --config-var's values over it. Names only reach the log.
+func (c *ReviewDeployCmd) config(ctx context.Context, h *Heroku, apps *review.Apps, vars map[string]string) (map[string]string, error) {
+	wanted := map[string]string{}
+	if c.ConfigFrom != "" {
+		t, err := apps.Template(ctx, c.ConfigFrom, c.ConfigSkip)
+		if err != nil {
+			return nil, err
+		}
+		names := make([]string, 0, len(t.Vars))
+		for k, v := range t.Vars {
+			wanted[k] = v
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		h.Out.Step("Config vars from %s: %d to copy (%s)", t.App, len(names), listOrNone(names))
+		if len(t.FromAddons) > 0 {
+			h.Out.Line("    left out, set by its add-ons: %s", strings.Join(t.FromAddons, ", "))
+		}
+		if len(t.Skipped) > 0 {
+			h.Out.Line("    left out, --config-skip: %s", strings.Join(t.Skipped, ", "))
+		}
+	}
+	for k, v := range vars {
+		wanted[k] = v
+	}
+	return wanted, nil
+}
+
+func listOrNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+// couple puts a new app into --pipeline at stage review.
+func (c *ReviewDeployCmd) couple(ctx context.Context, h *Heroku, apps *review.Apps, app string) error {
+	if c.Pipeline == "" {
+		return nil
+	}
+	return apps.Couple(ctx, app, c.Pipeline)
+}
+
+// fail classifies a review deploy's error: a name another account holds
+// is refused (exit 3), with what to do about it.
+func (c *ReviewDeployCmd) fail(ctx context.Context, h *Heroku, err error, app string) error {
+	var taken *review.TakenError
+	var setup *review.SetupError
+	if errors.As(err, &setup) && len(setup.ManifestErrors) > 0 {
+		return &ExitError{Code: ExitFailed, Err: err, Hints: []string{
+			"fix app.json in --dir (the dir input), or give a required config var with --config-var or --config-from (the config_vars and config_from inputs)"}}
+	}
+	if errors.As(err, &taken) {
+		return &ExitError{Code: ExitRefused, Err: err, Hints: []string{
+			"Heroku app names are global: choose another --name prefix (the component's name input), or pass --app",
+			fmt.Sprintf("if the app is your team's, give the account of the key in %s access to it", c.APIKeyVar)}}
+	}
+	return h.classify(ctx, err, app)
+}
+
+// ReviewDestroyCmd is `heroku-deploy review destroy`.
+type ReviewDestroyCmd struct {
+	ReviewFlags `embed:""`
+	App         string `placeholder:"NAME" help:"Delete this app instead of the one --name and --mr name; it must still be a review app of --name."`
+
+	HerokuFlags `embed:""`
+}
+
+// Run deletes the review app after the safety checks: the name must be
+// one the prefix's rule gives, and the app in no pipeline stage but review
+// or development. An app already gone is success.
+func (c *ReviewDestroyCmd) Run(ctx context.Context, h *Heroku) error {
+	if c.Name == "" {
+		return usage("--name is required: review destroy deletes only the review apps of a prefix")
+	}
+	app, err := c.ReviewFlags.app(c.App)
+	if err != nil {
+		return err
+	}
+	if _, ok := review.MR(c.Name, app); !ok {
+		return safety(&review.UnsafeError{App: app, Reason: fmt.Sprintf("it is not a review app of prefix %s (their names are %s)", c.Name, review.Name(c.Name, "IID"))},
+			"review destroy deletes only the apps review deploy names: check the name and app inputs")
+	}
+	ctx, cancel := h.withTimeout(ctx)
+	defer cancel()
+	apps := &review.Apps{Client: h.Client, Wait: h.Wait, Out: h.Out}
+	exists, err := apps.Exists(ctx, app)
+	var taken *review.TakenError
+	switch {
+	case errors.As(err, &taken):
+		return &ExitError{Code: ExitRefused, Err: err, Hints: []string{"nothing was deleted: the app is not this key's account's"}}
+	case err != nil:
+		return h.classify(ctx, err, app)
+	case !exists:
+		h.Out.Step("App %s is already deleted", app)
+		return nil
+	}
+	if err := apps.CheckStage(ctx, app); err != nil {
+		return c.refuse(ctx, h, err, app)
+	}
+	gone, err := apps.Delete(ctx, app)
+	if err != nil {
+		return h.classify(ctx, err, app)
+	}
+	if gone {
+		h.Out.Step("App %s is already deleted", app)
+	} else {
+		h.Out.Step("Deleted app %s", app)
+	}
+	return nil
+}
+
+// refuse maps a failed safety check to exit 5, and any other error as
+// usual.
+func (c *ReviewDestroyCmd) refuse(ctx context.Context, h *Heroku, err error, app string) error {
+	var unsafe *review.UnsafeError
+	if errors.As(err, &unsafe) {
+		return safety(err, "nothing was deleted")
+	}
+	return h.classify(ctx, err, app)
+}
+
+// ReviewSweepCmd is `heroku-deploy review sweep`.
+type ReviewSweepCmd struct {
+	Name           string `env:"HEROKU_DEPLOY_NAME" required:"" placeholder:"PREFIX" help:"Prefix of the review apps: only apps the naming rule gives for it are considered."`
+	OpenMRs        string `name:"open-mrs" env:"HEROKU_DEPLOY_OPEN_MRS" placeholder:"LIST" help:"IIDs of the open merge requests, separated by commas or spaces (none: there is none); their apps are kept. Without it, GitLab's API is asked."`
+	GitLabTokenVar string `name:"gitlab-token-var" env:"HEROKU_DEPLOY_GITLAB_TOKEN_VARIABLE" placeholder:"NAME" help:"NAME of the variable holding a GitLab access token with read_api, to list the open merge requests; without it, CI_JOB_TOKEN where the instance lets it list them."`
+	GitLabURL      string `name:"gitlab-api-url" env:"CI_API_V4_URL" placeholder:"URL" help:"GitLab's API (default: CI_API_V4_URL)."`
+	Project        string `name:"gitlab-project" env:"CI_PROJECT_ID" placeholder:"ID" help:"The project whose merge requests count (default: CI_PROJECT_ID)."`
+	DryRun         bool   `name:"dry-run" env:"HEROKU_DEPLOY_DRY_RUN" help:"Say what would be deleted, delete nothing."`
+
+	HerokuFlags `embed:""`
+}
+
+var iidListRE = regexp.MustCompile(`[\s,]+`)
+
+// openMRs is the merge requests whose apps stay: --open-mrs, or GitLab's
+// answer. It reports which source it used.
+func (c *ReviewSweepCmd) openMRs(ctx context.Context, g *Globals, h *Heroku) (map[string]bool, string, error) {
+	open := map[string]bool{}
+	if c.OpenMRs != "" {
+		if strings.TrimSpace(c.OpenMRs) == "none" {
+			return open, "--open-mrs", nil
+		}
+		for _, iid := range iidListRE.Split(strings.TrimSpace(c.OpenMRs), -1) {
+			iid = strings.TrimPrefix(iid, "!")
+			if err := review.CheckMR(iid); err != nil {
+				return nil, "", usagef("--open-mrs: %v", err)
+			}
+			open[iid] = true
+		}
+		return open, "--open-mrs", nil
+	}
+	client, source, err := c.gitlab(g)
+	if err != nil {
+		return nil, "", err
+	}
+	iids, err := client.OpenMergeRequests(ctx, c.Project)
+	if err != nil {
+		return nil, "", c.gitlabError(err, source)
+	}
+	for _, iid := range iids {
+		open[iid] = true
+	}
+	return open, source, nil
+}
+
+// gitlab builds the GitLab client from the token variable, or the job's
+// token. It makes no request.
+func (c *ReviewSweepCmd) gitlab(g *Globals) (*gitlabapi.Client, string, error) {
+	if c.GitLabURL == "" || c.Project == "" {
+		return nil, "", usage("no list of open merge requests: pass --open-mrs, or run in a GitLab job (CI_API_V4_URL and CI_PROJECT_ID) to ask GitLab's API")
+	}
+	if _, err := checkServiceURL("CI_API_V4_URL", c.GitLabURL, "the GitLab token"); err != nil {
+		return nil, "", err
+	}
+	cfg := gitlabapi.Config{URL: c.GitLabURL, RetryWaitMin: c.RetryWait, RetryWaitMax: 30 * c.RetryWait, RequestTimeout: c.RequestTimeout, Notify: g.voice.warn}
+	if g.Verbose {
+		cfg.Trace = func(msg string) { g.voice.say("http", msg) }
+	}
+	source := "GitLab's API (CI_JOB_TOKEN)"
+	if c.GitLabTokenVar != "" {
+		token, err := secretVar(g, c.GitLabTokenVar, secretSpec{flag: "--gitlab-token-var", example: "GITLAB_REVIEW_TOKEN", noun: "token", holds: "a GitLab access token (read_api)"})
+		if err != nil {
+			return nil, "", err
+		}
+		cfg.Token, cfg.Auth = token, gitlabapi.AccessToken
+		source = "GitLab's API (" + c.GitLabTokenVar + ")"
+	} else {
+		token, err := secretVar(g, "CI_JOB_TOKEN", secretSpec{flag: "CI_JOB_TOKEN", example: "CI_JOB_TOKEN", noun: "token", holds: "the job's token"})
+		if err != nil {
+			return nil, "", usage("no list of open merge requests: pass --open-mrs or --gitlab-token-var, or run in a GitLab job (CI_JOB_TOKEN)")
+		}
+		cfg.Token, cfg.Auth = token, gitlabapi.JobToken
+	}
+	return gitlabapi.New(cfg), source, nil
+}
+
+// gitlabError maps a failed merge request list: refused (401, 403, 404)
+// is exit 3, anything else exit 4. Nothing is deleted either way.
+func (c *ReviewSweepCmd) gitlabError(err error, source string) error {
+	st := gitlabapi.StatusOf(err)
+	if st < 400 || st >= 500 || st == 429 {
+		return &ExitError{Code: ExitUnavailable, Err: err, Hints: []string{"nothing was deleted: the open merge requests could not be read"}}
+	}
+	hints := []string{"nothing was deleted: the open merge requests could not be read"}
+	if c.GitLabTokenVar == "" {
+		hints = append(hints, "this GitLab may not let CI_JOB_TOKEN list merge requests (GitLab 18 added it; see the README): set gitlab_token_variable (--gitlab-token-var) to a project access token with read_api")
+	} else {
+		hints = append(hints, fmt.Sprintf("the token in %s needs the read_api scope and at least the Reporter role in project %s", c.GitLabTokenVar, c.Project))
+	}
+	return &ExitError{Code: ExitRefused, Err: err, Hints: hints}
+}
+
+// Run deletes the review apps of the prefix whose merge request is not
+// open. It checks every such app first: one coupled to a pipeline stage
+// other than review or development stops the sweep before anything is
+// deleted (exit 5).
+func (c *ReviewSweepCmd) Run(ctx context.Context, g *Globals, h *Heroku) error {
+	if err := review.CheckPrefix(c.Name); err != nil {
+		return usagef("--name: %v", err)
+	}
+	ctx, cancel := h.withTimeout(ctx)
+	defer cancel()
+	open, source, err := c.openMRs(ctx, g, h)
+	if err != nil {
+		return err
+	}
+	mrs := make([]string, 0, len(open))
+	for iid := range open {
+		mrs = append(mrs, "!"+iid)
+	}
+	sort.Slice(mrs, func(i, j int) bool {
+		return len(mrs[i]) < len(mrs[j]) || (len(mrs[i]) == len(mrs[j]) && mrs[i] < mrs[j])
+	})
+	h.Out.Step("Open merge requests, from %s: %s", source, listOrNone(mrs))
+	apps := &review.Apps{Client: h.Client, Wait: h.Wait, Out: h.Out}
+	plan, err := apps.Sweep(ctx, c.Name, open)
+	if err != nil {
+		var unsafe *review.UnsafeError
+		if errors.As(err, &unsafe) {
+			return safety(err, "nothing was deleted: the sweep stops at an app it must not delete")
+		}
+		return h.classify(ctx, err, "")
+	}
+	h.Out.Step("Review apps of %s: %d kept (open merge requests), %d to delete%s", c.Name, len(plan.Keep), len(plan.Delete), colonList(plan.Delete))
+	if c.DryRun {
+		h.Out.Step("Dry run: nothing deleted")
+		return nil
+	}
+	var first error
+	for _, app := range plan.Delete {
+		gone, err := apps.Delete(ctx, app)
+		switch {
+		case err != nil:
+			h.Warn(fmt.Sprintf("could not delete %s: %v", app, err))
+			if first == nil {
+				first = h.classify(ctx, err, app)
+			}
+		case gone:
+			h.Out.Step("App %s is already deleted", app)
+		default:
+			h.Out.Step("Deleted app %s", app)
+		}
+	}
+	return first
+}
+
+func colonList(names []string) string {
+	if len(names) == 0 {
+		return ""
+	}
+	return ": " + strings.Join(names, ", ")
+}

@@ -1,0 +1,87 @@
+// Package review is what review apps add to a deploy: the name of a merge
+// request's app, and whether an app is one (naming.go); finding or
+// creating the app, from app.json through an app setup or bare, with its
+// config (create.go); and the safety checks that stand between a typo and
+// the deletion of a production app (safety.go).
+package review
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// The naming rule. A review app is named PREFIX-mr-IID. Heroku's app names
+// are at most 30 characters (^[a-z][a-z0-9-]{1,28}[a-z0-9]$): when
+// PREFIX-mr-IID is longer, the prefix is cut to what leaves room for a dash
+// and six hex digits of the SHA-256 of the whole prefix, trailing dashes
+// of the cut removed, so two long prefixes that start alike still name
+// different apps. The same prefix and merge request always give the same
+// name: the stop job and the sweep find the app without state.
+const (
+	// MaxName is Heroku's longest app name.
+	MaxName = 30
+	// MaxPrefix bounds a prefix: it names jobs and environments too.
+	MaxPrefix = 63
+	// MaxIIDDigits bounds a merge request's IID: ten digits still leave
+	// nine characters of the prefix in a name.
+	MaxIIDDigits = 10
+	hashLen      = 6
+)
+
+var (
+	prefixRE = regexp.MustCompile(`^[a-z]([a-z0-9-]*[a-z0-9])?$`)
+	iidRE    = regexp.MustCompile(`^[1-9][0-9]{0,9}$`)
+	// appRE is Heroku's app name rule.
+	appRE = regexp.MustCompile(`^[a-z][a-z0-9-]{1,28}[a-z0-9]$`)
+	// reviewRE splits a name at its last -mr-IID.
+	reviewRE = regexp.MustCompile(`^(.+)-mr-([1-9][0-9]{0,9})$`)
+)
+
+// CheckPrefix applies the prefix rule: a lowercase letter, then lowercase
+// letters, digits and dashes, not ending in a dash, at most MaxPrefix
+// characters.
+func CheckPrefix(p string) error {
+	if len(p) > MaxPrefix || !prefixRE.MatchString(p) {
+		return fmt.Errorf("review app prefix %q: want a lowercase letter, then lowercase letters, digits or dashes, not ending in a dash, at most %d characters", p, MaxPrefix)
+	}
+	return nil
+}
+
+// CheckMR applies the rule of a merge request IID: a positive decimal
+// number without leading zeros, at most MaxIIDDigits digits.
+func CheckMR(iid string) error {
+	if !iidRE.MatchString(iid) {
+		return fmt.Errorf("merge request %q: want its IID, a positive number of at most %d digits (CI_MERGE_REQUEST_IID)", iid, MaxIIDDigits)
+	}
+	return nil
+}
+
+// Name is the review app of merge request iid under prefix. Both must
+// have passed their checks.
+func Name(prefix, iid string) string {
+	suffix := "-mr-" + iid
+	if len(prefix)+len(suffix) <= MaxName {
+		return prefix + suffix
+	}
+	sum := sha256.Sum256([]byte(prefix))
+	keep := MaxName - len(suffix) - 1 - hashLen
+	cut := strings.TrimRight(prefix[:keep], "-")
+	return cut + "-" + hex.EncodeToString(sum[:])[:hashLen] + suffix
+}
+
+// MR returns the merge request whose review app under prefix is app, if
+// app is one: the name is read back and compared with what Name gives, so
+// nothing else matches, however alike.
+func MR(prefix, app string) (iid string, ok bool) {
+	m := reviewRE.FindStringSubmatch(app)
+	if m == nil || CheckPrefix(prefix) != nil || Name(prefix, m[2]) != app {
+		return "", false
+	}
+	return m[2], true
+}
+
+// ValidApp applies Heroku's app name rule.
+func ValidApp(name string) bool { return appRE.MatchString(name) }
