@@ -100,8 +100,9 @@ func (c *Check) Run(ctx context.Context) error {
 	shown := herokuapi.Redact(c.URL) // a query may carry a token
 	c.Out.Step("Checking health: GET %s (for up to %s)", shown, c.Timeout)
 	deadline := time.Now().Add(c.Timeout)
+	limit := attemptLimit(c.Timeout)
 	for n := 1; ; n++ {
-		ok, what, brief := c.attempt(ctx, client, min(attemptLimit(c.Timeout), time.Until(deadline)))
+		ok, what, brief := c.attempt(ctx, client, min(limit, time.Until(deadline)))
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
 		}
@@ -110,7 +111,10 @@ func (c *Check) Run(ctx context.Context) error {
 			return nil
 		}
 		pauseFor := min(wait<<min(n-1, 4), 15*wait)
-		if time.Now().Add(pauseFor).After(deadline) {
+		// Only an attempt with its whole window is worth starting: one
+		// squeezed by the deadline would end as "no answer within 0s" and
+		// hide what the app last said.
+		if time.Now().Add(pauseFor + limit).After(deadline) {
 			return &Failure{URL: shown, Attempts: n, Last: brief, Within: c.Timeout}
 		}
 		if err := pause.For(ctx, pauseFor); err != nil {

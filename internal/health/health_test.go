@@ -109,6 +109,26 @@ func TestRunFails(t *testing.T) {
 	}
 }
 
+// TestRunEndsOnAWholeAttempt: no attempt is started that the deadline
+// would cut short, so the failure names the app's last real answer rather
+// than "no answer within 17ms".
+func TestRunEndsOnAWholeAttempt(t *testing.T) {
+	s, _ := server(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		time.Sleep(60 * time.Millisecond)
+		w.Write([]byte("starting"))
+	})
+	c, out := check(s.URL+"/", 200*time.Millisecond)
+	c.Contains = "ready"
+	err := c.Run(context.Background())
+	var f *Failure
+	if !errors.As(err, &f) || f.Last != `200 OK, but the body does not contain "ready"` {
+		t.Fatalf("err = %#v", err)
+	}
+	if strings.Contains(out.String(), "no answer") {
+		t.Errorf("an attempt was cut short:\n%s", out)
+	}
+}
+
 // TestRunBoundsEachAttempt: an answer slower than a tenth of the check
 // counts as none, and the next attempt comes.
 func TestRunBoundsEachAttempt(t *testing.T) {
