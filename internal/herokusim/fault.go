@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"path"
 	"strconv"
 	"strings"
@@ -36,8 +37,9 @@ import (
 //	delay=D       wait D before anything else (alone: a slow answer); the
 //	              request is served even if the client gave up meanwhile
 //	barrier=N     hold each matching request until N have arrived, then
-//	              serve them all: concurrent clients that read the same
-//	              state (two pipelines that both find no app)
+//	              serve them all, answering none before all were served:
+//	              concurrent clients that read the same state (two
+//	              pipelines that both find no app)
 //
 // Examples:
 //
@@ -67,6 +69,8 @@ type Fault struct {
 	Barrier     int // hold requests until this many arrived (0 = off)
 	arrived     int
 	released    chan struct{}
+	served      int
+	answered    chan struct{}
 	Times       int // requests affected; 0 = all
 	Skip        int // matching requests let through first
 	hits        int
@@ -102,7 +106,7 @@ func ParseFault(s string) (*Fault, error) {
 		case k == "drop" && nerr == nil && n >= 0:
 			f.Drop = n
 		case k == "barrier" && nerr == nil && n >= 2:
-			f.Barrier, f.released = n, make(chan struct{})
+			f.Barrier, f.released, f.answered = n, make(chan struct{}), make(chan struct{})
 		case k == "delay":
 			d, err := time.ParseDuration(v)
 			if err != nil || d <= 0 {
@@ -179,6 +183,10 @@ func (s *Server) applyFault(f *Fault, w *statusWriter, r *http.Request, next htt
 		case <-f.released:
 		case <-r.Context().Done():
 		}
+		if f.plainBarrier() && !stream {
+			s.serveTogether(f, w, r, next)
+			return true
+		}
 	}
 	if f.Drop >= 0 {
 		s.mu.Lock()
@@ -247,6 +255,35 @@ func (s *Server) applyFault(f *Fault, w *statusWriter, r *http.Request, next htt
 		apiError(w, f.Status, faultID(f.Status), msg)
 	}
 	return true
+}
+
+// plainBarrier reports whether the barrier is the fault's only effect.
+func (f *Fault) plainBarrier() bool {
+	return f.Status == 0 && !f.Reset && !f.Hang && !f.Redirect && !f.Leak && !f.LeakConfig && f.Drop < 0 && !f.IgnoreRange && !f.Quiet
+}
+
+// serveTogether serves a request held by a barrier but answers it only
+// once every held request was served: releasing them is not enough, as
+// one client could get its answer and act on it (create the app) before
+// the simulator reads the state for another.
+func (s *Server) serveTogether(f *Fault, w *statusWriter, r *http.Request, next http.Handler) {
+	rec := httptest.NewRecorder()
+	next.ServeHTTP(&statusWriter{ResponseWriter: rec}, r)
+	s.mu.Lock()
+	f.served++
+	if f.served == f.Barrier {
+		close(f.answered)
+	}
+	s.mu.Unlock()
+	select {
+	case <-f.answered:
+	case <-r.Context().Done():
+	}
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	w.Write(rec.Body.Bytes())
 }
 
 // leakText is what a leaking server echoes: the caller's key (or, for an
