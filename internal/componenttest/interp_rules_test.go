@@ -131,6 +131,10 @@ func TestInterpolationErrors(t *testing.T) {
 		{"spec:\n  inputs:\n    w: {type: string, default: 1}\n---\nx: 1\n", ``, "`w` input: default value is not a string"},
 		{"spec:\n  inputs:\n    w: {type: string, default: Main, regex: '^[a-z]+$'}\n---\nx: 1\n", ``, "`w` input: default value does not match required RegEx pattern"},
 		{"spec:\n  inputs:\n    w: {type: string, default: ~}\n---\nx: 1\n", ``, "default value is not a string"},
+		// A blank value never matches a regex on 17.x, even one that
+		// accepts it (UntrustedRegexp#match? tests text.present? first).
+		{"spec:\n  inputs:\n    w: {type: string, default: '', regex: '^(a)?$'}\n---\nx: 1\n", ``, "`w` input: default value does not match required RegEx pattern"},
+		{"spec:\n  inputs:\n    w: {type: string, default: a, regex: '^ *a?$'}\n---\nx: 1\n", `w: "  "`, "provided value does not match required RegEx pattern"},
 		// The regex sees the raw value, before variables are expanded.
 		{"spec:\n  inputs:\n    w: {type: string, default: a, regex: '^[a-z]+$'}\n---\nx: 1\n", `w: $CI_PROJECT_NAME`, "provided value does not match required RegEx pattern"},
 		{"spec:\n  inputs:\n    w: {type: string, default: a, regex: '(?<=a)b'}\n---\nx: 1\n", ``, "invalid regular expression"},

@@ -295,14 +295,19 @@ func (in inputSpec) check(v any, isDefault bool) []string {
 		if in.typ != "string" {
 			errs = append(errs, "RegEx validation can only be used with string inputs")
 		} else if s, ok := v.(string); ok {
-			// string_input.rb: Gitlab::UntrustedRegexp (RE2, as Go's
-			// regexp) matched against the raw value, before any variable
-			// in it is expanded.
+			// string_input.rb (validate_regex!): Gitlab::UntrustedRegexp
+			// (RE2, as Go's regexp) matched against the raw value, before
+			// any variable in it is expanded. Its match?
+			// (lib/gitlab/untrusted_regexp.rb, gitlabhq@419c53ec) is
+			// `text.present? && scan(text).present?`: a blank value (empty
+			// or spaces) never matches, whatever the regex, so `default:
+			// ""` with a regex fails every pipeline on 17.x (gitlab#477707,
+			// fixed in 18.x by MRs !192082 and !235458).
 			re, err := regexp.Compile(in.regex)
 			switch {
 			case err != nil:
 				errs = append(errs, "invalid regular expression")
-			case !re.MatchString(s):
+			case strings.TrimSpace(s) == "" || !re.MatchString(s):
 				errs = append(errs, which+" value does not match required RegEx pattern")
 			}
 		}

@@ -118,3 +118,43 @@ func TestREADMESupportedRange(t *testing.T) {
 		t.Error("README.md's opening (the quick start) does not state the supported range, GitLab 17.0 and later")
 	}
 }
+
+// TestREADMETestedAgainst: the paragraph that says what the components are
+// tested against names the supported floor and the gitlab-ci-local that
+// .ci/run installs.
+func TestREADMETestedAgainst(t *testing.T) {
+	doc := testenv.ReadFile(t, "README.md")
+	_, para, ok := strings.Cut(doc, "**Tested against:**")
+	if !ok {
+		t.Fatal("README.md has no **Tested against:** paragraph")
+	}
+	para, _, _ = strings.Cut(para, "\n\n")
+	m := regexp.MustCompile(`gitlab-ci-local@(\d+\.\d+\.\d+)`).FindStringSubmatch(testenv.ReadFile(t, ".ci/run"))
+	if m == nil {
+		t.Fatal(".ci/run installs no pinned gitlab-ci-local")
+	}
+	for _, want := range []string{"GitLab 17.0", "gitlab-ci-local", "Only a real\nGitLab instance proves the rest"} {
+		if !strings.Contains(para, want) {
+			t.Errorf("the Tested against paragraph does not say %q", want)
+		}
+	}
+	if run := testenv.Section(t, doc, "## Run every test"); !strings.Contains(run, "gitlab-ci-local "+m[1]) {
+		t.Errorf("## Run every test does not name gitlab-ci-local %s, which .ci/run installs", m[1])
+	}
+}
+
+// TestREADMEReleaseProcedure: the procedure's commands are the ones the
+// release test runs and the tag pipeline checks.
+func TestREADMEReleaseProcedure(t *testing.T) {
+	sec := testenv.Section(t, testenv.ReadFile(t, "README.md"), "## Release procedure")
+	m := regexp.MustCompile("(?s)```sh\n(.*?)```").FindStringSubmatch(sec)
+	if m == nil || m[1] != ".ci/release 1.3.0\ngit push origin HEAD 1.3.0\n" {
+		t.Errorf("the release commands are not `.ci/release VERSION` then `git push origin HEAD VERSION`:\n%s", sec)
+	}
+	if !strings.Contains(sec, "`.ci/release --check 1.3.0`") {
+		t.Error("the procedure does not say the tag pipeline runs .ci/release --check")
+	}
+	if !strings.Contains(testenv.ReadFile(t, ".gitlab-ci.yml"), `bash .ci/release --check "$CI_COMMIT_TAG"`) {
+		t.Error(".gitlab-ci.yml's tag pipeline does not run .ci/release --check")
+	}
+}
