@@ -63,14 +63,14 @@ func (f *ReviewFlags) app(override string) (string, error) {
 // ReviewDeployCmd is `heroku-deploy review deploy`.
 type ReviewDeployCmd struct {
 	ReviewFlags   `embed:""`
-	App           string   `placeholder:"NAME" help:"Deploy to this app instead of the one --name and --mr name (created the same way when missing)."`
+	App           string   `placeholder:"NAME" help:"Deploy to this app instead of the one --name and --mr name (created the same way when missing); review destroy and sweep never delete one outside their names."`
 	Dir           string   `env:"HEROKU_DEPLOY_DIR" default:"." placeholder:"PATH" help:"Directory to ship (default ${default}); with an app.json in it, a new app is created from it (an app setup: add-ons, env, postdeploy script)."`
 	SourceVersion string   `env:"CI_COMMIT_SHA" placeholder:"STR" help:"Version recorded on the build; without it, git rev-parse HEAD in --dir."`
 	Exclude       []string `env:"HEROKU_DEPLOY_EXCLUDE" list:"" sep:"none" placeholder:"PATTERN" help:"Leave out paths matching this gitignore-style pattern; repeatable. Its variable holds a list: [\"a\", \"b\"]."`
 	Team          string   `env:"HEROKU_DEPLOY_TEAM" placeholder:"TEAM" help:"Create the app in this Heroku team (default: the key's account)."`
 	Region        string   `env:"HEROKU_DEPLOY_REGION" placeholder:"REGION" help:"Create the app in this region (us, eu); not with --space."`
 	Space         string   `env:"HEROKU_DEPLOY_SPACE" placeholder:"SPACE" help:"Create the app in this private space, which decides its region and generation (a Fir space makes a Fir app)."`
-	Pipeline      string   `env:"HEROKU_DEPLOY_PIPELINE" placeholder:"PIPELINE" help:"Couple a new app to this Heroku pipeline at stage review."`
+	Pipeline      string   `env:"HEROKU_DEPLOY_PIPELINE" placeholder:"PIPELINE" help:"Couple the app to this Heroku pipeline at stage review when it is in none (a new app, or one whose coupling failed)."`
 	ConfigFrom    string   `env:"HEROKU_DEPLOY_CONFIG_FROM" placeholder:"APP" help:"Copy the config vars of this app (values never printed), but those its add-ons set and those --config-skip names."`
 	ConfigSkip    []string `env:"HEROKU_DEPLOY_CONFIG_SKIP" list:"" sep:"none" placeholder:"NAME" help:"Do not copy config var NAME from --config-from; repeatable. Its variable holds a list: [\"a\", \"b\"]."`
 	ConfigVar     []string `name:"config-var" env:"HEROKU_DEPLOY_CONFIG_VARS" list:"" sep:"none" placeholder:"NAME[=CI_VAR]" help:"Set config var NAME to the value of the CI/CD variable CI_VAR (NAME alone: the variable NAME); repeatable; it wins over --config-from. Its variable holds a list: [\"a\", \"b\"]."`
@@ -151,8 +151,8 @@ func (c *ReviewDeployCmd) Run(ctx context.Context, g *Globals, h *Heroku) error 
 		return c.fail(ctx, h, err, app)
 	}
 	where := herokuapi.AppCreate{Name: app, Team: c.Team, Region: c.Region, Space: c.Space}
+	var created bool
 	if !exists {
-		var created bool
 		if manifest {
 			version := c.SourceVersion
 			if version == "" {
@@ -175,6 +175,11 @@ func (c *ReviewDeployCmd) Run(ctx context.Context, g *Globals, h *Heroku) error 
 				if err != nil {
 					return c.fail(ctx, h, err, app)
 				}
+				// The setup's release is this deploy's: it gets the health
+				// check a later deploy's release gets.
+				if err := d.Verify(ctx, res, c.HealthFlags.options(h)); err != nil {
+					return c.fail(ctx, h, err, app)
+				}
 				return reportDeploy(h, res, c.Dotenv)
 			}
 		} else if created, err = apps.Create(ctx, where); err != nil {
@@ -184,6 +189,17 @@ func (c *ReviewDeployCmd) Run(ctx context.Context, g *Globals, h *Heroku) error 
 			if err := c.couple(ctx, h, apps, app); err != nil {
 				return c.fail(ctx, h, err, app)
 			}
+		}
+	}
+	if !created && c.Pipeline != "" {
+		// The coupling made after a creation may have failed: this is
+		// where it is made up for.
+		note, err := apps.EnsureCoupled(ctx, app, c.Pipeline)
+		if err != nil {
+			return c.fail(ctx, h, err, app)
+		}
+		if note != "" {
+			h.Warn(note)
 		}
 	}
 	return dc.deploy(ctx, h, dir, exclude, wanted)

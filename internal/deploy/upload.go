@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 
+	"gitlab.com/heroku-deploy/heroku/internal/health"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/release"
 )
 
 // Upload packs cfg.Dir and uploads it, for a request that builds from a
@@ -46,4 +48,33 @@ func (d *Deployer) Built(ctx context.Context, app, buildID string) (*Result, err
 	res.ReleaseID, res.ReleaseVersion = rel.ID, rel.Version
 	res.ArtifactKind, res.ArtifactID = herokuapi.Artifact(rel)
 	return res, nil
+}
+
+// Verify runs the health check of what Built reports, as Deploy runs its
+// own after release phase. Deploy reads the release to roll back to and
+// the URL before anything changes; here the app and its release were made
+// together (an app setup), so both are read now: the newest release older
+// than res's. A path check on an app without a URL is found only now too.
+func (d *Deployer) Verify(ctx context.Context, res *Result, o health.Options) error {
+	if o.Check == "" {
+		return nil
+	}
+	follower := &release.Follower{Client: d.Client, Wait: d.Wait, Out: d.Out}
+	guard, err := o.NewGuard(res.App, res.WebURL, nil, follower, d.Out)
+	if err != nil {
+		return &InputError{Msg: err.Error(), Hint: "pass a full URL to --health-check (the health_check input)"}
+	}
+	if o.Rollback {
+		list, err := d.Client.RecentReleases(ctx, res.App, 50)
+		if err != nil {
+			return fmt.Errorf("list the releases of %s: %w", res.App, err)
+		}
+		for i := range list {
+			r := &list[i]
+			if r.Version < res.ReleaseVersion && (guard.Before == nil || r.Version > guard.Before.Version) {
+				guard.Before = r
+			}
+		}
+	}
+	return guard.Verify(ctx)
 }

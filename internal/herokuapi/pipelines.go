@@ -83,6 +83,15 @@ func (c *Client) PipelineID(ctx context.Context, pipeline string) (string, error
 	return p.ID, nil
 }
 
+// PipelineName returns the name of a pipeline named by name or id.
+func (c *Client) PipelineName(ctx context.Context, pipeline string) (string, error) {
+	p, err := c.api.PipelineInfo(ctx, pipeline)
+	if err != nil {
+		return "", Clean(err)
+	}
+	return p.Name, nil
+}
+
 // Couple puts app into a pipeline (by id) at stage. Heroku answers 422
 // for an app that is in a pipeline already.
 func (c *Client) Couple(ctx context.Context, app, pipelineID, stage string) (*Coupling, error) {

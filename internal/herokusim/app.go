@@ -382,6 +382,9 @@ func (s *Server) createRequested(w http.ResponseWriter, acct *account, req creat
 	a := s.createApp(spec)
 	// A new app has no config and no add-on.
 	a.config, a.addons = map[string]string{}, nil
+	// One that -health scripts serves on the simulator, as the web option
+	// does, so that a health check can follow its first deploy.
+	a.Web = a.health != nil
 	a.team, a.space, a.Region = t, sp, region
 	return a, true
 }

@@ -65,7 +65,7 @@ func ParseFlags(name string, args []string, errOut io.Writer) (Options, []string
 		fmt.Fprint(errOut, faultHelp)
 	}
 	fs.Var(&apps, "app", "create an app: NAME[:OPTION,...] with options userN (owned by the Nth -key), foreign (no key can access it), fir (a Fir-generation app), no-web-url (web_url is null), no-domains (no URL at all), release or release-fails (its slug has a release phase, which config changes run; with release-fails every release command fails), web (web_url on this simulator, answering as -health says), pipeline=NAME/STAGE (coupled to that pipeline), container (container stack), two-factor (promotions to it need a second factor), promotion-fails (promotions to it fail), config=A+B (more config vars, secret values); repeatable")
-	fs.Var(&health, "health", "what an app's web side answers, one step per request, the last forever: APP:STEP,... with steps NNN, NNNxK, slow=DUR, flap (e.g. 'my-app:503x3,200'); repeatable")
+	fs.Var(&health, "health", "what an app's web side answers, one step per request, the last forever: APP:STEP,... with steps NNN, NNNxK, slow=DUR, flap (e.g. 'my-app:503x3,200'); an app of -app needs its web option, one created through the API later (POST /apps, an app setup) gets it; repeatable")
 	fs.Var(&teams, "team", "a team apps can be created in (POST /teams/apps, app setups): NAME[:userN,...], its members (default: every -key's account); repeatable")
 	fs.Var(&spaces, "space", "a private space of a team: NAME:TEAM[:fir][:REGION]; its apps take its generation (fir: Fir) and region; repeatable")
 	fs.IntVar(&o.PageSize, "page-size", 0, "apps per page of GET /apps without a max in Range (default 200, as Heroku)")

@@ -27,6 +27,7 @@ import (
 //	    config-of=NAME:OTHER          APP's config var NAME equals app OTHER's
 //	    gone                          APP does not exist (deleted, or never made)
 //	    dyno-env=NAME:VAR             the env of APP's latest dyno holds NAME = $VAR
+//	    coupled=PIPELINE/STAGE        APP is coupled to PIPELINE (by name) at STAGE; coupled=none: to none
 //	herokusim-source APP            the archive behind APP's latest build
 //	herokusim-dynos [APP]           APP's one-off dynos: name, final state, attach, tty, size,
 //	                                time_to_live, env names, then the command on a line of its own
@@ -373,6 +374,14 @@ func (s *Server) check(appName, k, v string, getenv func(string) string) string 
 		d := a.dynos[len(a.dynos)-1]
 		if got, ok := d.Env[name]; !ok || got != getenv(envVar) {
 			return fmt.Sprintf("env %s of dyno %s is missing or differs from $%s", name, d.Name, envVar)
+		}
+	case "coupled":
+		got := "none"
+		if c := a.coupling; c != nil {
+			got = c.pipeline.Name + "/" + c.stage
+		}
+		if got != v {
+			return fmt.Sprintf("%s is coupled to %s, want %s", appName, got, v)
 		}
 	default:
 		return "unknown check " + k

@@ -19,9 +19,10 @@ import (
 //	slow=DUR   answer 200 after DUR (or when the client gives up)
 //	flap       500, then 200, then 500… forever
 //
-// e.g. -health 'my-app:503x3,200'. Without -health an app answers 200. In
-// maintenance mode it answers 503, whatever the script, as Heroku's router
-// does.
+// e.g. -health 'my-app:503x3,200'. An app created through the API whose
+// name -health scripts is served here too. Without -health an app answers
+// 200. In maintenance mode it answers 503, whatever the script, as
+// Heroku's router does.
 // No Authorization may reach it: the API key is not the app's business
 // (Problems reports one that does).
 type healthSeq struct {

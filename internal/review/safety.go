@@ -62,11 +62,60 @@ func (a *Apps) Couple(ctx context.Context, app, pipeline string) error {
 	if err != nil {
 		return fmt.Errorf("look up pipeline %s: %w", pipeline, err)
 	}
-	if _, err := a.Client.Couple(ctx, app, id, "review"); err != nil {
+	_, err = a.Client.Couple(ctx, app, id, "review")
+	if herokuapi.StatusOf(err) == 422 {
+		// A concurrent deploy of the merge request may have coupled it
+		// between our look and our request: that is the coupling we want.
+		if c, cerr := a.Client.CouplingOf(ctx, app); cerr == nil && c.Pipeline.ID == id && c.Stage == "review" {
+			a.Out.Step("App %s was coupled to pipeline %s at stage review meanwhile (a concurrent deploy?)", app, pipeline)
+			return nil
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("couple %s to pipeline %s: %w", app, pipeline, err)
 	}
 	a.Out.Step("Coupled %s to pipeline %s at stage review", app, pipeline)
 	return nil
+}
+
+// EnsureCoupled couples an app found already made to pipeline at stage
+// review when it is in no pipeline: the coupling after its creation may
+// have failed, and nothing else would retry it. An app in a pipeline
+// already is left there (an app has one coupling, and moving it is the
+// pipeline owner's call); when that is not pipeline at stage review,
+// the returned note says so.
+func (a *Apps) EnsureCoupled(ctx context.Context, app, pipeline string) (note string, err error) {
+	c, err := a.Client.CouplingOf(ctx, app)
+	switch {
+	case herokuapi.StatusOf(err) == 404:
+		return "", a.Couple(ctx, app, pipeline)
+	case err != nil:
+		return "", fmt.Errorf("read the pipeline coupling of %s: %w", app, err)
+	}
+	id := pipeline
+	if c.Pipeline.ID != pipeline {
+		// pipeline may be a name: compare ids.
+		if id, err = a.Client.PipelineID(ctx, pipeline); err != nil {
+			return "", fmt.Errorf("look up pipeline %s: %w", pipeline, err)
+		}
+	}
+	if c.Pipeline.ID == id && c.Stage == "review" {
+		return "", nil
+	}
+	where := "pipeline " + pipeline
+	if c.Pipeline.ID != id {
+		// heroku-go's coupling carries the pipeline's id only; its name is
+		// what a reader knows it by (the id will do if it cannot be read).
+		where = "pipeline " + c.Pipeline.ID
+		if name, err := a.Client.PipelineName(ctx, c.Pipeline.ID); err == nil {
+			where = "pipeline " + name
+		}
+	}
+	note = fmt.Sprintf("app %s is coupled to %s at stage %s, not to pipeline %s at stage review: left as it is", app, where, c.Stage, pipeline)
+	if !slices.Contains(deletableStages, c.Stage) {
+		note += "; review destroy and review sweep will refuse to delete it"
+	}
+	return note, nil
 }
 
 // SweepPlan is what a sweep keeps and deletes, by app name.
