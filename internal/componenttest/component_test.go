@@ -119,7 +119,7 @@ func (p *project) gcl(args ...string) (string, error) {
 	cmd.Env = append(os.Environ(), "PATH="+p.bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	out, err := cmd.CombinedOutput()
 	s := string(out)
-	for _, secret := range []string{herokusim.DefaultKey, stagingKey, "Signature=", herokusim.ConfigSecret} {
+	for _, secret := range append(p.sim.Secrets(), stagingKey) {
 		if strings.Contains(s, secret) {
 			p.t.Errorf("pipeline output contains a secret (%.12s…)", secret)
 		}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -115,5 +116,30 @@ func TestOutageIsWaitedOut(t *testing.T) {
 	}), obj{"pending"})
 	if err == nil || !strings.HasPrefix(err.Error(), "check build b1: GET /apps/a/builds/b1: 404") {
 		t.Errorf("404: %v", err)
+	}
+}
+
+// TestLowRateLimitSlowsPolling: below 100 requests left of the account's
+// budget, status reads come four times less often; above, at the pace set.
+func TestLowRateLimitSlowsPolling(t *testing.T) {
+	var remaining atomic.Int64
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("RateLimit-Remaining", strconv.FormatInt(remaining.Load(), 10))
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"id":"01234567-89ab-cdef-0123-456789abcdef","name":"a"}`)
+	}))
+	defer s.Close()
+	w := &Waiter{Client: herokuapi.New(herokuapi.Config{URL: s.URL}), Poll: time.Second, StreamPoll: 3 * time.Second}
+	for _, tt := range []struct {
+		left            int64
+		poll, streaming time.Duration
+	}{{4500, time.Second, 3 * time.Second}, {100, time.Second, 3 * time.Second}, {99, 4 * time.Second, 12 * time.Second}} {
+		remaining.Store(tt.left)
+		if _, err := w.Client.AppInfo(context.Background(), "a"); err != nil {
+			t.Fatal(err)
+		}
+		if got, got2 := w.interval(false), w.interval(true); got != tt.poll || got2 != tt.streaming {
+			t.Errorf("%d left: polls every %s (%s streaming), want %s (%s)", tt.left, got, got2, tt.poll, tt.streaming)
+		}
 	}
 }
