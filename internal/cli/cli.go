@@ -19,6 +19,7 @@ import (
 
 	"gitlab.com/heroku-deploy/heroku/internal/archive"
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
+	"gitlab.com/heroku-deploy/heroku/internal/maintenance"
 	"gitlab.com/heroku-deploy/heroku/internal/redact"
 )
 
@@ -68,10 +69,19 @@ func Main(version string, args []string) int {
 		v.say("", fmt.Sprintf("received %s: stopping", sigName(sig)))
 		cancel(&SignalError{Signal: sigName(sig)})
 		// A second signal cannot wait for the cancel requests: exit now,
-		// but not without a word or with the temporary archive left behind.
+		// but not without a word or with the temporary archive left behind,
+		// and not as a plain cancel while an app may be in maintenance
+		// mode: that is exit 6 and the alarm, as when turning it off fails.
 		sig = <-sigs
 		v.say("error", fmt.Sprintf("received %s again: exiting at once; what Heroku is running was not cancelled", sigName(sig)))
 		archive.RemoveTemporary()
+		if apps := maintenance.LeftOn(); len(apps) > 0 {
+			for _, app := range apps {
+				v.say("", "!!! "+maintenance.Headline(app))
+				v.say("hint", offByHand(app))
+			}
+			os.Exit(ExitMaintenance)
+		}
 		os.Exit(ExitCancelled)
 	}()
 	defer signal.Stop(sigs)

@@ -43,6 +43,11 @@ func stillOn(inner, err error, app string) error {
 	if ee, ok := inner.(*ExitError); ok {
 		hints = ee.Hints
 	}
-	hints = append(hints, "turn it off by hand: heroku-deploy maintenance off --app "+app+", or in the Heroku dashboard")
+	hints = append(hints, offByHand(app))
 	return &ExitError{Code: ExitMaintenance, Err: err, Hints: hints}
+}
+
+// offByHand is the hint for an app left in maintenance mode.
+func offByHand(app string) string {
+	return "turn it off by hand: heroku-deploy maintenance off --app " + app + ", or in the Heroku dashboard"
 }

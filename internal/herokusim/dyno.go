@@ -249,7 +249,11 @@ func (s *Server) stopDyno(w http.ResponseWriter, r *http.Request, a *app) {
 func (s *Server) dynoJSON(d *dyno) map[string]any {
 	var attach, rel any
 	if d.Attach {
-		attach = "rendezvous://" + s.rdv.addr + "/" + d.secret
+		scheme := "rendezvous"
+		if s.opts.Rendezvous == "https" {
+			scheme = "https"
+		}
+		attach = scheme + "://" + s.rdv.addr + "/" + d.secret
 	}
 	if d.release != nil {
 		rel = map[string]any{"id": d.release.ID, "version": d.release.Version}

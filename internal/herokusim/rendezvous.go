@@ -9,9 +9,11 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"math/big"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -21,9 +23,11 @@ import (
 // certificate from a CA made at start, which clients trust only through
 // HEROKU_DEPLOY_RENDEZVOUS_CA. A client sends a dyno's secret on the first
 // line, gets "rendezvous" back, then the dyno's output until its process
-// ends. With Options.Rendezvous "blocked", attach URLs point instead at a
-// port that accepts connections and never answers, as a firewall that
-// drops packets to port 5000 looks to a client.
+// ends. Options.Rendezvous changes that (see parseRendezvous): "blocked"
+// points attach URLs at a port that accepts connections and never answers,
+// as a firewall that drops packets to port 5000 looks to a client;
+// "drop=N" resets each session after N bytes of output; "https" hands out
+// https:// attach URLs, as Shield spaces do, which nothing here serves.
 type rendezvousServer struct {
 	once    sync.Once
 	err     error
@@ -74,6 +78,23 @@ func (s *Server) listenRendezvous() error {
 		go r.hold(bl)
 	}
 	return nil
+}
+
+// parseRendezvous reads Options.Rendezvous: "", "blocked", "https" or
+// "drop=N". drop is -1 unless set.
+func parseRendezvous(opt string) (mode string, drop int, err error) {
+	if n, ok := strings.CutPrefix(opt, "drop="); ok {
+		drop, err := strconv.Atoi(n)
+		if err != nil || drop < 0 {
+			return "", -1, fmt.Errorf("-rendezvous %q: want drop=N, N a number of bytes", opt)
+		}
+		return "drop", drop, nil
+	}
+	switch opt {
+	case "", "blocked", "https":
+		return opt, -1, nil
+	}
+	return "", -1, fmt.Errorf("-rendezvous %q: want blocked, drop=N or https", opt)
 }
 
 // hold accepts connections and keeps them silent until Close.
@@ -146,8 +167,43 @@ func (s *Server) serveRendezvous(c net.Conn) {
 			}
 		}
 	}()
-	var out = newlineWriter{w: c, crlf: d.TTY}
-	s.runDyno(d, out)
+	var conn net.Conn = c
+	if _, drop, _ := parseRendezvous(s.opts.Rendezvous); drop >= 0 {
+		conn = &cutConn{Conn: c, left: drop}
+	}
+	s.runDyno(d, newlineWriter{w: conn, crlf: d.TTY})
+}
+
+// errCut is a write to a session that cutConn has cut.
+var errCut = errors.New("rendezvous session cut")
+
+// cutConn resets its TLS connection once left bytes were written through
+// it: a session lost mid-output, as a proxy or a network fault loses it.
+// A reset, not a TLS close: the client sees a failed read, not an end.
+// The dyno's process goes on, its output going nowhere.
+type cutConn struct {
+	net.Conn // a *tls.Conn
+	left     int
+	cut      bool
+}
+
+func (c *cutConn) Write(p []byte) (int, error) {
+	if c.cut {
+		return 0, errCut
+	}
+	n, err := c.Conn.Write(p[:min(len(p), c.left)])
+	c.left -= n
+	if err == nil && c.left == 0 {
+		c.cut = true
+		if tc, ok := c.Conn.(*tls.Conn); ok {
+			if tcp, ok := tc.NetConn().(*net.TCPConn); ok {
+				tcp.SetLinger(0) // close sends a reset
+			}
+			tc.NetConn().Close()
+		}
+		err = errCut
+	}
+	return n, err
 }
 
 // newlineWriter writes a terminal's CRLF line endings when the dyno has a

@@ -447,6 +447,19 @@ func TestParseFault(t *testing.T) {
 	}
 }
 
+func TestParseRendezvous(t *testing.T) {
+	for _, s := range []string{"", "blocked", "https", "drop=0", "drop=40"} {
+		if _, _, err := parseRendezvous(s); err != nil {
+			t.Errorf("parseRendezvous(%q): %v", s, err)
+		}
+	}
+	for _, s := range []string{"open", "drop", "drop=-1", "drop=x", "HTTPS"} {
+		if _, _, err := parseRendezvous(s); err == nil {
+			t.Errorf("parseRendezvous(%q) accepted", s)
+		}
+	}
+}
+
 // TestStreamEndsWith204: like busl, a finished stream read from its end
 // answers 204, not an empty 200.
 func TestStreamEndsWith204(t *testing.T) {

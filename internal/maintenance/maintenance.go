@@ -9,6 +9,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
@@ -41,8 +43,12 @@ func (s *Switch) Set(ctx context.Context, app string, on bool) error {
 // work does not run, and the mode is turned off anyway unless Heroku
 // refused the request outright (a 4xx: nothing changed).
 func (s *Switch) Around(ctx context.Context, app string, work func(context.Context) error) error {
+	// From the request on, the mode may be on: a process that must exit
+	// at once (a second signal) reports it with LeftOn.
+	left.add(app)
 	err := s.Set(ctx, app, true)
 	if st := herokuapi.StatusOf(err); st >= 400 && st < 500 {
+		left.remove(app)
 		return err
 	}
 	if err == nil {
@@ -54,7 +60,41 @@ func (s *Switch) Around(ctx context.Context, app string, work func(context.Conte
 		offErr.(*StillOnError).Work = err
 		return offErr
 	}
+	left.remove(app)
 	return err
+}
+
+// left holds the apps Around may have put in maintenance mode and not yet
+// turned off, for LeftOn.
+var left onApps
+
+type onApps struct {
+	mu   sync.Mutex
+	apps []string
+}
+
+func (o *onApps) add(app string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.apps = append(o.apps, app)
+}
+
+func (o *onApps) remove(app string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if i := slices.Index(o.apps, app); i >= 0 {
+		o.apps = slices.Delete(o.apps, i, i+1)
+	}
+}
+
+// LeftOn returns the apps this process's Around calls may have put in
+// maintenance mode and not yet turned off. It is for a process about to
+// exit at once (a second SIGTERM), which has no time to turn them off and
+// must say they are on.
+func LeftOn() []string {
+	left.mu.Lock()
+	defer left.mu.Unlock()
+	return slices.Clone(left.apps)
 }
 
 // Off turns maintenance mode off. On failure it prints the alarm and
@@ -77,8 +117,11 @@ type StillOnError struct {
 }
 
 // Headline is the line the job log shows.
-func (e *StillOnError) Headline() string {
-	return fmt.Sprintf("MAINTENANCE MODE IS STILL ON for %s: visitors see the maintenance page", e.App)
+func (e *StillOnError) Headline() string { return Headline(e.App) }
+
+// Headline is the alarm for an app left in maintenance mode.
+func Headline(app string) string {
+	return fmt.Sprintf("MAINTENANCE MODE IS STILL ON for %s: visitors see the maintenance page", app)
 }
 
 func (e *StillOnError) Error() string {

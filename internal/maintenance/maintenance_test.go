@@ -170,3 +170,35 @@ func TestAroundWhenOnFails(t *testing.T) {
 func background() (context.Context, context.CancelFunc) {
 	return context.WithCancel(context.Background())
 }
+
+// TestLeftOn: from turning it on until it is off, LeftOn names the app (a
+// second signal, which exits at once, reports it); a refused "on" and a
+// failed "off" leave it out and in respectively.
+func TestLeftOn(t *testing.T) {
+	count := func(app string) int {
+		n := 0
+		for _, a := range LeftOn() {
+			if a == app {
+				n++
+			}
+		}
+		return n
+	}
+	before := count("my-app") // other tests' failed "off"s
+	h := newHarness(t)
+	during := 0
+	h.sw.Around(context.Background(), "my-app", func(context.Context) error { during = count("my-app"); return nil })
+	if during != before+1 || count("my-app") != before {
+		t.Errorf("LeftOn named my-app %d times during the work, %d after it was off (want %d, %d)", during, count("my-app"), before+1, before)
+	}
+	h.sw.Around(context.Background(), "their-app", func(context.Context) error { return nil })
+	if count("their-app") != 0 {
+		t.Error("LeftOn names an app Heroku refused to put in maintenance mode")
+	}
+
+	h = newHarness(t, "PATCH /apps/* 503 skip=1")
+	h.sw.Around(context.Background(), "my-app", func(context.Context) error { return nil })
+	if count("my-app") != before+1 {
+		t.Error("LeftOn does not name an app whose maintenance mode could not be turned off")
+	}
+}

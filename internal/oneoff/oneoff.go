@@ -95,7 +95,7 @@ func (r *Runner) Run(ctx context.Context, cfg Config) (*Result, error) {
 
 	var conn *rendezvous.Conn
 	if d.AttachURL == nil {
-		err = fmt.Errorf("%w (none given)", rendezvous.ErrUnsupported)
+		err = fmt.Errorf("%w: Heroku gave none", rendezvous.ErrUnsupported)
 	} else {
 		if r.Secret != nil {
 			r.Secret(*d.AttachURL)
@@ -108,7 +108,12 @@ func (r *Runner) Run(ctx context.Context, cfg Config) (*Result, error) {
 	case ctx.Err() != nil:
 		return nil, r.stop(ctx, cfg.App, d)
 	case errors.Is(err, rendezvous.ErrUnreachable) || errors.Is(err, rendezvous.ErrUnsupported):
-		r.Warn(fmt.Sprintf("cannot attach to dyno %s: %v", d.Name, err))
+		msg := fmt.Sprintf("cannot attach to dyno %s: %v", d.Name, err)
+		if errors.Is(err, rendezvous.ErrUnsupported) {
+			// Not a network fault that may pass: say what happens now.
+			msg += "; running the command detached"
+		}
+		r.Warn(msg)
 		r.stopQuietly(ctx, cfg.App, d)
 		req.Attach = false
 		first := d.Name

@@ -24,8 +24,9 @@ import (
 // host within Options.Timeout: typically a firewall that blocks its port.
 var ErrUnreachable = errors.New("rendezvous host unreachable")
 
-// ErrUnsupported means the attach URL is not a rendezvous URL (Shield
-// spaces hand out https URLs for ssh).
+// ErrUnsupported means the attach URL is not a rendezvous URL. Shield
+// spaces hand out https URLs, over which Heroku's CLI runs ssh: not
+// implemented, as Heroku documents no such protocol to test against.
 var ErrUnsupported = errors.New("attach URL is not a rendezvous:// URL")
 
 // ErrNotAttached means the connection ended before the dyno attached: its
@@ -47,6 +48,7 @@ type Conn struct {
 	tc       *tls.Conn
 	r        *bufio.Reader
 	attached bool
+	werr     error // the end of input's failed write
 	stop     func() bool
 	once     sync.Once
 }
@@ -55,12 +57,16 @@ type Conn struct {
 // the whole session: when it ends, the connection is closed.
 func Dial(ctx context.Context, attachURL string, o Options) (*Conn, error) {
 	u, err := url.Parse(attachURL)
-	if err != nil || u.Scheme != "rendezvous" || u.Hostname() == "" || u.Port() == "" {
-		scheme := "unparseable"
-		if err == nil {
-			scheme = u.Scheme + "://"
-		}
-		return nil, fmt.Errorf("%w (%s)", ErrUnsupported, scheme)
+	switch {
+	case err != nil: // url's errors quote the URL
+		return nil, fmt.Errorf("%w: it does not parse", ErrUnsupported)
+	case u.Scheme == "":
+		return nil, fmt.Errorf("%w: it has no scheme", ErrUnsupported)
+	case u.Scheme != "rendezvous":
+		// The scheme alone: the rest holds the secret.
+		return nil, fmt.Errorf("%w: %s:// is not supported", ErrUnsupported, u.Scheme)
+	case u.Hostname() == "" || u.Port() == "":
+		return nil, fmt.Errorf("%w: it has no host or port", ErrUnsupported)
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Second
@@ -114,9 +120,16 @@ func (c *Conn) Read(p []byte) (int, error) {
 			return 0, fmt.Errorf("%w: rendezvous answered %q", ErrNotAttached, shorten(line))
 		}
 		c.attached = true
-		c.tc.Write([]byte{0x04}) // end of input, as a terminal sends on Ctrl-D
+		// End of input, as a terminal sends on Ctrl-D. The kernel reports
+		// a reset once, to the first call after it: if this write took it,
+		// the reads that follow see an end, which must not pass for one.
+		_, c.werr = c.tc.Write([]byte{0x04})
 	}
-	return c.r.Read(p)
+	n, err := c.r.Read(p)
+	if err == io.EOF && c.werr != nil {
+		err = c.werr
+	}
+	return n, err
 }
 
 // Attached reports whether the dyno attached: its process started.

@@ -87,6 +87,28 @@ func TestNotAttached(t *testing.T) {
 	}
 }
 
+// TestResetIsNoEnd: a session reset after some output fails the read,
+// also when the reset reached the end-of-input write first (the kernel
+// reports it once): it must not read as the output's end.
+func TestResetIsNoEnd(t *testing.T) {
+	addr, roots := server(t, func(c net.Conn, _ string) {
+		io.WriteString(c, "rendezvous\r\nhalf")
+		tc := c.(*tls.Conn).NetConn().(*net.TCPConn)
+		tc.SetLinger(0) // close sends a reset
+		tc.Close()
+	})
+	conn, err := Dial(context.Background(), "rendezvous://"+addr+"/"+secret, Options{LoopbackRoots: roots})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	time.Sleep(100 * time.Millisecond) // the reset arrives before the write
+	out, err := io.ReadAll(conn)
+	if err == nil || errors.Is(err, ErrNotAttached) || string(out) != "half" {
+		t.Errorf("read %q, %v: want the output and a failure", out, err)
+	}
+}
+
 // TestUnreachable: a port that never answers (a firewall dropping packets),
 // one that refuses, a certificate nobody vouches for: ErrUnreachable within
 // the timeout, and never the secret in the message.
@@ -133,11 +155,18 @@ func TestLoopbackRootsOnlyForLoopback(t *testing.T) {
 	}
 }
 
+// TestUnsupported: the error says what is wrong with the URL, naming its
+// scheme at most, never the secret.
 func TestUnsupported(t *testing.T) {
-	for _, u := range []string{"https://shield.example.com/" + secret, "rendezvous:///" + secret, "::"} {
+	for u, want := range map[string]string{
+		"https://shield.example.com/" + secret + "?token=" + secret: "https:// is not supported",
+		"rendezvous:///" + secret:                                   "it has no host or port",
+		"::" + secret:                                               "it does not parse",
+		"shield.example.com/" + secret:                              "it has no scheme",
+	} {
 		_, err := Dial(context.Background(), u, Options{})
-		if !errors.Is(err, ErrUnsupported) || strings.Contains(err.Error(), secret) {
-			t.Errorf("%q: err %v, want ErrUnsupported without the secret", u, err)
+		if !errors.Is(err, ErrUnsupported) || !strings.HasSuffix(err.Error(), ": "+want) || strings.Contains(err.Error(), secret) {
+			t.Errorf("%q: err %v, want ErrUnsupported saying %q, without the secret", u, err, want)
 		}
 	}
 }
