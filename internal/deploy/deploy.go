@@ -308,11 +308,14 @@ func (d *Deployer) cancelBuild(ctx context.Context, app string, b *herokuapi.Bui
 // and cancels it; if it cannot tell, it says so.
 func (d *Deployer) stoppedCreating(ctx context.Context, app string, req herokuapi.BuildRequest, b *herokuapi.Build) error {
 	if b == nil {
-		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lookupBudget)
-		found, err := d.Client.FindBuild(lctx, app, req.SourceURL)
+		// The list can lag: look for the whole budget, not once.
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lookupBudget+time.Second)
+		found, err := d.Client.AwaitBuild(lctx, app, req.SourceURL, lookupBudget)
 		cancel()
 		if err != nil || found == nil {
-			note := "no build from this upload was found: the build request did not reach Heroku"
+			// Not finding it proves nothing: the request may have arrived
+			// after the last look.
+			note := fmt.Sprintf("no build from this upload showed in the app's build list within %s: if Heroku created one, it will run and release%s", lookupBudget, dashboard(app))
 			if err != nil {
 				note = fmt.Sprintf("could not tell whether Heroku created a build from this upload (%v): if it did, it will run and release%s", err, dashboard(app))
 			}

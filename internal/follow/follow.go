@@ -187,7 +187,17 @@ func Stop[T any](ctx context.Context, j Job[T], cur T, fresh bool) error {
 		next, err := j.Fetch(cctx)
 		if err != nil {
 			e.During = fmt.Sprintf("%s (last status: %s)", j.What, j.State(cur))
-			e.Note = fmt.Sprintf("could not read its status to act on it (%v): it may still be running", err)
+			e.Note = fmt.Sprintf("could not read its status (%v)", err)
+			switch {
+			case j.Cancel != nil && !j.Final(cur):
+				// Cancel on the last status read: Heroku refuses to cancel
+				// what has ended, so a stale status cannot mislead it.
+				e.Note += "; " + j.Cancel(cctx, cur)
+			case j.StopNote != "":
+				e.Note += ": " + j.StopNote
+			default:
+				e.Note += ": it may still be running"
+			}
 			return e
 		}
 		cur = next

@@ -72,6 +72,28 @@ func TestStopWithoutCancelSaysWhatEnded(t *testing.T) {
 	}
 }
 
+// TestStopWithoutFreshStatusStillCancels: when the status cannot be read
+// at the stop, a pending object is cancelled on its last status (Heroku
+// refuses to cancel what ended), and one that cannot be cancelled says
+// what goes on.
+func TestStopWithoutFreshStatusStillCancels(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(errors.New("timed out after 1s"))
+	j := job(func(context.Context) (obj, error) {
+		return obj{}, &herokuapi.Error{Method: "GET", Path: "/apps/a/builds/b1", Status: 503}
+	})
+	var cancelledWith string
+	j.Cancel = func(_ context.Context, o obj) string { cancelledWith = o.status; return "cancelled build b1 on Heroku" }
+	err := Stop(ctx, j, obj{"pending"}, true)
+	if cancelledWith != "pending" || !strings.HasSuffix(err.Error(), "could not read its status (GET /apps/a/builds/b1: 503 Service Unavailable); cancelled build b1 on Heroku") {
+		t.Errorf("Cancel saw %q; got %q", cancelledWith, err)
+	}
+	j.Cancel, j.Kind, j.StopNote = nil, "release", "release phase goes on on Heroku"
+	if err := Stop(ctx, j, obj{"pending"}, true); !strings.HasSuffix(err.Error(), ": release phase goes on on Heroku") {
+		t.Errorf("got %q", err)
+	}
+}
+
 // TestFinalStatusEndsAnOpenStream: a stream that never closes does not
 // hold the wait once the object is final.
 func TestFinalStatusEndsAnOpenStream(t *testing.T) {

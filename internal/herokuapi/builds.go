@@ -91,7 +91,7 @@ func (c *Client) BuildCreateOnce(ctx context.Context, app string, r BuildRequest
 			return nil, err
 		}
 		c.cfg.Notify(fmt.Sprintf("creating the build failed ambiguously (%v); looking for it for up to %s before trying again", err, roundWait(c.cfg.LookupWindow)))
-		found, ferr := c.awaitBuild(ctx, app, r.SourceURL)
+		found, ferr := c.AwaitBuild(ctx, app, r.SourceURL, c.cfg.LookupWindow)
 		switch {
 		case ctx.Err() != nil:
 			return found, ctx.Err()
@@ -104,15 +104,16 @@ func (c *Client) BuildCreateOnce(ctx context.Context, app string, r BuildRequest
 	}
 }
 
-// awaitBuild looks for the build of sourceURL for up to LookupWindow.
-func (c *Client) awaitBuild(ctx context.Context, app, sourceURL string) (*Build, error) {
-	deadline := time.Now().Add(c.cfg.LookupWindow)
+// AwaitBuild looks for the build of sourceURL for up to window: Heroku's
+// list can show a new build only seconds later. Nil means none showed.
+func (c *Client) AwaitBuild(ctx context.Context, app, sourceURL string, window time.Duration) (*Build, error) {
+	deadline := time.Now().Add(window)
 	for {
 		b, err := c.FindBuild(ctx, app, sourceURL)
 		if err != nil || b != nil || !time.Now().Before(deadline) {
 			return b, err
 		}
-		if err := pause.For(ctx, c.cfg.LookupWindow/5); err != nil {
+		if err := pause.For(ctx, window/5); err != nil {
 			return nil, err
 		}
 	}

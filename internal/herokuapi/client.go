@@ -339,7 +339,7 @@ func (j *jsonChecker) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err // a body cut short: a connection failure
 	}
 	var v any
-	if len(bytes.TrimSpace(body)) > 0 && json.Unmarshal(body, &v) != nil {
+	if !answerShape(req.Method, resp.StatusCode, body, &v) {
 		bad := *resp
 		bad.StatusCode, bad.Status = 502, "502 Bad Gateway"
 		bad.Header = resp.Header.Clone()
@@ -351,6 +351,28 @@ func (j *jsonChecker) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	resp.ContentLength = int64(len(body))
 	return resp, nil
+}
+
+// answerShape decodes a 2xx answer into v and reports whether it has the
+// shape every Platform API answer has: an object, or a list for a GET, or
+// nothing for a 202 or 204 (stopping a dyno answers an empty 202). Any
+// other empty body, null, or a list where an object was due (a proxy's
+// doing) is no answer: as for a body that is not JSON, the request may or
+// may not have been processed.
+func answerShape(method string, status int, body []byte, v *any) bool {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return status == http.StatusAccepted || status == http.StatusNoContent
+	}
+	if json.Unmarshal(body, v) != nil {
+		return false
+	}
+	switch (*v).(type) {
+	case map[string]any:
+		return true
+	case []any:
+		return method == http.MethodGet
+	}
+	return false
 }
 
 // findURLs passes every string in v that is a URL with a query string.

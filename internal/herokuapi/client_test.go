@@ -400,6 +400,33 @@ func TestGarbledSuccessIsAmbiguous(t *testing.T) {
 	}
 }
 
+// TestShapelessSuccessIsAmbiguous: a 2xx that is valid JSON but no answer
+// (empty, null, a scalar, or a list where an object is due) is a garbled
+// answer too; a GET's list is an answer.
+func TestShapelessSuccessIsAmbiguous(t *testing.T) {
+	for _, body := range []string{"", "  \n", "null", `"ok"`, "[]", `[{"id":"b"}]`} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(201)
+			io.WriteString(w, body)
+		}))
+		c := New(Config{URL: srv.URL, Key: testKey, RetryMax: -1})
+		_, err := c.BuildCreate(context.Background(), "app", blobRequest())
+		var e *Error
+		if !errors.As(err, &e) || e.ID != "invalid_response" || !ambiguous(err) {
+			t.Errorf("POST answered %q: %v, want an ambiguous invalid_response", body, err)
+		}
+		srv.Close()
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `[{"id":"b0000000-0000-4000-8000-000000000001","status":"succeeded"}]`)
+	}))
+	defer srv.Close()
+	c := New(Config{URL: srv.URL, Key: testKey})
+	if list, err := c.RecentBuilds(context.Background(), "app", 10); err != nil || len(list) != 1 {
+		t.Errorf("GET list: %v, %v", list, err)
+	}
+}
+
 // TestSignedURLsAreReported: every URL with a query in an API answer goes
 // to the Secret callback, for the redactor.
 func TestSignedURLsAreReported(t *testing.T) {
@@ -435,6 +462,31 @@ func TestHangingRequestIsBounded(t *testing.T) {
 	}
 	if took := time.Since(start); took > 2*time.Second {
 		t.Errorf("took %s", took)
+	}
+}
+
+// TestSlowHeadersAreGivenUp: an answer whose headers come later than
+// RequestTimeout is given up and the request retried, even though the whole
+// exchange may take twice as long (for a long body).
+func TestSlowHeadersAreGivenUp(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			select { // headers after 1.5x the timeout: within the exchange's 2x
+			case <-time.After(750 * time.Millisecond):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		io.WriteString(w, `{"id":"a","name":"app"}`)
+	}))
+	defer srv.Close()
+	c := New(Config{URL: srv.URL, Key: testKey, RequestTimeout: 500 * time.Millisecond, RetryWaitMin: time.Millisecond})
+	if _, err := c.AppInfo(context.Background(), "app"); err != nil {
+		t.Fatal(err)
+	}
+	if n.Load() != 2 {
+		t.Errorf("%d requests: the late headers were waited for", n.Load())
 	}
 }
 

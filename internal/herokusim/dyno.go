@@ -238,11 +238,12 @@ func (s *Server) listDynos(w http.ResponseWriter, r *http.Request, a *app) {
 	writeJSON(w, 200, out)
 }
 
-// stopDyno is POST …/dynos/{id}/actions/stop: 202 and an empty object.
+// stopDyno is POST …/dynos/{id}/actions/stop: 202 with an empty body,
+// which Heroku may send (an empty object is the kinder case).
 func (s *Server) stopDyno(w http.ResponseWriter, r *http.Request, a *app) {
 	if d := s.findDyno(w, a, r.PathValue("id")); d != nil {
 		s.killDyno(d, "stopped")
-		writeJSON(w, 202, map[string]any{})
+		w.WriteHeader(http.StatusAccepted)
 	}
 }
 
