@@ -316,7 +316,7 @@ func (d *Deployer) stoppedCreating(ctx context.Context, app string, req herokuap
 			if err != nil {
 				note = fmt.Sprintf("could not tell whether Heroku created a build from this upload (%v): if it did, it will run and release%s", err, dashboard(app))
 			}
-			return &follow.Stopped{Err: context.Cause(ctx), During: "the build to be created", Note: note}
+			return follow.StoppedAt(ctx, "the build to be created", note)
 		}
 		b = found
 	}

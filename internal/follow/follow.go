@@ -226,6 +226,12 @@ func (e *Stopped) Error() string {
 
 func (e *Stopped) Unwrap() error { return e.Err }
 
+// StoppedAt is the *Stopped of a stop that came while waiting for during,
+// outside Wait: Err is the context's cause, as Wait's own.
+func StoppedAt(ctx context.Context, during, note string) *Stopped {
+	return &Stopped{Err: context.Cause(ctx), During: during, Note: note}
+}
+
 // IsStopped reports whether err is a timeout or a cancellation.
 func IsStopped(err error) bool {
 	var s *Stopped

@@ -53,8 +53,8 @@ func (g *Guard) Verify(ctx context.Context) error {
 	var f *Failure
 	if !errors.As(err, &f) {
 		if err != nil {
-			return &follow.Stopped{Err: err, During: "the health check of " + g.App,
-				Note: "the new release is live, not health-checked and not rolled back"}
+			return follow.StoppedAt(ctx, "the health check of "+g.App,
+				"the new release is live, not health-checked and not rolled back")
 		}
 		return nil
 	}

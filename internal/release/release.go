@@ -31,7 +31,7 @@ func (f *Follower) Follow(ctx context.Context, app, id string) (*herokuapi.Relea
 	rel, err := f.Client.ReleaseInfo(ctx, app, id)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, &follow.Stopped{Err: context.Cause(ctx), During: "release " + id}
+			return nil, follow.StoppedAt(ctx, "release "+id, "")
 		}
 		return nil, fmt.Errorf("look up release %s of %s: %w", id, app, err)
 	}
