@@ -15,7 +15,6 @@ import (
 
 	"gitlab.com/heroku-deploy/heroku/internal/archive"
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
-	"gitlab.com/heroku-deploy/heroku/internal/deploy"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/maintenance"
@@ -150,7 +149,7 @@ func (h *Heroku) classify(ctx context.Context, err error, app string) error {
 	var ee *ExitError
 	var ie *archive.InputError
 	var te *archive.TempError
-	var di *deploy.InputError
+	var fi *follow.InputError
 	var fe *follow.Failed
 	var se *SignalError
 	var he *herokuapi.Error
@@ -170,8 +169,8 @@ func (h *Heroku) classify(ctx context.Context, err error, app string) error {
 	case errors.As(err, &te):
 		return &ExitError{Code: ExitUsage, Err: err, Hints: []string{
 			fmt.Sprintf("the archive is written to TMPDIR (%s) before the upload: point TMPDIR at a writable directory with room for it", te.Dir)}}
-	case errors.As(err, &di):
-		return &ExitError{Code: ExitUsage, Err: err, Hints: []string{di.Hint}}
+	case errors.As(err, &fi):
+		return &ExitError{Code: ExitUsage, Err: err, Hints: []string{fi.Hint}}
 	case errors.As(err, &fe):
 		return &ExitError{Code: ExitFailed, Err: err, Hints: []string{"the Heroku output above says why"}}
 	case herokuapi.StatusOf(err) == 401:

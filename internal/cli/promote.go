@@ -96,13 +96,10 @@ func (c *PromoteCmd) Run(ctx context.Context, h *Heroku) error {
 
 // classify maps a promotion's outcome to its exit code.
 func (c *PromoteCmd) classify(ctx context.Context, h *Heroku, err error) error {
-	var ie *promote.InputError
 	var pe *promote.ProvenanceError
 	var ae *promote.AppError
 	app := c.From
 	switch {
-	case errors.As(err, &ie):
-		return usage(err.Error(), ie.Hint)
 	case errors.As(err, &pe):
 		return safety(err,
 			fmt.Sprintf("a promotion ships what its pipeline tested: deploy %s to %s first (or wait for that deploy), or promote from the pipeline of the commit %[2]s runs", short(pe.Want), pe.App),

@@ -243,3 +243,13 @@ func IsStopped(err error) bool {
 type Failed struct{ Msg string }
 
 func (e *Failed) Error() string { return e.Msg }
+
+// InputError is work that cannot go as asked, found before anything
+// changed on Heroku: the apps or the flags must change. It sits here, with
+// the other outcomes, so that deploy and promote share it.
+type InputError struct {
+	Msg  string
+	Hint string
+}
+
+func (e *InputError) Error() string { return e.Msg }
