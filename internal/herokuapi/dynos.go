@@ -7,6 +7,8 @@ import (
 	"io"
 
 	heroku "github.com/heroku/heroku-go/v6"
+
+	"gitlab.com/heroku-deploy/heroku/internal/pause"
 )
 
 // Dyno is a one-off or formation dyno.
@@ -45,6 +47,11 @@ func (c *Client) DynoCreate(ctx context.Context, app string, r DynoRequest) (*Dy
 			return d, Clean(err)
 		}
 		c.cfg.Notify(fmt.Sprintf("%v; retrying", Clean(err)))
+		// The release needs a moment to be ready: asking again at once
+		// would meet the same 409.
+		if pause.For(ctx, backoff(c.cfg.RetryWaitMin, c.cfg.RetryWaitMax, attempt-1, nil)) != nil {
+			return nil, Clean(err)
+		}
 	}
 }
 
