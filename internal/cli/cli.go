@@ -173,8 +173,9 @@ func newParser(cli any, version string, env Env) (*kong.Kong, error) {
 
 // envResolver makes kong's env tags read through Env, so tests can run the
 // parser in-process with a controlled environment. A list flag (tagged
-// list:"") takes its variable in the form GitLab renders an array input
-// inside a string; on the command line it is repeated instead.
+// list:"", or list:"or-item" to take one plain item too) takes its variable
+// in the form GitLab renders an array input inside a string; on the command
+// line it is repeated instead.
 func envResolver(env Env) kong.Resolver {
 	return kong.ResolverFunc(func(_ *kong.Context, _ *kong.Path, flag *kong.Flag) (any, error) {
 		for _, name := range flag.Envs {
@@ -184,7 +185,7 @@ func envResolver(env Env) kong.Resolver {
 			}
 			switch {
 			case flag.Tag.Has("list"):
-				return listValue(name, v)
+				return listValue(name, v, flag.Tag.Get("list") == "or-item")
 			case flag.IsBool():
 				return boolValue(name, v)
 			}

@@ -126,6 +126,27 @@ func TestParseGitLabList(t *testing.T) {
 	}
 }
 
+// TestListValueOrItem: a list:"or-item" variable takes one plain item (what
+// the component passes) or a list, never the comma-separated form.
+func TestListValueOrItem(t *testing.T) {
+	for raw, want := range map[string][]any{
+		"":                           {},
+		"my-app":                     {"my-app"},
+		`["my-app-eu", "my-app-us"]`: {"my-app-eu", "my-app-us"},
+	} {
+		got, err := listValue("HEROKU_DEPLOY_TO", raw, true)
+		if err != nil || !slices.Equal(got.([]any), want) {
+			t.Errorf("listValue(%q) = %v, %v; want %v", raw, got, err, want)
+		}
+	}
+	if got, err := listValue("HEROKU_DEPLOY_TO", "my-app-eu,my-app-us", true); err == nil {
+		t.Errorf("a comma-separated value gave %v, want an error", got)
+	}
+	if got, err := listValue("HEROKU_DEPLOY_EXCLUDE", "*.log", false); err == nil {
+		t.Errorf("a plain item in a list:\"\" variable gave %v, want an error", got)
+	}
+}
+
 // TestDeployHelpShowsWhatMatters: the defaults people need (the key's
 // variable, the directory), every variable a flag reads, and no variable
 // twice.

@@ -14,7 +14,7 @@ import (
 // PromoteCmd is `heroku-deploy promote`.
 type PromoteCmd struct {
 	From          string   `env:"HEROKU_DEPLOY_FROM" required:"" placeholder:"APP" help:"App to promote from (development or staging stage of a pipeline): its current release, or its newest carrying --source-version; no build."`
-	To            []string `env:"HEROKU_DEPLOY_TO" required:"" placeholder:"APP" help:"App to promote to, downstream in the same pipeline; repeatable."`
+	To            []string `env:"HEROKU_DEPLOY_TO" list:"or-item" sep:"none" required:"" placeholder:"APP" help:"App to promote to, downstream in the same pipeline; repeatable. Its variable holds one app or a list: [\"a\", \"b\"]."`
 	SourceVersion string   `env:"CI_COMMIT_SHA" placeholder:"SHA" help:"The commit the promoted release must carry (its slug's or OCI image's commit): the source's current release, or its newest kept one with it (exit 5 if none); required unless --any-commit."`
 	AnyCommit     bool     `env:"HEROKU_DEPLOY_ANY_COMMIT" help:"Promote whatever the source runs, without checking its commit."`
 	Dotenv        string   `placeholder:"FILE" help:"Write the promotion's dotenv report here (HEROKU_APP_NAME, HEROKU_APP_URL, HEROKU_RELEASE_VERSION…; with several targets one set each, suffixed with the app's name; see the README)."`
@@ -32,6 +32,9 @@ func (c *PromoteCmd) check() error {
 		return usage("--to: no target app", "name the app to promote to: --to my-app-production")
 	}
 	for i, to := range c.To {
+		if strings.Contains(to, ",") {
+			return usage(fmt.Sprintf("--to %q: one app per --to", to), "repeat --to for each target: --to my-app-eu --to my-app-us")
+		}
 		if err := checkApp(to); err != nil {
 			return err
 		}
