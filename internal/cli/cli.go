@@ -131,7 +131,11 @@ func Run(ctx context.Context, version string, args []string, env Env) (code int)
 		if errors.As(err, &pe) {
 			kctx = pe.Context // how far parsing got: which command, if any
 		}
-		return v.report(exitOf(ctx, kctx, usage(err.Error(), "run 'heroku-deploy --help' for usage")))
+		var ee *ExitError
+		if !errors.As(err, &ee) { // a flag group's own check (AppFlag) keeps its hints
+			ee = usage(err.Error(), "run 'heroku-deploy --help' for usage")
+		}
+		return v.report(exitOf(ctx, kctx, ee))
 	}
 	kctx.BindTo(ctx, (*context.Context)(nil))
 	return v.report(exitOf(ctx, kctx, kctx.Run(&Globals{Version: version, Verbose: cli.Verbose, Env: env, voice: v, out: out, redact: red})))

@@ -14,9 +14,9 @@ type ConfigCmd struct {
 
 // ConfigSetCmd is `heroku-deploy config set`.
 type ConfigSetCmd struct {
-	App   string   `env:"HEROKU_DEPLOY_APP,HEROKU_APP" required:"" placeholder:"NAME" help:"Heroku app."`
-	Vars  []string `arg:"" optional:"" name:"var" placeholder:"NAME[=CI_VAR]" help:"Set config var NAME to the value of the CI/CD variable CI_VAR (NAME alone: the variable NAME)."`
-	Unset []string `sep:"none" placeholder:"NAME" help:"Remove config var NAME; repeatable."`
+	AppFlag `embed:"" set:"app_help=Heroku app."`
+	Vars    []string `arg:"" optional:"" name:"var" placeholder:"NAME[=CI_VAR]" help:"Set config var NAME to the value of the CI/CD variable CI_VAR (NAME alone: the variable NAME)."`
+	Unset   []string `sep:"none" placeholder:"NAME" help:"Remove config var NAME; repeatable."`
 
 	HerokuFlags `embed:""`
 }
@@ -25,9 +25,6 @@ type ConfigSetCmd struct {
 // sends one PATCH of what differs, if anything does; then follows the
 // release it made, release phase included.
 func (c *ConfigSetCmd) Run(ctx context.Context, g *Globals, h *Heroku) error {
-	if err := checkApp(c.App); err != nil {
-		return err
-	}
 	if len(c.Vars) == 0 && len(c.Unset) == 0 {
 		return usage("nothing to set or unset", "heroku-deploy config set --app NAME NAME[=CI_VAR]... [--unset NAME]...")
 	}

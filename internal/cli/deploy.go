@@ -19,7 +19,7 @@ import (
 
 // DeployCmd is `heroku-deploy deploy`.
 type DeployCmd struct {
-	App           string   `env:"HEROKU_DEPLOY_APP,HEROKU_APP" required:"" placeholder:"NAME" help:"Heroku app to deploy to (Heroku's name rule: 3-30 lowercase letters, digits and dashes)."`
+	AppFlag       `embed:"" set:"app_help=Heroku app to deploy to (Heroku's name rule: 3-30 lowercase letters, digits and dashes)."`
 	Dir           string   `env:"HEROKU_DEPLOY_DIR" default:"." placeholder:"PATH" help:"Directory to ship (default ${default}); .git is always left out."`
 	SourceVersion string   `env:"CI_COMMIT_SHA" placeholder:"STR" help:"Version recorded on the build (SOURCE_VERSION at build time); without it, git rev-parse HEAD in --dir."`
 	Buildpack     []string `env:"HEROKU_DEPLOY_BUILDPACKS" list:"" sep:"none" placeholder:"URL|NAME" help:"Buildpack for this build, repeatable, in order (e.g. heroku/nodejs); without it, the app's own or detection. Cedar apps only: Fir takes project.toml. Its variable holds a list: [\"a\", \"b\"]."`
@@ -39,9 +39,6 @@ var bpNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
 // the directory to pack, symlinks resolved: the walk packs exactly what
 // was checked.
 func (c *DeployCmd) check() (string, *ignore.Matcher, error) {
-	if err := checkApp(c.App); err != nil {
-		return "", nil, err
-	}
 	dir, err := filepath.EvalSymlinks(c.Dir)
 	if err != nil {
 		if _, serr := os.Stat(c.Dir); serr != nil {

@@ -203,6 +203,16 @@ func (h *Heroku) classify(ctx context.Context, err error, app string) error {
 	return err
 }
 
+// AppFlag is --app for the commands that work on one app. A command embeds
+// it with set:"app_help=…", its own help text.
+type AppFlag struct {
+	App string `env:"HEROKU_DEPLOY_APP,HEROKU_APP" required:"" placeholder:"NAME" help:"${app_help}"`
+}
+
+// AfterApply checks the name while parsing: after kong's own checks (a
+// missing --app is kong's error), before the key is read or any request.
+func (f *AppFlag) AfterApply() error { return checkApp(f.App) }
+
 // checkApp applies Heroku's app name rule before any request.
 func checkApp(name string) error {
 	if appNameRE.MatchString(name) {

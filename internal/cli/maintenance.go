@@ -8,8 +8,8 @@ import (
 
 // MaintenanceCmd is `heroku-deploy maintenance on|off`.
 type MaintenanceCmd struct {
-	State string `arg:"" enum:"on,off" help:"on: visitors get Heroku's maintenance page; off: the app serves again."`
-	App   string `env:"HEROKU_DEPLOY_APP,HEROKU_APP" required:"" placeholder:"NAME" help:"Heroku app."`
+	State   string `arg:"" enum:"on,off" help:"on: visitors get Heroku's maintenance page; off: the app serves again."`
+	AppFlag `embed:"" set:"app_help=Heroku app."`
 
 	HerokuFlags `embed:""`
 }
@@ -17,9 +17,6 @@ type MaintenanceCmd struct {
 // Run switches the mode. Failing to turn it off exits 6, as a deploy that
 // cannot turn it off after its work does.
 func (c *MaintenanceCmd) Run(ctx context.Context, h *Heroku) error {
-	if err := checkApp(c.App); err != nil {
-		return err
-	}
 	ctx, cancel := h.withTimeout(ctx)
 	defer cancel()
 	sw := &maintenance.Switch{Client: h.Client, Out: h.Out}

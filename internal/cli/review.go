@@ -88,7 +88,7 @@ func (c *ReviewDeployCmd) check(g *Globals) (*DeployCmd, string, map[string]stri
 	if err != nil {
 		return nil, "", nil, err
 	}
-	dc := &DeployCmd{App: app, Dir: c.Dir, SourceVersion: c.SourceVersion, Exclude: c.Exclude, Dotenv: c.Dotenv,
+	dc := &DeployCmd{AppFlag: AppFlag{App: app}, Dir: c.Dir, SourceVersion: c.SourceVersion, Exclude: c.Exclude, Dotenv: c.Dotenv,
 		Rebuild: c.Rebuild, HealthFlags: c.HealthFlags, HerokuFlags: c.HerokuFlags}
 	for _, f := range [][2]string{{"--team", c.Team}, {"--space", c.Space}, {"--pipeline", c.Pipeline}} {
 		if f[1] != "" && !teamNameRE.MatchString(f[1]) {

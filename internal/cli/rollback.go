@@ -14,9 +14,9 @@ import (
 
 // RollbackCmd is `heroku-deploy rollback`.
 type RollbackCmd struct {
-	App    string `env:"HEROKU_DEPLOY_APP,HEROKU_APP" required:"" placeholder:"NAME" help:"Heroku app to roll back."`
-	To     string `placeholder:"vN|RELEASE_ID" help:"Release to roll back to; without it, the newest release before the current one that can still be rolled back to."`
-	Dotenv string `placeholder:"FILE" help:"Write the dotenv report of the new release here (as deploy's, without HEROKU_BUILD_ID)."`
+	AppFlag `embed:"" set:"app_help=Heroku app to roll back."`
+	To      string `placeholder:"vN|RELEASE_ID" help:"Release to roll back to; without it, the newest release before the current one that can still be rolled back to."`
+	Dotenv  string `placeholder:"FILE" help:"Write the dotenv report of the new release here (as deploy's, without HEROKU_BUILD_ID)."`
 
 	HerokuFlags `embed:""`
 }
@@ -28,9 +28,6 @@ var (
 
 // Run rolls back.
 func (c *RollbackCmd) Run(ctx context.Context, h *Heroku) error {
-	if err := checkApp(c.App); err != nil {
-		return err
-	}
 	if c.To != "" && !versionRE.MatchString(c.To) && !uuidRE.MatchString(c.To) {
 		return usagef("--to %q is neither a release version (v41) nor a release id", c.To)
 	}

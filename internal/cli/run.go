@@ -30,7 +30,7 @@ const (
 
 // RunCmd is `heroku-deploy run`.
 type RunCmd struct {
-	App     string   `env:"HEROKU_DEPLOY_APP,HEROKU_APP" required:"" placeholder:"NAME" help:"Heroku app to run the command on."`
+	AppFlag `embed:"" set:"app_help=Heroku app to run the command on."`
 	Size    string   `env:"HEROKU_DEPLOY_SIZE" placeholder:"SIZE" help:"Dyno size (standard-1X, performance-l…). Default: the app's."`
 	Env     []string `sep:"none" placeholder:"NAME[=CI_VAR]" help:"Set NAME in the dyno's environment to the value of the CI/CD variable CI_VAR (NAME alone: the variable NAME); repeatable. Values are never printed."`
 	Command string   `env:"HEROKU_DEPLOY_COMMAND" placeholder:"LINE" help:"The command as one shell command line, instead of arguments after --."`
@@ -61,9 +61,6 @@ func (c *RunCmd) check(g *Globals) (oneoff.Config, *x509.CertPool, error) {
 		c.Args = c.Args[1:] // kong keeps the separator in a passthrough argument
 	}
 	cfg := oneoff.Config{App: c.App, Args: c.Args, Size: c.Size}
-	if err := checkApp(c.App); err != nil {
-		return cfg, nil, err
-	}
 	switch {
 	case c.Command != "" && len(c.Args) > 0:
 		return cfg, nil, usage("the command is given twice: as --command (or HEROKU_DEPLOY_COMMAND) and after --")
