@@ -166,3 +166,30 @@ func TestDeployHelpShowsWhatMatters(t *testing.T) {
 		t.Errorf("$CI_COMMIT_SHA appears %d times", n)
 	}
 }
+
+// TestAppFlag: every command on one app checks --app while parsing, with
+// its hint, before the key is read (none is set here); a missing --app is
+// kong's error.
+func TestAppFlag(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"deploy"}, ExitUsage},
+		{[]string{"rollback"}, ExitUsage},
+		{[]string{"run", "--command", "true"}, ExitRunFailed},
+		{[]string{"config", "set", "FOO"}, ExitUsage},
+		{[]string{"maintenance", "on"}, ExitUsage},
+	} {
+		var out bytes.Buffer
+		e := Env{Getenv: func(string) string { return "" }, Lookup: func(string) (string, bool) { return "", false }, Stdout: &out, Stderr: &out}
+		if got := Run(context.Background(), "test", append(c.args, "--app", "Bad_App"), e); got != c.code ||
+			!strings.Contains(out.String(), `error: invalid app name "Bad_App"`) || !strings.Contains(out.String(), "hint: Heroku app names are 3 to 30 characters") {
+			t.Errorf("%v --app Bad_App: exit %d, want %d\n%s", c.args, got, c.code, out.String())
+		}
+		out.Reset()
+		if got := Run(context.Background(), "test", c.args, e); got != c.code || !strings.Contains(out.String(), "error: missing flags: --app=NAME") {
+			t.Errorf("%v: exit %d, want %d\n%s", c.args, got, c.code, out.String())
+		}
+	}
+}
