@@ -34,7 +34,7 @@ type Guard struct {
 
 // NewGuard is the guard of app, whose URL is webURL.
 func (o *Options) NewGuard(app, webURL string, before *herokuapi.Release, f *release.Follower, out *ciout.Writer) (*Guard, error) {
-	u, err := URL(o.Check, webURL)
+	u, err := resolveURL(o.Check, webURL)
 	if err != nil {
 		return nil, err
 	}
