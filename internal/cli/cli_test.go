@@ -39,8 +39,8 @@ func TestSIGTERMCancelsBuild(t *testing.T) {
 		syscall.Kill(os.Getpid(), syscall.SIGTERM)
 	}()
 	code := Main("test", []string{"deploy", "--app", "my-app", "--dir", dir})
-	if code != ExitCancelled {
-		t.Fatalf("exit code %d, want %d", code, ExitCancelled)
+	if code != exitCancelled {
+		t.Fatalf("exit code %d, want %d", code, exitCancelled)
 	}
 	if took := time.Since(<-sentAt); took > 5*time.Second {
 		t.Errorf("took %s after SIGTERM to exit", took)
@@ -57,9 +57,9 @@ func TestSIGTERMCancelsBuild(t *testing.T) {
 }
 
 func TestExitCodes(t *testing.T) {
-	env := func(vars map[string]string) (Env, *bytes.Buffer) {
+	env := func(vars map[string]string) (environment, *bytes.Buffer) {
 		var out bytes.Buffer
-		return Env{
+		return environment{
 			Getenv: func(k string) string { return vars[k] },
 			Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok },
 			Stdout: &out, Stderr: &out,
@@ -69,16 +69,16 @@ func TestExitCodes(t *testing.T) {
 		args []string
 		want int
 	}{
-		{[]string{"--help"}, ExitOK},
-		{[]string{"--version"}, ExitOK},
-		{[]string{}, ExitUsage},
-		{[]string{"nope"}, ExitUsage},
-		{[]string{"deploy", "--app", "my-app", "--timeout", "x"}, ExitUsage},
-		{[]string{"deploy", "--app", "my-app"}, ExitUsage}, // no key
+		{[]string{"--help"}, exitOK},
+		{[]string{"--version"}, exitOK},
+		{[]string{}, exitUsage},
+		{[]string{"nope"}, exitUsage},
+		{[]string{"deploy", "--app", "my-app", "--timeout", "x"}, exitUsage},
+		{[]string{"deploy", "--app", "my-app"}, exitUsage}, // no key
 	}
 	for _, c := range cases {
 		e, out := env(map[string]string{})
-		if got := Run(context.Background(), "test", c.args, e); got != c.want {
+		if got := run(context.Background(), "test", c.args, e); got != c.want {
 			t.Errorf("%v: exit %d, want %d\n%s", c.args, got, c.want, out)
 		}
 	}
@@ -152,8 +152,8 @@ func TestListValueOrItem(t *testing.T) {
 // twice.
 func TestDeployHelpShowsWhatMatters(t *testing.T) {
 	var out bytes.Buffer
-	e := Env{Getenv: func(string) string { return "" }, Lookup: func(string) (string, bool) { return "", false }, Stdout: &out, Stderr: &out}
-	if code := Run(context.Background(), "test", []string{"deploy", "--help"}, e); code != 0 {
+	e := environment{Getenv: func(string) string { return "" }, Lookup: func(string) (string, bool) { return "", false }, Stdout: &out, Stderr: &out}
+	if code := run(context.Background(), "test", []string{"deploy", "--help"}, e); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
 	help := strings.Join(strings.Fields(out.String()), " ")
@@ -175,20 +175,20 @@ func TestAppFlag(t *testing.T) {
 		args []string
 		code int
 	}{
-		{[]string{"deploy"}, ExitUsage},
-		{[]string{"rollback"}, ExitUsage},
-		{[]string{"run", "--command", "true"}, ExitRunFailed},
-		{[]string{"config", "set", "FOO"}, ExitUsage},
-		{[]string{"maintenance", "on"}, ExitUsage},
+		{[]string{"deploy"}, exitUsage},
+		{[]string{"rollback"}, exitUsage},
+		{[]string{"run", "--command", "true"}, exitRunFailed},
+		{[]string{"config", "set", "FOO"}, exitUsage},
+		{[]string{"maintenance", "on"}, exitUsage},
 	} {
 		var out bytes.Buffer
-		e := Env{Getenv: func(string) string { return "" }, Lookup: func(string) (string, bool) { return "", false }, Stdout: &out, Stderr: &out}
-		if got := Run(context.Background(), "test", append(c.args, "--app", "Bad_App"), e); got != c.code ||
+		e := environment{Getenv: func(string) string { return "" }, Lookup: func(string) (string, bool) { return "", false }, Stdout: &out, Stderr: &out}
+		if got := run(context.Background(), "test", append(c.args, "--app", "Bad_App"), e); got != c.code ||
 			!strings.Contains(out.String(), `error: invalid app name "Bad_App"`) || !strings.Contains(out.String(), "hint: Heroku app names are 3 to 30 characters") {
 			t.Errorf("%v --app Bad_App: exit %d, want %d\n%s", c.args, got, c.code, out.String())
 		}
 		out.Reset()
-		if got := Run(context.Background(), "test", c.args, e); got != c.code || !strings.Contains(out.String(), "error: missing flags: --app=NAME") {
+		if got := run(context.Background(), "test", c.args, e); got != c.code || !strings.Contains(out.String(), "error: missing flags: --app=NAME") {
 			t.Errorf("%v: exit %d, want %d\n%s", c.args, got, c.code, out.String())
 		}
 	}

@@ -38,7 +38,7 @@ func TestEveryErrorIsScrubbed(t *testing.T) {
 		&archive.TempError{Dir: "/tmp/" + key, Err: errors.New("no space left on device")},
 		&follow.InputError{Msg: "bad " + signed, Hint: "the hint quotes " + key},
 		usage("usage error quoting "+key, "hint quoting "+stream),
-		fmt.Errorf("wrapped: %w", &ExitError{Code: 4, Err: errors.New(signed), Hints: []string{key}}),
+		fmt.Errorf("wrapped: %w", &exitError{Code: 4, Err: errors.New(signed), Hints: []string{key}}),
 		&follow.InputError{Msg: "app " + key, Hint: signed},
 		&promote.ProvenanceError{App: "a", Version: 3, Commit: key, Want: signed},
 		&release.Ineligible{Msg: "release " + signed},

@@ -6,8 +6,8 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/maintenance"
 )
 
-// MaintenanceCmd is `heroku-deploy maintenance on|off`.
-type MaintenanceCmd struct {
+// maintenanceCmd is `heroku-deploy maintenance on|off`.
+type maintenanceCmd struct {
 	State   string `arg:"" enum:"on,off" help:"on: visitors get Heroku's maintenance page; off: the app serves again."`
 	AppFlag `embed:"" set:"app_help=Heroku app."`
 
@@ -16,7 +16,7 @@ type MaintenanceCmd struct {
 
 // Run switches the mode. Failing to turn it off exits 6, as a deploy that
 // cannot turn it off after its work does.
-func (c *MaintenanceCmd) Run(ctx context.Context, h *Heroku) error {
+func (c *maintenanceCmd) Run(ctx context.Context, h *heroku) error {
 	ctx, cancel := h.withTimeout(ctx)
 	defer cancel()
 	sw := &maintenance.Switch{Client: h.Client, Out: h.Out}
@@ -37,11 +37,11 @@ func (c *MaintenanceCmd) Run(ctx context.Context, h *Heroku) error {
 // (inner, classified).
 func stillOn(inner, err error, app string) error {
 	var hints []string
-	if ee, ok := inner.(*ExitError); ok {
+	if ee, ok := inner.(*exitError); ok {
 		hints = ee.Hints
 	}
 	hints = append(hints, offByHand(app))
-	return &ExitError{Code: ExitMaintenance, Err: err, Hints: hints}
+	return &exitError{Code: exitMaintenance, Err: err, Hints: hints}
 }
 
 // offByHand is the hint for an app left in maintenance mode.

@@ -11,8 +11,8 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/promote"
 )
 
-// PromoteCmd is `heroku-deploy promote`.
-type PromoteCmd struct {
+// promoteCmd is `heroku-deploy promote`.
+type promoteCmd struct {
 	From          string   `env:"HEROKU_DEPLOY_FROM" required:"" placeholder:"APP" help:"App to promote from (development or staging stage of a pipeline): its current release, or its newest carrying --source-version; no build."`
 	To            []string `env:"HEROKU_DEPLOY_TO" list:"or-item" sep:"none" required:"" placeholder:"APP" help:"App to promote to, downstream in the same pipeline; repeatable. Its variable holds one app or a list: [\"a\", \"b\"]."`
 	SourceVersion string   `env:"CI_COMMIT_SHA" placeholder:"SHA" help:"The commit the promoted release must carry (its slug's or OCI image's commit): the source's current release, or its newest kept one with it (exit 5 if none); required unless --any-commit."`
@@ -24,7 +24,7 @@ type PromoteCmd struct {
 }
 
 // check validates the flags before any request.
-func (c *PromoteCmd) check() error {
+func (c *promoteCmd) check() error {
 	if err := checkApp(c.From); err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func (c *PromoteCmd) check() error {
 }
 
 // Run promotes.
-func (c *PromoteCmd) Run(ctx context.Context, h *Heroku) error {
+func (c *promoteCmd) Run(ctx context.Context, h *heroku) error {
 	if err := c.check(); err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func (c *PromoteCmd) Run(ctx context.Context, h *Heroku) error {
 }
 
 // classify maps a promotion's outcome to its exit code.
-func (c *PromoteCmd) classify(ctx context.Context, h *Heroku, err error) error {
+func (c *promoteCmd) classify(ctx context.Context, h *heroku, err error) error {
 	var pe *promote.ProvenanceError
 	var ae *promote.AppError
 	app := c.From
