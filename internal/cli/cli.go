@@ -37,8 +37,8 @@ type commandLine struct {
 	Review      reviewCmd      `cmd:"" help:"Review apps: one Heroku app per merge request, created, deployed and deleted."`
 }
 
-// environment is what commands read from the process environment: the key is looked
-// up by name, never taken from a flag.
+// environment is what commands read from the process environment: the key
+// is looked up by name, never taken from a flag.
 type environment struct {
 	Getenv func(string) string
 	Lookup func(string) (string, bool)
@@ -161,7 +161,7 @@ func exitOf(ctx context.Context, kctx *kong.Context, err error) error {
 	return err
 }
 
-// newParser builds the parser for the command tree, shared by Run and the
+// newParser builds the parser for the command tree, shared by run and the
 // tests that read the model.
 func newParser(cli any, version string, env environment) (*kong.Kong, error) {
 	return kong.New(cli,
@@ -175,11 +175,11 @@ func newParser(cli any, version string, env environment) (*kong.Kong, error) {
 	)
 }
 
-// envResolver makes kong's env tags read through environment, so tests can run the
-// parser in-process with a controlled environment. A list flag (tagged
-// list:"", or list:"or-item" to take one plain item too) takes its variable
-// in the form GitLab renders an array input inside a string; on the command
-// line it is repeated instead.
+// envResolver makes kong's env tags read through environment, so tests can
+// run the parser in-process with a controlled environment. A list flag
+// (tagged list:"", or list:"or-item" to take one plain item too) takes its
+// variable in the form GitLab renders an array input inside a string; on
+// the command line it is repeated instead.
 func envResolver(env environment) kong.Resolver {
 	return kong.ResolverFunc(func(_ *kong.Context, _ *kong.Path, flag *kong.Flag) (any, error) {
 		for _, name := range flag.Envs {
