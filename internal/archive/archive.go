@@ -26,10 +26,10 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/ignore"
 )
 
-// ModTime is stamped on every entry so the same tree always gives the same
+// modTime is stamped on every entry so the same tree always gives the same
 // bytes. 1980-01-01 rather than the Unix epoch: Python's zipfile, used while
 // building wheels on Heroku, rejects timestamps before 1980.
-var ModTime = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+var modTime = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Options say what to pack.
 type Options struct {
@@ -119,7 +119,7 @@ func Create(ctx context.Context, opts Options) (*Result, error) {
 	}
 	h := sha256.New()
 	counter := &countingWriter{w: io.MultiWriter(f, h), dir: tmp}
-	stats, werr := Write(ctx, counter, opts)
+	stats, werr := writeTarball(ctx, counter, opts)
 	cerr := f.Close()
 	if werr == nil && cerr != nil {
 		werr = &TempError{Dir: tmp, Err: cerr}
@@ -173,8 +173,8 @@ func (s *sourceReader) Read(p []byte) (int, error) {
 
 var copyBufs = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
 
-// Write streams the gzipped tarball of opts.Dir to w.
-func Write(ctx context.Context, w io.Writer, opts Options) (Stats, error) {
+// writeTarball streams the gzipped tarball of opts.Dir to w.
+func writeTarball(ctx context.Context, w io.Writer, opts Options) (Stats, error) {
 	var stats Stats
 	root, err := filepath.Abs(opts.Dir)
 	if err != nil {
@@ -246,7 +246,7 @@ func Write(ctx context.Context, w io.Writer, opts Options) (Stats, error) {
 func addEntry(ctx context.Context, tw *tar.Writer, p, name string, info fs.FileInfo, stats *Stats, warn func(string)) error {
 	hdr := &tar.Header{
 		Name:    name,
-		ModTime: ModTime,
+		ModTime: modTime,
 		Format:  tar.FormatPAX,
 	}
 	// tar.Header.Mode wants the Unix bits, not Go's fs.FileMode flags.

@@ -46,8 +46,8 @@ func readTar(t *testing.T, r io.Reader) (names []string, entries map[string]entr
 		b, _ := io.ReadAll(tr)
 		names = append(names, h.Name)
 		entries[h.Name] = entry{h.Typeflag, h.Mode, h.Linkname, string(b)}
-		if !h.ModTime.Equal(ModTime) {
-			t.Errorf("%s: mtime %v, want %v", h.Name, h.ModTime, ModTime)
+		if !h.ModTime.Equal(modTime) {
+			t.Errorf("%s: mtime %v, want %v", h.Name, h.ModTime, modTime)
 		}
 	}
 	return names, entries
@@ -90,7 +90,7 @@ func TestWriteContents(t *testing.T) {
 	m, _ := ignore.New([]string{"logs/"})
 	var warnings []string
 	var buf bytes.Buffer
-	stats, err := Write(context.Background(), &buf, Options{Dir: dir, Exclude: m, Warn: func(s string) { warnings = append(warnings, s) }})
+	stats, err := writeTarball(context.Background(), &buf, Options{Dir: dir, Exclude: m, Warn: func(s string) { warnings = append(warnings, s) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestDeterministic(t *testing.T) {
 	}
 	defer r1.Remove()
 	// Touch every file: mtimes must not change the bytes.
-	os.Chtimes(filepath.Join(dir, "z"), ModTime.AddDate(5, 0, 0), ModTime.AddDate(5, 0, 0))
+	os.Chtimes(filepath.Join(dir, "z"), modTime.AddDate(5, 0, 0), modTime.AddDate(5, 0, 0))
 	r2, err := Create(context.Background(), Options{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
@@ -154,12 +154,12 @@ func TestInputErrors(t *testing.T) {
 	}
 	empty := t.TempDir()
 	write(t, empty, ".git/config", "x", 0o644)
-	_, err := Write(context.Background(), io.Discard, Options{Dir: empty})
+	_, err := writeTarball(context.Background(), io.Discard, Options{Dir: empty})
 	var ie *InputError
 	if err == nil || !strings.Contains(err.Error(), "nothing to deploy") {
 		t.Fatalf("empty tree: %v", err)
 	}
-	_, err = Write(context.Background(), io.Discard, Options{Dir: filepath.Join(empty, "missing")})
+	_, err = writeTarball(context.Background(), io.Discard, Options{Dir: filepath.Join(empty, "missing")})
 	if !asInput(err, &ie) {
 		t.Fatalf("missing dir: want InputError, got %v", err)
 	}
@@ -203,7 +203,7 @@ func TestFullDiskIsTheTemporaryFile(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, "a.txt", strings.Repeat("data ", 100000), 0o644)
 	full := &countingWriter{w: writerFunc(func([]byte) (int, error) { return 0, syscall.ENOSPC }), dir: "/tmp/x"}
-	_, err := Write(context.Background(), full, Options{Dir: dir})
+	_, err := writeTarball(context.Background(), full, Options{Dir: dir})
 	var te *TempError
 	if !errors.As(err, &te) {
 		t.Fatalf("err = %v (%T), want *TempError", err, err)

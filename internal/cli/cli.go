@@ -23,34 +23,34 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/redact"
 )
 
-// CLI is the command tree.
-type CLI struct {
+// commandLine is the command tree.
+type commandLine struct {
 	Version kong.VersionFlag `help:"Print the version and exit."`
 	Verbose bool             `short:"v" env:"HEROKU_DEPLOY_VERBOSE" help:"Log each HTTP request (method, path, status, time) to stderr. Keys, signed URLs and config values are never logged."`
 
-	Deploy      DeployCmd      `cmd:"" help:"Build and release a directory on Heroku, waiting for release phase."`
-	Promote     PromoteCmd     `cmd:"" help:"Promote the source app's release, checked against the tested commit, to downstream apps of its pipeline."`
-	Rollback    RollbackCmd    `cmd:"" help:"Roll an app back to an earlier release (its code and config vars), waiting for release phase."`
-	Run         RunCmd         `cmd:"" help:"Run a command on a one-off dyno, streaming its output; exit with its exit status."`
-	Config      ConfigCmd      `cmd:"" help:"Manage config vars."`
-	Maintenance MaintenanceCmd `cmd:"" help:"Turn maintenance mode on or off."`
-	Review      ReviewCmd      `cmd:"" help:"Review apps: one Heroku app per merge request, created, deployed and deleted."`
+	Deploy      deployCmd      `cmd:"" help:"Build and release a directory on Heroku, waiting for release phase."`
+	Promote     promoteCmd     `cmd:"" help:"Promote the source app's release, checked against the tested commit, to downstream apps of its pipeline."`
+	Rollback    rollbackCmd    `cmd:"" help:"Roll an app back to an earlier release (its code and config vars), waiting for release phase."`
+	Run         runCmd         `cmd:"" help:"Run a command on a one-off dyno, streaming its output; exit with its exit status."`
+	Config      configCmd      `cmd:"" help:"Manage config vars."`
+	Maintenance maintenanceCmd `cmd:"" help:"Turn maintenance mode on or off."`
+	Review      reviewCmd      `cmd:"" help:"Review apps: one Heroku app per merge request, created, deployed and deleted."`
 }
 
-// Env is what commands read from the process environment: the key is looked
-// up by name, never taken from a flag.
-type Env struct {
+// environment is what commands read from the process environment: the key
+// is looked up by name, never taken from a flag.
+type environment struct {
 	Getenv func(string) string
 	Lookup func(string) (string, bool)
 	Stdout io.Writer
 	Stderr io.Writer
 }
 
-// Globals are shared by every command.
-type Globals struct {
+// globals are shared by every command.
+type globals struct {
 	Version string
 	Verbose bool
-	Env     Env
+	Env     environment
 	voice   *voice           // stderr
 	out     *ciout.Writer    // the job log, on stdout
 	redact  *redact.Redactor // everything printed passes through it
@@ -58,7 +58,7 @@ type Globals struct {
 
 // Main runs the command line and returns the exit code.
 func Main(version string, args []string) int {
-	env := Env{Getenv: os.Getenv, Lookup: os.LookupEnv, Stdout: os.Stdout, Stderr: os.Stderr}
+	env := environment{Getenv: os.Getenv, Lookup: os.LookupEnv, Stdout: os.Stdout, Stderr: os.Stderr}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	sigs := make(chan os.Signal, 1)
@@ -67,7 +67,7 @@ func Main(version string, args []string) int {
 		v := &voice{w: env.Stderr}
 		sig := <-sigs
 		v.say("", fmt.Sprintf("received %s: stopping", sigName(sig)))
-		cancel(&SignalError{Signal: sigName(sig)})
+		cancel(&signalError{Signal: sigName(sig)})
 		// A second signal cannot wait for the cancel requests: exit now,
 		// but not without a word or with the temporary archive left behind,
 		// and not as a plain cancel while an app may be in maintenance
@@ -80,18 +80,18 @@ func Main(version string, args []string) int {
 				v.say("", "!!! "+maintenance.Headline(app))
 				v.say("hint", offByHand(app))
 			}
-			os.Exit(ExitMaintenance)
+			os.Exit(exitMaintenance)
 		}
-		os.Exit(ExitCancelled)
+		os.Exit(exitCancelled)
 	}()
 	defer signal.Stop(sigs)
-	return Run(ctx, versionString(version), args, env)
+	return run(ctx, versionString(version), args, env)
 }
 
-// SignalError is the cause of a context cancelled by a signal.
-type SignalError struct{ Signal string }
+// signalError is the cause of a context cancelled by a signal.
+type signalError struct{ Signal string }
 
-func (e *SignalError) Error() string { return "cancelled by " + e.Signal }
+func (e *signalError) Error() string { return "cancelled by " + e.Signal }
 
 func sigName(s os.Signal) string {
 	if s == syscall.SIGTERM {
@@ -102,14 +102,14 @@ func sigName(s os.Signal) string {
 
 type exitPanic int
 
-// Run parses args and runs the chosen command.
-func Run(ctx context.Context, version string, args []string, env Env) (code int) {
+// run parses args and runs the chosen command.
+func run(ctx context.Context, version string, args []string, env environment) (code int) {
 	red := &redact.Redactor{}
 	v := &voice{w: env.Stderr, redact: red}
 	stdout := red.Writer(env.Stdout)
 	defer stdout.Flush()
 	out := ciout.New(stdout, env.Getenv("GITLAB_CI") == "true")
-	var cli CLI
+	var cli commandLine
 	parser, err := newParser(&cli, version, env)
 	if err != nil {
 		return v.report(usage(err.Error()))
@@ -119,7 +119,7 @@ func Run(ctx context.Context, version string, args []string, env Env) (code int)
 		if p, ok := r.(exitPanic); ok {
 			code = int(p)
 			if code != 0 {
-				code = ExitUsage // kong's 80 must not leak out
+				code = exitUsage // kong's 80 must not leak out
 			}
 		} else if r != nil {
 			panic(r)
@@ -131,10 +131,14 @@ func Run(ctx context.Context, version string, args []string, env Env) (code int)
 		if errors.As(err, &pe) {
 			kctx = pe.Context // how far parsing got: which command, if any
 		}
-		return v.report(exitOf(ctx, kctx, usage(err.Error(), "run 'heroku-deploy --help' for usage")))
+		var ee *exitError
+		if !errors.As(err, &ee) { // a flag group's own check (AppFlag) keeps its hints
+			ee = usage(err.Error(), "run 'heroku-deploy --help' for usage")
+		}
+		return v.report(exitOf(ctx, kctx, ee))
 	}
 	kctx.BindTo(ctx, (*context.Context)(nil))
-	return v.report(exitOf(ctx, kctx, kctx.Run(&Globals{Version: version, Verbose: cli.Verbose, Env: env, voice: v, out: out, redact: red})))
+	return v.report(exitOf(ctx, kctx, kctx.Run(&globals{Version: version, Verbose: cli.Verbose, Env: env, voice: v, out: out, redact: red})))
 }
 
 // exitMapper is a command with exit codes of its own (run's 124-126): all
@@ -157,9 +161,9 @@ func exitOf(ctx context.Context, kctx *kong.Context, err error) error {
 	return err
 }
 
-// newParser builds the parser for the command tree, shared by Run and the
+// newParser builds the parser for the command tree, shared by run and the
 // tests that read the model.
-func newParser(cli any, version string, env Env) (*kong.Kong, error) {
+func newParser(cli any, version string, env environment) (*kong.Kong, error) {
 	return kong.New(cli,
 		kong.Name("heroku-deploy"),
 		kong.Description("Deploy to Heroku from CI through the Platform API: no Heroku CLI, no git push, no key on the command line."),
@@ -171,11 +175,12 @@ func newParser(cli any, version string, env Env) (*kong.Kong, error) {
 	)
 }
 
-// envResolver makes kong's env tags read through Env, so tests can run the
-// parser in-process with a controlled environment. A list flag (tagged
-// list:"") takes its variable in the form GitLab renders an array input
-// inside a string; on the command line it is repeated instead.
-func envResolver(env Env) kong.Resolver {
+// envResolver makes kong's env tags read through environment, so tests can
+// run the parser in-process with a controlled environment. A list flag
+// (tagged list:"", or list:"or-item" to take one plain item too) takes its
+// variable in the form GitLab renders an array input inside a string; on
+// the command line it is repeated instead.
+func envResolver(env environment) kong.Resolver {
 	return kong.ResolverFunc(func(_ *kong.Context, _ *kong.Path, flag *kong.Flag) (any, error) {
 		for _, name := range flag.Envs {
 			v, ok := env.Lookup(name)
@@ -184,7 +189,7 @@ func envResolver(env Env) kong.Resolver {
 			}
 			switch {
 			case flag.Tag.Has("list"):
-				return listValue(name, v)
+				return listValue(name, v, flag.Tag.Get("list") == "or-item")
 			case flag.IsBool():
 				return boolValue(name, v)
 			}

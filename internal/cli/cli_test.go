@@ -39,8 +39,8 @@ func TestSIGTERMCancelsBuild(t *testing.T) {
 		syscall.Kill(os.Getpid(), syscall.SIGTERM)
 	}()
 	code := Main("test", []string{"deploy", "--app", "my-app", "--dir", dir})
-	if code != ExitCancelled {
-		t.Fatalf("exit code %d, want %d", code, ExitCancelled)
+	if code != exitCancelled {
+		t.Fatalf("exit code %d, want %d", code, exitCancelled)
 	}
 	if took := time.Since(<-sentAt); took > 5*time.Second {
 		t.Errorf("took %s after SIGTERM to exit", took)
@@ -57,9 +57,9 @@ func TestSIGTERMCancelsBuild(t *testing.T) {
 }
 
 func TestExitCodes(t *testing.T) {
-	env := func(vars map[string]string) (Env, *bytes.Buffer) {
+	env := func(vars map[string]string) (environment, *bytes.Buffer) {
 		var out bytes.Buffer
-		return Env{
+		return environment{
 			Getenv: func(k string) string { return vars[k] },
 			Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok },
 			Stdout: &out, Stderr: &out,
@@ -69,16 +69,16 @@ func TestExitCodes(t *testing.T) {
 		args []string
 		want int
 	}{
-		{[]string{"--help"}, ExitOK},
-		{[]string{"--version"}, ExitOK},
-		{[]string{}, ExitUsage},
-		{[]string{"nope"}, ExitUsage},
-		{[]string{"deploy", "--app", "my-app", "--timeout", "x"}, ExitUsage},
-		{[]string{"deploy", "--app", "my-app"}, ExitUsage}, // no key
+		{[]string{"--help"}, exitOK},
+		{[]string{"--version"}, exitOK},
+		{[]string{}, exitUsage},
+		{[]string{"nope"}, exitUsage},
+		{[]string{"deploy", "--app", "my-app", "--timeout", "x"}, exitUsage},
+		{[]string{"deploy", "--app", "my-app"}, exitUsage}, // no key
 	}
 	for _, c := range cases {
 		e, out := env(map[string]string{})
-		if got := Run(context.Background(), "test", c.args, e); got != c.want {
+		if got := run(context.Background(), "test", c.args, e); got != c.want {
 			t.Errorf("%v: exit %d, want %d\n%s", c.args, got, c.want, out)
 		}
 	}
@@ -126,13 +126,34 @@ func TestParseGitLabList(t *testing.T) {
 	}
 }
 
+// TestListValueOrItem: a list:"or-item" variable takes one plain item (what
+// the component passes) or a list, never the comma-separated form.
+func TestListValueOrItem(t *testing.T) {
+	for raw, want := range map[string][]any{
+		"":                           {},
+		"my-app":                     {"my-app"},
+		`["my-app-eu", "my-app-us"]`: {"my-app-eu", "my-app-us"},
+	} {
+		got, err := listValue("HEROKU_DEPLOY_TO", raw, true)
+		if err != nil || !slices.Equal(got.([]any), want) {
+			t.Errorf("listValue(%q) = %v, %v; want %v", raw, got, err, want)
+		}
+	}
+	if got, err := listValue("HEROKU_DEPLOY_TO", "my-app-eu,my-app-us", true); err == nil {
+		t.Errorf("a comma-separated value gave %v, want an error", got)
+	}
+	if got, err := listValue("HEROKU_DEPLOY_EXCLUDE", "*.log", false); err == nil {
+		t.Errorf("a plain item in a list:\"\" variable gave %v, want an error", got)
+	}
+}
+
 // TestDeployHelpShowsWhatMatters: the defaults people need (the key's
 // variable, the directory), every variable a flag reads, and no variable
 // twice.
 func TestDeployHelpShowsWhatMatters(t *testing.T) {
 	var out bytes.Buffer
-	e := Env{Getenv: func(string) string { return "" }, Lookup: func(string) (string, bool) { return "", false }, Stdout: &out, Stderr: &out}
-	if code := Run(context.Background(), "test", []string{"deploy", "--help"}, e); code != 0 {
+	e := environment{Getenv: func(string) string { return "" }, Lookup: func(string) (string, bool) { return "", false }, Stdout: &out, Stderr: &out}
+	if code := run(context.Background(), "test", []string{"deploy", "--help"}, e); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
 	help := strings.Join(strings.Fields(out.String()), " ")
@@ -143,5 +164,32 @@ func TestDeployHelpShowsWhatMatters(t *testing.T) {
 	}
 	if n := strings.Count(help, "$CI_COMMIT_SHA"); n != 1 {
 		t.Errorf("$CI_COMMIT_SHA appears %d times", n)
+	}
+}
+
+// TestAppFlag: every command on one app checks --app while parsing, with
+// its hint, before the key is read (none is set here); a missing --app is
+// kong's error.
+func TestAppFlag(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"deploy"}, exitUsage},
+		{[]string{"rollback"}, exitUsage},
+		{[]string{"run", "--command", "true"}, exitRunFailed},
+		{[]string{"config", "set", "FOO"}, exitUsage},
+		{[]string{"maintenance", "on"}, exitUsage},
+	} {
+		var out bytes.Buffer
+		e := environment{Getenv: func(string) string { return "" }, Lookup: func(string) (string, bool) { return "", false }, Stdout: &out, Stderr: &out}
+		if got := run(context.Background(), "test", append(c.args, "--app", "Bad_App"), e); got != c.code ||
+			!strings.Contains(out.String(), `error: invalid app name "Bad_App"`) || !strings.Contains(out.String(), "hint: Heroku app names are 3 to 30 characters") {
+			t.Errorf("%v --app Bad_App: exit %d, want %d\n%s", c.args, got, c.code, out.String())
+		}
+		out.Reset()
+		if got := run(context.Background(), "test", c.args, e); got != c.code || !strings.Contains(out.String(), "error: missing flags: --app=NAME") {
+			t.Errorf("%v: exit %d, want %d\n%s", c.args, got, c.code, out.String())
+		}
 	}
 }

@@ -7,16 +7,16 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/deploy"
 )
 
-// ConfigCmd groups the config var commands.
-type ConfigCmd struct {
-	Set ConfigSetCmd `cmd:"" help:"Set config vars from CI/CD variables, changing only what differs; values are never printed."`
+// configCmd groups the config var commands.
+type configCmd struct {
+	Set configSetCmd `cmd:"" help:"Set config vars from CI/CD variables, changing only what differs; values are never printed."`
 }
 
-// ConfigSetCmd is `heroku-deploy config set`.
-type ConfigSetCmd struct {
-	App   string   `env:"HEROKU_DEPLOY_APP,HEROKU_APP" required:"" placeholder:"NAME" help:"Heroku app."`
-	Vars  []string `arg:"" optional:"" name:"var" placeholder:"NAME[=CI_VAR]" help:"Set config var NAME to the value of the CI/CD variable CI_VAR (NAME alone: the variable NAME)."`
-	Unset []string `sep:"none" placeholder:"NAME" help:"Remove config var NAME; repeatable."`
+// configSetCmd is `heroku-deploy config set`.
+type configSetCmd struct {
+	AppFlag `embed:"" set:"app_help=Heroku app."`
+	Vars    []string `arg:"" optional:"" name:"var" placeholder:"NAME[=CI_VAR]" help:"Set config var NAME to the value of the CI/CD variable CI_VAR (NAME alone: the variable NAME)."`
+	Unset   []string `sep:"none" placeholder:"NAME" help:"Remove config var NAME; repeatable."`
 
 	HerokuFlags `embed:""`
 }
@@ -24,10 +24,7 @@ type ConfigSetCmd struct {
 // Run reads the wanted values, compares them with the app's config and
 // sends one PATCH of what differs, if anything does; then follows the
 // release it made, release phase included.
-func (c *ConfigSetCmd) Run(ctx context.Context, g *Globals, h *Heroku) error {
-	if err := checkApp(c.App); err != nil {
-		return err
-	}
+func (c *configSetCmd) Run(ctx context.Context, g *globals, h *heroku) error {
 	if len(c.Vars) == 0 && len(c.Unset) == 0 {
 		return usage("nothing to set or unset", "heroku-deploy config set --app NAME NAME[=CI_VAR]... [--unset NAME]...")
 	}

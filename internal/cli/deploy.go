@@ -17,9 +17,9 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/ignore"
 )
 
-// DeployCmd is `heroku-deploy deploy`.
-type DeployCmd struct {
-	App           string   `env:"HEROKU_DEPLOY_APP,HEROKU_APP" required:"" placeholder:"NAME" help:"Heroku app to deploy to (Heroku's name rule: 3-30 lowercase letters, digits and dashes)."`
+// deployCmd is `heroku-deploy deploy`.
+type deployCmd struct {
+	AppFlag       `embed:"" set:"app_help=Heroku app to deploy to (Heroku's name rule: 3-30 lowercase letters, digits and dashes)."`
 	Dir           string   `env:"HEROKU_DEPLOY_DIR" default:"." placeholder:"PATH" help:"Directory to ship (default ${default}); .git is always left out."`
 	SourceVersion string   `env:"CI_COMMIT_SHA" placeholder:"STR" help:"Version recorded on the build (SOURCE_VERSION at build time); without it, git rev-parse HEAD in --dir."`
 	Buildpack     []string `env:"HEROKU_DEPLOY_BUILDPACKS" list:"" sep:"none" placeholder:"URL|NAME" help:"Buildpack for this build, repeatable, in order (e.g. heroku/nodejs); without it, the app's own or detection. Cedar apps only: Fir takes project.toml. Its variable holds a list: [\"a\", \"b\"]."`
@@ -38,10 +38,7 @@ var bpNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
 // check validates the deploy's own flags before any request, and returns
 // the directory to pack, symlinks resolved: the walk packs exactly what
 // was checked.
-func (c *DeployCmd) check() (string, *ignore.Matcher, error) {
-	if err := checkApp(c.App); err != nil {
-		return "", nil, err
-	}
+func (c *deployCmd) check() (string, *ignore.Matcher, error) {
 	dir, err := filepath.EvalSymlinks(c.Dir)
 	if err != nil {
 		if _, serr := os.Stat(c.Dir); serr != nil {
@@ -82,7 +79,7 @@ func (c *DeployCmd) check() (string, *ignore.Matcher, error) {
 }
 
 // Run deploys.
-func (c *DeployCmd) Run(ctx context.Context, g *Globals, h *Heroku) error {
+func (c *deployCmd) Run(ctx context.Context, g *globals, h *heroku) error {
 	dir, exclude, err := c.check()
 	if err != nil {
 		return err
@@ -102,7 +99,7 @@ func (c *DeployCmd) Run(ctx context.Context, g *Globals, h *Heroku) error {
 // deploy deploys dir, checked, to c.App, config vars set first: an earlier
 // build of the commit is released again unless told otherwise or the tree
 // is not the commit's; then the health check and the dotenv report.
-func (c *DeployCmd) deploy(ctx context.Context, h *Heroku, dir string, exclude *ignore.Matcher, config map[string]string) error {
+func (c *deployCmd) deploy(ctx context.Context, h *heroku, dir string, exclude *ignore.Matcher, config map[string]string) error {
 	rebuild := c.Rebuild
 	if c.SourceVersion == "" {
 		// HEAD names the tree only if nothing in it is uncommitted or
@@ -128,7 +125,7 @@ func (c *DeployCmd) deploy(ctx context.Context, h *Heroku, dir string, exclude *
 
 // reportDeploy writes the dotenv report of what was deployed, when asked
 // to, and says so in the log.
-func reportDeploy(h *Heroku, res *deploy.Result, dotenv string) error {
+func reportDeploy(h *heroku, res *deploy.Result, dotenv string) error {
 	r := report{App: res.App, WebURL: res.WebURL, Generation: res.Generation, BuildID: res.BuildID,
 		ReleaseID: res.ReleaseID, ReleaseVersion: res.ReleaseVersion, ArtifactKind: res.ArtifactKind, ArtifactID: res.ArtifactID}
 	if dotenv != "" {

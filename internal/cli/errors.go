@@ -13,44 +13,44 @@ import (
 // Exit codes. README's "Exit codes" table documents them; consumers put them
 // in GitLab's allow_failure:exit_codes.
 const (
-	ExitOK          = 0
-	ExitFailed      = 1   // the Heroku build or release phase failed
-	ExitUsage       = 2   // bad usage or configuration, found before any Heroku request
-	ExitRefused     = 3   // Heroku refused the key or the app (401/403/404)
-	ExitUnavailable = 4   // Heroku unavailable after retries, or the deploy timed out
-	ExitSafety      = 5   // stopped by a safety check before anything changed
-	ExitCancelled   = 130 // SIGINT or SIGTERM
-	ExitMaintenance = 6   // maintenance mode could not be turned off: the app may still show its maintenance page
+	exitOK          = 0
+	exitFailed      = 1   // the Heroku build or release phase failed
+	exitUsage       = 2   // bad usage or configuration, found before any Heroku request
+	exitRefused     = 3   // Heroku refused the key or the app (401/403/404)
+	exitUnavailable = 4   // Heroku unavailable after retries, or the deploy timed out
+	exitSafety      = 5   // stopped by a safety check before anything changed
+	exitCancelled   = 130 // SIGINT or SIGTERM
+	exitMaintenance = 6   // maintenance mode could not be turned off: the app may still show its maintenance page
 )
 
-// ExitError is an error with its exit code and hints for the user. Every
+// exitError is an error with its exit code and hints for the user. Every
 // error a command returns is reported through report; a plain error exits
-// with ExitFailed.
-type ExitError struct {
+// with exitFailed.
+type exitError struct {
 	Code  int
 	Err   error
 	Hints []string
 }
 
-func (e *ExitError) Error() string { return e.Err.Error() }
-func (e *ExitError) Unwrap() error { return e.Err }
+func (e *exitError) Error() string { return e.Err.Error() }
+func (e *exitError) Unwrap() error { return e.Err }
 
 // ExitCode is what kong and Main read.
-func (e *ExitError) ExitCode() int { return e.Code }
+func (e *exitError) ExitCode() int { return e.Code }
 
 // usage is bad input found before any request: exit 2.
-func usage(msg string, hints ...string) *ExitError {
-	return &ExitError{Code: ExitUsage, Err: errors.New(msg), Hints: hints}
+func usage(msg string, hints ...string) *exitError {
+	return &exitError{Code: exitUsage, Err: errors.New(msg), Hints: hints}
 }
 
-func usagef(format string, args ...any) *ExitError {
+func usagef(format string, args ...any) *exitError {
 	return usage(fmt.Sprintf(format, args...))
 }
 
 // safety is a safety check that stopped the command before it changed
 // anything: exit 5.
-func safety(err error, hints ...string) *ExitError {
-	return &ExitError{Code: ExitSafety, Err: err, Hints: hints}
+func safety(err error, hints ...string) *exitError {
+	return &exitError{Code: exitSafety, Err: err, Hints: hints}
 }
 
 // voice is heroku-deploy's one voice on stderr, after age's: every line
@@ -82,10 +82,10 @@ func (v *voice) warn(msg string) { v.say("warning", msg) }
 // exit code.
 func (v *voice) report(err error) int {
 	if err == nil {
-		return ExitOK
+		return exitOK
 	}
-	code, hints := ExitFailed, []string(nil)
-	var ee *ExitError
+	code, hints := exitFailed, []string(nil)
+	var ee *exitError
 	if errors.As(err, &ee) {
 		code, hints = ee.Code, ee.Hints
 	}

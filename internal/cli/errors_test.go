@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"gitlab.com/heroku-deploy/heroku/internal/archive"
-	"gitlab.com/heroku-deploy/heroku/internal/deploy"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/health"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
@@ -37,10 +36,10 @@ func TestEveryErrorIsScrubbed(t *testing.T) {
 		&follow.Failed{Msg: "release failed: " + key},
 		&archive.InputError{Err: fmt.Errorf("read %s: permission denied", key)},
 		&archive.TempError{Dir: "/tmp/" + key, Err: errors.New("no space left on device")},
-		&deploy.InputError{Msg: "bad " + signed, Hint: "the hint quotes " + key},
+		&follow.InputError{Msg: "bad " + signed, Hint: "the hint quotes " + key},
 		usage("usage error quoting "+key, "hint quoting "+stream),
-		fmt.Errorf("wrapped: %w", &ExitError{Code: 4, Err: errors.New(signed), Hints: []string{key}}),
-		&promote.InputError{Msg: "app " + key, Hint: signed},
+		fmt.Errorf("wrapped: %w", &exitError{Code: 4, Err: errors.New(signed), Hints: []string{key}}),
+		&follow.InputError{Msg: "app " + key, Hint: signed},
 		&promote.ProvenanceError{App: "a", Version: 3, Commit: key, Want: signed},
 		&release.Ineligible{Msg: "release " + signed},
 		&health.Failure{URL: signed, Attempts: 3, Last: "500: " + key},

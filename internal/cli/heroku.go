@@ -15,15 +15,17 @@ import (
 
 	"gitlab.com/heroku-deploy/heroku/internal/archive"
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
-	"gitlab.com/heroku-deploy/heroku/internal/deploy"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/maintenance"
 )
 
 // HerokuFlags are the flags of every command that talks to Heroku. A
-// command embeds them and takes a *Heroku in its Run: the parser builds it
+// command embeds them and takes a *heroku in its Run: the parser builds it
 // on first use, after checking the key and the API URL, before any request.
+// The flag groups commands embed (HerokuFlags, AppFlag, HealthFlags,
+// ReviewFlags) stay exported: an embedded field is named after its type,
+// and kong runs hooks only on exported ones.
 type HerokuFlags struct {
 	APIKeyVar string        `name:"api-key-var" env:"HEROKU_DEPLOY_API_KEY_VARIABLE" default:"HEROKU_API_KEY" placeholder:"NAME" help:"NAME of the environment variable that holds the API key (default ${default}); the key itself is never accepted as an argument."`
 	Timeout   time.Duration `env:"HEROKU_DEPLOY_TIMEOUT" default:"30m" help:"Give up after this long; what is still pending on Heroku (a build, a dyno) is stopped where it can be. The exit code says so (deploy: 4, run: 124)."`
@@ -39,8 +41,8 @@ type HerokuFlags struct {
 	LookupWindow   time.Duration `hidden:"" env:"HEROKU_DEPLOY_LOOKUP_WINDOW" default:"10s"`
 }
 
-// Heroku is what a command needs to talk to Heroku.
-type Heroku struct {
+// heroku is what a command needs to talk to Heroku.
+type heroku struct {
 	Client *herokuapi.Client
 	Wait   *follow.Waiter
 	Out    *ciout.Writer // the job log, on stdout
@@ -54,15 +56,15 @@ var (
 	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
-// AfterApply makes *Heroku available to the command's Run, built lazily:
+// AfterApply makes *heroku available to the command's Run, built lazily:
 // commands that do not talk to Heroku (and --help) never check a key.
 func (f *HerokuFlags) AfterApply(kctx *kong.Context) error {
-	return kctx.BindSingletonProvider(func(g *Globals) (*Heroku, error) { return f.connect(g) })
+	return kctx.BindSingletonProvider(func(g *globals) (*heroku, error) { return f.connect(g) })
 }
 
 // connect checks the key and the API URL and builds the client. It makes
 // no request.
-func (f *HerokuFlags) connect(g *Globals) (*Heroku, error) {
+func (f *HerokuFlags) connect(g *globals) (*heroku, error) {
 	key, err := secretVar(g, f.APIKeyVar, secretSpec{flag: "--api-key-var", example: "HEROKU_API_KEY", noun: "key", holds: "the Heroku API key"})
 	if err != nil {
 		return nil, err
@@ -84,7 +86,7 @@ func (f *HerokuFlags) connect(g *Globals) (*Heroku, error) {
 		cfg.Trace = func(msg string) { g.voice.say("http", msg) }
 	}
 	client := herokuapi.New(cfg)
-	return &Heroku{
+	return &heroku{
 		Client: client,
 		Wait: &follow.Waiter{Client: client, Warn: g.voice.warn, Poll: f.PollInterval, StreamPoll: f.StreamPoll,
 			StreamWait: f.StreamWait, Quiet: f.StreamQuiet, RetryWait: f.RetryWait},
@@ -106,7 +108,7 @@ type secretSpec struct {
 // secretVar reads a credential by the NAME of its variable, checks it can
 // go into an HTTP header, and registers it with the redactor. Nothing it
 // says repeats the value, or a name that may be one.
-func secretVar(g *Globals, name string, sp secretSpec) (string, error) {
+func secretVar(g *globals, name string, sp secretSpec) (string, error) {
 	flag, holds := sp.flag, sp.holds
 	isNot := holds // what a bad value is not: "a Heroku API key"
 	if rest, ok := strings.CutPrefix(holds, "the "); ok {
@@ -140,19 +142,19 @@ func secretVar(g *Globals, name string, sp secretSpec) (string, error) {
 }
 
 // withTimeout bounds a command by --timeout.
-func (h *Heroku) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+func (h *heroku) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeoutCause(ctx, h.flags.Timeout, fmt.Errorf("timed out after %s", h.flags.Timeout))
 }
 
 // classify maps what went wrong while working on app to its exit code and
 // hints.
-func (h *Heroku) classify(ctx context.Context, err error, app string) error {
-	var ee *ExitError
+func (h *heroku) classify(ctx context.Context, err error, app string) error {
+	var ee *exitError
 	var ie *archive.InputError
 	var te *archive.TempError
-	var di *deploy.InputError
+	var fi *follow.InputError
 	var fe *follow.Failed
-	var se *SignalError
+	var se *signalError
 	var he *herokuapi.Error
 	keyVar := h.flags.APIKeyVar
 	switch {
@@ -161,48 +163,58 @@ func (h *Heroku) classify(ctx context.Context, err error, app string) error {
 	case errors.As(err, &ee):
 		return err
 	case errors.As(context.Cause(ctx), &se) || errors.As(err, &se):
-		return &ExitError{Code: ExitCancelled, Err: err}
+		return &exitError{Code: exitCancelled, Err: err}
 	case follow.IsStopped(err):
-		return &ExitError{Code: ExitUnavailable, Err: err,
+		return &exitError{Code: exitUnavailable, Err: err,
 			Hints: []string{"raise --timeout (the component's timeout input) if Heroku builds this app slowly"}}
 	case errors.As(err, &ie):
-		return &ExitError{Code: ExitUsage, Err: err}
+		return &exitError{Code: exitUsage, Err: err}
 	case errors.As(err, &te):
-		return &ExitError{Code: ExitUsage, Err: err, Hints: []string{
+		return &exitError{Code: exitUsage, Err: err, Hints: []string{
 			fmt.Sprintf("the archive is written to TMPDIR (%s) before the upload: point TMPDIR at a writable directory with room for it", te.Dir)}}
-	case errors.As(err, &di):
-		return &ExitError{Code: ExitUsage, Err: err, Hints: []string{di.Hint}}
+	case errors.As(err, &fi):
+		return &exitError{Code: exitUsage, Err: err, Hints: []string{fi.Hint}}
 	case errors.As(err, &fe):
-		return &ExitError{Code: ExitFailed, Err: err, Hints: []string{"the Heroku output above says why"}}
+		return &exitError{Code: exitFailed, Err: err, Hints: []string{"the Heroku output above says why"}}
 	case herokuapi.StatusOf(err) == 401:
-		return &ExitError{Code: ExitRefused, Err: err, Hints: []string{
+		return &exitError{Code: exitRefused, Err: err, Hints: []string{
 			fmt.Sprintf("Heroku rejected the key in %s: create a new one with 'heroku authorizations:create' and update the variable", keyVar)}}
 	case errors.As(err, &he) && he.ID == "two_factor":
-		return &ExitError{Code: ExitRefused, Err: err, Hints: []string{
+		return &exitError{Code: exitRefused, Err: err, Hints: []string{
 			fmt.Sprintf("Heroku asks for a second factor, which a CI job cannot give: the key in %s must come from 'heroku authorizations:create' (a long-lived authorization), not a user's session token", keyVar)}}
 	case errors.As(err, &he) && he.Status == 403 && strings.Contains(he.Path, "/config-vars") && !scopeReachesConfig(he.Scope):
-		return &ExitError{Code: ExitRefused, Err: err, Hints: []string{
+		return &exitError{Code: exitRefused, Err: err, Hints: []string{
 			fmt.Sprintf("the key in %s has OAuth scope %q, which cannot read or change config vars: that needs write-protected (or global)", keyVar, he.Scope),
 			"create such a key with 'heroku authorizations:create --scope write-protected' and store it in the variable",
 		}}
 	case herokuapi.StatusOf(err) == 403:
-		return &ExitError{Code: ExitRefused, Err: err, Hints: []string{
+		return &exitError{Code: exitRefused, Err: err, Hints: []string{
 			fmt.Sprintf("the key in %s has no access to app %s: add its account as a collaborator", keyVar, app)}}
 	case herokuapi.StatusOf(err) == 404:
-		return &ExitError{Code: ExitRefused, Err: err, Hints: []string{
+		return &exitError{Code: exitRefused, Err: err, Hints: []string{
 			fmt.Sprintf("check the app name %q and that the key in %s belongs to an account that can see it", app, keyVar)}}
 	case errors.As(err, &he) && (he.ID == "redirect" || he.ID == "invalid_response"):
-		return &ExitError{Code: ExitUnavailable, Err: err, Hints: []string{
+		return &exitError{Code: exitUnavailable, Err: err, Hints: []string{
 			fmt.Sprintf("something other than the Platform API answered at %s: check HEROKU_API_URL and any proxy between the runner and Heroku", h.apiURL)}}
 	case herokuapi.Unavailable(err):
 		hint := "Heroku did not answer after retries; see https://status.heroku.com"
 		if h.apiURL != herokuapi.DefaultURL {
 			hint = fmt.Sprintf("%s did not answer after retries (HEROKU_API_URL overrides %s)", h.apiURL, herokuapi.DefaultURL)
 		}
-		return &ExitError{Code: ExitUnavailable, Err: err, Hints: []string{hint}}
+		return &exitError{Code: exitUnavailable, Err: err, Hints: []string{hint}}
 	}
 	return err
 }
+
+// AppFlag is --app for the commands that work on one app. A command embeds
+// it with set:"app_help=…", its own help text.
+type AppFlag struct {
+	App string `env:"HEROKU_DEPLOY_APP,HEROKU_APP" required:"" placeholder:"NAME" help:"${app_help}"`
+}
+
+// AfterApply checks the name while parsing: after kong's own checks (a
+// missing --app is kong's error), before the key is read or any request.
+func (f *AppFlag) AfterApply() error { return checkApp(f.App) }
 
 // checkApp applies Heroku's app name rule before any request.
 func checkApp(name string) error {

@@ -9,10 +9,20 @@ import (
 )
 
 // listValue is a list flag's value read from its variable, in the shape
-// kong's slice mapper takes.
-func listValue(name, raw string) (any, error) {
-	list, err := parseGitLabList(raw)
-	if err != nil {
+// kong's slice mapper takes. With orItem (tag list:"or-item"), a value
+// that is not a list is one item: a component passes one value there
+// (promote's to), a list only when run by hand.
+func listValue(name, raw string, orItem bool) (any, error) {
+	var list []string
+	var err error
+	if s := strings.TrimSpace(raw); orItem && s != "" && !strings.HasPrefix(s, "[") {
+		if strings.Contains(s, ",") {
+			// Items never hold a comma here; the old comma-separated form
+			// must not pass as one odd item.
+			return nil, fmt.Errorf(`%s: %q is neither one item nor a list: want ["a", "b"], as GitLab renders an array input`, name, raw)
+		}
+		list = []string{raw}
+	} else if list, err = parseGitLabList(raw); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	items := make([]any, len(list))

@@ -6,20 +6,17 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/maintenance"
 )
 
-// MaintenanceCmd is `heroku-deploy maintenance on|off`.
-type MaintenanceCmd struct {
-	State string `arg:"" enum:"on,off" help:"on: visitors get Heroku's maintenance page; off: the app serves again."`
-	App   string `env:"HEROKU_DEPLOY_APP,HEROKU_APP" required:"" placeholder:"NAME" help:"Heroku app."`
+// maintenanceCmd is `heroku-deploy maintenance on|off`.
+type maintenanceCmd struct {
+	State   string `arg:"" enum:"on,off" help:"on: visitors get Heroku's maintenance page; off: the app serves again."`
+	AppFlag `embed:"" set:"app_help=Heroku app."`
 
 	HerokuFlags `embed:""`
 }
 
 // Run switches the mode. Failing to turn it off exits 6, as a deploy that
 // cannot turn it off after its work does.
-func (c *MaintenanceCmd) Run(ctx context.Context, h *Heroku) error {
-	if err := checkApp(c.App); err != nil {
-		return err
-	}
+func (c *maintenanceCmd) Run(ctx context.Context, h *heroku) error {
 	ctx, cancel := h.withTimeout(ctx)
 	defer cancel()
 	sw := &maintenance.Switch{Client: h.Client, Out: h.Out}
@@ -40,11 +37,11 @@ func (c *MaintenanceCmd) Run(ctx context.Context, h *Heroku) error {
 // (inner, classified).
 func stillOn(inner, err error, app string) error {
 	var hints []string
-	if ee, ok := inner.(*ExitError); ok {
+	if ee, ok := inner.(*exitError); ok {
 		hints = ee.Hints
 	}
 	hints = append(hints, offByHand(app))
-	return &ExitError{Code: ExitMaintenance, Err: err, Hints: hints}
+	return &exitError{Code: exitMaintenance, Err: err, Hints: hints}
 }
 
 // offByHand is the hint for an app left in maintenance mode.

@@ -11,10 +11,10 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/promote"
 )
 
-// PromoteCmd is `heroku-deploy promote`.
-type PromoteCmd struct {
+// promoteCmd is `heroku-deploy promote`.
+type promoteCmd struct {
 	From          string   `env:"HEROKU_DEPLOY_FROM" required:"" placeholder:"APP" help:"App to promote from (development or staging stage of a pipeline): its current release, or its newest carrying --source-version; no build."`
-	To            []string `env:"HEROKU_DEPLOY_TO" required:"" placeholder:"APP" help:"App to promote to, downstream in the same pipeline; repeatable."`
+	To            []string `env:"HEROKU_DEPLOY_TO" list:"or-item" sep:"none" required:"" placeholder:"APP" help:"App to promote to, downstream in the same pipeline; repeatable. Its variable holds one app or a list: [\"a\", \"b\"]."`
 	SourceVersion string   `env:"CI_COMMIT_SHA" placeholder:"SHA" help:"The commit the promoted release must carry (its slug's or OCI image's commit): the source's current release, or its newest kept one with it (exit 5 if none); required unless --any-commit."`
 	AnyCommit     bool     `env:"HEROKU_DEPLOY_ANY_COMMIT" help:"Promote whatever the source runs, without checking its commit."`
 	Dotenv        string   `placeholder:"FILE" help:"Write the promotion's dotenv report here (HEROKU_APP_NAME, HEROKU_APP_URL, HEROKU_RELEASE_VERSION…; with several targets one set each, suffixed with the app's name; see the README)."`
@@ -24,7 +24,7 @@ type PromoteCmd struct {
 }
 
 // check validates the flags before any request.
-func (c *PromoteCmd) check() error {
+func (c *promoteCmd) check() error {
 	if err := checkApp(c.From); err != nil {
 		return err
 	}
@@ -32,6 +32,9 @@ func (c *PromoteCmd) check() error {
 		return usage("--to: no target app", "name the app to promote to: --to my-app-production")
 	}
 	for i, to := range c.To {
+		if strings.Contains(to, ",") {
+			return usage(fmt.Sprintf("--to %q: one app per --to", to), "repeat --to for each target: --to my-app-eu --to my-app-us")
+		}
 		if err := checkApp(to); err != nil {
 			return err
 		}
@@ -62,7 +65,7 @@ func (c *PromoteCmd) check() error {
 }
 
 // Run promotes.
-func (c *PromoteCmd) Run(ctx context.Context, h *Heroku) error {
+func (c *promoteCmd) Run(ctx context.Context, h *heroku) error {
 	if err := c.check(); err != nil {
 		return err
 	}
@@ -95,14 +98,11 @@ func (c *PromoteCmd) Run(ctx context.Context, h *Heroku) error {
 }
 
 // classify maps a promotion's outcome to its exit code.
-func (c *PromoteCmd) classify(ctx context.Context, h *Heroku, err error) error {
-	var ie *promote.InputError
+func (c *promoteCmd) classify(ctx context.Context, h *heroku, err error) error {
 	var pe *promote.ProvenanceError
 	var ae *promote.AppError
 	app := c.From
 	switch {
-	case errors.As(err, &ie):
-		return usage(err.Error(), ie.Hint)
 	case errors.As(err, &pe):
 		return safety(err,
 			fmt.Sprintf("a promotion ships what its pipeline tested: deploy %s to %s first (or wait for that deploy), or promote from the pipeline of the commit %[2]s runs", short(pe.Want), pe.App),

@@ -23,7 +23,7 @@ func readmeSection(t *testing.T, heading string) string {
 // flag's environment variables, short form and default. A hidden flag's
 // variable is either a test seam or mentioned in its command's section.
 func TestREADMECLIReference(t *testing.T) {
-	parser, err := newParser(&CLI{}, "test", Env{Lookup: func(string) (string, bool) { return "", false }})
+	parser, err := newParser(&commandLine{}, "test", environment{Lookup: func(string) (string, bool) { return "", false }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,8 +115,8 @@ func TestREADMEExitCodes(t *testing.T) {
 		table string
 		codes []int
 	}{
-		{general, []int{ExitOK, ExitFailed, ExitUsage, ExitRefused, ExitUnavailable, ExitSafety, ExitMaintenance, ExitCancelled}},
-		{readmeSection(t, "### `run` exit codes"), []int{ExitRunTimeout, ExitRunFailed, ExitRunNoStatus, ExitCancelled}},
+		{general, []int{exitOK, exitFailed, exitUsage, exitRefused, exitUnavailable, exitSafety, exitMaintenance, exitCancelled}},
+		{readmeSection(t, "### `run` exit codes"), []int{exitRunTimeout, exitRunFailed, exitRunNoStatus, exitCancelled}},
 	} {
 		var documented []int
 		for _, m := range regexp.MustCompile(`(?m)^\| (\d+) \|`).FindAllStringSubmatch(tc.table, -1) {

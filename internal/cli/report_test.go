@@ -29,9 +29,9 @@ func TestComponentVariables(t *testing.T) {
 		"HEROKU_DEPLOY_APP": "my-app", "HEROKU_DEPLOY_REBUILD": "true\n", "HEROKU_DEPLOY_HEALTH_CHECK": "",
 		"HEROKU_DEPLOY_FROM": "my-app-staging", "HEROKU_DEPLOY_TO": "my-app-production",
 	}
-	env := Env{Getenv: func(k string) string { return vars[k] }, Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }}
+	env := environment{Getenv: func(k string) string { return vars[k] }, Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }}
 	for _, cmd := range []string{"deploy", "promote"} {
-		var c CLI
+		var c commandLine
 		parser, err := newParser(&c, "test", env)
 		if err != nil {
 			t.Fatal(err)
@@ -51,7 +51,7 @@ func TestComponentVariables(t *testing.T) {
 		}
 	}
 	vars["HEROKU_DEPLOY_REBUILD"] = "false\n"
-	var c CLI
+	var c commandLine
 	parser, _ := newParser(&c, "test", env)
 	if _, err := parser.Parse([]string{"deploy"}); err != nil || c.Deploy.Rebuild {
 		t.Errorf("rebuild %q: %v %v", vars["HEROKU_DEPLOY_REBUILD"], c.Deploy.Rebuild, err)

@@ -17,12 +17,12 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/review"
 )
 
-// ReviewCmd groups the review app commands: one Heroku app per merge
+// reviewCmd groups the review app commands: one Heroku app per merge
 // request, named by internal/review's rule.
-type ReviewCmd struct {
-	Deploy  ReviewDeployCmd  `cmd:"" help:"Create the merge request's review app if it is missing (from app.json when there is one), then deploy to it."`
-	Destroy ReviewDestroyCmd `cmd:"" help:"Delete the merge request's review app; refuses any app that is not one."`
-	Sweep   ReviewSweepCmd   `cmd:"" help:"Delete the review apps of merge requests that are no longer open."`
+type reviewCmd struct {
+	Deploy  reviewDeployCmd  `cmd:"" help:"Create the merge request's review app if it is missing (from app.json when there is one), then deploy to it."`
+	Destroy reviewDestroyCmd `cmd:"" help:"Delete the merge request's review app; refuses any app that is not one."`
+	Sweep   reviewSweepCmd   `cmd:"" help:"Delete the review apps of merge requests that are no longer open."`
 }
 
 // ReviewFlags name a merge request's review app.
@@ -60,8 +60,8 @@ func (f *ReviewFlags) app(override string) (string, error) {
 	return review.Name(f.Name, f.MR), nil
 }
 
-// ReviewDeployCmd is `heroku-deploy review deploy`.
-type ReviewDeployCmd struct {
+// reviewDeployCmd is `heroku-deploy review deploy`.
+type reviewDeployCmd struct {
 	ReviewFlags   `embed:""`
 	App           string   `placeholder:"NAME" help:"Deploy to this app instead of the one --name and --mr name (created the same way when missing); review destroy and sweep never delete one outside their names."`
 	Dir           string   `env:"HEROKU_DEPLOY_DIR" default:"." placeholder:"PATH" help:"Directory to ship (default ${default}); with an app.json in it, a new app is created from it (an app setup: add-ons, env, postdeploy script)."`
@@ -83,12 +83,12 @@ type ReviewDeployCmd struct {
 
 // check validates everything before any request: the name, the deploy's
 // own checks, where the app goes, the config's names and variables.
-func (c *ReviewDeployCmd) check(g *Globals) (*DeployCmd, string, map[string]string, error) {
+func (c *reviewDeployCmd) check(g *globals) (*deployCmd, string, map[string]string, error) {
 	app, err := c.ReviewFlags.app(c.App)
 	if err != nil {
 		return nil, "", nil, err
 	}
-	dc := &DeployCmd{App: app, Dir: c.Dir, SourceVersion: c.SourceVersion, Exclude: c.Exclude, Dotenv: c.Dotenv,
+	dc := &deployCmd{AppFlag: AppFlag{App: app}, Dir: c.Dir, SourceVersion: c.SourceVersion, Exclude: c.Exclude, Dotenv: c.Dotenv,
 		Rebuild: c.Rebuild, HealthFlags: c.HealthFlags, HerokuFlags: c.HerokuFlags}
 	for _, f := range [][2]string{{"--team", c.Team}, {"--space", c.Space}, {"--pipeline", c.Pipeline}} {
 		if f[1] != "" && !teamNameRE.MatchString(f[1]) {
@@ -123,7 +123,7 @@ func (c *ReviewDeployCmd) check(g *Globals) (*DeployCmd, string, map[string]stri
 }
 
 // Run creates the app if it is missing, then deploys.
-func (c *ReviewDeployCmd) Run(ctx context.Context, g *Globals, h *Heroku) error {
+func (c *reviewDeployCmd) Run(ctx context.Context, g *globals, h *heroku) error {
 	dc, app, vars, err := c.check(g)
 	if err != nil {
 		return err
@@ -213,7 +213,7 @@ func hasAppJSON(dir string) bool {
 
 // config is the config the app must have: the template's, when there is
 // one, then --config-var's values over it. Names only reach the log.
-func (c *ReviewDeployCmd) config(ctx context.Context, h *Heroku, apps *review.Apps, vars map[string]string) (map[string]string, error) {
+func (c *reviewDeployCmd) config(ctx context.Context, h *heroku, apps *review.Apps, vars map[string]string) (map[string]string, error) {
 	wanted := map[string]string{}
 	if c.ConfigFrom != "" {
 		t, err := apps.Template(ctx, c.ConfigFrom, c.ConfigSkip)
@@ -248,7 +248,7 @@ func listOrNone(names []string) string {
 }
 
 // couple puts a new app into --pipeline at stage review.
-func (c *ReviewDeployCmd) couple(ctx context.Context, h *Heroku, apps *review.Apps, app string) error {
+func (c *reviewDeployCmd) couple(ctx context.Context, h *heroku, apps *review.Apps, app string) error {
 	if c.Pipeline == "" {
 		return nil
 	}
@@ -257,23 +257,23 @@ func (c *ReviewDeployCmd) couple(ctx context.Context, h *Heroku, apps *review.Ap
 
 // fail classifies a review deploy's error: a name another account holds
 // is refused (exit 3), with what to do about it.
-func (c *ReviewDeployCmd) fail(ctx context.Context, h *Heroku, err error, app string) error {
+func (c *reviewDeployCmd) fail(ctx context.Context, h *heroku, err error, app string) error {
 	var taken *review.TakenError
 	var setup *review.SetupError
 	if errors.As(err, &setup) && len(setup.ManifestErrors) > 0 {
-		return &ExitError{Code: ExitFailed, Err: err, Hints: []string{
+		return &exitError{Code: exitFailed, Err: err, Hints: []string{
 			"fix app.json in --dir (the dir input), or give a required config var with --config-var or --config-from (the config_vars and config_from inputs)"}}
 	}
 	if errors.As(err, &taken) {
-		return &ExitError{Code: ExitRefused, Err: err, Hints: []string{
+		return &exitError{Code: exitRefused, Err: err, Hints: []string{
 			"Heroku app names are global: choose another --name prefix (the component's name input), or pass --app",
 			fmt.Sprintf("if the app is your team's, give the account of the key in %s access to it", c.APIKeyVar)}}
 	}
 	return h.classify(ctx, err, app)
 }
 
-// ReviewDestroyCmd is `heroku-deploy review destroy`.
-type ReviewDestroyCmd struct {
+// reviewDestroyCmd is `heroku-deploy review destroy`.
+type reviewDestroyCmd struct {
 	ReviewFlags `embed:""`
 	App         string `placeholder:"NAME" help:"Delete this app instead of the one --name and --mr name; it must still be a review app of --name."`
 
@@ -283,7 +283,7 @@ type ReviewDestroyCmd struct {
 // Run deletes the review app after the safety checks: the name must be
 // one the prefix's rule gives, and the app in no pipeline stage but review
 // or development. An app already gone is success.
-func (c *ReviewDestroyCmd) Run(ctx context.Context, h *Heroku) error {
+func (c *reviewDestroyCmd) Run(ctx context.Context, h *heroku) error {
 	if c.Name == "" {
 		return usage("--name is required: review destroy deletes only the review apps of a prefix")
 	}
@@ -302,7 +302,7 @@ func (c *ReviewDestroyCmd) Run(ctx context.Context, h *Heroku) error {
 	var taken *review.TakenError
 	switch {
 	case errors.As(err, &taken):
-		return &ExitError{Code: ExitRefused, Err: err, Hints: []string{"nothing was deleted: the app is not this key's account's"}}
+		return &exitError{Code: exitRefused, Err: err, Hints: []string{"nothing was deleted: the app is not this key's account's"}}
 	case err != nil:
 		return h.classify(ctx, err, app)
 	case !exists:
@@ -326,7 +326,7 @@ func (c *ReviewDestroyCmd) Run(ctx context.Context, h *Heroku) error {
 
 // refuse maps a failed safety check to exit 5, and any other error as
 // usual.
-func (c *ReviewDestroyCmd) refuse(ctx context.Context, h *Heroku, err error, app string) error {
+func (c *reviewDestroyCmd) refuse(ctx context.Context, h *heroku, err error, app string) error {
 	var unsafe *review.UnsafeError
 	if errors.As(err, &unsafe) {
 		return safety(err, "nothing was deleted")
@@ -334,8 +334,8 @@ func (c *ReviewDestroyCmd) refuse(ctx context.Context, h *Heroku, err error, app
 	return h.classify(ctx, err, app)
 }
 
-// ReviewSweepCmd is `heroku-deploy review sweep`.
-type ReviewSweepCmd struct {
+// reviewSweepCmd is `heroku-deploy review sweep`.
+type reviewSweepCmd struct {
 	Name           string `env:"HEROKU_DEPLOY_NAME" required:"" placeholder:"PREFIX" help:"Prefix of the review apps: only apps the naming rule gives for it are considered."`
 	OpenMRs        string `name:"open-mrs" env:"HEROKU_DEPLOY_OPEN_MRS" placeholder:"LIST" help:"IIDs of the open merge requests, separated by commas or spaces (none: there is none); their apps are kept. Without it, GitLab's API is asked."`
 	GitLabTokenVar string `name:"gitlab-token-var" env:"HEROKU_DEPLOY_GITLAB_TOKEN_VARIABLE" placeholder:"NAME" help:"NAME of the variable holding a GitLab access token with read_api, to list the open merge requests; without it, CI_JOB_TOKEN where the instance lets it list them."`
@@ -350,7 +350,7 @@ var iidListRE = regexp.MustCompile(`[\s,]+`)
 
 // openMRs is the merge requests whose apps stay: --open-mrs, or GitLab's
 // answer. It reports which source it used.
-func (c *ReviewSweepCmd) openMRs(ctx context.Context, g *Globals, h *Heroku) (map[string]bool, string, error) {
+func (c *reviewSweepCmd) openMRs(ctx context.Context, g *globals, h *heroku) (map[string]bool, string, error) {
 	open := map[string]bool{}
 	if c.OpenMRs != "" {
 		if strings.TrimSpace(c.OpenMRs) == "none" {
@@ -381,7 +381,7 @@ func (c *ReviewSweepCmd) openMRs(ctx context.Context, g *Globals, h *Heroku) (ma
 
 // gitlab builds the GitLab client from the token variable, or the job's
 // token. It makes no request.
-func (c *ReviewSweepCmd) gitlab(g *Globals) (*gitlabapi.Client, string, error) {
+func (c *reviewSweepCmd) gitlab(g *globals) (*gitlabapi.Client, string, error) {
 	if c.GitLabURL == "" || c.Project == "" {
 		return nil, "", usage("no list of open merge requests: pass --open-mrs, or run in a GitLab job (CI_API_V4_URL and CI_PROJECT_ID) to ask GitLab's API")
 	}
@@ -412,10 +412,10 @@ func (c *ReviewSweepCmd) gitlab(g *Globals) (*gitlabapi.Client, string, error) {
 
 // gitlabError maps a failed merge request list: refused (401, 403, 404)
 // is exit 3, anything else exit 4. Nothing is deleted either way.
-func (c *ReviewSweepCmd) gitlabError(err error, source string) error {
+func (c *reviewSweepCmd) gitlabError(err error, source string) error {
 	st := gitlabapi.StatusOf(err)
 	if st < 400 || st >= 500 || st == 429 {
-		return &ExitError{Code: ExitUnavailable, Err: err, Hints: []string{"nothing was deleted: the open merge requests could not be read"}}
+		return &exitError{Code: exitUnavailable, Err: err, Hints: []string{"nothing was deleted: the open merge requests could not be read"}}
 	}
 	hints := []string{"nothing was deleted: the open merge requests could not be read"}
 	if c.GitLabTokenVar == "" {
@@ -423,14 +423,14 @@ func (c *ReviewSweepCmd) gitlabError(err error, source string) error {
 	} else {
 		hints = append(hints, fmt.Sprintf("the token in %s needs the read_api scope and at least the Reporter role in project %s", c.GitLabTokenVar, c.Project))
 	}
-	return &ExitError{Code: ExitRefused, Err: err, Hints: hints}
+	return &exitError{Code: exitRefused, Err: err, Hints: hints}
 }
 
 // Run deletes the review apps of the prefix whose merge request is not
 // open. It checks every such app first: one coupled to a pipeline stage
 // other than review or development stops the sweep before anything is
 // deleted (exit 5).
-func (c *ReviewSweepCmd) Run(ctx context.Context, g *Globals, h *Heroku) error {
+func (c *reviewSweepCmd) Run(ctx context.Context, g *globals, h *heroku) error {
 	if err := review.CheckPrefix(c.Name); err != nil {
 		return usagef("--name: %v", err)
 	}

@@ -12,11 +12,11 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/release"
 )
 
-// RollbackCmd is `heroku-deploy rollback`.
-type RollbackCmd struct {
-	App    string `env:"HEROKU_DEPLOY_APP,HEROKU_APP" required:"" placeholder:"NAME" help:"Heroku app to roll back."`
-	To     string `placeholder:"vN|RELEASE_ID" help:"Release to roll back to; without it, the newest release before the current one that can still be rolled back to."`
-	Dotenv string `placeholder:"FILE" help:"Write the dotenv report of the new release here (as deploy's, without HEROKU_BUILD_ID)."`
+// rollbackCmd is `heroku-deploy rollback`.
+type rollbackCmd struct {
+	AppFlag `embed:"" set:"app_help=Heroku app to roll back."`
+	To      string `placeholder:"vN|RELEASE_ID" help:"Release to roll back to; without it, the newest release before the current one that can still be rolled back to."`
+	Dotenv  string `placeholder:"FILE" help:"Write the dotenv report of the new release here (as deploy's, without HEROKU_BUILD_ID)."`
 
 	HerokuFlags `embed:""`
 }
@@ -27,10 +27,7 @@ var (
 )
 
 // Run rolls back.
-func (c *RollbackCmd) Run(ctx context.Context, h *Heroku) error {
-	if err := checkApp(c.App); err != nil {
-		return err
-	}
+func (c *rollbackCmd) Run(ctx context.Context, h *heroku) error {
 	if c.To != "" && !versionRE.MatchString(c.To) && !uuidRE.MatchString(c.To) {
 		return usagef("--to %q is neither a release version (v41) nor a release id", c.To)
 	}
@@ -63,7 +60,7 @@ func (c *RollbackCmd) Run(ctx context.Context, h *Heroku) error {
 }
 
 // rollback picks the target, checks it and rolls back to it.
-func (c *RollbackCmd) rollback(ctx context.Context, h *Heroku) (*herokuapi.Release, report, error) {
+func (c *rollbackCmd) rollback(ctx context.Context, h *heroku) (*herokuapi.Release, report, error) {
 	app, err := h.Client.AppInfo(ctx, c.App)
 	if err != nil {
 		return nil, report{}, fmt.Errorf("look up app %s: %w", c.App, err)

@@ -23,14 +23,14 @@ import (
 // They can collide with a command's own status; README says which to use in
 // allow_failure.
 const (
-	ExitRunTimeout  = 124 // --timeout reached: the dyno was stopped
-	ExitRunFailed   = 125 // heroku-deploy failed before the command's status was known
-	ExitRunNoStatus = 126 // the output ended without an exit status: outcome unknown
+	exitRunTimeout  = 124 // --timeout reached: the dyno was stopped
+	exitRunFailed   = 125 // heroku-deploy failed before the command's status was known
+	exitRunNoStatus = 126 // the output ended without an exit status: outcome unknown
 )
 
-// RunCmd is `heroku-deploy run`.
-type RunCmd struct {
-	App     string   `env:"HEROKU_DEPLOY_APP,HEROKU_APP" required:"" placeholder:"NAME" help:"Heroku app to run the command on."`
+// runCmd is `heroku-deploy run`.
+type runCmd struct {
+	AppFlag `embed:"" set:"app_help=Heroku app to run the command on."`
 	Size    string   `env:"HEROKU_DEPLOY_SIZE" placeholder:"SIZE" help:"Dyno size (standard-1X, performance-l…). Default: the app's."`
 	Env     []string `sep:"none" placeholder:"NAME[=CI_VAR]" help:"Set NAME in the dyno's environment to the value of the CI/CD variable CI_VAR (NAME alone: the variable NAME); repeatable. Values are never printed."`
 	Command string   `env:"HEROKU_DEPLOY_COMMAND" placeholder:"LINE" help:"The command as one shell command line, instead of arguments after --."`
@@ -42,7 +42,7 @@ type RunCmd struct {
 
 	HerokuFlags `embed:""`
 
-	heroku *Heroku // once Run has it, for exit's hints
+	heroku *heroku // once Run has it, for exit's hints
 }
 
 var sizeRE = regexp.MustCompile(`^[A-Za-z0-9-]{1,40}$`)
@@ -56,14 +56,11 @@ const (
 )
 
 // check validates the flags before any request.
-func (c *RunCmd) check(g *Globals) (oneoff.Config, *x509.CertPool, error) {
+func (c *runCmd) check(g *globals) (oneoff.Config, *x509.CertPool, error) {
 	if len(c.Args) > 0 && c.Args[0] == "--" {
 		c.Args = c.Args[1:] // kong keeps the separator in a passthrough argument
 	}
 	cfg := oneoff.Config{App: c.App, Args: c.Args, Size: c.Size}
-	if err := checkApp(c.App); err != nil {
-		return cfg, nil, err
-	}
 	switch {
 	case c.Command != "" && len(c.Args) > 0:
 		return cfg, nil, usage("the command is given twice: as --command (or HEROKU_DEPLOY_COMMAND) and after --")
@@ -99,8 +96,8 @@ func (c *RunCmd) check(g *Globals) (oneoff.Config, *x509.CertPool, error) {
 }
 
 // Run runs the command; its exit status becomes heroku-deploy's. Errors go
-// through exit, by way of Run in cli.go.
-func (c *RunCmd) Run(ctx context.Context, g *Globals, h *Heroku) error {
+// through exit, by way of run in cli.go.
+func (c *runCmd) Run(ctx context.Context, g *globals, h *heroku) error {
 	c.heroku = h
 	cfg, roots, err := c.check(g)
 	if err != nil {
@@ -141,33 +138,33 @@ func (e *commandStatus) Error() string {
 // command's status as it is, 124 for a timeout, 126 for a missing status,
 // 130 for a signal, and 125 for every failure of heroku-deploy itself
 // (what the general table numbers 1 to 4), keeping classify's message and
-// hints. Run in cli.go calls it for parse and key errors too.
-func (c *RunCmd) exit(ctx context.Context, err error) error {
+// hints. run in cli.go calls it for parse and key errors too.
+func (c *runCmd) exit(ctx context.Context, err error) error {
 	var st *commandStatus
 	var ns *oneoff.NoStatusError
 	switch {
 	case err == nil:
 		return nil
 	case errors.As(err, &st):
-		return &ExitError{Code: st.Status, Err: err}
+		return &exitError{Code: st.Status, Err: err}
 	case errors.As(err, &ns):
-		return &ExitError{Code: ExitRunNoStatus, Err: err}
+		return &exitError{Code: exitRunNoStatus, Err: err}
 	}
 	h := c.heroku
 	if h == nil { // parsing or the key failed: no request was made
-		h = &Heroku{flags: &c.HerokuFlags}
+		h = &heroku{flags: &c.HerokuFlags}
 	}
-	var ee *ExitError
+	var ee *exitError
 	if !errors.As(h.classify(ctx, err, c.App), &ee) {
-		ee = &ExitError{Code: ExitFailed, Err: err}
+		ee = &exitError{Code: exitFailed, Err: err}
 	}
 	switch {
-	case ee.Code == ExitCancelled:
+	case ee.Code == exitCancelled:
 		return ee
-	case ee.Code == ExitUnavailable && follow.IsStopped(err):
-		return &ExitError{Code: ExitRunTimeout, Err: ee.Err, Hints: []string{"raise --timeout (the component's timeout input) if the command needs longer"}}
+	case ee.Code == exitUnavailable && follow.IsStopped(err):
+		return &exitError{Code: exitRunTimeout, Err: ee.Err, Hints: []string{"raise --timeout (the component's timeout input) if the command needs longer"}}
 	}
-	return &ExitError{Code: ExitRunFailed, Err: ee.Err, Hints: ee.Hints}
+	return &exitError{Code: exitRunFailed, Err: ee.Err, Hints: ee.Hints}
 }
 
 // urlPath is the path of a URL, "" if it has none.

@@ -58,15 +58,6 @@ type Result struct {
 	ArtifactID     string
 }
 
-// InputError is a deploy that cannot work as asked, found before the
-// upload: the flags must change.
-type InputError struct {
-	Msg  string
-	Hint string
-}
-
-func (e *InputError) Error() string { return e.Msg }
-
 // Deployer carries the client, the waiting engine and the job log.
 type Deployer struct {
 	Client *herokuapi.Client
@@ -104,7 +95,7 @@ func (d *Deployer) Deploy(ctx context.Context, cfg Config) (*Result, error) {
 	var guard *health.Guard
 	if cfg.Health.Check != "" {
 		if guard, err = cfg.Health.NewGuard(cfg.App, res.WebURL, nil, follower, d.Out); err != nil {
-			return nil, &InputError{Msg: err.Error(), Hint: "pass a full URL to --health-check (the health_check input)"}
+			return nil, &follow.InputError{Msg: err.Error(), Hint: "pass a full URL to --health-check (the health_check input)"}
 		}
 		// What a failed check rolls back to: read before anything changes.
 		if cfg.Health.Rollback {
@@ -195,7 +186,7 @@ func (d *Deployer) app(ctx context.Context, cfg Config) (*Result, error) {
 	if res.Generation == "fir" && len(cfg.Buildpacks) > 0 {
 		// Heroku takes a build's buildpacks on Cedar only; on Fir they come
 		// from project.toml and the field would be ignored.
-		return nil, &InputError{
+		return nil, &follow.InputError{
 			Msg:  fmt.Sprintf("app %s is a Fir-generation app: it takes its buildpacks from project.toml, not from --buildpack", app.Name),
 			Hint: "declare them in project.toml ([[io.buildpacks.group]] id = \"heroku/nodejs\"), commit it in --dir, and drop --buildpack (the buildpacks input)",
 		}
@@ -319,7 +310,7 @@ func (d *Deployer) stoppedCreating(ctx context.Context, app string, req herokuap
 			if err != nil {
 				note = fmt.Sprintf("could not tell whether Heroku created a build from this upload (%v): if it did, it will run and release%s", err, dashboard(app))
 			}
-			return &follow.Stopped{Err: context.Cause(ctx), During: "the build to be created", Note: note}
+			return follow.StoppedAt(ctx, "the build to be created", note)
 		}
 		b = found
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/health"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/release"
@@ -62,7 +63,7 @@ func (d *Deployer) Verify(ctx context.Context, res *Result, o health.Options) er
 	follower := &release.Follower{Client: d.Client, Wait: d.Wait, Out: d.Out}
 	guard, err := o.NewGuard(res.App, res.WebURL, nil, follower, d.Out)
 	if err != nil {
-		return &InputError{Msg: err.Error(), Hint: "pass a full URL to --health-check (the health_check input)"}
+		return &follow.InputError{Msg: err.Error(), Hint: "pass a full URL to --health-check (the health_check input)"}
 	}
 	if o.Rollback {
 		list, err := d.Client.RecentReleases(ctx, res.App, 50)

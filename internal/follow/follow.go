@@ -236,6 +236,12 @@ func (e *Stopped) Error() string {
 
 func (e *Stopped) Unwrap() error { return e.Err }
 
+// StoppedAt is the *Stopped of a stop that came while waiting for during,
+// outside Wait: Err is the context's cause, as Wait's own.
+func StoppedAt(ctx context.Context, during, note string) *Stopped {
+	return &Stopped{Err: context.Cause(ctx), During: during, Note: note}
+}
+
 // IsStopped reports whether err is a timeout or a cancellation.
 func IsStopped(err error) bool {
 	var s *Stopped
@@ -247,3 +253,13 @@ func IsStopped(err error) bool {
 type Failed struct{ Msg string }
 
 func (e *Failed) Error() string { return e.Msg }
+
+// InputError is work that cannot go as asked, found before anything
+// changed on Heroku: the apps or the flags must change. It sits here, with
+// the other outcomes, so that deploy and promote share it.
+type InputError struct {
+	Msg  string
+	Hint string
+}
+
+func (e *InputError) Error() string { return e.Msg }

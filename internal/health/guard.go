@@ -34,7 +34,7 @@ type Guard struct {
 
 // NewGuard is the guard of app, whose URL is webURL.
 func (o *Options) NewGuard(app, webURL string, before *herokuapi.Release, f *release.Follower, out *ciout.Writer) (*Guard, error) {
-	u, err := URL(o.Check, webURL)
+	u, err := resolveURL(o.Check, webURL)
 	if err != nil {
 		return nil, err
 	}
@@ -53,8 +53,8 @@ func (g *Guard) Verify(ctx context.Context) error {
 	var f *Failure
 	if !errors.As(err, &f) {
 		if err != nil {
-			return &follow.Stopped{Err: err, During: "the health check of " + g.App,
-				Note: "the new release is live, not health-checked and not rolled back"}
+			return follow.StoppedAt(ctx, "the health check of "+g.App,
+				"the new release is live, not health-checked and not rolled back")
 		}
 		return nil
 	}

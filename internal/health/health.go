@@ -38,8 +38,8 @@ func CheckSpec(spec string) error {
 	return nil
 }
 
-// URL resolves spec against the app's web URL: a path is joined to it.
-func URL(spec, webURL string) (string, error) {
+// resolveURL resolves spec against the app's web URL: a path is joined to it.
+func resolveURL(spec, webURL string) (string, error) {
 	if !strings.HasPrefix(spec, "/") {
 		return spec, nil
 	}

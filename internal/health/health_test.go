@@ -31,11 +31,11 @@ func TestURL(t *testing.T) {
 		{"/a/b?x=1", "https://www.example.com", "https://www.example.com/a/b?x=1"},
 		{"https://status.example.com/up", "", "https://status.example.com/up"},
 	} {
-		if got, err := URL(tt.spec, tt.web); err != nil || got != tt.want {
+		if got, err := resolveURL(tt.spec, tt.web); err != nil || got != tt.want {
 			t.Errorf("URL(%q, %q) = %q, %v; want %q", tt.spec, tt.web, got, err, tt.want)
 		}
 	}
-	if _, err := URL("/healthz", ""); err == nil {
+	if _, err := resolveURL("/healthz", ""); err == nil {
 		t.Error("a path for an app without a URL was accepted")
 	}
 }

@@ -48,7 +48,7 @@ func (c *Client) DefaultDomain(ctx context.Context, app string) (string, error) 
 // SetMaintenance turns the app's maintenance mode on or off. Setting it
 // twice to the same value changes nothing, so it is retried like a read.
 func (c *Client) SetMaintenance(ctx context.Context, app string, on bool) (*App, error) {
-	a, err := c.api.AppUpdate(RetrySafe(ctx), app, heroku.AppUpdateOpts{Maintenance: &on})
+	a, err := c.api.AppUpdate(retrySafe(ctx), app, heroku.AppUpdateOpts{Maintenance: &on})
 	return a, Clean(err)
 }
 

@@ -154,9 +154,9 @@ type ctxKey int
 
 const retrySafeKey ctxKey = 0
 
-// RetrySafe marks a POST as safe to repeat after an ambiguous failure
+// retrySafe marks a POST as safe to repeat after an ambiguous failure
 // (POST /sources only hands out a fresh upload slot).
-func RetrySafe(ctx context.Context) context.Context {
+func retrySafe(ctx context.Context) context.Context {
 	return context.WithValue(ctx, retrySafeKey, true)
 }
 

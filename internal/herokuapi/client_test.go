@@ -58,7 +58,7 @@ func (s *scripted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(map[string]int{"200": 200, "201": 201}[step])
 		io.WriteString(w, `{"id":"01234567-89ab-cdef-0123-456789abcdef","status":"pending","source_blob":{"get_url":"https://s3.example/get?Signature=g","put_url":"https://s3.example/put?Signature=p"}}`)
 	default:
-		code := map[string]int{"404": 404, "429": 429, "500": 500, "501": 501, "503": 503}[step]
+		code := map[string]int{"404": 404, "409": 409, "429": 429, "500": 500, "501": 501, "503": 503}[step]
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Request-Id", "req-"+step)
 		w.WriteHeader(code)

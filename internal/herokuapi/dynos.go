@@ -7,6 +7,8 @@ import (
 	"io"
 
 	heroku "github.com/heroku/heroku-go/v6"
+
+	"gitlab.com/heroku-deploy/heroku/internal/pause"
 )
 
 // Dyno is a one-off or formation dyno.
@@ -45,6 +47,11 @@ func (c *Client) DynoCreate(ctx context.Context, app string, r DynoRequest) (*Dy
 			return d, Clean(err)
 		}
 		c.cfg.Notify(fmt.Sprintf("%v; retrying", Clean(err)))
+		// The release needs a moment to be ready: asking again at once
+		// would meet the same 409.
+		if pause.For(ctx, backoff(c.cfg.RetryWaitMin, c.cfg.RetryWaitMax, attempt-1, nil)) != nil {
+			return nil, Clean(err)
+		}
 	}
 }
 
@@ -57,7 +64,7 @@ func (c *Client) DynoInfo(ctx context.Context, app, id string) (*Dyno, error) {
 
 // DynoStop stops a dyno. Repeating it changes nothing.
 func (c *Client) DynoStop(ctx context.Context, app, id string) error {
-	_, err := c.api.DynoStop(RetrySafe(ctx), app, id)
+	_, err := c.api.DynoStop(retrySafe(ctx), app, id)
 	if errors.Is(err, io.EOF) {
 		return nil // 202 with an empty body
 	}
@@ -71,6 +78,6 @@ type LogSession = heroku.LogSession
 // starting with the lines it already wrote. Creating one twice is harmless.
 func (c *Client) LogSessionCreate(ctx context.Context, app, dyno string) (*LogSession, error) {
 	tail, lines := true, 1500 // logplex keeps at most 1500 lines
-	s, err := c.api.LogSessionCreate(RetrySafe(ctx), app, heroku.LogSessionCreateOpts{DynoName: &dyno, Tail: &tail, Lines: &lines})
+	s, err := c.api.LogSessionCreate(retrySafe(ctx), app, heroku.LogSessionCreateOpts{DynoName: &dyno, Tail: &tail, Lines: &lines})
 	return s, Clean(err)
 }

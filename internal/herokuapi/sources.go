@@ -17,7 +17,7 @@ type Source = heroku.Source
 
 // SourceCreate hands out a presigned upload slot. It is safe to repeat.
 func (c *Client) SourceCreate(ctx context.Context) (*Source, error) {
-	s, err := c.api.SourceCreate(RetrySafe(ctx))
+	s, err := c.api.SourceCreate(retrySafe(ctx))
 	if err != nil {
 		return nil, Clean(err)
 	}

@@ -78,8 +78,8 @@ type AppSpec struct {
 // stages are a pipeline's stages, in promotion order from development.
 var stages = []string{"test", "review", "development", "staging", "production"}
 
-// ParseAppSpec reads an app's text form.
-func ParseAppSpec(s string) (AppSpec, error) {
+// parseAppSpec reads an app's text form.
+func parseAppSpec(s string) (AppSpec, error) {
 	name, opts, _ := strings.Cut(s, ":")
 	a := AppSpec{Name: name, Owner: "user1@example.com"}
 	if !appNameRE.MatchString(name) {

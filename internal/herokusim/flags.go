@@ -95,7 +95,7 @@ func ParseFlags(name string, args []string, errOut io.Writer) (Options, []string
 		return o, nil, err
 	}
 	for _, a := range apps {
-		if _, err := ParseAppSpec(a); err != nil {
+		if _, err := parseAppSpec(a); err != nil {
 			return fail(err)
 		}
 	}
@@ -120,7 +120,7 @@ func ParseFlags(name string, args []string, errOut io.Writer) (Options, []string
 		return fail(err)
 	}
 	for _, h := range health {
-		if _, _, err := ParseHealth(h); err != nil {
+		if _, _, err := parseHealth(h); err != nil {
 			return fail(err)
 		}
 	}

@@ -188,7 +188,7 @@ func TestReleasesFromArtifactsAndRollbacks(t *testing.T) {
 }
 
 func TestParseHealth(t *testing.T) {
-	name, h, err := ParseHealth("my-app:503x3,slow=1s,200")
+	name, h, err := parseHealth("my-app:503x3,slow=1s,200")
 	if err != nil || name != "my-app" {
 		t.Fatal(name, err)
 	}
@@ -200,7 +200,7 @@ func TestParseHealth(t *testing.T) {
 	if want := "503 0s,503 0s,503 0s,200 1s,200 0s,200 0s"; strings.Join(got, ",") != want {
 		t.Errorf("steps %s, want %s", strings.Join(got, ","), want)
 	}
-	_, h, _ = ParseHealth("a-app:200,flap")
+	_, h, _ = parseHealth("a-app:200,flap")
 	got = nil
 	for range 5 {
 		got = append(got, fmt.Sprint(h.next().status))
@@ -209,7 +209,7 @@ func TestParseHealth(t *testing.T) {
 		t.Errorf("flap: %s, want %s", strings.Join(got, ","), want)
 	}
 	for _, bad := range []string{"my-app", "my-app:", "my-app:99", "my-app:200x0", "my-app:slow=x", "Bad:200"} {
-		if _, _, err := ParseHealth(bad); err == nil {
+		if _, _, err := parseHealth(bad); err == nil {
 			t.Errorf("ParseHealth(%q) accepted", bad)
 		}
 	}
@@ -250,12 +250,12 @@ func TestWebSide(t *testing.T) {
 }
 
 func TestParseAppSpecOptions(t *testing.T) {
-	a, err := ParseAppSpec("my-app:pipeline=flow/staging,web,container,two-factor,promotion-fails,release-fails")
+	a, err := parseAppSpec("my-app:pipeline=flow/staging,web,container,two-factor,promotion-fails,release-fails")
 	if err != nil || a.Pipeline != "flow" || a.Stage != "staging" || !a.Web || !a.Container || !a.TwoFactor || !a.PromotionFails || !a.ReleaseFails {
 		t.Errorf("%+v %v", a, err)
 	}
 	for _, bad := range []string{"my-app:pipeline=flow", "my-app:pipeline=flow/qa", "my-app:pipeline=Flow/staging"} {
-		if _, err := ParseAppSpec(bad); err == nil {
+		if _, err := parseAppSpec(bad); err == nil {
 			t.Errorf("ParseAppSpec(%q) accepted", bad)
 		}
 	}

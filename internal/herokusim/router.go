@@ -24,7 +24,6 @@ func (s *Server) routes() http.Handler {
 	}
 	handle("POST /sources", s.createSource)
 	handle("POST /apps/{app}/sources", s.appRoute(func(w http.ResponseWriter, r *http.Request, _ *app) { s.createSource(w, r) }))
-	handle("GET /account/rate-limits", s.rateLimits)
 	handle("POST /apps", s.postApp)
 	handle("GET /apps", s.listApps)
 	handle("POST /teams/apps", s.postTeamApp)
@@ -202,11 +201,6 @@ func (s *Server) takeToken(a *account) (int, bool) {
 	}
 	a.tokens--
 	return int(a.tokens), true
-}
-
-func (s *Server) rateLimits(w http.ResponseWriter, r *http.Request) {
-	n, _ := strconv.Atoi(w.Header().Get("RateLimit-Remaining"))
-	writeJSON(w, 200, map[string]int{"remaining": n})
 }
 
 type statusWriter struct {

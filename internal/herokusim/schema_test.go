@@ -103,7 +103,6 @@ func TestBodiesMatchHerokusSchema(t *testing.T) {
 			}
 			get("/apps/{app}", "/apps/demo")
 			get("/apps/{app}/domains", "/apps/demo/domains")
-			get("/account/rate-limits", "/account/rate-limits")
 			resp, b := s.do("POST", "/sources", nil)
 			check("POST", "/sources", "/sources", b)
 			var src struct {

@@ -169,7 +169,7 @@ type Options struct {
 	Rendezvous string
 	Faults     []*Fault
 	// Health scripts what apps with the web option answer at their
-	// web_url, each APP:STEP,... (see ParseHealth).
+	// web_url, each APP:STEP,... (see parseHealth).
 	Health []string
 	// Teams, each NAME[:userN,...] (members; default every key's
 	// account), and private spaces, each NAME:TEAM[:fir][:REGION]: where
@@ -319,7 +319,7 @@ func New(opts Options) *Server {
 		s.keys[key] = &account{email: fmt.Sprintf("user%d@example.com", i+1), scope: scope, tokens: float64(opts.RateLimit), last: s.now()}
 	}
 	for _, spec := range opts.Health {
-		name, h, err := ParseHealth(spec)
+		name, h, err := parseHealth(spec)
 		if err != nil {
 			panic(err) // ParseFlags and the tests check specs first
 		}
@@ -327,7 +327,7 @@ func New(opts Options) *Server {
 	}
 	s.addTeamsAndSpaces()
 	for i, spec := range opts.Apps {
-		a, err := ParseAppSpec(spec)
+		a, err := parseAppSpec(spec)
 		if err != nil {
 			panic(err) // ParseFlags and the tests check specs first
 		}

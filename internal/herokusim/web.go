@@ -38,8 +38,8 @@ type healthStep struct {
 	flap   bool
 }
 
-// ParseHealth reads a -health value: APP:STEP,STEP,...
-func ParseHealth(s string) (string, *healthSeq, error) {
+// parseHealth reads a -health value: APP:STEP,STEP,...
+func parseHealth(s string) (string, *healthSeq, error) {
 	name, spec, ok := strings.Cut(s, ":")
 	if !ok || !appNameRE.MatchString(name) || spec == "" {
 		return "", nil, fmt.Errorf("health %q: want APP:STEP,... (see herokusim -help)", s)

@@ -19,9 +19,9 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/pause"
 )
 
-// ErrNotRegistered means the stream still answered 404 when the wait for it
+// errNotRegistered means the stream still answered 404 when the wait for it
 // ran out.
-var ErrNotRegistered = errors.New("output stream was never registered")
+var errNotRegistered = errors.New("output stream was never registered")
 
 // Options tune Follow. Zero values take the defaults in brackets.
 type Options struct {
@@ -90,7 +90,7 @@ func Follow(ctx context.Context, url string, w io.Writer, opts Options) error {
 				return nil // expired after we read it: nothing more will come
 			}
 			if time.Since(start) >= opts.NotFoundWindow {
-				return ErrNotRegistered
+				return errNotRegistered
 			}
 		case errors.Is(err, errWriter):
 			return err

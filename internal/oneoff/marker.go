@@ -25,13 +25,13 @@ func newNonce() string {
 	return hex.EncodeToString(b)
 }
 
-// Wrap is the command line the dyno runs: args joined as a shell would
+// wrap is the command line the dyno runs: args joined as a shell would
 // read them (one argument is taken as a shell command line as it is), in
 // a subshell so that an `exit N` of its own still reaches the marker, then
 // the marker's echo. A Fir app's command goes through the CNB launcher,
 // which loads the app's environment.
-func Wrap(args []string, fir bool, nonce string) string {
-	cmd := Join(args)
+func wrap(args []string, fir bool, nonce string) string {
+	cmd := join(args)
 	if fir {
 		cmd = "launcher bash -c " + quote(cmd)
 	} else {
@@ -41,9 +41,9 @@ func Wrap(args []string, fir bool, nonce string) string {
 	return cmd + ` ; echo "` + markerLead + nonce + `: $?"`
 }
 
-// Join makes one shell command line of args: a single argument is already
+// join makes one shell command line of args: a single argument is already
 // one; several are quoted where the shell would split or expand them.
-func Join(args []string) string {
+func join(args []string) string {
 	if len(args) == 1 {
 		return args[0]
 	}

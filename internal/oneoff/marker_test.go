@@ -19,7 +19,7 @@ func TestWrap(t *testing.T) {
 		{[]string{"exit 3"}, true, "launcher bash -c 'exit 3'" + marker},
 		{[]string{"python", "-c", `print("$HOME")`}, true, `launcher bash -c 'python -c '\''print("$HOME")'\'''` + marker},
 	} {
-		if got := Wrap(tc.args, tc.fir, n); got != tc.want {
+		if got := wrap(tc.args, tc.fir, n); got != tc.want {
 			t.Errorf("Wrap(%q, fir=%v)\n got %s\nwant %s", tc.args, tc.fir, got, tc.want)
 		}
 	}

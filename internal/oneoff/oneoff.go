@@ -78,7 +78,7 @@ func (r *Runner) Run(ctx context.Context, cfg Config) (*Result, error) {
 	fir := herokuapi.Generation(app) == "fir"
 	nonce := newNonce()
 	req := herokuapi.DynoRequest{
-		Command: Wrap(cfg.Args, fir, nonce), Attach: true, Env: cfg.Env, Size: cfg.Size, TimeToLive: cfg.TimeToLive,
+		Command: wrap(cfg.Args, fir, nonce), Attach: true, Env: cfg.Env, Size: cfg.Size, TimeToLive: cfg.TimeToLive,
 	}
 	d, err := r.create(ctx, cfg.App, req)
 	if err != nil {
@@ -91,7 +91,7 @@ func (r *Runner) Run(ctx context.Context, cfg Config) (*Result, error) {
 	if d.Size != "" {
 		size = ", " + d.Size
 	}
-	r.Out.Step("Running %s on %s (dyno %s%s)", Join(cfg.Args), cfg.App, d.Name, size)
+	r.Out.Step("Running %s on %s (dyno %s%s)", join(cfg.Args), cfg.App, d.Name, size)
 
 	var conn *rendezvous.Conn
 	if d.AttachURL == nil {

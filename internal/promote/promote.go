@@ -60,15 +60,6 @@ type AppError struct {
 func (e *AppError) Error() string { return e.Err.Error() }
 func (e *AppError) Unwrap() error { return e.Err }
 
-// InputError is a promotion that cannot work as asked, found before
-// anything changed: the apps or the flags must change.
-type InputError struct {
-	Msg  string
-	Hint string
-}
-
-func (e *InputError) Error() string { return e.Msg }
-
 // ProvenanceError is a source that runs another commit than the one the
 // pipeline tested: nothing was promoted.
 type ProvenanceError struct {
@@ -128,7 +119,7 @@ func (p *Promoter) Promote(ctx context.Context, cfg Config) (*Result, error) {
 		kind, id = herokuapi.Artifact(res.Release)
 	}
 	if kind == "" {
-		return nil, &InputError{Msg: fmt.Sprintf("%s has no release with a slug or image to promote", src.name), Hint: "deploy it first"}
+		return nil, &follow.InputError{Msg: fmt.Sprintf("%s has no release with a slug or image to promote", src.name), Hint: "deploy it first"}
 	}
 	commits := map[string]string{} // artifact id -> commit: config releases share a slug
 	commitOf := func(r *herokuapi.Release) (string, error) {
@@ -251,14 +242,14 @@ func (p *Promoter) app(ctx context.Context, name string) (*appInfo, error) {
 		return nil, &AppError{App: name, Err: fmt.Errorf("look up app %s: %w", name, err)}
 	}
 	if a.Stack.Name == "container" || a.BuildStack.Name == "container" {
-		return nil, &InputError{
+		return nil, &follow.InputError{
 			Msg:  fmt.Sprintf("app %s is on the container stack: Heroku pipelines cannot promote container apps", name),
 			Hint: "deploy the same image to each app from the container registry instead",
 		}
 	}
 	c, err := p.Client.CouplingOf(ctx, name)
 	if herokuapi.StatusOf(err) == 404 {
-		return nil, &InputError{
+		return nil, &follow.InputError{
 			Msg:  fmt.Sprintf("app %s is in no pipeline", name),
 			Hint: fmt.Sprintf("add it to the source's pipeline at its stage: heroku pipelines:add PIPELINE --app %s --stage STAGE", name),
 		}
@@ -278,7 +269,7 @@ func (p *Promoter) app(ctx context.Context, name string) (*appInfo, error) {
 func checkStages(src *appInfo, to []string, apps map[string]*appInfo) error {
 	from := slices.Index(stageOrder, src.stage)
 	if from < 0 || from == len(stageOrder)-1 {
-		return &InputError{
+		return &follow.InputError{
 			Msg:  fmt.Sprintf("%s is at stage %s: only development and staging apps are promoted (development → staging → production)", src.name, src.stage),
 			Hint: "promote from the app at the stage before the targets'",
 		}
@@ -286,13 +277,13 @@ func checkStages(src *appInfo, to []string, apps map[string]*appInfo) error {
 	for _, name := range to {
 		t := apps[name]
 		if t.pipeline != src.pipeline {
-			return &InputError{
+			return &follow.InputError{
 				Msg:  fmt.Sprintf("%s (stage %s) is in another pipeline than %s (stage %s): a promotion stays in one pipeline", t.name, t.stage, src.name, src.stage),
 				Hint: "couple both apps to one pipeline (heroku pipelines:add), or promote from an app of the target's pipeline",
 			}
 		}
 		if slices.Index(stageOrder, t.stage) <= from {
-			return &InputError{
+			return &follow.InputError{
 				Msg:  fmt.Sprintf("%s is at stage %s, not downstream of %s (stage %s): promotions go development → staging → production", t.name, t.stage, src.name, src.stage),
 				Hint: "promote to apps at a later stage than the source's",
 			}
@@ -309,7 +300,7 @@ func (p *Promoter) guards(ctx context.Context, o health.Options, targets []*Targ
 		f := &release.Follower{Client: p.Client, Wait: p.Wait, Out: out}
 		g, err := o.NewGuard(t.App, t.WebURL, nil, f, out)
 		if err != nil {
-			return &InputError{Msg: err.Error(), Hint: "pass a full URL to --health-check (the health_check input), or give the app a URL"}
+			return &follow.InputError{Msg: err.Error(), Hint: "pass a full URL to --health-check (the health_check input), or give the app a URL"}
 		}
 		if o.Rollback {
 			if g.Before, err = release.CurrentOf(ctx, p.Client, t.App); err != nil {

@@ -15,12 +15,12 @@ import (
 	"sync"
 )
 
-// Mask replaces a secret.
-const Mask = "[REDACTED]"
+// mask replaces a secret.
+const mask = "[REDACTED]"
 
-// MinLen is the shortest value treated as a secret: replacing a value such
+// minLen is the shortest value treated as a secret: replacing a value such
 // as "1" or "true" everywhere would mangle the log and protect nothing.
-const MinLen = 5
+const minLen = 5
 
 // Redactor holds the session's secrets. Its zero value is ready to use.
 type Redactor struct {
@@ -42,7 +42,7 @@ func (r *Redactor) Add(secrets ...string) {
 		}
 	}
 	for _, s := range all {
-		if len(s) < MinLen {
+		if len(s) < minLen {
 			continue
 		}
 		for _, have := range r.secrets {
@@ -82,11 +82,11 @@ var signedQuery = regexp.MustCompile(`(?i)(https?://[^\s"'<>?]+)\?[^\s"'<>]*(sig
 
 // String returns s with every secret masked.
 func (r *Redactor) String(s string) string {
-	s = signedQuery.ReplaceAllString(s, "$1?"+Mask)
+	s = signedQuery.ReplaceAllString(s, "$1?"+mask)
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	for _, secret := range r.secrets {
-		s = strings.ReplaceAll(s, secret, Mask)
+		s = strings.ReplaceAll(s, secret, mask)
 	}
 	return s
 }

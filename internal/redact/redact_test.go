@@ -50,7 +50,7 @@ func TestWriterSplitsAnywhere(t *testing.T) {
 		// (maxHold+1 - 2048 bytes in): it must be masked whole.
 		"\n" + strings.Repeat("z", maxHold-2048-10) + key + strings.Repeat("z", 3000) +
 		"\nlast line without newline " + key
-	want := strings.ReplaceAll(log, key, Mask)
+	want := strings.ReplaceAll(log, key, mask)
 	for _, size := range []int{1, 3, 7, 64, 4096, len(log)} {
 		var out bytes.Buffer
 		w := r.Writer(&out)

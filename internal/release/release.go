@@ -20,8 +20,8 @@ type Follower struct {
 	Out    *ciout.Writer
 }
 
-// StopNote is what a stop leaves behind while a release is pending.
-const StopNote = "release phase goes on on Heroku; the previous release serves until it succeeds"
+// stopNote is what a stop leaves behind while a release is pending.
+const stopNote = "release phase goes on on Heroku; the previous release serves until it succeeds"
 
 // Follow reads release id of app and waits for it to end
 // (follow.Waiter.Release: its release phase streamed, if it has one), and
@@ -31,11 +31,11 @@ func (f *Follower) Follow(ctx context.Context, app, id string) (*herokuapi.Relea
 	rel, err := f.Client.ReleaseInfo(ctx, app, id)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, &follow.Stopped{Err: context.Cause(ctx), During: "release " + id}
+			return nil, follow.StoppedAt(ctx, "release "+id, "")
 		}
 		return nil, fmt.Errorf("look up release %s of %s: %w", id, app, err)
 	}
-	rel, err = f.Wait.Release(ctx, f.Out, app, rel, StopNote)
+	rel, err = f.Wait.Release(ctx, f.Out, app, rel, stopNote)
 	if err != nil {
 		return rel, err
 	}

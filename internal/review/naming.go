@@ -21,13 +21,13 @@ import (
 // different apps. The same prefix and merge request always give the same
 // name: the stop job and the sweep find the app without state.
 const (
-	// MaxName is Heroku's longest app name.
-	MaxName = 30
-	// MaxPrefix bounds a prefix: it names jobs and environments too.
-	MaxPrefix = 63
-	// MaxIIDDigits bounds a merge request's IID: ten digits still leave
+	// maxName is Heroku's longest app name.
+	maxName = 30
+	// maxPrefix bounds a prefix: it names jobs and environments too.
+	maxPrefix = 63
+	// maxIIDDigits bounds a merge request's IID: ten digits still leave
 	// nine characters of the prefix in a name.
-	MaxIIDDigits = 10
+	maxIIDDigits = 10
 	hashLen      = 6
 )
 
@@ -41,20 +41,20 @@ var (
 )
 
 // CheckPrefix applies the prefix rule: a lowercase letter, then lowercase
-// letters, digits and dashes, not ending in a dash, at most MaxPrefix
+// letters, digits and dashes, not ending in a dash, at most maxPrefix
 // characters.
 func CheckPrefix(p string) error {
-	if len(p) > MaxPrefix || !prefixRE.MatchString(p) {
-		return fmt.Errorf("review app prefix %q: want a lowercase letter, then lowercase letters, digits or dashes, not ending in a dash, at most %d characters", p, MaxPrefix)
+	if len(p) > maxPrefix || !prefixRE.MatchString(p) {
+		return fmt.Errorf("review app prefix %q: want a lowercase letter, then lowercase letters, digits or dashes, not ending in a dash, at most %d characters", p, maxPrefix)
 	}
 	return nil
 }
 
 // CheckMR applies the rule of a merge request IID: a positive decimal
-// number without leading zeros, at most MaxIIDDigits digits.
+// number without leading zeros, at most maxIIDDigits digits.
 func CheckMR(iid string) error {
 	if !iidRE.MatchString(iid) {
-		return fmt.Errorf("merge request %q: want its IID, a positive number of at most %d digits (CI_MERGE_REQUEST_IID)", iid, MaxIIDDigits)
+		return fmt.Errorf("merge request %q: want its IID, a positive number of at most %d digits (CI_MERGE_REQUEST_IID)", iid, maxIIDDigits)
 	}
 	return nil
 }
@@ -63,11 +63,11 @@ func CheckMR(iid string) error {
 // have passed their checks.
 func Name(prefix, iid string) string {
 	suffix := "-mr-" + iid
-	if len(prefix)+len(suffix) <= MaxName {
+	if len(prefix)+len(suffix) <= maxName {
 		return prefix + suffix
 	}
 	sum := sha256.Sum256([]byte(prefix))
-	keep := MaxName - len(suffix) - 1 - hashLen
+	keep := maxName - len(suffix) - 1 - hashLen
 	cut := strings.TrimRight(prefix[:keep], "-")
 	return cut + "-" + hex.EncodeToString(sum[:])[:hashLen] + suffix
 }

@@ -24,7 +24,7 @@ func TestNameExamples(t *testing.T) {
 		{"p", "9999999999", "p-mr-9999999999"},
 	} {
 		got := Name(tc.prefix, tc.iid)
-		if !ValidApp(got) || len(got) > MaxName {
+		if !ValidApp(got) || len(got) > maxName {
 			t.Errorf("Name(%q, %q) = %q: not a valid Heroku name", tc.prefix, tc.iid, got)
 		}
 		if got != tc.want {
@@ -70,12 +70,12 @@ func TestMRRefusesOtherNames(t *testing.T) {
 }
 
 func TestChecks(t *testing.T) {
-	for _, p := range []string{"a", "myapp", "my-app-2", strings.Repeat("a", MaxPrefix)} {
+	for _, p := range []string{"a", "myapp", "my-app-2", strings.Repeat("a", maxPrefix)} {
 		if err := CheckPrefix(p); err != nil {
 			t.Errorf("CheckPrefix(%q): %v", p, err)
 		}
 	}
-	for _, p := range []string{"", "-a", "a-", "1a", "My", "a_b", "a.b", "a b", strings.Repeat("a", MaxPrefix+1)} {
+	for _, p := range []string{"", "-a", "a-", "1a", "My", "a_b", "a.b", "a b", strings.Repeat("a", maxPrefix+1)} {
 		if CheckPrefix(p) == nil {
 			t.Errorf("CheckPrefix(%q) accepted it", p)
 		}
@@ -96,7 +96,7 @@ func TestChecks(t *testing.T) {
 func checkName(t *testing.T, prefix, iid string) {
 	t.Helper()
 	got := Name(prefix, iid)
-	if !ValidApp(got) || len(got) > MaxName {
+	if !ValidApp(got) || len(got) > maxName {
 		t.Fatalf("Name(%q, %q) = %q: not a valid Heroku app name", prefix, iid, got)
 	}
 	if again := Name(prefix, iid); again != got {
@@ -108,7 +108,7 @@ func checkName(t *testing.T, prefix, iid string) {
 	if !strings.HasSuffix(got, "-mr-"+iid) || got[0] != prefix[0] {
 		t.Fatalf("Name(%q, %q) = %q: want the prefix's start and -mr-%s", prefix, iid, got, iid)
 	}
-	if len(prefix)+len("-mr-")+len(iid) <= MaxName && got != prefix+"-mr-"+iid {
+	if len(prefix)+len("-mr-")+len(iid) <= maxName && got != prefix+"-mr-"+iid {
 		t.Fatalf("Name(%q, %q) = %q: a name that fits is not cut", prefix, iid, got)
 	}
 }
@@ -116,13 +116,13 @@ func checkName(t *testing.T, prefix, iid string) {
 // TestNameExhaustive: every prefix length, with dashes where a cut falls,
 // against every IID length.
 func TestNameExhaustive(t *testing.T) {
-	for n := 1; n <= MaxPrefix; n++ {
+	for n := 1; n <= maxPrefix; n++ {
 		for _, fill := range []string{"abc", "a-b", "a--", "z9-"} {
-			p := strings.TrimRight(("q" + strings.Repeat(fill, MaxPrefix))[:n], "-")
+			p := strings.TrimRight(("q" + strings.Repeat(fill, maxPrefix))[:n], "-")
 			if CheckPrefix(p) != nil {
 				continue
 			}
-			for d := 1; d <= MaxIIDDigits; d++ {
+			for d := 1; d <= maxIIDDigits; d++ {
 				for _, lead := range []string{"1", "9"} {
 					checkName(t, p, lead+strings.Repeat("0", d-1))
 				}
