@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -16,6 +17,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -24,6 +26,37 @@ import (
 // route the schema lacks, a property it returns that Heroku does not, or
 // one Heroku always returns that it leaves out, would let the client's
 // tests pass against an API that does not exist.
+
+// notBodyChecked are routes whose answers no test checks against the
+// schema, each with the reason; every other route must be checked (see
+// TestMain).
+var notBodyChecked = map[string]string{
+	"GET /apps/{}/builds/{}/result": "removed endpoint: answers 410 with an error body",
+	// Heroku answers 202 with no body (heroku-platform-api.md, dynos), which
+	// the client must take; an empty object would be the kinder case.
+	"POST /apps/{}/dynos/{}/actions/stop": "answers 202 with an empty body",
+}
+
+// bodyChecked records the routes ("METHOD /apps/{}/…") whose answers a
+// checker has seen, for TestMain's coverage check.
+var bodyChecked sync.Map
+
+// TestMain fails a full run of the package when a route the simulator
+// serves had no answer checked against the schema: a route added without
+// a body check would otherwise drift from Heroku unseen.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if code == 0 && flag.Lookup("test.run").Value.String() == "" {
+		for _, p := range New(Options{}).patterns {
+			_, seen := bodyChecked.Load(shape(p))
+			if !seen && notBodyChecked[shape(p)] == "" {
+				fmt.Fprintf(os.Stderr, "no test checks the answer of %s against Heroku's schema\n", p)
+				code = 1
+			}
+		}
+	}
+	os.Exit(code)
+}
 
 // notInSchema are routes served on purpose though the schema lacks them.
 var notInSchema = map[string]string{
@@ -150,6 +183,7 @@ func (s *hyperSchema) checker(t *testing.T) func(method, route, target string, b
 		if link == nil {
 			t.Fatalf("%s %s: no schema link", method, route)
 		}
+		bodyChecked.Store(method+" "+shape(route), true)
 		var v any
 		if err := json.Unmarshal(body, &v); err != nil {
 			t.Fatalf("%s %s: not JSON: %s", method, target, body)
@@ -332,4 +366,52 @@ func jsonText(v any) string {
 		b = append(b[:60], "…"...)
 	}
 	return string(b)
+}
+
+// TestLifecycleBodiesMatchHerokusSchema checks the answers of the routes
+// behind run, config, maintenance and a stopped deploy: a source on an
+// app, cancelling a build, config vars, maintenance mode, one-off dynos
+// and their log sessions, on Cedar and Fir.
+func TestLifecycleBodiesMatchHerokusSchema(t *testing.T) {
+	schema := loadSchema(t)
+	for _, spec := range []string{"demo", "demo:fir"} {
+		t.Run(spec, func(t *testing.T) {
+			s := start(t, Options{Apps: []string{spec}, Stuck: true})
+			check := schema.checker(t)
+			call := func(method, route, target, body string, hdr ...string) []byte {
+				t.Helper()
+				var r io.Reader
+				if body != "" {
+					r = strings.NewReader(body)
+				}
+				resp, b := s.do(method, target, r, append(hdr, "Content-Type: application/json")...)
+				if resp.StatusCode/100 != 2 {
+					t.Fatalf("%s %s: %d %s", method, target, resp.StatusCode, b)
+				}
+				check(method, route, target, b)
+				return b
+			}
+			call("POST", "/apps/{app}/sources", "/apps/demo/sources", "")
+			build := s.deployTo("demo", "abc", map[string]string{"package.json": `{}`}, "")
+			call("DELETE", "/apps/{app}/builds/{id}", "/apps/demo/builds/"+build.ID, "", "-Accept", "Accept: "+acceptPrefix+".cancel-build")
+
+			call("PATCH", "/apps/{app}/config-vars", "/apps/demo/config-vars", `{"GREETING":"hello","GONE":null}`)
+			call("GET", "/apps/{app}/config-vars", "/apps/demo/config-vars", "")
+			call("PATCH", "/apps/{app}", "/apps/demo", `{"maintenance":true}`)
+			call("PATCH", "/apps/{app}", "/apps/demo", `{"maintenance":false}`)
+
+			command := "sleep 30"
+			if strings.HasSuffix(spec, ":fir") {
+				command = "launcher sleep 30"
+			}
+			var d struct{ ID, Name string }
+			json.Unmarshal(call("POST", "/apps/{app}/dynos", "/apps/demo/dynos", `{"command":"`+command+`","attach":false,"time_to_live":60}`), &d)
+			call("GET", "/apps/{app}/dynos/{id}", "/apps/demo/dynos/"+d.ID, "")
+			call("GET", "/apps/{app}/dynos", "/apps/demo/dynos", "")
+			call("POST", "/apps/{app}/log-sessions", "/apps/demo/log-sessions", `{"dyno_name":"`+d.Name+`","tail":true}`)
+			if resp, b := s.do("POST", "/apps/demo/dynos/"+d.ID+"/actions/stop", nil); resp.StatusCode != 202 {
+				t.Fatalf("stop: %d %s", resp.StatusCode, b)
+			}
+		})
+	}
 }
