@@ -65,9 +65,12 @@ func (c *rollbackCmd) rollback(ctx context.Context, h *heroku) (*herokuapi.Relea
 	if err != nil {
 		return nil, report{}, fmt.Errorf("look up app %s: %w", c.App, err)
 	}
-	webURL, _, err := h.Client.URL(ctx, app)
+	webURL, note, err := h.Client.URL(ctx, app)
 	if err != nil {
 		return nil, report{}, err
+	}
+	if note != "" {
+		h.Out.Step("%s", note)
 	}
 	list, err := h.Client.RecentReleases(ctx, c.App, 50)
 	if err != nil {

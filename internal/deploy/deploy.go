@@ -241,16 +241,11 @@ func (d *Deployer) buildAndRelease(ctx context.Context, app string, req herokuap
 // webURL is the app's web_url, or, where the schema's null stands in for
 // it, the app's default domain; "" if it has neither.
 func (d *Deployer) webURL(ctx context.Context, app *herokuapi.App) (string, error) {
-	u, fromDomain, err := d.Client.URL(ctx, app)
-	if err != nil || !fromDomain {
-		return u, err
+	u, note, err := d.Client.URL(ctx, app)
+	if note != "" {
+		d.Out.Step("%s", note)
 	}
-	if u == "" {
-		d.Out.Step("App %s has no web_url and no default domain: the deploy reports no URL", app.Name)
-	} else {
-		d.Out.Step("App %s has no web_url: using its default domain %s", app.Name, u)
-	}
-	return u, nil
+	return u, err
 }
 
 // buildJob describes a build to follow.Wait. A build is done when it

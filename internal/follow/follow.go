@@ -88,6 +88,7 @@ func Wait[T any](ctx context.Context, w *Waiter, j Job[T], cur T) (T, error) {
 			defer close(streamDone)
 			err := logstream.Follow(streamCtx, j.Stream, j.Out, logstream.Options{
 				Client: w.Client.Plain, NotFoundWindow: w.StreamWait, RetryWait: w.RetryWait, Quiet: w.Quiet,
+				Notify: func(msg string) { w.Warn(j.Kind + " " + msg) },
 			})
 			if err != nil && streamCtx.Err() == nil {
 				w.Warn(fmt.Sprintf("%s output unavailable (%v); waiting for the %s result", j.Kind, err, j.Kind))
@@ -105,6 +106,7 @@ func Wait[T any](ctx context.Context, w *Waiter, j Job[T], cur T) (T, error) {
 	if j.Stream == "" {
 		streamEnd = nil
 	}
+	failed := 0 // status reads in a row lost to an outage
 	for {
 		timer := time.NewTimer(w.interval(streamEnd != nil))
 		select {
@@ -120,6 +122,7 @@ func Wait[T any](ctx context.Context, w *Waiter, j Job[T], cur T) (T, error) {
 		next, err := j.Fetch(ctx)
 		switch {
 		case err == nil:
+			failed = 0
 			cur = next
 			if j.Final(cur) {
 				w.drain(j.Kind, streamDone, endStream)
@@ -127,7 +130,8 @@ func Wait[T any](ctx context.Context, w *Waiter, j Job[T], cur T) (T, error) {
 			}
 		case ctx.Err() != nil:
 		case herokuapi.Unavailable(err):
-			w.Warn(fmt.Sprintf("%v; still waiting for the %s, next check in %s", err, j.Kind, w.interval(streamEnd != nil)))
+			failed++
+			w.Warn(fmt.Sprintf("%v; still waiting for the %s (failed checks in a row: %d, next in %s)", err, j.Kind, failed, w.interval(streamEnd != nil)))
 		default:
 			endStream()
 			return cur, fmt.Errorf("check %s: %w", j.What, err)

@@ -53,16 +53,20 @@ func (c *Client) SetMaintenance(ctx context.Context, app string, on bool) (*App,
 }
 
 // URL is the app's web_url, or, where the schema's null stands in for
-// it, its default domain (fromDomain is then true); "" if it has neither.
-func (c *Client) URL(ctx context.Context, app *App) (u string, fromDomain bool, err error) {
+// it, its default domain; "" if it has neither. note says which stood in,
+// for the log, and is "" when the app has a web_url.
+func (c *Client) URL(ctx context.Context, app *App) (u, note string, err error) {
 	if app.WebURL != nil && *app.WebURL != "" {
-		return *app.WebURL, false, nil
+		return *app.WebURL, "", nil
 	}
 	u, err = c.DefaultDomain(ctx, app.Name)
 	if err != nil {
-		return "", true, fmt.Errorf("look up the domains of app %s (its web_url is null): %w", app.Name, err)
+		return "", "", fmt.Errorf("look up the domains of app %s (its web_url is null): %w", app.Name, err)
 	}
-	return u, true, nil
+	if u == "" {
+		return "", fmt.Sprintf("App %s has no web_url and no default domain: no URL to report", app.Name), nil
+	}
+	return u, fmt.Sprintf("App %s has no web_url: using its default domain %s", app.Name, u), nil
 }
 
 // AppCreate says where a new app goes: a personal app with Team and Space

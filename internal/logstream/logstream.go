@@ -37,6 +37,10 @@ type Options struct {
 	// keepalive, before it is taken for dead and resumed [60s]: busl sends
 	// a keepalive on idle streams, so silence means a lost connection.
 	Quiet time.Duration
+	// Notify, if set, hears of a wait or a reconnection as it starts: a
+	// 404 that outlasts a sixth of NotFoundWindow, once, and every
+	// reconnection, with its attempt count.
+	Notify func(string)
 }
 
 func (o *Options) defaults() {
@@ -54,6 +58,9 @@ func (o *Options) defaults() {
 	}
 	if o.Quiet == 0 {
 		o.Quiet = 60 * time.Second
+	}
+	if o.Notify == nil {
+		o.Notify = func(string) {}
 	}
 }
 
@@ -77,6 +84,7 @@ func Follow(ctx context.Context, url string, w io.Writer, opts Options) error {
 	f := &follower{url: url, w: w, opts: opts}
 	start := time.Now()
 	reconnects := 0
+	waitSaid := false
 	for {
 		before := f.written
 		done, err := f.attempt(ctx)
@@ -89,8 +97,14 @@ func Follow(ctx context.Context, url string, w io.Writer, opts Options) error {
 			if f.written > 0 {
 				return nil // expired after we read it: nothing more will come
 			}
-			if time.Since(start) >= opts.NotFoundWindow {
+			waited := time.Since(start)
+			if waited >= opts.NotFoundWindow {
 				return errNotRegistered
+			}
+			// A short 404 is normal at a stream's start; a long one is news.
+			if !waitSaid && waited >= opts.NotFoundWindow/6 {
+				waitSaid = true
+				opts.Notify(fmt.Sprintf("output stream not registered yet (404); waiting up to %s for it", opts.NotFoundWindow))
 			}
 		case errors.Is(err, errWriter):
 			return err
@@ -103,6 +117,7 @@ func Follow(ctx context.Context, url string, w io.Writer, opts Options) error {
 			if reconnects > opts.MaxReconnects {
 				return fmt.Errorf("output stream: %w", err)
 			}
+			opts.Notify(fmt.Sprintf("output stream: %v; reconnecting (attempt %d of %d, next in %s)", err, max(reconnects, 1), opts.MaxReconnects, opts.RetryWait))
 		}
 		if err := pause.For(ctx, opts.RetryWait); err != nil {
 			return err

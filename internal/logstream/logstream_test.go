@@ -112,6 +112,35 @@ func TestGivesUpAfterReconnects(t *testing.T) {
 	}
 }
 
+// TestNotifies: every reconnection is told with its attempt count, a long
+// 404 once, and neither carries the URL.
+func TestNotifies(t *testing.T) {
+	var said []string
+	notify := func(m string) { said = append(said, m) }
+	f := &fakeStream{content: []byte("abc"), cuts: []int{0, 0, 1}}
+	if _, err := follow(t, f, Options{MaxReconnects: 3, Notify: notify}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"output stream: unexpected EOF; reconnecting (attempt 1 of 3, next in 1ms)",
+		"output stream: unexpected EOF; reconnecting (attempt 2 of 3, next in 1ms)",
+		"output stream: unexpected EOF; reconnecting (attempt 1 of 3, next in 1ms)", // progress: a fresh budget
+	}
+	if strings.Join(said, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("told %q, want %q", said, want)
+	}
+
+	said = nil
+	f = &fakeStream{content: []byte("x"), notFound: 1 << 30}
+	follow(t, f, Options{NotFoundWindow: 60 * time.Millisecond, Notify: notify})
+	if len(said) != 1 || said[0] != "output stream not registered yet (404); waiting up to 60ms for it" {
+		t.Fatalf("told %q, want one wait notice", said)
+	}
+	if strings.Contains(strings.Join(said, ""), "SECRET") {
+		t.Fatal("a notice leaks the URL")
+	}
+}
+
 func TestCancel(t *testing.T) {
 	f := &fakeStream{content: []byte("x"), notFound: 1 << 30}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)

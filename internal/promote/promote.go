@@ -90,6 +90,7 @@ var stageOrder = []string{"development", "staging", "production"}
 
 type appInfo struct {
 	name, id, pipeline, stage, url, generation string
+	urlNote                                    string // what stood in for a null web_url
 }
 
 // Promote checks everything it can before the promotion (apps, stacks,
@@ -156,6 +157,9 @@ func (p *Promoter) Promote(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	for _, name := range cfg.To {
 		a := apps[name]
+		if a.urlNote != "" {
+			p.Out.Step("%s", a.urlNote)
+		}
 		res.Targets = append(res.Targets, &Target{App: a.name, id: a.id, WebURL: a.url, Generation: a.generation, Status: "pending"})
 	}
 	if cfg.Health.Check != "" {
@@ -257,11 +261,11 @@ func (p *Promoter) app(ctx context.Context, name string) (*appInfo, error) {
 	if err != nil {
 		return nil, &AppError{App: name, Err: fmt.Errorf("look up the pipeline of %s: %w", name, err)}
 	}
-	u, _, err := p.Client.URL(ctx, a)
+	u, note, err := p.Client.URL(ctx, a)
 	if err != nil {
 		return nil, &AppError{App: name, Err: err}
 	}
-	return &appInfo{name: a.Name, id: a.ID, pipeline: c.Pipeline.ID, stage: c.Stage, url: u, generation: herokuapi.Generation(a)}, nil
+	return &appInfo{name: a.Name, id: a.ID, pipeline: c.Pipeline.ID, stage: c.Stage, url: u, urlNote: note, generation: herokuapi.Generation(a)}, nil
 }
 
 // checkStages: the source is a development or staging app, and every
