@@ -136,8 +136,9 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 // TestEveryExitCodeIsAsserted: consumers put exit codes in
 // allow_failure:exit_codes, so each code the README documents is asserted
 // by a golden script (exec-code, or exit-code after a signal; a plain exec
-// asserts 0): the general table's by any script, run's by a run_ script,
-// which also shows the command's own statuses passing through.
+// asserts 0): the general table's by any script but not by a run whose
+// code is its command's own status, run's by a run_ script, which also
+// shows the command's own statuses passing through.
 func TestEveryExitCodeIsAsserted(t *testing.T) {
 	readme := testenv.ReadFile(t, "README.md")
 	general, _, _ := strings.Cut(testenv.Section(t, readme, "## Exit codes"), "\n### ")
@@ -148,6 +149,11 @@ func TestEveryExitCodeIsAsserted(t *testing.T) {
 			t.Fatal("README: an exit-code table is empty")
 		}
 		scripts := readScripts(t, table.scripts)
+		if table.scripts == "*" {
+			// heroku-deploy run passes its command's status through: a 3 there
+			// is the command's, not Heroku refusing the key.
+			scripts = regexp.MustCompile(`(?m)^exec-code \d+ heroku-deploy run .*$`).ReplaceAll(scripts, nil)
+		}
 		for _, c := range codes {
 			re := `(?m)^(exec-code|exit-code) ` + c[1] + `\b`
 			if c[1] == "0" {

@@ -26,7 +26,7 @@ import (
 // commandLine is the command tree.
 type commandLine struct {
 	Version kong.VersionFlag `help:"Print the version and exit."`
-	Verbose bool             `short:"v" env:"HEROKU_DEPLOY_VERBOSE" help:"Log each HTTP request (method, path, status, time) to stderr. Keys, signed URLs and config values are never logged."`
+	Verbose bool             `short:"v" env:"HEROKU_DEPLOY_VERBOSE" help:"Log each HTTP request (method, URL without its query, status, time) to stderr. Keys, signed URLs and config values are never logged."`
 
 	Deploy      deployCmd      `cmd:"" help:"Build and release a directory on Heroku, waiting for release phase."`
 	Promote     promoteCmd     `cmd:"" help:"Promote the source app's release, checked against the tested commit, to downstream apps of its pipeline."`
