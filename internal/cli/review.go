@@ -191,10 +191,11 @@ func (c *reviewDeployCmd) Run(ctx context.Context, g *globals, h *heroku) error 
 			}
 		}
 	}
-	if !created && c.Pipeline != "" {
-		// The coupling made after a creation may have failed: this is
+	if !created {
+		// An app found is refused at a stage review apps are not at, and
+		// the coupling made after a creation may have failed: this is
 		// where it is made up for.
-		note, err := apps.EnsureCoupled(ctx, app, c.Pipeline)
+		note, err := apps.CheckExisting(ctx, app, c.Pipeline)
 		if err != nil {
 			return c.fail(ctx, h, err, app)
 		}
@@ -260,6 +261,10 @@ func (c *reviewDeployCmd) couple(ctx context.Context, h *heroku, apps *review.Ap
 func (c *reviewDeployCmd) fail(ctx context.Context, h *heroku, err error, app string) error {
 	var taken *review.TakenError
 	var setup *review.SetupError
+	var unsafe *review.UnsafeError
+	if errors.As(err, &unsafe) {
+		return safety(err, "nothing was deployed: check the name and app inputs, or move the app out of that stage")
+	}
 	if errors.As(err, &setup) && len(setup.ManifestErrors) > 0 {
 		return &exitError{Code: exitFailed, Err: err, Hints: []string{
 			"fix app.json in --dir (the dir input), or give a required config var with --config-var or --config-from (the config_vars and config_from inputs)"}}

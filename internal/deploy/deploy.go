@@ -266,26 +266,35 @@ func (d *Deployer) buildJob(app string, b *herokuapi.Build) follow.Job[*herokuap
 // cancelBuild stops a pending build, so nothing keeps running behind the
 // user's back, or says what a finished one means.
 func (d *Deployer) cancelBuild(ctx context.Context, app string, b *herokuapi.Build) string {
-	switch b.Status {
-	case "pending":
-	case "succeeded":
-		if b.Release != nil {
-			return fmt.Sprintf("build %s had already succeeded: its release %s goes live; roll back on Heroku if it must not", b.ID, b.Release.ID)
-		}
-		return fmt.Sprintf("build %s had already succeeded: its release goes live; roll back on Heroku if it must not", b.ID)
-	default:
-		return fmt.Sprintf("build %s had already ended (%s): nothing goes live", b.ID, b.Status)
+	if b.Status != "pending" {
+		return ended(b)
 	}
 	err := d.Client.CancelBuild(ctx, app, b.ID)
 	switch {
 	case err == nil:
 		return "cancelled build " + b.ID + " on Heroku"
 	case herokuapi.StatusOf(err) == 422:
-		// Either it finished, or an earlier attempt of this DELETE did cancel it.
-		return "build " + b.ID + " was no longer pending (finished or already cancelled)"
+		// It finished, or an earlier attempt of this DELETE cancelled it.
+		// The status we cancelled on may be stale (its fresh read failed):
+		// only a fresh one says whether a release goes live.
+		if now, err := d.Client.BuildInfo(ctx, app, b.ID); err == nil && now.Status != "pending" {
+			return ended(now)
+		}
+		return fmt.Sprintf("build %s was no longer pending and its status could not be read: if it succeeded, its release goes live; roll back on Heroku if it must not%s", b.ID, dashboard(app))
 	default:
 		return fmt.Sprintf("could not cancel build %s (%v): it may still run%s", b.ID, err, dashboard(app))
 	}
+}
+
+// ended says what a build that is no longer pending leaves behind.
+func ended(b *herokuapi.Build) string {
+	switch {
+	case b.Status == "succeeded" && b.Release != nil:
+		return fmt.Sprintf("build %s had already succeeded: its release %s goes live; roll back on Heroku if it must not", b.ID, b.Release.ID)
+	case b.Status == "succeeded":
+		return fmt.Sprintf("build %s had already succeeded: its release goes live; roll back on Heroku if it must not", b.ID)
+	}
+	return fmt.Sprintf("build %s had already ended (%s): nothing goes live", b.ID, b.Status)
 }
 
 // stoppedCreating handles a stop that came while the build was being
@@ -309,7 +318,7 @@ func (d *Deployer) stoppedCreating(ctx context.Context, app string, req herokuap
 		}
 		b = found
 	}
-	return follow.Stop(ctx, d.buildJob(app, b), b, true)
+	return follow.Stop(ctx, d.buildJob(app, b), b)
 }
 
 // lookupBudget bounds the search for a build after a stop.

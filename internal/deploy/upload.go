@@ -63,7 +63,8 @@ func (d *Deployer) Verify(ctx context.Context, res *Result, o health.Options) er
 	follower := &release.Follower{Client: d.Client, Wait: d.Wait, Out: d.Out}
 	guard, err := o.NewGuard(res.App, res.WebURL, nil, follower, d.Out)
 	if err != nil {
-		return &follow.InputError{Msg: err.Error(), Hint: "pass a full URL to --health-check (the health_check input)"}
+		// Not exit 2: the app and its release exist by now.
+		return &follow.Failed{Msg: fmt.Sprintf("health check not run: %v; release v%d is live, unchecked (pass a full URL to --health-check, the health_check input)", err, res.ReleaseVersion)}
 	}
 	if o.Rollback {
 		list, err := d.Client.RecentReleases(ctx, res.App, 50)

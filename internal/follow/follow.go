@@ -54,8 +54,10 @@ type Job[T any] struct {
 	Final func(T) bool
 	// Cancel, when set, is called when the wait is stopped, with the status
 	// read afresh at that moment (final or not: a build can succeed just
-	// before a stop). It gets a context that outlives the stop by a few
-	// seconds and says what it did, or what the object's state means.
+	// before a stop), or the last one read when that read fails; then it
+	// must not trust a non-final status (Heroku refuses to cancel what has
+	// ended). It gets a context that outlives the stop by a few seconds
+	// and says what it did, or what the object's state means.
 	Cancel func(context.Context, T) string
 	// StopNote, when Cancel is nil, says what happens to the object after a
 	// stop ("release phase goes on on Heroku…").
@@ -172,40 +174,37 @@ func (w *Waiter) interval(streaming bool) time.Duration {
 	return poll
 }
 
-// stopped says what the stop left behind. It reads the object's status
-// afresh before acting on it: the last status read may be stale, and a
-// build that already succeeded must not be reported as cancelled.
+// stopped says what the stop left behind (see Stop).
 func stopped[T any](ctx context.Context, j Job[T], cur T) error {
-	return Stop(ctx, j, cur, true)
+	return Stop(ctx, j, cur)
 }
 
-// Stop is what a stop does to an object that the caller was not (yet)
-// waiting for with Wait, such as a build whose create request was in flight:
-// read its status afresh (when fresh is set), cancel it if the job can, and
-// return the *Stopped that says what happened.
-func Stop[T any](ctx context.Context, j Job[T], cur T, fresh bool) error {
+// Stop is what a stop does to an object, also one that the caller was not
+// (yet) waiting for with Wait, such as a build whose create request was in
+// flight: read its status afresh (the last one read may be stale, and a
+// build that already succeeded must not be reported as cancelled), cancel
+// it if the job can, and return the *Stopped that says what happened.
+func Stop[T any](ctx context.Context, j Job[T], cur T) error {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cancelBudget)
 	defer cancel()
 	e := &Stopped{Err: context.Cause(ctx)}
-	if fresh {
-		next, err := j.Fetch(cctx)
-		if err != nil {
-			e.During = fmt.Sprintf("%s (last status: %s)", j.What, j.State(cur))
-			e.Note = fmt.Sprintf("could not read its status (%v)", err)
-			switch {
-			case j.Cancel != nil && !j.Final(cur):
-				// Cancel on the last status read: Heroku refuses to cancel
-				// what has ended, so a stale status cannot mislead it.
-				e.Note += "; " + j.Cancel(cctx, cur)
-			case j.StopNote != "":
-				e.Note += ": " + j.StopNote
-			default:
-				e.Note += ": it may still be running"
-			}
-			return e
+	next, err := j.Fetch(cctx)
+	if err != nil {
+		e.During = fmt.Sprintf("%s (last status: %s)", j.What, j.State(cur))
+		e.Note = fmt.Sprintf("could not read its status (%v)", err)
+		switch {
+		case j.Cancel != nil:
+			// Cancel on the last status read: Heroku refuses to cancel
+			// what has ended, so a stale status cannot mislead it.
+			e.Note += "; " + j.Cancel(cctx, cur)
+		case j.StopNote != "":
+			e.Note += ": " + j.StopNote
+		default:
+			e.Note += ": it may still be running"
 		}
-		cur = next
+		return e
 	}
+	cur = next
 	e.During = fmt.Sprintf("%s (last status: %s)", j.What, j.State(cur))
 	switch {
 	case j.Cancel == nil && j.Final(cur):

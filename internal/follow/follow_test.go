@@ -66,16 +66,16 @@ func TestStopWithoutCancelSaysWhatEnded(t *testing.T) {
 	cancel(errors.New("timed out after 1s"))
 	j := job(func(context.Context) (obj, error) { return obj{"succeeded"}, nil })
 	j.Kind, j.StopNote = "release", "release phase goes on"
-	err := Stop(ctx, j, obj{"pending"}, true)
+	err := Stop(ctx, j, obj{"pending"})
 	if got := err.Error(); got != "timed out after 1s while waiting for build b1 (last status: succeeded); the release had already ended (succeeded)" {
 		t.Errorf("got %q", got)
 	}
 }
 
 // TestStopWithoutFreshStatusStillCancels: when the status cannot be read
-// at the stop, a pending object is cancelled on its last status (Heroku
-// refuses to cancel what ended), and one that cannot be cancelled says
-// what goes on.
+// at the stop, Cancel gets the last status, pending or final (it knows
+// what a final one means; Heroku refuses to cancel what ended), and one
+// that cannot be cancelled says what goes on.
 func TestStopWithoutFreshStatusStillCancels(t *testing.T) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	cancel(errors.New("timed out after 1s"))
@@ -84,12 +84,16 @@ func TestStopWithoutFreshStatusStillCancels(t *testing.T) {
 	})
 	var cancelledWith string
 	j.Cancel = func(_ context.Context, o obj) string { cancelledWith = o.status; return "cancelled build b1 on Heroku" }
-	err := Stop(ctx, j, obj{"pending"}, true)
+	err := Stop(ctx, j, obj{"pending"})
 	if cancelledWith != "pending" || !strings.HasSuffix(err.Error(), "could not read its status (GET /apps/a/builds/b1: 503 Service Unavailable); cancelled build b1 on Heroku") {
 		t.Errorf("Cancel saw %q; got %q", cancelledWith, err)
 	}
+	cancelledWith = ""
+	if err := Stop(ctx, j, obj{"succeeded"}); cancelledWith != "succeeded" {
+		t.Errorf("a final last status: Cancel saw %q, want succeeded; got %q", cancelledWith, err)
+	}
 	j.Cancel, j.Kind, j.StopNote = nil, "release", "release phase goes on on Heroku"
-	if err := Stop(ctx, j, obj{"pending"}, true); !strings.HasSuffix(err.Error(), ": release phase goes on on Heroku") {
+	if err := Stop(ctx, j, obj{"pending"}); !strings.HasSuffix(err.Error(), ": release phase goes on on Heroku") {
 		t.Errorf("got %q", err)
 	}
 }
@@ -163,5 +167,38 @@ func TestLowRateLimitSlowsPolling(t *testing.T) {
 		if got, got2 := w.interval(false), w.interval(true); got != tt.poll || got2 != tt.streaming {
 			t.Errorf("%d left: polls every %s (%s streaming), want %s (%s)", tt.left, got, got2, tt.poll, tt.streaming)
 		}
+	}
+}
+
+// TestOutageWarningsCountTheStreak: each status read lost to an outage is
+// one warning with the number lost in a row, which a read that works
+// starts again.
+func TestOutageWarningsCountTheStreak(t *testing.T) {
+	w, warnings := waiter(t)
+	outage := &herokuapi.Error{Method: "GET", Path: "/apps/a/builds/b1", Status: 503}
+	steps := []error{outage, outage, nil, outage, nil}
+	var n int
+	j := job(func(context.Context) (obj, error) {
+		err := steps[n]
+		n++
+		if n == len(steps) {
+			return obj{"succeeded"}, nil
+		}
+		if err != nil {
+			return obj{}, err
+		}
+		return obj{"pending"}, nil
+	})
+	if _, err := Wait(context.Background(), w, j, obj{"pending"}); err != nil {
+		t.Fatal(err)
+	}
+	var counts []string
+	for _, s := range *warnings {
+		_, rest, _ := strings.Cut(s, "failed checks in a row: ")
+		count, _, _ := strings.Cut(rest, ",")
+		counts = append(counts, count)
+	}
+	if got := strings.Join(counts, " "); got != "1 2 1" {
+		t.Errorf("warnings %q: counts %q, want 1 2 1", *warnings, got)
 	}
 }

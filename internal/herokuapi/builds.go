@@ -76,7 +76,7 @@ const stopGrace = 5 * time.Second
 // A stop (ctx done) does not abandon a POST in flight: it may complete for
 // a few seconds more, and the build it created is returned together with
 // the context's error, so the caller can cancel it. A nil build with that
-// error means the POST's outcome is unknown: look it up with FindBuild.
+// error means the POST's outcome is unknown: look for it with AwaitBuild.
 func (c *Client) BuildCreateOnce(ctx context.Context, app string, r BuildRequest) (*Build, error) {
 	for attempt := 1; ; attempt++ {
 		pctx, cancel := outlive(ctx, min(stopGrace, c.cfg.RequestTimeout))

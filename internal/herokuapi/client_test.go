@@ -427,6 +427,39 @@ func TestShapelessSuccessIsAmbiguous(t *testing.T) {
 	}
 }
 
+// TestAnswerShape: what counts as an answer, by method and status: an
+// object always; a list only to a GET; no body only with 202 or 204.
+func TestAnswerShape(t *testing.T) {
+	for _, tc := range []struct {
+		method string
+		status int
+		body   string
+		ok     bool
+	}{
+		{"GET", 200, `{"id":"a"}`, true},
+		{"GET", 200, `[{"id":"a"}]`, true},
+		{"POST", 201, `{"id":"a"}`, true},
+		{"POST", 201, `[{"id":"a"}]`, false},
+		{"PATCH", 200, `{"maintenance":true}`, true},
+		{"PATCH", 200, `[]`, false},
+		{"PUT", 200, `[]`, false},
+		{"DELETE", 200, `[{"id":"a"}]`, false},
+		{"DELETE", 200, `{"id":"a"}`, true},
+		{"DELETE", 204, "", true},
+		{"POST", 202, " \n", true},
+		{"DELETE", 200, "", false},
+		{"GET", 200, "", false},
+		{"GET", 200, "null", false},
+		{"GET", 200, `"ok"`, false},
+		{"GET", 200, "<html>", false},
+	} {
+		var v any
+		if got := answerShape(tc.method, tc.status, []byte(tc.body), &v); got != tc.ok {
+			t.Errorf("%s answered %d %q: answer %v, want %v", tc.method, tc.status, tc.body, got, tc.ok)
+		}
+	}
+}
+
 // TestSignedURLsAreReported: every URL with a query in an API answer goes
 // to the Secret callback, for the redactor.
 func TestSignedURLsAreReported(t *testing.T) {

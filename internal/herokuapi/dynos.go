@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	heroku "github.com/heroku/heroku-go/v6"
 
@@ -23,6 +24,9 @@ type DynoRequest struct {
 	// TimeToLive bounds the dyno on Heroku's side, in seconds (at most
 	// 86400): it ends even if the client that started it dies.
 	TimeToLive int
+	// Stop, once done, ends the retries after a 409: a command must not
+	// start after a stop. The request in flight still gets its answer.
+	Stop context.Context
 }
 
 // createDynoTries bounds dyno creation attempts after a 409, which Heroku
@@ -49,10 +53,25 @@ func (c *Client) DynoCreate(ctx context.Context, app string, r DynoRequest) (*Dy
 		c.cfg.Notify(fmt.Sprintf("%v; retrying", Clean(err)))
 		// The release needs a moment to be ready: asking again at once
 		// would meet the same 409.
-		if pause.For(ctx, backoff(c.cfg.RetryWaitMin, c.cfg.RetryWaitMax, attempt-1, nil)) != nil {
+		if pauseUnlessStopped(ctx, r.Stop, backoff(c.cfg.RetryWaitMin, c.cfg.RetryWaitMax, attempt-1, nil)) != nil {
 			return nil, Clean(err)
 		}
 	}
+}
+
+// pauseUnlessStopped waits d, ending early with an error when ctx or stop
+// (if set) is done.
+func pauseUnlessStopped(ctx, stop context.Context, d time.Duration) error {
+	if stop == nil {
+		return pause.For(ctx, d)
+	}
+	pctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	defer context.AfterFunc(stop, func() { cancel(context.Cause(stop)) })()
+	if err := pause.For(pctx, d); err != nil {
+		return context.Cause(pctx)
+	}
+	return nil
 }
 
 // DynoInfo returns a dyno by id or name. One-off dynos that ended are gone:

@@ -26,12 +26,27 @@ func TestDynoCreateBacksOffOn409(t *testing.T) {
 		if _, err := c.DynoCreate(context.Background(), "my-app", DynoRequest{Command: "true"}); err != nil {
 			t.Fatal(err)
 		}
-		// 40ms then 80ms, each at least 7/8 of it after jitter.
-		if took, least := time.Since(start), 105*time.Millisecond; took < least {
-			t.Errorf("three tries took %v, want at least %v of waiting", took, least)
+		// 40ms then 80ms, each at least 7/8 of it after jitter; far less
+		// than a wait that grew from a later step.
+		if took, least, most := time.Since(start), 105*time.Millisecond, 600*time.Millisecond; took < least || took > most {
+			t.Errorf("three tries took %v, want %v to %v of waiting", took, least, most)
 		}
 		if n := srv.requests(path); n != 3 {
 			t.Errorf("%d requests, want 3", n)
+		}
+	})
+
+	t.Run("a stop ends the retries", func(t *testing.T) {
+		c, srv := client(t, []string{"409"}, time.Second)
+		stop, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(20*time.Millisecond, cancel)
+		start := time.Now()
+		_, err := c.DynoCreate(context.Background(), "my-app", DynoRequest{Command: "true", Stop: stop})
+		if StatusOf(err) != 409 || time.Since(start) > 500*time.Millisecond {
+			t.Fatalf("err = %v after %v, want the 409 at the stop", err, time.Since(start))
+		}
+		if n := srv.requests(path); n != 1 {
+			t.Errorf("%d requests, want 1: no try after the stop", n)
 		}
 	})
 

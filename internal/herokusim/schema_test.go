@@ -222,10 +222,17 @@ func TestPromotionBodiesMatchHerokusSchema(t *testing.T) {
 			}
 			_, final := s.finishOf("stage", s.deployTo("stage", "0123abc", map[string]string{"package.json": `{}`, "Procfile": "release: ./migrate\n"}, ""))
 			var rel struct {
-				ID        string
-				Artifacts []struct{ ID, Type string }
+				ID, Status string
+				Artifacts  []struct{ ID, Type string }
 			}
-			json.Unmarshal(call("GET", "/apps/{app}/releases/{id}", "/apps/stage/releases/"+final.Release.ID, ""), &rel)
+			// Its release phase may still run: only a release that
+			// succeeded can be rolled back to, below.
+			for deadline := time.Now().Add(5 * time.Second); rel.Status != "succeeded"; time.Sleep(5 * time.Millisecond) {
+				json.Unmarshal(call("GET", "/apps/{app}/releases/{id}", "/apps/stage/releases/"+final.Release.ID, ""), &rel)
+				if time.Now().After(deadline) {
+					t.Fatalf("release %s is still %s", rel.ID, rel.Status)
+				}
+			}
 			art := rel.Artifacts[0]
 			if art.Type == "slug" {
 				call("GET", "/apps/{app}/slugs/{id}", "/apps/stage/slugs/"+art.ID, "")

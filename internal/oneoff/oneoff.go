@@ -81,6 +81,10 @@ func (r *Runner) Run(ctx context.Context, cfg Config) (*Result, error) {
 		Command: wrap(cfg.Args, fir, nonce), Attach: true, Env: cfg.Env, Size: cfg.Size, TimeToLive: cfg.TimeToLive,
 	}
 	d, err := r.create(ctx, cfg.App, req)
+	var stopped *follow.Stopped
+	if errors.As(err, &stopped) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("start a one-off dyno on %s: %w", cfg.App, err)
 	}
@@ -118,6 +122,9 @@ func (r *Runner) Run(ctx context.Context, cfg Config) (*Result, error) {
 		req.Attach = false
 		first := d.Name
 		d, err = r.create(ctx, cfg.App, req)
+		if errors.As(err, &stopped) {
+			return nil, err
+		}
 		if err != nil {
 			return nil, fmt.Errorf("start a detached one-off dyno on %s: %w", cfg.App, err)
 		}
@@ -139,12 +146,18 @@ const stopBudget = 10 * time.Second
 // create starts the dyno. A stop does not abandon the request in flight:
 // Heroku may start the dyno anyway, which would then run unseen until its
 // time_to_live. The request gets stopBudget to finish, and the caller
-// stops the dyno it returns.
+// stops the dyno it returns; no new attempt starts after the stop. An
+// error after a stop is the stop's, as everywhere.
 func (r *Runner) create(ctx context.Context, app string, req herokuapi.DynoRequest) (*herokuapi.Dyno, error) {
 	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	defer context.AfterFunc(ctx, func() { time.AfterFunc(stopBudget, cancel) })()
-	return r.Client.DynoCreate(cctx, app, req)
+	req.Stop = ctx
+	d, err := r.Client.DynoCreate(cctx, app, req)
+	if err != nil && ctx.Err() != nil {
+		return nil, follow.StoppedAt(ctx, "the dyno to be created", fmt.Sprintf("no dyno was started (%v)", err))
+	}
+	return d, err
 }
 
 // attached streams the dyno's output from rendezvous.
@@ -286,7 +299,7 @@ func (r *Runner) job(app string, d *herokuapi.Dyno, haveStatus *atomic.Bool) fol
 // what it waits for, so a timeout and a signal read as they do everywhere:
 // *follow.Stopped.
 func (r *Runner) stop(ctx context.Context, app string, d *herokuapi.Dyno) error {
-	return follow.Stop(ctx, r.job(app, d, nil), d, true)
+	return follow.Stop(ctx, r.job(app, d, nil), d)
 }
 
 // stopQuietly stops a dyno that is of no more use, within a bounded budget

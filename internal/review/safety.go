@@ -19,14 +19,20 @@ import (
 // deletableStages are the pipeline stages a review app may be coupled at.
 var deletableStages = []string{"review", "development"}
 
-// UnsafeError is a deletion a safety check refused. Nothing was deleted.
+// UnsafeError is a deletion or a deploy a safety check refused. Nothing
+// was changed.
 type UnsafeError struct {
 	App    string
 	Reason string
+	Deploy bool // a deploy was refused, not a deletion
 }
 
 func (e *UnsafeError) Error() string {
-	return fmt.Sprintf("refusing to delete app %s: %s", e.App, e.Reason)
+	act := "delete"
+	if e.Deploy {
+		act = "deploy to"
+	}
+	return fmt.Sprintf("refusing to %s app %s: %s", act, e.App, e.Reason)
 }
 
 // CheckStage refuses an app coupled to a pipeline at a stage other than
@@ -39,7 +45,7 @@ func (a *Apps) CheckStage(ctx context.Context, app string) error {
 	case err != nil:
 		return fmt.Errorf("read the pipeline coupling of %s: %w", app, err)
 	case !slices.Contains(deletableStages, c.Stage):
-		return &UnsafeError{App: app, Reason: fmt.Sprintf("it is coupled to pipeline %s at stage %s; review apps are at review or development", c.Pipeline.ID, c.Stage)}
+		return &UnsafeError{App: app, Reason: fmt.Sprintf("it is coupled to pipeline %s at stage %s; review apps are at review or development", a.pipelineName(ctx, c.Pipeline.ID), c.Stage)}
 	}
 	return nil
 }
@@ -78,19 +84,29 @@ func (a *Apps) Couple(ctx context.Context, app, pipeline string) error {
 	return nil
 }
 
-// EnsureCoupled couples an app found already made to pipeline at stage
-// review when it is in no pipeline: the coupling after its creation may
-// have failed, and nothing else would retry it. An app in a pipeline
-// already is left there (an app has one coupling, and moving it is the
-// pipeline owner's call); when that is not pipeline at stage review,
-// the returned note says so.
-func (a *Apps) EnsureCoupled(ctx context.Context, app, pipeline string) (note string, err error) {
+// CheckExisting checks an app found already made before a review deploy
+// to it. Coupled to a pipeline at a stage review apps are not at
+// (staging, production), it is refused (*UnsafeError): merge request
+// code must not reach it. In no pipeline, it is coupled to pipeline (if
+// set) at stage review: the coupling after its creation may have failed,
+// and nothing else would retry it. An app in another pipeline, or at
+// development, is left there (an app has one coupling, and moving it is
+// the pipeline owner's call), and the returned note says so.
+func (a *Apps) CheckExisting(ctx context.Context, app, pipeline string) (note string, err error) {
 	c, err := a.Client.CouplingOf(ctx, app)
 	switch {
+	case herokuapi.StatusOf(err) == 404 && pipeline == "":
+		return "", nil
 	case herokuapi.StatusOf(err) == 404:
 		return "", a.Couple(ctx, app, pipeline)
 	case err != nil:
 		return "", fmt.Errorf("read the pipeline coupling of %s: %w", app, err)
+	}
+	if !slices.Contains(deletableStages, c.Stage) {
+		return "", &UnsafeError{App: app, Deploy: true, Reason: fmt.Sprintf("it is coupled to pipeline %s at stage %s; review apps are at review or development", a.pipelineName(ctx, c.Pipeline.ID), c.Stage)}
+	}
+	if pipeline == "" {
+		return "", nil
 	}
 	id := pipeline
 	if c.Pipeline.ID != pipeline {
@@ -102,20 +118,20 @@ func (a *Apps) EnsureCoupled(ctx context.Context, app, pipeline string) (note st
 	if c.Pipeline.ID == id && c.Stage == "review" {
 		return "", nil
 	}
-	where := "pipeline " + pipeline
+	where := pipeline
 	if c.Pipeline.ID != id {
-		// heroku-go's coupling carries the pipeline's id only; its name is
-		// what a reader knows it by (the id will do if it cannot be read).
-		where = "pipeline " + c.Pipeline.ID
-		if name, err := a.Client.PipelineName(ctx, c.Pipeline.ID); err == nil {
-			where = "pipeline " + name
-		}
+		where = a.pipelineName(ctx, c.Pipeline.ID)
 	}
-	note = fmt.Sprintf("app %s is coupled to %s at stage %s, not to pipeline %s at stage review: left as it is", app, where, c.Stage, pipeline)
-	if !slices.Contains(deletableStages, c.Stage) {
-		note += "; review destroy and review sweep will refuse to delete it"
+	return fmt.Sprintf("app %s is coupled to pipeline %s at stage %s, not to pipeline %s at stage review: left as it is", app, where, c.Stage, pipeline), nil
+}
+
+// pipelineName is a pipeline's name, what a reader knows it by: heroku-go's
+// coupling carries the id only (the id will do if the name cannot be read).
+func (a *Apps) pipelineName(ctx context.Context, id string) string {
+	if name, err := a.Client.PipelineName(ctx, id); err == nil {
+		return name
 	}
-	return note, nil
+	return id
 }
 
 // SweepPlan is what a sweep keeps and deletes, by app name.
