@@ -46,6 +46,9 @@ func (c *Client) DynoCreate(ctx context.Context, app string, r DynoRequest) (*Dy
 		o.TimeToLive = &r.TimeToLive
 	}
 	for attempt := 1; ; attempt++ {
+		if attempt > 1 && r.Stop != nil && r.Stop.Err() != nil {
+			return nil, context.Cause(r.Stop) // a pause can end on time as the stop comes
+		}
 		d, err := c.api.DynoCreate(ctx, app, o)
 		if err == nil || StatusOf(err) != 409 || attempt >= createDynoTries {
 			return d, Clean(err)
@@ -72,6 +75,12 @@ func pauseUnlessStopped(ctx, stop context.Context, d time.Duration) error {
 		return context.Cause(pctx)
 	}
 	return nil
+}
+
+// DynoList lists the app's dynos.
+func (c *Client) DynoList(ctx context.Context, app string) ([]Dyno, error) {
+	list, err := c.api.DynoList(ctx, app, nil)
+	return list, Clean(err)
 }
 
 // DynoInfo returns a dyno by id or name. One-off dynos that ended are gone:

@@ -109,15 +109,17 @@ func Follow(ctx context.Context, url string, w io.Writer, opts Options) error {
 		case errors.Is(err, errWriter):
 			return err
 		default:
+			// reconnects numbers the next reconnection in a streak that
+			// brought nothing; one after progress is the first again.
 			if f.written == before {
 				reconnects++
 			} else {
-				reconnects = 0 // progress was made: a fresh budget
+				reconnects = 1
 			}
 			if reconnects > opts.MaxReconnects {
 				return fmt.Errorf("output stream: %w", err)
 			}
-			opts.Notify(fmt.Sprintf("output stream: %v; reconnecting (attempt %d of %d, next in %s)", err, max(reconnects, 1), opts.MaxReconnects, opts.RetryWait))
+			opts.Notify(fmt.Sprintf("output stream: %v; reconnecting (attempt %d of %d, next in %s)", err, reconnects, opts.MaxReconnects, opts.RetryWait))
 		}
 		if err := pause.For(ctx, opts.RetryWait); err != nil {
 			return err

@@ -117,7 +117,7 @@ func TestGivesUpAfterReconnects(t *testing.T) {
 func TestNotifies(t *testing.T) {
 	var said []string
 	notify := func(m string) { said = append(said, m) }
-	f := &fakeStream{content: []byte("abc"), cuts: []int{0, 0, 1}}
+	f := &fakeStream{content: []byte("abcd"), cuts: []int{0, 0, 1, 0}}
 	if _, err := follow(t, f, Options{MaxReconnects: 3, Notify: notify}); err != nil {
 		t.Fatal(err)
 	}
@@ -125,6 +125,7 @@ func TestNotifies(t *testing.T) {
 		"output stream: unexpected EOF; reconnecting (attempt 1 of 3, next in 1ms)",
 		"output stream: unexpected EOF; reconnecting (attempt 2 of 3, next in 1ms)",
 		"output stream: unexpected EOF; reconnecting (attempt 1 of 3, next in 1ms)", // progress: a fresh budget
+		"output stream: unexpected EOF; reconnecting (attempt 2 of 3, next in 1ms)",
 	}
 	if strings.Join(said, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("told %q, want %q", said, want)

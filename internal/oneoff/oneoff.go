@@ -146,18 +146,46 @@ const stopBudget = 10 * time.Second
 // create starts the dyno. A stop does not abandon the request in flight:
 // Heroku may start the dyno anyway, which would then run unseen until its
 // time_to_live. The request gets stopBudget to finish, and the caller
-// stops the dyno it returns; no new attempt starts after the stop. An
-// error after a stop is the stop's, as everywhere.
+// stops the dyno it returns; no request starts after the stop. An error
+// after a stop is the stop's, as everywhere, and says whether a dyno may
+// run.
 func (r *Runner) create(ctx context.Context, app string, req herokuapi.DynoRequest) (*herokuapi.Dyno, error) {
+	const during = "the dyno to be created"
+	if ctx.Err() != nil {
+		return nil, follow.StoppedAt(ctx, during, "no dyno was started")
+	}
 	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	defer context.AfterFunc(ctx, func() { time.AfterFunc(stopBudget, cancel) })()
 	req.Stop = ctx
 	d, err := r.Client.DynoCreate(cctx, app, req)
-	if err != nil && ctx.Err() != nil {
-		return nil, follow.StoppedAt(ctx, "the dyno to be created", fmt.Sprintf("no dyno was started (%v)", err))
+	switch s := herokuapi.StatusOf(err); {
+	case err == nil || ctx.Err() == nil:
+		return d, err
+	case s >= 400 && s < 500, errors.Is(err, context.Cause(ctx)):
+		// Refused, or no request was sent after the stop.
+		return nil, follow.StoppedAt(ctx, during, fmt.Sprintf("no dyno was started (%v)", err))
 	}
-	return d, err
+	return nil, follow.StoppedAt(ctx, during, r.stopUnseen(ctx, app, req.Command, err))
+}
+
+// stopUnseen looks for a dyno that a create request whose outcome is
+// unknown (err) may have started, by its command (unique: it carries the
+// nonce), and stops it.
+func (r *Runner) stopUnseen(ctx context.Context, app, command string, err error) string {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopBudget)
+	defer cancel()
+	list, lerr := r.Client.DynoList(sctx, app)
+	if lerr != nil {
+		return fmt.Sprintf("the request to start it failed (%v) and the app's dynos could not be listed (%v): if Heroku started it, its time_to_live ends it", err, lerr)
+	}
+	for i := range list {
+		if list[i].Command == command {
+			note, _ := r.stopDyno(sctx, app, &list[i])
+			return fmt.Sprintf("the request to start it failed (%v), but Heroku started dyno %s: %s", err, list[i].Name, note)
+		}
+	}
+	return fmt.Sprintf("the request to start it failed (%v) and no dyno of it is in the app's list: if Heroku starts one yet, its time_to_live ends it", err)
 }
 
 // attached streams the dyno's output from rendezvous.
