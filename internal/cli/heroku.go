@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -15,6 +14,7 @@ import (
 
 	"gitlab.com/heroku-deploy/heroku/internal/archive"
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
+	"gitlab.com/heroku-deploy/heroku/internal/configvars"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/maintenance"
@@ -50,11 +50,6 @@ type heroku struct {
 	flags  *HerokuFlags
 	apiURL string
 }
-
-var (
-	appNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{1,28}[a-z0-9]$`)
-	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-)
 
 // AfterApply makes *heroku available to the command's Run, built lazily:
 // commands that do not talk to Heroku (and --help) never check a key.
@@ -114,7 +109,7 @@ func secretVar(g *globals, name string, sp secretSpec) (string, error) {
 	if rest, ok := strings.CutPrefix(holds, "the "); ok {
 		isNot = "a " + rest
 	}
-	if !envNameRE.MatchString(name) {
+	if !configvars.IsVarName(name) {
 		// The value is not repeated: it may be a key pasted by mistake.
 		return "", usage(fmt.Sprintf("%s is not a variable name (what was given is not shown: it may be a %s)", flag, sp.noun),
 			fmt.Sprintf("pass the NAME of the variable that holds the %s (e.g. %s), never the %[1]s itself", sp.noun, sp.example))
@@ -218,7 +213,7 @@ func (f *AppFlag) AfterApply() error { return checkApp(f.App) }
 
 // checkApp applies Heroku's app name rule before any request.
 func checkApp(name string) error {
-	if appNameRE.MatchString(name) {
+	if herokuapi.ValidAppName(name) {
 		return nil
 	}
 	return usage(fmt.Sprintf("invalid app name %q", name),

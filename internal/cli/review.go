@@ -100,7 +100,7 @@ func (c *reviewDeployCmd) check(g *globals) (*deployCmd, string, map[string]stri
 		return nil, "", nil, usagef("--region %q: want a Heroku region name such as us or eu", c.Region)
 	case c.Region != "" && c.Space != "":
 		return nil, "", nil, usage("--region and --space together: an app in a private space takes the space's region", "drop --region")
-	case c.ConfigFrom != "" && !review.ValidApp(c.ConfigFrom):
+	case c.ConfigFrom != "" && !herokuapi.ValidAppName(c.ConfigFrom):
 		return nil, "", nil, usagef("--config-from %q: not a Heroku app name", c.ConfigFrom)
 	case c.ConfigFrom == app:
 		return nil, "", nil, usagef("--config-from %s is the review app itself", app)

@@ -59,6 +59,9 @@ var (
 	varRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
+// IsVarName reports whether s can name a CI/CD variable.
+func IsVarName(s string) bool { return varRE.MatchString(s) }
+
 // MissingError means a CI/CD variable named as a source has no value.
 type MissingError struct {
 	Name, From string
@@ -88,7 +91,7 @@ func Resolve(specs []string, lookup func(string) (string, bool)) (map[string]str
 		if err := CheckName(name); err != nil {
 			return nil, err
 		}
-		if !varRE.MatchString(src) {
+		if !IsVarName(src) {
 			return nil, fmt.Errorf("%s: %q is not a CI/CD variable name: give the NAME of the variable that holds the value, never the value", name, short(src))
 		}
 		if prev, dup := from[name]; dup && prev != src {

@@ -115,7 +115,7 @@ func Wait[T any](ctx context.Context, w *Waiter, j Job[T], cur T) (T, error) {
 		case <-ctx.Done():
 			timer.Stop()
 			endStream()
-			return cur, stopped(ctx, j, cur)
+			return cur, Stop(ctx, j, cur)
 		case <-streamEnd:
 			timer.Stop()
 			streamEnd = nil // the stream's end is news: read the status at once
@@ -172,11 +172,6 @@ func (w *Waiter) interval(streaming bool) time.Duration {
 		return 4 * poll
 	}
 	return poll
-}
-
-// stopped says what the stop left behind (see Stop).
-func stopped[T any](ctx context.Context, j Job[T], cur T) error {
-	return Stop(ctx, j, cur)
 }
 
 // Stop is what a stop does to an object, also one that the caller was not

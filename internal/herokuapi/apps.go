@@ -5,12 +5,21 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 
 	heroku "github.com/heroku/heroku-go/v6"
 )
 
 // App is a Heroku app.
 type App = heroku.App
+
+// appNameRE is Heroku's rule for app names.
+var appNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{1,28}[a-z0-9]$`)
+
+// ValidAppName applies Heroku's app name rule: 3 to 30 characters, a
+// lowercase letter, then lowercase letters, digits or dashes, not ending
+// in a dash.
+func ValidAppName(name string) bool { return appNameRE.MatchString(name) }
 
 // AppInfo returns the app, by name or id.
 func (c *Client) AppInfo(ctx context.Context, app string) (*App, error) {

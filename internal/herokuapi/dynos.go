@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	heroku "github.com/heroku/heroku-go/v6"
 
@@ -45,36 +44,26 @@ func (c *Client) DynoCreate(ctx context.Context, app string, r DynoRequest) (*Dy
 	if r.TimeToLive > 0 {
 		o.TimeToLive = &r.TimeToLive
 	}
+	retry := ctx // the retries end with it, and with r.Stop
+	if r.Stop != nil {
+		var cancel context.CancelFunc
+		retry, cancel = context.WithCancel(ctx)
+		defer cancel()
+		defer context.AfterFunc(r.Stop, cancel)()
+	}
 	for attempt := 1; ; attempt++ {
-		if attempt > 1 && r.Stop != nil && r.Stop.Err() != nil {
-			return nil, context.Cause(r.Stop) // a pause can end on time as the stop comes
-		}
 		d, err := c.api.DynoCreate(ctx, app, o)
 		if err == nil || StatusOf(err) != 409 || attempt >= createDynoTries {
 			return d, Clean(err)
 		}
 		c.cfg.Notify(fmt.Sprintf("%v; retrying", Clean(err)))
 		// The release needs a moment to be ready: asking again at once
-		// would meet the same 409.
-		if pauseUnlessStopped(ctx, r.Stop, backoff(c.cfg.RetryWaitMin, c.cfg.RetryWaitMax, attempt-1, nil)) != nil {
+		// would meet the same 409. A pause can end on time as the stop
+		// comes: the stop is checked after it too.
+		if pause.For(retry, backoff(c.cfg.RetryWaitMin, c.cfg.RetryWaitMax, attempt-1, nil)) != nil || retry.Err() != nil {
 			return nil, Clean(err)
 		}
 	}
-}
-
-// pauseUnlessStopped waits d, ending early with an error when ctx or stop
-// (if set) is done.
-func pauseUnlessStopped(ctx, stop context.Context, d time.Duration) error {
-	if stop == nil {
-		return pause.For(ctx, d)
-	}
-	pctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	defer context.AfterFunc(stop, func() { cancel(context.Cause(stop)) })()
-	if err := pause.For(pctx, d); err != nil {
-		return context.Cause(pctx)
-	}
-	return nil
 }
 
 // DynoList lists the app's dynos.

@@ -81,15 +81,8 @@ func (r *Runner) Run(ctx context.Context, cfg Config) (*Result, error) {
 		Command: wrap(cfg.Args, fir, nonce), Attach: true, Env: cfg.Env, Size: cfg.Size, TimeToLive: cfg.TimeToLive,
 	}
 	d, err := r.create(ctx, cfg.App, req)
-	var stopped *follow.Stopped
-	if errors.As(err, &stopped) {
-		return nil, err
-	}
 	if err != nil {
-		return nil, fmt.Errorf("start a one-off dyno on %s: %w", cfg.App, err)
-	}
-	if ctx.Err() != nil {
-		return nil, r.stop(ctx, cfg.App, d)
+		return nil, err
 	}
 	size := ""
 	if d.Size != "" {
@@ -121,15 +114,8 @@ func (r *Runner) Run(ctx context.Context, cfg Config) (*Result, error) {
 		r.stopQuietly(ctx, cfg.App, d)
 		req.Attach = false
 		first := d.Name
-		d, err = r.create(ctx, cfg.App, req)
-		if errors.As(err, &stopped) {
+		if d, err = r.create(ctx, cfg.App, req); err != nil {
 			return nil, err
-		}
-		if err != nil {
-			return nil, fmt.Errorf("start a detached one-off dyno on %s: %w", cfg.App, err)
-		}
-		if ctx.Err() != nil {
-			return nil, r.stop(ctx, cfg.App, d)
 		}
 		r.Out.Step("Running detached on dyno %s instead (%s stopped unused): the output comes from the app's logs", d.Name, first)
 		return r.detached(ctx, cfg.App, d, nonce)
@@ -145,10 +131,9 @@ const stopBudget = 10 * time.Second
 
 // create starts the dyno. A stop does not abandon the request in flight:
 // Heroku may start the dyno anyway, which would then run unseen until its
-// time_to_live. The request gets stopBudget to finish, and the caller
-// stops the dyno it returns; no request starts after the stop. An error
-// after a stop is the stop's, as everywhere, and says whether a dyno may
-// run.
+// time_to_live. The request gets stopBudget to finish, and a dyno it
+// started is stopped; no request starts after the stop. An error after a
+// stop is the stop's, as everywhere, and says whether a dyno may run.
 func (r *Runner) create(ctx context.Context, app string, req herokuapi.DynoRequest) (*herokuapi.Dyno, error) {
 	const during = "the dyno to be created"
 	if ctx.Err() != nil {
@@ -160,10 +145,17 @@ func (r *Runner) create(ctx context.Context, app string, req herokuapi.DynoReque
 	req.Stop = ctx
 	d, err := r.Client.DynoCreate(cctx, app, req)
 	switch s := herokuapi.StatusOf(err); {
-	case err == nil || ctx.Err() == nil:
-		return d, err
-	case s >= 400 && s < 500, errors.Is(err, context.Cause(ctx)):
-		// Refused, or no request was sent after the stop.
+	case err == nil && ctx.Err() != nil:
+		return nil, r.stop(ctx, app, d)
+	case err == nil:
+		return d, nil
+	case ctx.Err() == nil:
+		kind := ""
+		if !req.Attach {
+			kind = "detached "
+		}
+		return nil, fmt.Errorf("start a %sone-off dyno on %s: %w", kind, app, err)
+	case s >= 400 && s < 500:
 		return nil, follow.StoppedAt(ctx, during, fmt.Sprintf("no dyno was started (%v)", err))
 	}
 	return nil, follow.StoppedAt(ctx, during, r.stopUnseen(ctx, app, req.Command, err))

@@ -34,8 +34,6 @@ const (
 var (
 	prefixRE = regexp.MustCompile(`^[a-z]([a-z0-9-]*[a-z0-9])?$`)
 	iidRE    = regexp.MustCompile(`^[1-9][0-9]{0,9}$`)
-	// appRE is Heroku's app name rule.
-	appRE = regexp.MustCompile(`^[a-z][a-z0-9-]{1,28}[a-z0-9]$`)
 	// reviewRE splits a name at its last -mr-IID.
 	reviewRE = regexp.MustCompile(`^(.+)-mr-([1-9][0-9]{0,9})$`)
 )
@@ -82,6 +80,3 @@ func MR(prefix, app string) (iid string, ok bool) {
 	}
 	return m[2], true
 }
-
-// ValidApp applies Heroku's app name rule.
-func ValidApp(name string) bool { return appRE.MatchString(name) }

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 )
 
 func TestNameExamples(t *testing.T) {
@@ -24,7 +26,7 @@ func TestNameExamples(t *testing.T) {
 		{"p", "9999999999", "p-mr-9999999999"},
 	} {
 		got := Name(tc.prefix, tc.iid)
-		if !ValidApp(got) || len(got) > maxName {
+		if !herokuapi.ValidAppName(got) || len(got) > maxName {
 			t.Errorf("Name(%q, %q) = %q: not a valid Heroku name", tc.prefix, tc.iid, got)
 		}
 		if got != tc.want {
@@ -96,7 +98,7 @@ func TestChecks(t *testing.T) {
 func checkName(t *testing.T, prefix, iid string) {
 	t.Helper()
 	got := Name(prefix, iid)
-	if !ValidApp(got) || len(got) > maxName {
+	if !herokuapi.ValidAppName(got) || len(got) > maxName {
 		t.Fatalf("Name(%q, %q) = %q: not a valid Heroku app name", prefix, iid, got)
 	}
 	if again := Name(prefix, iid); again != got {
