@@ -287,10 +287,15 @@ type reviewDestroyCmd struct {
 
 // Run deletes the review app after the safety checks: the name must be
 // one the prefix's rule gives, and the app in no pipeline stage but review
-// or development. An app already gone is success.
+// or development. Each decision rests on a positive answer (the app, its
+// coupling or Heroku's 404 not_found); any other answer stops it before
+// anything is deleted (exit 4). An app that does not exist is success.
 func (c *reviewDestroyCmd) Run(ctx context.Context, h *heroku) error {
 	if c.Name == "" {
 		return usage("--name is required: review destroy deletes only the review apps of a prefix")
+	}
+	if err := review.CheckPrefix(c.Name); err != nil {
+		return usagef("--name: %v", err)
 	}
 	app, err := c.ReviewFlags.app(c.App)
 	if err != nil {
@@ -311,22 +316,31 @@ func (c *reviewDestroyCmd) Run(ctx context.Context, h *heroku) error {
 	case err != nil:
 		return h.classify(ctx, err, app)
 	case !exists:
-		h.Out.Step("App %s is already deleted", app)
+		// Heroku cannot tell an app deleted from one never made.
+		h.Out.Step("App %s does not exist (never created, or already deleted): nothing to delete", app)
 		return nil
 	}
 	if err := apps.CheckStage(ctx, app); err != nil {
 		return c.refuse(ctx, h, err, app)
 	}
-	gone, err := apps.Delete(ctx, app)
+	d, err := apps.Delete(ctx, app)
 	if err != nil {
 		return h.classify(ctx, err, app)
 	}
-	if gone {
-		h.Out.Step("App %s is already deleted", app)
-	} else {
-		h.Out.Step("Deleted app %s", app)
-	}
+	reportDeletion(h, app, d)
 	return nil
+}
+
+// reportDeletion says how a deletion ended.
+func reportDeletion(h *heroku, app string, d review.Deletion) {
+	switch d {
+	case review.Deleted:
+		h.Out.Step("Deleted app %s", app)
+	case review.DeletedUnanswered:
+		h.Out.Step("Deleted app %s (the delete's answer was lost; read back, the app is gone)", app)
+	case review.Gone:
+		h.Out.Step("App %s is gone: an earlier attempt of the delete, or another job, deleted it first", app)
+	}
 }
 
 // refuse maps a failed safety check to exit 5, and any other error as
@@ -469,18 +483,15 @@ func (c *reviewSweepCmd) Run(ctx context.Context, g *globals, h *heroku) error {
 	}
 	var first error
 	for _, app := range plan.Delete {
-		gone, err := apps.Delete(ctx, app)
-		switch {
-		case err != nil:
+		d, err := apps.Delete(ctx, app)
+		if err != nil {
 			h.Warn(fmt.Sprintf("could not delete %s: %v", app, err))
 			if first == nil {
 				first = h.classify(ctx, err, app)
 			}
-		case gone:
-			h.Out.Step("App %s is already deleted", app)
-		default:
-			h.Out.Step("Deleted app %s", app)
+			continue
 		}
+		reportDeletion(h, app, d)
 	}
 	return first
 }
