@@ -434,3 +434,18 @@ func TestAnswerOfAnotherApp(t *testing.T) {
 		t.Errorf("no release at all: %v, want unknown", err)
 	}
 }
+
+// TestRetryOfAMalformedAnswerSaysWhatCame: the retry warning of a read
+// answered 200 {} names the 200 and what was wrong, not the 502 that
+// stands in for it.
+func TestRetryOfAMalformedAnswerSaysWhatCame(t *testing.T) {
+	var lines []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "{}") }))
+	defer srv.Close()
+	c := New(Config{URL: srv.URL, Key: testKey, RetryMax: 1, RetryWaitMin: 1, RetryWaitMax: 1, Notify: func(s string) { lines = append(lines, s) }})
+	c.AppInfo(context.Background(), "app")
+	want := `GET /apps/app: 200 whose body is not the JSON the API sends (field "id" is missing or null) (attempt 1 of 2, next in `
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], want) {
+		t.Errorf("retry warnings %q, want one starting %q", lines, want)
+	}
+}

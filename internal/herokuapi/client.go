@@ -242,6 +242,10 @@ func (r *retryClient) failure(resp *http.Response, err error) string {
 		}
 		return fmt.Sprintf("connection failed: %v", cleanErr(err))
 	}
+	if st := resp.Header.Get(badBody); st != "" {
+		// A jsonChecker's 502: say what came, not the 502 standing in.
+		return fmt.Sprintf("%s %s: %s whose body is not the JSON the API sends (%s)", resp.Request.Method, r.describe(resp.Request.URL.String()), st, resp.Header.Get(badBodyWhy))
+	}
 	return fmt.Sprintf("%s %s: %s", resp.Request.Method, r.describe(resp.Request.URL.String()), statusLine(resp))
 }
 
