@@ -314,7 +314,7 @@ func (c *reviewDestroyCmd) Run(ctx context.Context, h *heroku) error {
 	case errors.As(err, &taken):
 		return &exitError{Code: exitRefused, Err: err, Hints: []string{"nothing was deleted: the app is not this key's account's"}}
 	case err != nil:
-		return h.classify(ctx, err, app)
+		return nothingDeleted(h.classify(ctx, err, app))
 	case !exists:
 		// Heroku cannot tell an app deleted from one never made.
 		h.Out.Step("App %s does not exist (never created, or already deleted): nothing to delete", app)
@@ -350,7 +350,17 @@ func (c *reviewDestroyCmd) refuse(ctx context.Context, h *heroku, err error, app
 	if errors.As(err, &unsafe) {
 		return safety(err, "nothing was deleted")
 	}
-	return h.classify(ctx, err, app)
+	return nothingDeleted(h.classify(ctx, err, app))
+}
+
+// nothingDeleted adds to an error found before any deletion that nothing
+// was deleted.
+func nothingDeleted(err error) error {
+	var ee *exitError
+	if errors.As(err, &ee) && ee.Code != exitCancelled {
+		ee.Hints = append([]string{"nothing was deleted"}, ee.Hints...)
+	}
+	return err
 }
 
 // reviewSweepCmd is `heroku-deploy review sweep`.
@@ -474,7 +484,7 @@ func (c *reviewSweepCmd) Run(ctx context.Context, g *globals, h *heroku) error {
 		if errors.As(err, &unsafe) {
 			return safety(err, "nothing was deleted: the sweep stops at an app it must not delete")
 		}
-		return h.classify(ctx, err, "")
+		return nothingDeleted(h.classify(ctx, err, ""))
 	}
 	h.Out.Step("Review apps of %s: %d kept (open merge requests), %d to delete%s", c.Name, len(plan.Keep), len(plan.Delete), colonList(plan.Delete))
 	if c.DryRun {

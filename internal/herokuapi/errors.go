@@ -144,8 +144,8 @@ func cleanErr(err error) error {
 	return err
 }
 
-// unknownAnswer is a 2xx answer to a read that is well-formed JSON but not
-// an answer to what was asked (another app's name, no release at all).
+// unknownAnswer is a 2xx answer that is well-formed JSON but not an answer
+// to what was asked (another app's name, no release at all).
 func unknownAnswer(method, path, why string) *Error {
 	return &Error{Method: method, Path: path, Status: http.StatusOK, ID: "invalid_response", Unknown: true,
 		Message: "the answer was not the JSON the API sends (" + why + "): the answer is unknown"}
