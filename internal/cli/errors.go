@@ -16,8 +16,8 @@ const (
 	exitOK          = 0
 	exitFailed      = 1   // the Heroku build or release phase failed
 	exitUsage       = 2   // bad usage or configuration, found before any Heroku request
-	exitRefused     = 3   // Heroku refused the key or the app (401/403/404)
-	exitUnavailable = 4   // Heroku unavailable after retries, or the deploy timed out
+	exitRefused     = 3   // Heroku refused the key or the app (401/403/404 with Heroku's error JSON)
+	exitUnavailable = 4   // Heroku unavailable after retries, an answer that is not well-formed (unknown), or the deploy timed out
 	exitSafety      = 5   // stopped by a safety check before anything changed
 	exitCancelled   = 130 // SIGINT or SIGTERM
 	exitMaintenance = 6   // maintenance mode could not be turned off: the app may still show its maintenance page

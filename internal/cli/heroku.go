@@ -171,13 +171,18 @@ func (h *heroku) classify(ctx context.Context, err error, app string) error {
 		return &exitError{Code: exitUsage, Err: err, Hints: []string{fi.Hint}}
 	case errors.As(err, &fe):
 		return &exitError{Code: exitFailed, Err: err, Hints: []string{"the Heroku output above says why"}}
+	case errors.As(err, &he) && he.Unknown && he.Status != 429 && he.Status < 500:
+		// A 503 page is an outage whatever its body: the hint below.
+		return &exitError{Code: exitUnavailable, Err: err, Hints: []string{
+			"nothing was decided on that answer: it is not Heroku's well-formed JSON, so what it says is unknown",
+			fmt.Sprintf("something other than the Platform API may have answered at %s (a proxy's or a router's page): check HEROKU_API_URL and any proxy between the runner and Heroku, then run the job again", h.apiURL)}}
 	case herokuapi.StatusOf(err) == 401:
 		return &exitError{Code: exitRefused, Err: err, Hints: []string{
 			fmt.Sprintf("Heroku rejected the key in %s: create a new one with 'heroku authorizations:create' and update the variable", keyVar)}}
 	case errors.As(err, &he) && he.ID == "two_factor":
 		return &exitError{Code: exitRefused, Err: err, Hints: []string{
 			fmt.Sprintf("Heroku asks for a second factor, which a CI job cannot give: the key in %s must come from 'heroku authorizations:create' (a long-lived authorization), not a user's session token", keyVar)}}
-	case errors.As(err, &he) && he.Status == 403 && strings.Contains(he.Path, "/config-vars") && !scopeReachesConfig(he.Scope):
+	case herokuapi.StatusOf(err) == 403 && errors.As(err, &he) && strings.Contains(he.Path, "/config-vars") && !scopeReachesConfig(he.Scope):
 		return &exitError{Code: exitRefused, Err: err, Hints: []string{
 			fmt.Sprintf("the key in %s has OAuth scope %q, which cannot read or change config vars: that needs write-protected (or global)", keyVar, he.Scope),
 			"create such a key with 'heroku authorizations:create --scope write-protected' and store it in the variable",
@@ -188,7 +193,7 @@ func (h *heroku) classify(ctx context.Context, err error, app string) error {
 	case herokuapi.StatusOf(err) == 404:
 		return &exitError{Code: exitRefused, Err: err, Hints: []string{
 			fmt.Sprintf("check the app name %q and that the key in %s belongs to an account that can see it", app, keyVar)}}
-	case errors.As(err, &he) && (he.ID == "redirect" || he.ID == "invalid_response"):
+	case errors.As(err, &he) && he.ID == "redirect":
 		return &exitError{Code: exitUnavailable, Err: err, Hints: []string{
 			fmt.Sprintf("something other than the Platform API answered at %s: check HEROKU_API_URL and any proxy between the runner and Heroku", h.apiURL)}}
 	case herokuapi.Unavailable(err):

@@ -287,10 +287,15 @@ type reviewDestroyCmd struct {
 
 // Run deletes the review app after the safety checks: the name must be
 // one the prefix's rule gives, and the app in no pipeline stage but review
-// or development. An app already gone is success.
+// or development. Each decision rests on a positive answer (the app, its
+// coupling or Heroku's 404 not_found); any other answer stops it before
+// anything is deleted (exit 4). An app that does not exist is success.
 func (c *reviewDestroyCmd) Run(ctx context.Context, h *heroku) error {
 	if c.Name == "" {
 		return usage("--name is required: review destroy deletes only the review apps of a prefix")
+	}
+	if err := review.CheckPrefix(c.Name); err != nil {
+		return usagef("--name: %v", err)
 	}
 	app, err := c.ReviewFlags.app(c.App)
 	if err != nil {
@@ -309,24 +314,33 @@ func (c *reviewDestroyCmd) Run(ctx context.Context, h *heroku) error {
 	case errors.As(err, &taken):
 		return &exitError{Code: exitRefused, Err: err, Hints: []string{"nothing was deleted: the app is not this key's account's"}}
 	case err != nil:
-		return h.classify(ctx, err, app)
+		return nothingDeleted(h.classify(ctx, err, app))
 	case !exists:
-		h.Out.Step("App %s is already deleted", app)
+		// Heroku cannot tell an app deleted from one never made.
+		h.Out.Step("App %s does not exist (never created, or already deleted): nothing to delete", app)
 		return nil
 	}
 	if err := apps.CheckStage(ctx, app); err != nil {
 		return c.refuse(ctx, h, err, app)
 	}
-	gone, err := apps.Delete(ctx, app)
+	d, err := apps.Delete(ctx, app)
 	if err != nil {
 		return h.classify(ctx, err, app)
 	}
-	if gone {
-		h.Out.Step("App %s is already deleted", app)
-	} else {
-		h.Out.Step("Deleted app %s", app)
-	}
+	reportDeletion(h, app, d)
 	return nil
+}
+
+// reportDeletion says how a deletion ended.
+func reportDeletion(h *heroku, app string, d review.Deletion) {
+	switch d {
+	case review.Deleted:
+		h.Out.Step("Deleted app %s", app)
+	case review.DeletedUnanswered:
+		h.Out.Step("Deleted app %s (the delete's answer was lost; read back, the app is gone)", app)
+	case review.Gone:
+		h.Out.Step("App %s is gone: an earlier attempt of the delete, or another job, deleted it first", app)
+	}
 }
 
 // refuse maps a failed safety check to exit 5, and any other error as
@@ -336,7 +350,17 @@ func (c *reviewDestroyCmd) refuse(ctx context.Context, h *heroku, err error, app
 	if errors.As(err, &unsafe) {
 		return safety(err, "nothing was deleted")
 	}
-	return h.classify(ctx, err, app)
+	return nothingDeleted(h.classify(ctx, err, app))
+}
+
+// nothingDeleted adds to an error found before any deletion that nothing
+// was deleted.
+func nothingDeleted(err error) error {
+	var ee *exitError
+	if errors.As(err, &ee) && ee.Code != exitCancelled {
+		ee.Hints = append([]string{"nothing was deleted"}, ee.Hints...)
+	}
+	return err
 }
 
 // reviewSweepCmd is `heroku-deploy review sweep`.
@@ -460,7 +484,7 @@ func (c *reviewSweepCmd) Run(ctx context.Context, g *globals, h *heroku) error {
 		if errors.As(err, &unsafe) {
 			return safety(err, "nothing was deleted: the sweep stops at an app it must not delete")
 		}
-		return h.classify(ctx, err, "")
+		return nothingDeleted(h.classify(ctx, err, ""))
 	}
 	h.Out.Step("Review apps of %s: %d kept (open merge requests), %d to delete%s", c.Name, len(plan.Keep), len(plan.Delete), colonList(plan.Delete))
 	if c.DryRun {
@@ -469,18 +493,15 @@ func (c *reviewSweepCmd) Run(ctx context.Context, g *globals, h *heroku) error {
 	}
 	var first error
 	for _, app := range plan.Delete {
-		gone, err := apps.Delete(ctx, app)
-		switch {
-		case err != nil:
+		d, err := apps.Delete(ctx, app)
+		if err != nil {
 			h.Warn(fmt.Sprintf("could not delete %s: %v", app, err))
 			if first == nil {
 				first = h.classify(ctx, err, app)
 			}
-		case gone:
-			h.Out.Step("App %s is already deleted", app)
-		default:
-			h.Out.Step("Deleted app %s", app)
+			continue
 		}
+		reportDeletion(h, app, d)
 	}
 	return first
 }

@@ -80,7 +80,7 @@ func (c *rollbackCmd) rollback(ctx context.Context, h *heroku) (*herokuapi.Relea
 	switch {
 	case c.To != "":
 		to, err = h.Client.ReleaseInfo(ctx, c.App, strings.TrimPrefix(c.To, "v"))
-		if herokuapi.StatusOf(err) == 404 {
+		if herokuapi.Absent(err) {
 			return nil, report{}, usagef("app %s has no release %s", c.App, c.To)
 		}
 		if err != nil {

@@ -88,8 +88,8 @@ func TestReviewAppsMergeRequestPipeline(t *testing.T) {
 	// the report: GitLab reads the report when the job has finished.)
 
 	// GitLab runs the stop job when the merge request closes: it deletes
-	// the app, without a clone; a second run finds it gone.
-	for _, want := range []string{"==> Deleted app shop-mr-7", "==> App shop-mr-7 is already deleted"} {
+	// the app, without a clone; a second run finds it does not exist.
+	for _, want := range []string{"==> Deleted app shop-mr-7", "==> App shop-mr-7 does not exist (never created, or already deleted)"} {
 		out, err = p.gcl(append(mergeRequest("7"), "heroku-review:shop:stop")...)
 		if err != nil || !strings.Contains(out, want) || !strings.Contains(out, "PASS  heroku-review:shop:stop") {
 			t.Errorf("stop job: %v, want %q:\n%s", err, want, out)

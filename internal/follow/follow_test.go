@@ -152,7 +152,7 @@ func TestLowRateLimitSlowsPolling(t *testing.T) {
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("RateLimit-Remaining", strconv.FormatInt(remaining.Load(), 10))
 		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"id":"01234567-89ab-cdef-0123-456789abcdef","name":"a"}`)
+		io.WriteString(w, `{"id":"01234567-89ab-cdef-0123-456789abcdef","name":"a","maintenance":false,"stack":{"name":"heroku-24"}}`)
 	}))
 	defer s.Close()
 	w := &Waiter{Client: herokuapi.New(herokuapi.Config{URL: s.URL}), Poll: time.Second, StreamPoll: 3 * time.Second}

@@ -7,6 +7,7 @@
 package gitlabapi
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -15,6 +16,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -109,6 +111,11 @@ type Error struct {
 	Status  int
 	Path    string
 	Message string
+	// Unknown: the answer is not a well-formed GitLab answer (an error
+	// status without GitLab's error JSON, a list that is not one of merge
+	// requests, pages that do not add up): what it says is unknown, and
+	// StatusOf reports 0 for it.
+	Unknown bool
 }
 
 func (e *Error) Error() string {
@@ -120,10 +127,11 @@ func (e *Error) Error() string {
 	return msg
 }
 
-// StatusOf returns the HTTP status carried by err, or 0.
+// StatusOf returns the HTTP status of a well-formed GitLab answer carried
+// by err, or 0.
 func StatusOf(err error) int {
 	var e *Error
-	if errors.As(err, &e) {
+	if errors.As(err, &e) && !e.Unknown {
 		return e.Status
 	}
 	return 0
@@ -132,48 +140,173 @@ func StatusOf(err error) int {
 // maxPages bounds the pages read: 100 merge requests a page.
 const maxPages = 1000
 
+// perPage is the page size asked for, GitLab's largest.
+const perPage = 100
+
 // OpenMergeRequests returns the IIDs of project's open merge requests
 // (GET /projects/:id/merge_requests?state=opened, doc/api/merge_requests.md),
 // every page of them: GitLab pages offset lists at most 100 items and names
 // the next page in X-Next-Page, empty on the last
 // (doc/api/rest/_index.md, "Pagination"; X-Total-Pages is left out past
 // 10,000 items, so it is not relied on).
+//
+// The review sweep deletes the apps of the merge requests this leaves out,
+// so only a well-formed answer is read: on every page a JSON array of
+// objects whose iid is a positive integer (a string, 4.0, 4.5, null or no
+// iid at all is not one), and pages that add up. Anything else is an
+// unknown answer (*Error with Unknown set), never fewer merge requests.
+// Every merge request listed counts as open: GitLab was asked for open
+// ones.
 func (c *Client) OpenMergeRequests(ctx context.Context, project string) ([]string, error) {
 	var iids []string
-	page := "1"
+	page := 1
+	path := "/projects/" + url.PathEscape(project) + "/merge_requests"
 	for range maxPages {
-		path := "/projects/" + url.PathEscape(project) + "/merge_requests"
-		q := url.Values{"state": {"opened"}, "view": {"simple"}, "per_page": {"100"}, "page": {page}}
-		var list []struct {
-			IID   json.Number `json:"iid"`
-			State string      `json:"state"`
-		}
-		next, err := c.get(ctx, path, q, &list)
+		q := url.Values{"state": {"opened"}, "view": {"simple"}, "per_page": {strconv.Itoa(perPage)}, "page": {strconv.Itoa(page)}}
+		body, h, err := c.get(ctx, path, q)
 		if err != nil {
 			return nil, err
 		}
-		for _, mr := range list {
-			if mr.State == "opened" || mr.State == "" {
-				iids = append(iids, mr.IID.String())
+		list, why := mergeRequests(body)
+		if why == "" {
+			var next int
+			next, why = nextPage(h, page, len(list))
+			if why == "" {
+				iids = append(iids, list...)
+				if next == 0 {
+					return iids, nil
+				}
+				page = next
+				continue
 			}
 		}
-		if next == "" {
-			return iids, nil
-		}
-		if _, err := strconv.Atoi(next); err != nil {
-			return nil, &Error{Status: 200, Path: path, Message: fmt.Sprintf("X-Next-Page %q is not a page number", next)}
-		}
-		page = next
+		return nil, &Error{Status: http.StatusOK, Path: path, Unknown: true,
+			Message: fmt.Sprintf("page %d is not a list of merge requests that GitLab sends (%s): the open merge requests are unknown", page, why)}
 	}
 	return nil, fmt.Errorf("GitLab API: more than %d pages of merge requests", maxPages)
 }
 
-// get reads path's JSON into v and returns the X-Next-Page header.
-func (c *Client) get(ctx context.Context, path string, q url.Values, v any) (string, error) {
+// iidRE is a merge request IID as JSON writes a positive integer: no sign,
+// fraction, exponent or leading zero.
+var iidRE = regexp.MustCompile(`^[1-9][0-9]{0,18}$`)
+
+// mergeRequests reads a page: a JSON array of objects, each with an iid
+// that is a positive integer and, if it has one, a string state. why says
+// what is wrong, or is "".
+func mergeRequests(body []byte) (iids []string, why string) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, "not JSON"
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, "not JSON: something follows the value"
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Sprintf("%s, not a list", kind(v))
+	}
+	for i, item := range list {
+		mr, ok := item.(map[string]any)
+		if !ok {
+			return nil, fmt.Sprintf("item %d is %s, not an object", i+1, kind(item))
+		}
+		n, ok := mr["iid"].(json.Number)
+		switch {
+		case mr["iid"] == nil:
+			return nil, fmt.Sprintf("item %d has no iid", i+1)
+		case !ok:
+			return nil, fmt.Sprintf("item %d: its iid is %s, not a number", i+1, kind(mr["iid"]))
+		case !iidRE.MatchString(n.String()):
+			return nil, fmt.Sprintf("item %d: its iid %s is not a positive integer", i+1, short(n.String()))
+		}
+		if st, has := mr["state"]; has {
+			if _, ok := st.(string); !ok {
+				return nil, fmt.Sprintf("item %d: its state is %s, not a string", i+1, kind(st))
+			}
+		}
+		iids = append(iids, n.String())
+	}
+	return iids, ""
+}
+
+// kind names a decoded JSON value's type.
+func kind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case json.Number:
+		return "a number"
+	case bool:
+		return "a boolean"
+	case []any:
+		return "a list"
+	}
+	return "an object"
+}
+
+// nextPage reads a page's pagination headers: the next page's number, 0
+// after the last, or why they do not add up. A page of n items names the
+// next one only when it is full; a full page that names none is the last
+// only when GitLab says so (X-Next-Page present and empty, or
+// X-Total-Pages): a header a proxy dropped must not end the list early.
+func nextPage(h http.Header, page, n int) (next int, why string) {
+	size := perPage
+	if v := h.Get("X-Per-Page"); v != "" {
+		p, err := strconv.Atoi(v)
+		if err != nil || p < 1 {
+			return 0, fmt.Sprintf("X-Per-Page %q is not a page size", short(v))
+		}
+		size = p
+	}
+	if v := h.Get("X-Page"); v != "" && v != strconv.Itoa(page) {
+		return 0, fmt.Sprintf("X-Page %q, where page %d was asked for", short(v), page)
+	}
+	if n > size {
+		return 0, fmt.Sprintf("%d items on a page of %d", n, size)
+	}
+	total := -1
+	if v := h.Get("X-Total-Pages"); v != "" {
+		t, err := strconv.Atoi(v)
+		if err != nil || t < 0 {
+			return 0, fmt.Sprintf("X-Total-Pages %q is not a number of pages", short(v))
+		}
+		total = t
+	}
+	v, named := h["X-Next-Page"]
+	switch {
+	case named && len(v) == 1 && v[0] != "":
+		if v[0] != strconv.Itoa(page+1) {
+			return 0, fmt.Sprintf("X-Next-Page %q after page %d", short(v[0]), page)
+		}
+		if n < size {
+			return 0, fmt.Sprintf("X-Next-Page %s after a page of %d items, not %d", v[0], n, size)
+		}
+		return page + 1, ""
+	case named && (total < 0 || total <= page):
+		return 0, ""
+	case named:
+		return 0, fmt.Sprintf("an empty X-Next-Page on page %d of %d", page, total)
+	case total >= 0:
+		if page < total {
+			return page + 1, ""
+		}
+		return 0, ""
+	case n < size:
+		return 0, ""
+	}
+	return 0, "a full page without X-Next-Page or X-Total-Pages: whether more follow is unknown"
+}
+
+// get reads path's answer: a 2xx body and its headers, or *Error.
+func (c *Client) get(ctx context.Context, path string, q url.Values) ([]byte, http.Header, error) {
 	u := strings.TrimRight(c.cfg.URL, "/") + path + "?" + q.Encode()
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return "", err
+		return nil, nil, err
 	}
 	req.Header.Set("Accept", "application/json")
 	if c.cfg.Auth == JobToken {
@@ -186,34 +319,44 @@ func (c *Client) get(ctx context.Context, path string, q url.Values, v any) (str
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			// The URL carries no secret, but keep the error to the path.
-			return "", fmt.Errorf("GitLab API GET %s: %w", path, ue.Err)
+			return nil, nil, fmt.Errorf("GitLab API GET %s: %w", path, ue.Err)
 		}
-		return "", err
+		return nil, nil, err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
 	if err != nil {
-		return "", fmt.Errorf("GitLab API GET %s: %w", path, err)
+		return nil, nil, fmt.Errorf("GitLab API GET %s: %w", path, err)
 	}
 	if resp.StatusCode/100 == 3 {
-		return "", &Error{Status: resp.StatusCode, Path: path, Message: "GitLab answered with a redirect, which is not followed: the token goes to the API and nowhere else (check CI_API_V4_URL)"}
+		return nil, nil, &Error{Status: resp.StatusCode, Path: path, Message: "GitLab answered with a redirect, which is not followed: the token goes to the API and nowhere else (check CI_API_V4_URL)"}
 	}
 	if resp.StatusCode/100 != 2 {
-		var e struct {
-			Message any    `json:"message"`
-			Error   string `json:"error"`
-		}
-		json.Unmarshal(body, &e)
-		msg := e.Error
-		if e.Message != nil {
-			msg = fmt.Sprint(e.Message)
-		}
-		return "", &Error{Status: resp.StatusCode, Path: path, Message: short(msg)}
+		return nil, nil, errorAnswer(resp.StatusCode, path, body)
 	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return "", &Error{Status: resp.StatusCode, Path: path, Message: "the answer is not the JSON the API sends"}
+	return body, resp.Header, nil
+}
+
+// errorAnswer reads GitLab's error JSON: an object with a message (a
+// string, or an object of field errors) or an error string
+// (doc/api/rest/troubleshooting.md). Any other body, a proxy's page, is
+// not GitLab's: the answer is unknown.
+func errorAnswer(status int, path string, body []byte) *Error {
+	var e map[string]any
+	if json.Unmarshal(body, &e) != nil || e == nil {
+		return &Error{Status: status, Path: path, Unknown: true, Message: "the body is not GitLab's JSON (an HTML page?): the answer is unknown"}
 	}
-	return resp.Header.Get("X-Next-Page"), nil
+	switch m := e["message"].(type) {
+	case string:
+		return &Error{Status: status, Path: path, Message: short(m)}
+	case map[string]any, []any:
+		b, _ := json.Marshal(m)
+		return &Error{Status: status, Path: path, Message: short(string(b))}
+	}
+	if m, ok := e["error"].(string); ok {
+		return &Error{Status: status, Path: path, Message: short(m)}
+	}
+	return &Error{Status: status, Path: path, Unknown: true, Message: "the body is not GitLab's JSON (no message or error): the answer is unknown"}
 }
 
 func short(s string) string {

@@ -21,13 +21,26 @@ var appNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{1,28}[a-z0-9]$`)
 // in a dash.
 func ValidAppName(name string) bool { return appNameRE.MatchString(name) }
 
-// AppInfo returns the app, by name or id.
+// AppInfo returns the app, by name or id. Asked by name, the answer must
+// be that app: one of another name is unknown.
 func (c *Client) AppInfo(ctx context.Context, app string) (*App, error) {
 	a, err := c.api.AppInfo(ctx, app)
 	if err != nil {
 		return nil, Clean(err)
 	}
+	if err := sameApp("GET", app, a); err != nil {
+		return nil, err
+	}
 	return a, nil
+}
+
+// sameApp checks that an answer about app (a name, or an id) is that
+// app's.
+func sameApp(method, app string, a *App) error {
+	if ValidAppName(app) && a.Name != app {
+		return unknownAnswer(method, "/apps/"+app, fmt.Sprintf("it is app %q's", a.Name))
+	}
+	return nil
 }
 
 // Generation is the app's platform generation: "cedar" or "fir". An answer
@@ -105,10 +118,14 @@ func (c *Client) CreateApp(ctx context.Context, o AppCreate) error {
 }
 
 // DeleteApp deletes an app with its add-ons. Repeating it changes nothing
-// (the second answer is 404).
+// (the second answer is 404). Heroku answers with the app deleted: one of
+// another name is unknown.
 func (c *Client) DeleteApp(ctx context.Context, app string) error {
-	_, err := c.api.AppDelete(ctx, app)
-	return Clean(err)
+	a, err := c.api.AppDelete(ctx, app)
+	if err != nil {
+		return Clean(err)
+	}
+	return sameApp("DELETE", app, a)
 }
 
 // listPages bounds ListApps: 200 apps a page.

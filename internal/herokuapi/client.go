@@ -242,6 +242,10 @@ func (r *retryClient) failure(resp *http.Response, err error) string {
 		}
 		return fmt.Sprintf("connection failed: %v", cleanErr(err))
 	}
+	if st := resp.Header.Get(badBody); st != "" {
+		// A jsonChecker's 502: say what came, not the 502 standing in.
+		return fmt.Sprintf("%s %s: %s whose body is not the JSON the API sends (%s)", resp.Request.Method, r.describe(resp.Request.URL.String()), st, resp.Header.Get(badBodyWhy))
+	}
 	return fmt.Sprintf("%s %s: %s", resp.Request.Method, r.describe(resp.Request.URL.String()), statusLine(resp))
 }
 
@@ -310,12 +314,16 @@ func backoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Durati
 	return wait - wait/8 + jitter
 }
 
-// jsonChecker reads every 2xx API answer whole and checks it is JSON. An
-// HTML page or a cut-off body with a 2xx status (a proxy's, a broken
-// connection's) would otherwise read as a decoding error, and after a build
-// POST as a failed deploy; it means what a 502 means: the request may or
-// may not have been processed. So it becomes one, which the retry policies
-// treat as such. Signed URLs found in the answer go to the redactor.
+// jsonChecker reads every 2xx API answer whole and checks it is the JSON
+// of the resource asked for (checkAnswer: required fields present, of the
+// right types). An HTML page, a cut-off body, {} or a field of the wrong
+// type with a 2xx status (a proxy's, a broken connection's, a hostile
+// server's) would otherwise read as a decoding error, or worse as an
+// answer, and after a build POST as a failed deploy; it means what a 502
+// means: the request may or may not have been processed. So it becomes
+// one, which the retry policies treat as such, and which decodeError turns
+// into an unknown answer. Signed URLs found in the answer go to the
+// redactor.
 type jsonChecker struct {
 	next   http.RoundTripper
 	secret func(string)
@@ -325,8 +333,12 @@ type jsonChecker struct {
 // few MB.
 const maxBody = 32 << 20
 
-// badBody marks the 502 a jsonChecker made.
-const badBody = "X-Heroku-Deploy-Bad-Body"
+// badBody marks the 502 a jsonChecker made; badBodyWhy says what was wrong
+// with the answer.
+const (
+	badBody    = "X-Heroku-Deploy-Bad-Body"
+	badBodyWhy = "X-Heroku-Deploy-Bad-Body-Why"
+)
 
 func (j *jsonChecker) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := j.next.RoundTrip(req)
@@ -339,11 +351,16 @@ func (j *jsonChecker) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err // a body cut short: a connection failure
 	}
 	var v any
-	if !answerShape(req.Method, resp.StatusCode, body, &v) {
+	why := "not JSON, or not an object"
+	if answerShape(req.Method, resp.StatusCode, body, &v) {
+		why = checkAnswer(req.Method, req.URL.Path, body, v)
+	}
+	if why != "" {
 		bad := *resp
 		bad.StatusCode, bad.Status = 502, "502 Bad Gateway"
 		bad.Header = resp.Header.Clone()
 		bad.Header.Set(badBody, strconv.Itoa(resp.StatusCode))
+		bad.Header.Set(badBodyWhy, why)
 		bad.Body = io.NopCloser(strings.NewReader(""))
 		return &bad, nil
 	}
@@ -432,8 +449,16 @@ func decodeError(req *http.Request, resp *http.Response) *Error {
 	switch {
 	case resp.Header.Get(badBody) != "":
 		e.Status, _ = strconv.Atoi(resp.Header.Get(badBody))
-		e.ID = "invalid_response"
-		e.Message = "the answer was not the JSON the API sends; it may or may not have been processed"
+		e.ID, e.Unknown = "invalid_response", true
+		e.Message = "the answer was not the JSON the API sends"
+		if why := resp.Header.Get(badBodyWhy); why != "" {
+			e.Message += " (" + why + ")"
+		}
+		if isRetrySafe(req) {
+			e.Message += ": the answer is unknown"
+		} else {
+			e.Message += "; it may or may not have been processed"
+		}
 		return e
 	case resp.StatusCode/100 == 3:
 		e.ID = "redirect"
@@ -441,15 +466,48 @@ func decodeError(req *http.Request, resp *http.Response) *Error {
 			Redact(resp.Header.Get("Location")))
 		return e
 	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	var j struct {
-		ID      string `json:"id"`
-		Message string `json:"message"`
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if err != nil {
+		e.Unknown, e.Body = true, "a body cut short"
+		return e
 	}
-	if json.Unmarshal(body, &j) == nil && (j.ID != "" || j.Message != "") {
-		e.ID, e.Message = j.ID, j.Message
+	id, msg, why := herokuError(body)
+	if why != "" {
+		e.Unknown, e.Body = true, why
+		return e
 	}
+	e.ID, e.Message = id, msg
 	return e
+}
+
+// herokuError reads Heroku's error JSON: an object with a non-empty string
+// id and a string message ({"id":"not_found","message":"Couldn't find that
+// app."}). Anything else, a proxy's HTML page, plain text, {}, a cut body,
+// is not Heroku's: why guesses what it was.
+func herokuError(body []byte) (id, msg, why string) {
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		t := bytes.TrimSpace(body)
+		switch {
+		case len(t) == 0:
+			return "", "", "an empty body"
+		case t[0] == '<':
+			return "", "", "an HTML page?"
+		case t[0] == '{' || t[0] == '[':
+			return "", "", "JSON cut short"
+		}
+		return "", "", "plain text?"
+	}
+	j, ok := v.(map[string]any)
+	if !ok {
+		return "", "", "JSON that is not an object"
+	}
+	id, iok := j["id"].(string)
+	msg, mok := j["message"].(string)
+	if !iok || id == "" || !mok {
+		return "", "", "JSON without a string id and message"
+	}
+	return id, msg, ""
 }
 
 // tracer reports each exchange on the wire, retries included.

@@ -56,7 +56,7 @@ func (s *scripted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("RateLimit-Remaining", "4321")
 		w.WriteHeader(map[string]int{"200": 200, "201": 201}[step])
-		io.WriteString(w, `{"id":"01234567-89ab-cdef-0123-456789abcdef","status":"pending","source_blob":{"get_url":"https://s3.example/get?Signature=g","put_url":"https://s3.example/put?Signature=p"}}`)
+		io.WriteString(w, wellFormedFor(r.Method, r.URL.Path))
 	default:
 		code := map[string]int{"404": 404, "409": 409, "429": 429, "500": 500, "501": 501, "503": 503}[step]
 		w.Header().Set("Content-Type", "application/json")
@@ -376,7 +376,7 @@ func TestGarbledSuccessIsAmbiguous(t *testing.T) {
 	var gets, posts atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == "GET" && gets.Add(1) > 2 {
-			io.WriteString(w, `{"id":"a","name":"app"}`)
+			io.WriteString(w, appJSON)
 			return
 		}
 		if r.Method == "POST" {
@@ -418,7 +418,7 @@ func TestShapelessSuccessIsAmbiguous(t *testing.T) {
 		srv.Close()
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, `[{"id":"b0000000-0000-4000-8000-000000000001","status":"succeeded"}]`)
+		io.WriteString(w, `[`+buildJSON+`]`)
 	}))
 	defer srv.Close()
 	c := New(Config{URL: srv.URL, Key: testKey})
@@ -485,7 +485,7 @@ func TestHangingRequestIsBounded(t *testing.T) {
 			<-r.Context().Done()
 			return
 		}
-		io.WriteString(w, `{"id":"a","name":"app"}`)
+		io.WriteString(w, appJSON)
 	}))
 	defer srv.Close()
 	c := New(Config{URL: srv.URL, Key: testKey, RequestTimeout: 100 * time.Millisecond, RetryWaitMin: time.Millisecond})
@@ -511,7 +511,7 @@ func TestSlowHeadersAreGivenUp(t *testing.T) {
 				return
 			}
 		}
-		io.WriteString(w, `{"id":"a","name":"app"}`)
+		io.WriteString(w, appJSON)
 	}))
 	defer srv.Close()
 	c := New(Config{URL: srv.URL, Key: testKey, RequestTimeout: 500 * time.Millisecond, RetryWaitMin: time.Millisecond})

@@ -12,7 +12,8 @@ import (
 )
 
 // Error is a non-2xx answer from Heroku, decoded whether or not its body was
-// JSON (heroku-go alone loses the status of an HTML 503).
+// JSON (heroku-go alone loses the status of an HTML 503), or a 2xx answer
+// that is not the resource asked for.
 type Error struct {
 	Method    string
 	Path      string // never carries a query string
@@ -23,13 +24,27 @@ type Error struct {
 	// Scope is the key's OAuth scope (the Oauth-Scope header), when Heroku
 	// sent it: a 403 from a "write" key on config vars is a scope problem.
 	Scope string
+	// Unknown: the answer is not a well-formed Heroku answer, so what it
+	// says is unknown: an error status whose body is not Heroku's error
+	// JSON (a proxy's or a router's page, plain text, {}, a cut body), or a
+	// 2xx whose body is not the resource (ID "invalid_response"). Its
+	// status decides nothing: StatusOf reports 0 for it.
+	Unknown bool
+	// Body guesses what an unknown error's body was ("an HTML page?").
+	Body string
 }
 
 func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s: %d", e.Method, e.Path, e.Status)
-	if e.ID == "" && e.Message == "" {
-		fmt.Fprintf(&b, " %s", http.StatusText(e.Status)) // an HTML error page says nothing more useful
+	switch {
+	case e.Unknown && e.ID == "" && (e.Status >= 500 || e.Status == 429):
+		// Unavailable whatever the body says: the status is the news.
+		fmt.Fprintf(&b, " %s", http.StatusText(e.Status))
+	case e.Unknown && e.ID == "":
+		fmt.Fprintf(&b, " whose body is not Heroku's JSON (%s): the answer is unknown", e.Body)
+	case e.ID == "" && e.Message == "":
+		fmt.Fprintf(&b, " %s", http.StatusText(e.Status))
 	}
 	if e.ID != "" {
 		fmt.Fprintf(&b, " %s", e.ID)
@@ -53,23 +68,41 @@ func shortMessage(s string) string {
 	return s
 }
 
-// StatusOf returns the HTTP status carried by err, or 0.
+// StatusOf returns the HTTP status of a well-formed Heroku error carried by
+// err, or 0: an answer whose body is not Heroku's error JSON (an HTML 404
+// from a proxy) has no meaning to read from its status.
 func StatusOf(err error) int {
 	var e *Error
-	if errors.As(err, &e) {
+	if errors.As(err, &e) && !e.Unknown {
 		return e.Status
 	}
 	return 0
 }
 
+// Absent reports whether err is Heroku's positive answer that what was
+// asked for does not exist: a 404 whose body is Heroku's error JSON with id
+// "not_found" ({"id":"not_found","message":"Couldn't find that app."}).
+// Any other answer, an HTML 404 included, proves nothing.
+func Absent(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && !e.Unknown && e.Status == http.StatusNotFound && e.ID == "not_found"
+}
+
+// IsUnknown reports whether err carries an answer that is not a
+// well-formed Heroku answer (see Error.Unknown).
+func IsUnknown(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Unknown
+}
+
 // Unavailable reports whether err means Heroku could not be reached, or
 // answered with a server-side or rate-limit error after every retry, or
 // something that is not the Platform API answered (a redirect, a body that
-// is not JSON).
+// is not Heroku's JSON): whatever was asked, the answer is unknown.
 func Unavailable(err error) bool {
 	var e *Error
 	if errors.As(err, &e) {
-		return e.Status == 429 || e.Status >= 500 || e.Status/100 == 3 || e.ID == "invalid_response"
+		return e.Status == 429 || e.Status >= 500 || e.Status/100 == 3 || e.Unknown
 	}
 	// A connection failure, not any net.Error: a file's errno is one too.
 	var ue *url.Error
@@ -109,4 +142,11 @@ func cleanErr(err error) error {
 		return &url.Error{Op: ue.Op, URL: Redact(ue.URL), Err: ue.Err}
 	}
 	return err
+}
+
+// unknownAnswer is a 2xx answer that is well-formed JSON but not an answer
+// to what was asked (another app's name, no release at all).
+func unknownAnswer(method, path, why string) *Error {
+	return &Error{Method: method, Path: path, Status: http.StatusOK, ID: "invalid_response", Unknown: true,
+		Message: "the answer was not the JSON the API sends (" + why + "): the answer is unknown"}
 }

@@ -2,7 +2,6 @@ package herokuapi
 
 import (
 	"context"
-	"fmt"
 
 	heroku "github.com/heroku/heroku-go/v6"
 )
@@ -19,7 +18,7 @@ func (c *Client) OCIImageInfo(ctx context.Context, app, id string) (*OCIImage, e
 		return nil, Clean(err)
 	}
 	if len(l) == 0 {
-		return nil, fmt.Errorf("GET /apps/%s/oci-images/%s: an empty list", app, id)
+		return nil, unknownAnswer("GET", "/apps/"+app+"/oci-images/"+id, "an empty list")
 	}
 	return &l[0], nil
 }

@@ -42,7 +42,8 @@ func (c *Client) LatestRelease(ctx context.Context, app string) (*Release, error
 		return nil, Clean(err)
 	}
 	if len(l) == 0 {
-		return nil, fmt.Errorf("app %s has no release", app)
+		// Every app has a release from its creation on (v1).
+		return nil, unknownAnswer("GET", "/apps/"+app+"/releases", "no release at all")
 	}
 	return &l[0], nil
 }

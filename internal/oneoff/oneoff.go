@@ -298,7 +298,7 @@ func (r *Runner) job(app string, d *herokuapi.Dyno, haveStatus *atomic.Bool) fol
 				return gone(), nil
 			}
 			cur, err := r.Client.DynoInfo(ctx, app, d.ID)
-			if herokuapi.StatusOf(err) == 404 {
+			if herokuapi.Absent(err) {
 				return gone(), nil
 			}
 			return cur, err
@@ -339,7 +339,7 @@ func (r *Runner) stopDyno(ctx context.Context, app string, d *herokuapi.Dyno) (n
 	switch {
 	case err == nil:
 		return "stopped dyno " + d.Name + " on Heroku", true
-	case herokuapi.StatusOf(err) == 404:
+	case herokuapi.Absent(err):
 		return "dyno " + d.Name + " had already ended", true
 	default:
 		return fmt.Sprintf("could not stop dyno %s (%v): its time_to_live ends it", d.Name, err), false

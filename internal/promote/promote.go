@@ -252,7 +252,7 @@ func (p *Promoter) app(ctx context.Context, name string) (*appInfo, error) {
 		}
 	}
 	c, err := p.Client.CouplingOf(ctx, name)
-	if herokuapi.StatusOf(err) == 404 {
+	if herokuapi.Absent(err) {
 		return nil, &follow.InputError{
 			Msg:  fmt.Sprintf("app %s is in no pipeline", name),
 			Hint: fmt.Sprintf("add it to the source's pipeline at its stage: heroku pipelines:add PIPELINE --app %s --stage STAGE", name),

@@ -33,20 +33,19 @@ func (e *TakenError) Error() string {
 
 func (e *TakenError) Unwrap() error { return e.Err }
 
-// Exists reports whether the app exists and this key can use it. An app
-// of another account is *TakenError: Heroku answers 403 for an app the key
-// cannot use.
+// Exists reports whether the app exists and this key can use it, on
+// positive answers only: the app itself (by its name), or Heroku's 404
+// not_found. An app of another account is *TakenError: Heroku answers 403
+// for an app the key cannot use. Any other answer, an HTML 404 included,
+// is an error.
 func (a *Apps) Exists(ctx context.Context, app string) (bool, error) {
 	_, err := a.Client.AppInfo(ctx, app)
-	switch herokuapi.StatusOf(err) {
-	case 0:
-		if err != nil {
-			return false, fmt.Errorf("look up app %s: %w", app, err)
-		}
+	switch {
+	case err == nil:
 		return true, nil
-	case 404:
+	case herokuapi.Absent(err):
 		return false, nil
-	case 403:
+	case herokuapi.StatusOf(err) == 403:
 		return false, &TakenError{App: app, Err: err}
 	}
 	return false, fmt.Errorf("look up app %s: %w", app, err)
@@ -204,7 +203,7 @@ const cleanupBudget = 10 * time.Second
 func (a *Apps) deleteFailed(ctx context.Context, app string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupBudget)
 	defer cancel()
-	if err := a.Client.DeleteApp(ctx, app); err != nil && herokuapi.StatusOf(err) != 404 {
+	if _, err := a.Delete(ctx, app); err != nil {
 		a.Out.Step("The app setup failed, and app %s could not be deleted (%v): delete it before the next deploy (review destroy)", app, err)
 		return
 	}

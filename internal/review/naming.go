@@ -20,6 +20,14 @@ import (
 // of the cut removed, so two long prefixes that start alike still name
 // different apps. The same prefix and merge request always give the same
 // name: the stop job and the sweep find the app without state.
+//
+// A name is read back by its prefix (MR), so no name may be both a
+// literal one and a cut-and-hashed one: a literal prefix that ends as a
+// hashed name's start does ("customer-portal-f-5efa36", copied from the
+// app customer-portal-f-5efa36-mr-42 of prefix
+// customer-portal-frontend-web) would name, and match, the other prefix's
+// apps. So a prefix must not end in a dash and six hex digits: every name
+// whose part before -mr-IID ends so was cut and hashed, and no other.
 const (
 	// maxName is Heroku's longest app name.
 	maxName = 30
@@ -33,6 +41,8 @@ const (
 
 var (
 	prefixRE = regexp.MustCompile(`^[a-z]([a-z0-9-]*[a-z0-9])?$`)
+	// hashedRE is how a cut-and-hashed prefix ends.
+	hashedRE = regexp.MustCompile(`-[0-9a-f]{6}$`)
 	iidRE    = regexp.MustCompile(`^[1-9][0-9]{0,9}$`)
 	// reviewRE splits a name at its last -mr-IID.
 	reviewRE = regexp.MustCompile(`^(.+)-mr-([1-9][0-9]{0,9})$`)
@@ -40,10 +50,15 @@ var (
 
 // CheckPrefix applies the prefix rule: a lowercase letter, then lowercase
 // letters, digits and dashes, not ending in a dash, at most maxPrefix
-// characters.
+// characters, and not ending in a dash and six hex digits (what a cut and
+// hashed name's prefix ends in).
 func CheckPrefix(p string) error {
 	if len(p) > maxPrefix || !prefixRE.MatchString(p) {
 		return fmt.Errorf("review app prefix %q: want a lowercase letter, then lowercase letters, digits or dashes, not ending in a dash, at most %d characters", p, maxPrefix)
+	}
+	if hashedRE.MatchString(p) {
+		return fmt.Errorf("review app prefix %q ends in a dash and six hex digits, as the cut and hashed names of long prefixes do: it could name another prefix's review apps; "+
+			"give the prefix review deploy was given (not the start of an app's name), or one that does not end so", p)
 	}
 	return nil
 }

@@ -77,7 +77,15 @@ func TestChecks(t *testing.T) {
 			t.Errorf("CheckPrefix(%q): %v", p, err)
 		}
 	}
-	for _, p := range []string{"", "-a", "a-", "1a", "My", "a_b", "a.b", "a b", strings.Repeat("a", maxPrefix+1)} {
+	for _, p := range []string{"a-abcdeg", "a-abcde", "a-1234567", "abcdef", "shop-decades", "x-0123456789"} {
+		if err := CheckPrefix(p); err != nil {
+			t.Errorf("CheckPrefix(%q): %v", p, err)
+		}
+	}
+	for _, p := range []string{"", "-a", "a-", "1a", "My", "a_b", "a.b", "a b", strings.Repeat("a", maxPrefix+1),
+		// What a cut and hashed name starts with: a literal one would name
+		// another prefix's apps.
+		"customer-portal-f-5efa36", "customer-portal-5efa36", "a-000000", "shop-facade", "x-0123456789-abcdef"} {
 		if CheckPrefix(p) == nil {
 			t.Errorf("CheckPrefix(%q) accepted it", p)
 		}
@@ -113,13 +121,57 @@ func checkName(t *testing.T, prefix, iid string) {
 	if len(prefix)+len("-mr-")+len(iid) <= maxName && got != prefix+"-mr-"+iid {
 		t.Fatalf("Name(%q, %q) = %q: a name that fits is not cut", prefix, iid, got)
 	}
+	// A name is cut and hashed, or literal, never both: the part before
+	// -mr-IID ends in a dash and six hex digits exactly when it was cut,
+	// and the literal prefix that looks like it is refused and matches
+	// nothing.
+	cut := len(prefix)+len("-mr-")+len(iid) > maxName
+	start := strings.TrimSuffix(got, "-mr-"+iid)
+	if hashedRE.MatchString(start) != cut {
+		t.Fatalf("Name(%q, %q) = %q: cut %v, but its start %q looks cut %v", prefix, iid, got, cut, start, !cut)
+	}
+	if cut {
+		if CheckPrefix(start) == nil {
+			t.Fatalf("the look-alike prefix %q of %q is accepted", start, got)
+		}
+		if _, ok := MR(start, got); ok {
+			t.Fatalf("the look-alike prefix %q matches %q, prefix %q's app", start, got, prefix)
+		}
+	}
+}
+
+// TestLookAlikePrefix: a literal prefix that looks like the start of a cut
+// and hashed name (copied from an app's name) is refused, and matches none
+// of the long prefix's apps.
+func TestLookAlikePrefix(t *testing.T) {
+	app := Name("customer-portal-frontend-web", "42")
+	for _, p := range []string{"customer-portal-f-5efa36", strings.TrimSuffix(app, "-mr-42")} {
+		if CheckPrefix(p) == nil {
+			t.Errorf("CheckPrefix(%q) accepted it", p)
+		}
+		if iid, ok := MR(p, app); ok {
+			t.Errorf("MR(%q, %q) = %q: a look-alike prefix matched another prefix's app", p, app, iid)
+		}
+	}
+	if iid, ok := MR("customer-portal-frontend-web", app); !ok || iid != "42" {
+		t.Errorf("the app's own prefix: %q, %v", iid, ok)
+	}
+	// The README's example: with merge request 4242 the cut is
+	// "customer-portal", and the look-alike names the very same app.
+	app = Name("customer-portal-frontend-web", "4242")
+	if app != "customer-portal-5efa36-mr-4242" || CheckPrefix("customer-portal-5efa36") == nil {
+		t.Errorf("%q, and the look-alike prefix is accepted", app)
+	}
+	if _, ok := MR("customer-portal-5efa36", app); ok {
+		t.Errorf("customer-portal-5efa36 matches %s", app)
+	}
 }
 
 // TestNameExhaustive: every prefix length, with dashes where a cut falls,
 // against every IID length.
 func TestNameExhaustive(t *testing.T) {
 	for n := 1; n <= maxPrefix; n++ {
-		for _, fill := range []string{"abc", "a-b", "a--", "z9-"} {
+		for _, fill := range []string{"abc", "a-b", "a--", "z9-", "-abcdef", "-0f1e2d3", "a-12345"} {
 			p := strings.TrimRight(("q" + strings.Repeat(fill, maxPrefix))[:n], "-")
 			if CheckPrefix(p) != nil {
 				continue
@@ -166,6 +218,33 @@ func FuzzName(f *testing.F) {
 		}
 		if _, ok := MR(prefix+"x", Name(prefix, iid)); ok && Name(prefix+"x", iid) != Name(prefix, iid) {
 			t.Fatalf("prefix %q matched %q", prefix+"x", Name(prefix, iid))
+		}
+	})
+}
+
+// FuzzNoCrossMatch: a prefix matches another prefix's app only when both
+// name it, and never a literal name with a hashed one.
+func FuzzNoCrossMatch(f *testing.F) {
+	f.Add("customer-portal-frontend-web", "customer-portal-f-5efa36", uint64(42))
+	f.Add("averylongprefix-x-of-the-team", "averylongprefix-x-f5b843", uint64(5))
+	f.Add("myapp", "myapp-mr-1", uint64(2))
+	f.Fuzz(func(t *testing.T, p, q string, n uint64) {
+		iid := strconv.FormatUint(n%9999999999+1, 10)
+		if CheckPrefix(p) != nil || p == q {
+			return
+		}
+		app := Name(p, iid)
+		back, ok := MR(q, app)
+		if !ok {
+			return
+		}
+		if CheckPrefix(q) != nil || Name(q, back) != app {
+			t.Fatalf("MR(%q, %q) = %q, but %q does not name it", q, app, back, q)
+		}
+		pCut := len(p)+len("-mr-")+len(iid) > maxName
+		qCut := len(q)+len("-mr-")+len(back) > maxName
+		if !pCut || !qCut {
+			t.Fatalf("prefixes %q (cut %v) and %q (cut %v) both name %q", p, pCut, q, qCut, app)
 		}
 	})
 }

@@ -36,11 +36,13 @@ func (e *UnsafeError) Error() string {
 }
 
 // CheckStage refuses an app coupled to a pipeline at a stage other than
-// review or development.
+// review or development. It passes an app only on a positive answer: its
+// coupling at review or development, or Heroku's 404 not_found (in no
+// pipeline). Any other answer, an HTML 404 included, is an error.
 func (a *Apps) CheckStage(ctx context.Context, app string) error {
 	c, err := a.Client.CouplingOf(ctx, app)
 	switch {
-	case herokuapi.StatusOf(err) == 404:
+	case herokuapi.Absent(err):
 		return nil // in no pipeline
 	case err != nil:
 		return fmt.Errorf("read the pipeline coupling of %s: %w", app, err)
@@ -50,16 +52,47 @@ func (a *Apps) CheckStage(ctx context.Context, app string) error {
 	return nil
 }
 
-// Delete deletes the app; gone reports that it was gone already.
-func (a *Apps) Delete(ctx context.Context, app string) (gone bool, err error) {
-	err = a.Client.DeleteApp(ctx, app)
-	if herokuapi.StatusOf(err) == 404 {
-		return true, nil
+// Deletion is how a deletion ended; each is a positive answer that the
+// app is gone.
+type Deletion int
+
+const (
+	// Deleted: Heroku answered the delete with the app.
+	Deleted Deletion = iota
+	// DeletedUnanswered: the delete's answer was lost or unreadable (a
+	// 5xx, a cut connection, a garbled answer); a read found the app gone.
+	DeletedUnanswered
+	// Gone: Heroku answered the delete 404 not_found: an earlier attempt
+	// of the same request, whose answer was lost, or another job deleted
+	// it first.
+	Gone
+)
+
+// Delete deletes the app, and reports it deleted only on a positive
+// answer: the delete's own, or, after an answer that may or may not have
+// been processed, a read that finds the app gone (Heroku's 404
+// not_found). An app still there, or a read that is no answer either, is
+// an error.
+func (a *Apps) Delete(ctx context.Context, app string) (Deletion, error) {
+	err := a.Client.DeleteApp(ctx, app)
+	switch {
+	case err == nil:
+		return Deleted, nil
+	case herokuapi.Absent(err):
+		return Gone, nil
+	case ctx.Err() != nil:
+		return 0, fmt.Errorf("delete app %s (it may or may not be deleted): %w", app, err)
+	case !herokuapi.Unavailable(err):
+		return 0, fmt.Errorf("delete app %s: %w", app, err) // refused: nothing happened
 	}
-	if err != nil {
-		return false, fmt.Errorf("delete app %s: %w", app, err)
+	_, rerr := a.Client.AppInfo(ctx, app)
+	switch {
+	case herokuapi.Absent(rerr):
+		return DeletedUnanswered, nil
+	case rerr == nil:
+		return 0, fmt.Errorf("delete app %s: %w; it still exists", app, err)
 	}
-	return false, nil
+	return 0, fmt.Errorf("delete app %s: %w; whether it is deleted is unknown: reading it back failed too: %v", app, err, rerr)
 }
 
 // Couple puts a new app into pipeline (a name or id) at stage review.
@@ -85,7 +118,7 @@ func (a *Apps) Couple(ctx context.Context, app, pipeline string) error {
 }
 
 // CheckExisting checks an app found already made before a review deploy
-// to it. Coupled to a pipeline at a stage review apps are not at
+// to it, on a positive answer only (see CheckStage). Coupled to a pipeline at a stage review apps are not at
 // (staging, production), it is refused (*UnsafeError): merge request
 // code must not reach it. In no pipeline, it is coupled to pipeline (if
 // set) at stage review: the coupling after its creation may have failed,
@@ -95,9 +128,9 @@ func (a *Apps) Couple(ctx context.Context, app, pipeline string) error {
 func (a *Apps) CheckExisting(ctx context.Context, app, pipeline string) (note string, err error) {
 	c, err := a.Client.CouplingOf(ctx, app)
 	switch {
-	case herokuapi.StatusOf(err) == 404 && pipeline == "":
+	case herokuapi.Absent(err) && pipeline == "":
 		return "", nil
-	case herokuapi.StatusOf(err) == 404:
+	case herokuapi.Absent(err):
 		return "", a.Couple(ctx, app, pipeline)
 	case err != nil:
 		return "", fmt.Errorf("read the pipeline coupling of %s: %w", app, err)

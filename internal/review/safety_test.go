@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
@@ -54,5 +56,131 @@ func TestCheckExisting(t *testing.T) {
 	}
 	if note, err := a.CheckExisting(ctx, "shop-mr-3", ""); err != nil || note != "" {
 		t.Errorf("no pipeline, none wanted: %q, %v", note, err)
+	}
+}
+
+// answer replaces the simulator's answer to one request: after letting
+// the simulator apply it, with apply.
+type answer struct {
+	status int
+	body   string
+	apply  bool
+}
+
+// simWith is simApps whose answers to the requests in answers ("METHOD
+// /path") are replaced: the bodies the simulator's faults cannot send yet.
+func simWith(t *testing.T, answers map[string]answer, apps ...string) *Apps {
+	t.Helper()
+	sim := herokusim.New(herokusim.Options{Apps: apps})
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a, ok := answers[r.Method+" "+r.URL.Path]
+		if !ok {
+			sim.ServeHTTP(w, r)
+			return
+		}
+		if a.apply {
+			sim.ServeHTTP(httptest.NewRecorder(), r)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(a.status)
+		io.WriteString(w, a.body)
+	}))
+	t.Cleanup(func() { sim.Close(); ts.Close() })
+	sim.SetURL(ts.URL)
+	c := herokuapi.New(herokuapi.Config{URL: ts.URL, Key: herokusim.DefaultKey, RetryMax: 1, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
+	return &Apps{Client: c, Out: ciout.New(io.Discard, false)}
+}
+
+// unreadable are answers that are not Heroku's: never "absent", never a
+// coupling, never an app.
+var unreadable = []answer{
+	{404, "<html><body><h1>404 Not Found</h1></body></html>", false},
+	{404, "404 page not found", false},
+	{404, "{}", false},
+	{404, `{"id":"not_found"}`, false},
+	{200, "{}", false},
+	{200, "null", false},
+	{200, `{"id":"c0","pipeline":{"id":"p0"},"stage":5}`, false},
+	{200, `{"id":"c0","pipeline":{"id":"p0"},"sta`, false},
+	{200, "<html></html>", false},
+}
+
+// TestCheckStageNeedsAPositiveAnswer: an app coupled at production, whose
+// coupling answer is unreadable, is neither passed nor refused as unsafe:
+// the answer is unknown (exit 4), and nothing may be deleted or deployed
+// on it. Heroku's own 404 not_found is "in no pipeline".
+func TestCheckStageNeedsAPositiveAnswer(t *testing.T) {
+	ctx := context.Background()
+	for _, a := range unreadable {
+		apps := simWith(t, map[string]answer{"GET /apps/shop-mr-1/pipeline-couplings": a}, "shop-mr-1:pipeline=shop/production")
+		err := apps.CheckStage(ctx, "shop-mr-1")
+		var unsafe *UnsafeError
+		if err == nil || errors.As(err, &unsafe) || !herokuapi.Unavailable(err) || !herokuapi.IsUnknown(err) {
+			t.Errorf("coupling answered %d %s: %v, want an unknown answer", a.status, a.body, err)
+		}
+		if _, err := apps.CheckExisting(ctx, "shop-mr-1", "shop"); err == nil || !herokuapi.IsUnknown(err) {
+			t.Errorf("review deploy's check, coupling answered %d %s: %v, want an unknown answer", a.status, a.body, err)
+		}
+	}
+	apps := simWith(t, nil, "shop-mr-1")
+	if err := apps.CheckStage(ctx, "shop-mr-1"); err != nil {
+		t.Errorf("in no pipeline (Heroku's 404 not_found): %v", err)
+	}
+}
+
+// TestExistsNeedsAPositiveAnswer: an unreadable answer about the app is
+// not "missing", and an app of another name is not this one.
+func TestExistsNeedsAPositiveAnswer(t *testing.T) {
+	ctx := context.Background()
+	other := answer{200, `{"id":"a0","name":"shop-production","maintenance":false,"stack":{"name":"heroku-24"}}`, false}
+	for _, a := range append(unreadable, other) {
+		apps := simWith(t, map[string]answer{"GET /apps/shop-mr-1": a}, "shop-mr-1")
+		if found, err := apps.Exists(ctx, "shop-mr-1"); err == nil || !herokuapi.IsUnknown(err) {
+			t.Errorf("app answered %d %s: %v, %v, want an unknown answer", a.status, a.body, found, err)
+		}
+	}
+	apps := simWith(t, nil, "shop-mr-1")
+	if found, err := apps.Exists(ctx, "shop-mr-2"); found || err != nil {
+		t.Errorf("an app that does not exist: %v, %v", found, err)
+	}
+}
+
+// TestDeleteReadsBack: a delete whose answer is unreadable is reported
+// done only once a read finds the app gone.
+func TestDeleteReadsBack(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name    string
+		answers map[string]answer
+		want    Deletion
+		gone    bool
+	}{
+		{"answered with the app", nil, Deleted, true},
+		{"applied, answered {}", map[string]answer{"DELETE /apps/shop-mr-1": {200, "{}", true}}, DeletedUnanswered, true},
+		{"applied, answered an HTML 404", map[string]answer{"DELETE /apps/shop-mr-1": {404, "<html>Not Found</html>", true}}, DeletedUnanswered, true},
+		{"applied, answered 503", map[string]answer{"DELETE /apps/shop-mr-1": {503, `{"id":"unavailable","message":"x"}`, true}}, DeletedUnanswered, true},
+		{"answered another app", map[string]answer{"DELETE /apps/shop-mr-1": {200, `{"id":"a0","name":"shop","maintenance":false,"stack":{"name":"heroku-24"}}`, true}}, DeletedUnanswered, true},
+		{"gone already", map[string]answer{"DELETE /apps/shop-mr-1": {404, `{"id":"not_found","message":"Couldn't find that app."}`, false}}, Gone, false},
+	} {
+		apps := simWith(t, tc.answers, "shop-mr-1")
+		got, err := apps.Delete(ctx, "shop-mr-1")
+		if err != nil || got != tc.want {
+			t.Errorf("%s: %v, %v; want %v", tc.name, got, err, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		name    string
+		answers map[string]answer
+		want    string
+	}{
+		{"not applied, answered {}", map[string]answer{"DELETE /apps/shop-mr-1": {200, "{}", false}}, "; it still exists"},
+		{"not applied, the read unreadable", map[string]answer{"DELETE /apps/shop-mr-1": {503, "<html></html>", false}, "GET /apps/shop-mr-1": {404, "<html></html>", false}},
+			"; whether it is deleted is unknown: reading it back failed too: GET /apps/shop-mr-1: 404 whose body is not Heroku's JSON"},
+		{"refused", map[string]answer{"DELETE /apps/shop-mr-1": {403, `{"id":"forbidden","message":"no"}`, false}}, "DELETE /apps/shop-mr-1: 403 forbidden: no"},
+	} {
+		apps := simWith(t, tc.answers, "shop-mr-1")
+		if _, err := apps.Delete(ctx, "shop-mr-1"); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error with %q", tc.name, err, tc.want)
+		}
 	}
 }
