@@ -21,6 +21,8 @@ import (
 	"sync"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"gitlab.com/heroku-deploy/heroku/internal/leakcheck"
 )
 
 // Options configure a Server.
@@ -70,6 +72,18 @@ func Start(opts Options) (*Server, error) {
 	s.srv = &http.Server{Handler: s.record(mux)}
 	go s.srv.Serve(l)
 	return s, nil
+}
+
+// LeakSecrets are the tokens it accepts, for the leak check.
+func (s *Server) LeakSecrets() []leakcheck.Secret {
+	var out []leakcheck.Secret
+	if s.opts.Token != "" {
+		out = append(out, leakcheck.Secret{Kind: "the GitLab access token", Value: s.opts.Token})
+	}
+	if s.opts.JobToken != "" {
+		out = append(out, leakcheck.Secret{Kind: "the CI job token", Value: s.opts.JobToken})
+	}
+	return out
 }
 
 // Close stops the server.
@@ -246,6 +260,9 @@ func cmdFake(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("gitlabfake: Setup was not called for this script")
 	}
 	h.s = s
+	if err := leakcheck.Register(ts, s.LeakSecrets); err != nil {
+		ts.Fatalf("gitlabfake: %v", err)
+	}
 	ts.Setenv("CI_API_V4_URL", s.URL)
 	ts.Setenv("CI_PROJECT_ID", o.Project)
 }

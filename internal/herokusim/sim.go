@@ -68,6 +68,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"gitlab.com/heroku-deploy/heroku/internal/leakcheck"
 )
 
 // DefaultKey is the API key the simulator accepts unless told otherwise.
@@ -80,23 +82,44 @@ const ConfigSecret = "sim-db-password-SECRET"
 // Secrets lists what must never appear in a client's output or files: the
 // default key, the config value every app carries, and the markers of a
 // presigned URL's query string. Every leak check uses this list.
-func Secrets() []string {
-	return []string{DefaultKey, ConfigSecret, "Signature=", "X-Amz-Signature", "AWSAccessKeyId"}
+func Secrets() []string { return values(secrets()) }
+
+func secrets() []leakcheck.Secret {
+	return []leakcheck.Secret{{Kind: "the simulator's default API key", Value: DefaultKey},
+		{Kind: "the config value every simulated app has", Value: ConfigSecret},
+		{Kind: "a signed URL's query", Value: "Signature="}, {Kind: "a signed URL's query", Value: "X-Amz-Signature"},
+		{Kind: "a signed URL's query", Value: "AWSAccessKeyId"}}
+}
+
+func values(ss []leakcheck.Secret) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = s.Value
+	}
+	return out
 }
 
 // Secrets is the package's Secrets plus what this server learnt or made
 // since: every config var value and dyno env value a client sent, the
 // rendezvous secrets and log session credentials it handed out. Values
 // shorter than 8 bytes are left out, as too likely to appear by chance.
-func (s *Server) Secrets() []string {
-	out := Secrets()
-	add := func(v string) {
-		if len(v) >= 8 {
-			out = append(out, v)
+func (s *Server) Secrets() []string { return values(s.LeakSecrets()) }
+
+// LeakSecrets is Secrets with what each one is, for the leak check's
+// report: the keys it accepts (-key) as well.
+func (s *Server) LeakSecrets() []leakcheck.Secret {
+	out := secrets()
+	add := func(kind, v string) {
+		if len(v) >= leakcheck.MinLen {
+			out = append(out, leakcheck.Secret{Kind: kind, Value: v})
 		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for _, k := range s.opts.Keys {
+		key, _, _ := strings.Cut(k, ":")
+		add("an API key the simulator accepts", key)
+	}
 	apps := append([]*app(nil), s.deleted...) // what deleted apps held is as secret
 	for name, a := range s.apps {
 		if name == a.Name { // each app is there by name and by id
@@ -104,18 +127,18 @@ func (s *Server) Secrets() []string {
 		}
 	}
 	for _, a := range apps {
-		for _, v := range a.config {
-			add(v)
+		for k, v := range a.config {
+			add("config var "+k+" of "+a.Name, v)
 		}
 		for _, d := range a.dynos {
-			add(d.secret)
-			for _, v := range d.Env {
-				add(v)
+			add("the rendezvous secret of dyno "+d.Name, d.secret)
+			for k, v := range d.Env {
+				add("env "+k+" of dyno "+d.Name, v)
 			}
 		}
 	}
 	for id := range s.logSessions {
-		add(s.sign("logs", id))
+		add("a log session's credential", s.sign("logs", id))
 	}
 	return out
 }
