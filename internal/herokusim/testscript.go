@@ -3,7 +3,7 @@ package herokusim
 import (
 	"bytes"
 	"fmt"
-		"os"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"

@@ -60,8 +60,8 @@ func (t *ProbeT) Fatalf(format string, args ...any) {
 	t.Errorf(format, args...)
 	t.FailNow()
 }
-func (t *ProbeT) FailNow()       { runtime.Goexit() }
-func (t *ProbeT) Skip(...any)    { runtime.Goexit() }
+func (t *ProbeT) FailNow()        { runtime.Goexit() }
+func (t *ProbeT) Skip(...any)     { runtime.Goexit() }
 func (t *ProbeT) Log(args ...any) { t.record(t.shared.logs, fmt.Sprint(args...)) }
 func (t *ProbeT) Logf(format string, args ...any) {
 	t.record(t.shared.logs, fmt.Sprintf(format, args...))
