@@ -153,9 +153,7 @@ func readRuns(dir string) []teed {
 // found in $WORK's files at the end of the script.
 func (st *state) check() []string {
 	secrets := st.secrets()
-	st.mu.Lock()
-	problems := append([]string(nil), st.found...)
-	st.mu.Unlock()
+	var problems []string
 	ns := needles(secrets)
 	for _, r := range readRuns(st.dir) {
 		for _, stream := range []string{"stdout", "stderr"} {
@@ -169,7 +167,9 @@ func (st *state) check() []string {
 			}
 		}
 	}
-	return problems
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return append(problems, st.found...)
 }
 
 func (h Hit) describe(where string) string {
