@@ -215,13 +215,14 @@ type Server struct {
 	firstApp string
 	secret   []byte
 
-	mu      sync.Mutex
-	seq     map[byte]int
-	keys    map[string]*account
-	apps    map[string]*app // by name and by id
-	blobs   map[string]*blob
-	builds  map[string]*build
-	streams map[string]*stream
+	mu           sync.Mutex
+	faultsMissed []string // faults that met a request and did nothing (wrongtype without its field)
+	seq          map[byte]int
+	keys         map[string]*account
+	apps         map[string]*app // by name and by id
+	blobs        map[string]*blob
+	builds       map[string]*build
+	streams      map[string]*stream
 	// attachable holds attached dynos by rendezvous secret until a client
 	// claims them.
 	attachable  map[string]*dyno
@@ -429,7 +430,7 @@ func (s *Server) BuildCount(appName string) int {
 func (s *Server) Problems() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []string
+	out := append([]string(nil), s.faultsMissed...)
 	for _, r := range s.requests {
 		plain := strings.HasPrefix(r.Path, "/s3/") || strings.HasPrefix(r.Path, "/streams/") || strings.HasPrefix(r.Path, "/web/") || logsPath(r.Path)
 		if plain && r.Auth {

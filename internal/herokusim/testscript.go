@@ -469,10 +469,8 @@ func (s *Server) configNames(appName string) []string {
 
 // faultMet reports whether a request met an armed fault.
 func (s *Server) faultMet() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	for _, f := range s.opts.Faults {
-		if f.hits > f.Skip {
+		if f.Met() {
 			return true
 		}
 	}
