@@ -228,3 +228,22 @@ func TestFormsFindASecretAnywhere(t *testing.T) {
 		t.Errorf("a line of a multi-line secret: %+v", hits)
 	}
 }
+
+func TestSecretEnv(t *testing.T) {
+	for _, kv := range []string{"HEROKU_API_KEY=x", "CI_JOB_TOKEN=x", "CI_DB_PASS=x", "SENTRY_DSN=x", "CI_DATABASE_URL=x", "GITLAB_REVIEW_TOKEN=x",
+		"CI_SENTRY=https://sentry-SECRET@example.com/1", "STRIPE_LIVE=sk_live_0123456789", "GL=glpat-0123456789", "OLD=HRKU-0123-4567",
+		"GH=ghp_0123456789", "SLACK=xoxb-0123", "AWS=AKIA0123456789", "PEM=-----BEGIN RSA PRIVATE KEY-----", "DB=postgres://u:pw@db/d"} {
+		k, v, _ := strings.Cut(kv, "=")
+		if !leakcheck.SecretEnv(k, v) {
+			t.Errorf("%s is not a secret", kv)
+		}
+	}
+	for _, kv := range []string{"CI_COMMIT_SHA=0123456789abcdef0123456789abcdef01234567", "HEROKU_DEPLOY_TO=my-app-staging", "HEROKU_API_URL=http://127.0.0.1:4000",
+		"CI_API_V4_URL=https://gitlab.example.com/api/v4", "TMPDIR=/tmp/x", "CI_MERGE_REQUEST_IID=7", "HEROKU_DEPLOY_CONFIG_VARS=[\"STRIPE_KEY\"]",
+		leakcheck.DirEnv + "=/tmp/leakcheck-1"} {
+		k, v, _ := strings.Cut(kv, "=")
+		if leakcheck.SecretEnv(k, v) {
+			t.Errorf("%s is a secret", kv)
+		}
+	}
+}

@@ -135,14 +135,19 @@ func newRunDir(dir string) (string, error) {
 	}
 }
 
-var secretName = regexp.MustCompile(`(?i)(KEY|TOKEN|SECRET|PASS|PASSWD|PASSWORD|DSN|CREDENTIALS?|DATABASE_URL)$`)
+var (
+	secretName  = regexp.MustCompile(`(?i)(KEY|TOKEN|SECRET|PASS|PASSWD|PASSWORD|DSN|CREDENTIALS?|DATABASE_URL)$`)
+	secretValue = regexp.MustCompile(`SECRET|^(sk|rk|pk)_(live|test)_|^gl(pat|cbt|dt|ptt|rt|soat)-|^HRKU-|^gh[pousr]_|^xox[abprs]-|^AKIA|PRIVATE KEY|://[^/@\s]*:[^/@\s]+@`)
+)
 
 // SecretEnv reports whether an environment variable holds a secret: its
 // name says so (…_KEY, …_TOKEN, …_PASS, …_DSN, …DATABASE_URL), or its value
-// does (the scripts' secrets all contain SECRET: sk-live-0123-SECRET-cfg).
+// does: the scripts' convention (every fixture secret contains SECRET:
+// sk-live-0123-SECRET-cfg), a well-known token format (sk_live_, glpat-,
+// HRKU-, ghp_, xoxb-, AKIA, a private key) or a URL with a password.
 func SecretEnv(name, value string) bool {
 	if name == DirEnv || name == childEnv {
 		return false
 	}
-	return secretName.MatchString(name) || strings.Contains(value, "SECRET")
+	return secretName.MatchString(name) || secretValue.MatchString(value)
 }
