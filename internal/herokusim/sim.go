@@ -99,9 +99,10 @@ func values(ss []leakcheck.Secret) []string {
 	return out
 }
 
-// Secrets is the package's Secrets plus what this server learnt or made
-// since: every config var value and dyno env value a client sent, the
-// rendezvous secrets and log session credentials it handed out. Values
+// Secrets is the package's Secrets plus the keys it accepts and what this
+// server learnt or made since: every config var value and dyno env value a
+// client sent, the rendezvous secrets and log session credentials it
+// handed out. Values
 // shorter than 8 bytes are left out, as too likely to appear by chance.
 func (s *Server) Secrets() []string { return values(s.LeakSecrets()) }
 
