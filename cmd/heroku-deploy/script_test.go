@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"flag"
 	"os"
@@ -18,6 +17,7 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/cli"
 	"gitlab.com/heroku-deploy/heroku/internal/gitlabfake"
 	"gitlab.com/heroku-deploy/heroku/internal/herokusim"
+	"gitlab.com/heroku-deploy/heroku/internal/leakcheck"
 	"gitlab.com/heroku-deploy/heroku/internal/testenv"
 )
 
@@ -25,7 +25,9 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/sc
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"heroku-deploy": func() { os.Exit(cli.Main("test", os.Args[1:])) },
+		// Every run is leak-checked when its script ends (leakcheck.Setup,
+		// through herokusim.Setup): its stdout and stderr are teed aside.
+		"heroku-deploy": leakcheck.Program(func() int { return cli.Main("test", os.Args[1:]) }),
 	})
 }
 
@@ -34,8 +36,13 @@ func TestMain(m *testing.M) {
 // internal/herokusim/testscript.go.
 func TestScripts(t *testing.T) {
 	t.Parallel()
-	testscript.Run(t, testscript.Params{
-		Dir:                 "../../testdata/script",
+	testscript.Run(t, params("../../testdata/script"))
+}
+
+// params are the golden scripts' in dir.
+func params(dir string) testscript.Params {
+	return testscript.Params{
+		Dir:                 dir,
 		UpdateScripts:       *update,
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
@@ -53,7 +60,7 @@ func TestScripts(t *testing.T) {
 			return os.CopyFS(filepath.Join(env.WorkDir, "apps"), os.DirFS("../../testdata/apps"))
 		},
 		Cmds: commands(),
-	})
+	}
 }
 
 // commands are the simulator's (internal/herokusim/testscript.go), the
@@ -184,17 +191,33 @@ func readScripts(t *testing.T, pattern string) []byte {
 	return scripts
 }
 
-// TestEveryScriptChecksForLeaks keeps the secrets guarantee from eroding:
-// every scenario, success or failure, must end in a leak check.
-func TestEveryScriptChecksForLeaks(t *testing.T) {
-	files, _ := filepath.Glob("../../testdata/script/*.txtar")
-	if len(files) == 0 {
-		t.Fatal("no scripts found")
-	}
-	for _, f := range files {
-		b, _ := os.ReadFile(f)
-		if !bytes.Contains(b, []byte("\nleakcheck")) {
-			t.Errorf("%s: no leakcheck", filepath.Base(f))
+// TestEveryRunIsLeakChecked replaces a test that every script ended in a
+// leakcheck line: that line read only the last command's output, and most
+// of them came after a simulator command, so most runs went unchecked.
+// Now every run is checked without asking, and what must not erode is the
+// wiring: the heroku-deploy of TestMain tees its output (leakcheck.Program)
+// and the scripts' Setup makes the check at their end (herokusim.Setup →
+// leakcheck.Setup). This runs a script with the golden scripts' params and
+// a recording T: each kind of run (exec, exec-code, !, background) prints
+// a value the script then declares secret, after a simulator command has
+// replaced the output; the check must name each run, and nothing else may
+// fail. The leak check's own probes (every encoding, every source of
+// secrets) are in internal/leakcheck.
+func TestEveryRunIsLeakChecked(t *testing.T) {
+	pt := leakcheck.NewProbeT()
+	testscript.RunT(pt, params("testdata/wiring"))
+	errs := strings.Join(pt.Errors("wiring"), "\n")
+	for _, want := range []string{
+		`run 1 (heroku-deploy --version): stdout line 1 holds a value given to leakcheck, raw`,
+		`run 2 (heroku-deploy --version): stdout line 1 holds a value given to leakcheck, raw`,
+		`run 3 (heroku-deploy --wiring-probe-exit-code): stderr line 1 holds a value given to leakcheck, raw`,
+		`run 4 (heroku-deploy --wiring-probe-negated): stderr line 1 holds a value given to leakcheck, raw`,
+	} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("the leak check did not report %q; it reported:\n%s\nlog:\n%s", want, errs, strings.Join(pt.Logs("wiring"), "\n"))
 		}
+	}
+	if n := strings.Count(errs, "\nrun "); n != 4 {
+		t.Errorf("%d problems, want the 4 runs:\n%s", n, errs)
 	}
 }

@@ -121,7 +121,8 @@ func TestImportsFollowArchitecture(t *testing.T) {
 // simulator nor the test framework.
 func TestBinaryLinksNoSimulator(t *testing.T) {
 	for _, dep := range strings.Fields(string(goList(t, "-deps", "./cmd/heroku-deploy"))) {
-		if strings.HasSuffix(dep, "/internal/herokusim") || strings.HasSuffix(dep, "/internal/gitlabfake") || strings.Contains(dep, "testscript") || strings.HasSuffix(dep, "/internal/testenv") {
+		if strings.HasSuffix(dep, "/internal/herokusim") || strings.HasSuffix(dep, "/internal/gitlabfake") ||
+			strings.HasSuffix(dep, "/internal/fault") || strings.HasSuffix(dep, "/internal/leakcheck") || strings.Contains(dep, "testscript") || strings.HasSuffix(dep, "/internal/testenv") {
 			t.Errorf("the heroku-deploy binary links %s", dep)
 		}
 	}

@@ -26,10 +26,18 @@ const faultHelp = `
 Faults (-fault 'METHOD PATH EFFECT... [times=N] [skip=N]'): METHOD is a verb or *,
 PATH a pattern where * is one segment; times=N affects N matching requests
 (default all), skip=N lets N through first. Effects:
-  NNN           answer this status (4xx/5xx; or 2xx with html or truncated)
-  html          an HTML body, as a load balancer sends
+  NNN           answer this status: alone, a 4xx/5xx with Heroku's JSON error;
+                any status with any of the five bodies below
+  html          an HTML page, as a load balancer sends
+  text          a plain-text page
   truncated     JSON cut off halfway
+  empty-object  the body {}
+  null          the body null
+  wrongtype=FIELD[:AS]  serve the request, then FIELD of its JSON answer, at any
+                depth, gets the wrong type (string<->number, bool->string; AS:
+                string, number, float, bool, object, null, absent)
   after         the request takes effect first, then the fault answers
+                ("after reset": the change is made, the connection cut unanswered)
   reset         cut the connection mid-request
   hang          never answer
   redirect      answer 302 to /trap on the simulator
@@ -44,6 +52,8 @@ Examples:
   -fault 'GET /apps/*/builds/* 503 html times=6'   an outage while polling
   -fault 'POST /apps/*/builds 503 after times=1'   the build is created, the answer lost
   -fault 'GET /streams/* drop=100 times=1'         the build log connection drops
+  -fault 'GET /apps/*/pipeline-couplings 404 html' a router's 404 page, not Heroku's
+  -fault 'GET /apps/*/releases 200 wrongtype=version'  versions that are strings
 `
 
 type listFlag []string

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 )
@@ -110,22 +109,6 @@ func (s *Server) recorder(next http.Handler) http.Handler {
 	})
 }
 
-// injector applies the first armed fault that matches the request.
-func (s *Server) injector(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f := s.takeFault(r)
-		if f == nil {
-			next.ServeHTTP(w, r)
-			return
-		}
-		recordOf(r).Fault = f.String()
-		r = r.WithContext(context.WithValue(r.Context(), faultKey, f))
-		if !s.applyFault(f, w.(*statusWriter), r, next) {
-			next.ServeHTTP(w, r)
-		}
-	})
-}
-
 // gate checks what Heroku checks before any endpoint: the versioned Accept
 // header, the key, the account's rate limit, and that the endpoint exists.
 func (s *Server) gate(api *http.ServeMux) http.Handler {
@@ -209,6 +192,9 @@ type statusWriter struct {
 }
 
 func (w *statusWriter) WriteHeader(c int) { w.status = c; w.ResponseWriter.WriteHeader(c) }
+
+// Abort records a connection cut by a fault, without an answer.
+func (w *statusWriter) Abort() { w.status = 0 }
 func (w *statusWriter) Flush() {
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
@@ -257,19 +243,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func apiError(w http.ResponseWriter, status int, id, msg string) {
 	writeJSON(w, status, map[string]string{"id": id, "message": msg})
-}
-
-// htmlError writes what a load balancer in front of Heroku sends.
-func htmlError(w http.ResponseWriter, status int) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	fmt.Fprintf(w, "<html><body><h1>%d %s</h1></body></html>\n", status, http.StatusText(status))
-}
-
-// serveAside runs h on r and throws its answer away: the request takes
-// effect, the client never hears of it.
-func serveAside(h http.Handler, r *http.Request) {
-	h.ServeHTTP(&statusWriter{ResponseWriter: httptest.NewRecorder()}, r)
 }
 
 // parseListRange reads a list's Range header, "FIELD [[]START]..[END][;

@@ -68,6 +68,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"gitlab.com/heroku-deploy/heroku/internal/leakcheck"
 )
 
 // DefaultKey is the API key the simulator accepts unless told otherwise.
@@ -80,23 +82,45 @@ const ConfigSecret = "sim-db-password-SECRET"
 // Secrets lists what must never appear in a client's output or files: the
 // default key, the config value every app carries, and the markers of a
 // presigned URL's query string. Every leak check uses this list.
-func Secrets() []string {
-	return []string{DefaultKey, ConfigSecret, "Signature=", "X-Amz-Signature", "AWSAccessKeyId"}
+func Secrets() []string { return values(secrets()) }
+
+func secrets() []leakcheck.Secret {
+	return []leakcheck.Secret{{Kind: "the simulator's default API key", Value: DefaultKey},
+		{Kind: "the config value every simulated app has", Value: ConfigSecret},
+		{Kind: "a signed URL's query", Value: "Signature="}, {Kind: "a signed URL's query", Value: "X-Amz-Signature"},
+		{Kind: "a signed URL's query", Value: "AWSAccessKeyId"}}
 }
 
-// Secrets is the package's Secrets plus what this server learnt or made
-// since: every config var value and dyno env value a client sent, the
-// rendezvous secrets and log session credentials it handed out. Values
+func values(ss []leakcheck.Secret) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = s.Value
+	}
+	return out
+}
+
+// Secrets is the package's Secrets plus the keys it accepts and what this
+// server learnt or made since: every config var value and dyno env value a
+// client sent, the rendezvous secrets and log session credentials it
+// handed out. Values
 // shorter than 8 bytes are left out, as too likely to appear by chance.
-func (s *Server) Secrets() []string {
-	out := Secrets()
-	add := func(v string) {
-		if len(v) >= 8 {
-			out = append(out, v)
+func (s *Server) Secrets() []string { return values(s.LeakSecrets()) }
+
+// LeakSecrets is Secrets with what each one is, for the leak check's
+// report: the keys it accepts (-key) as well.
+func (s *Server) LeakSecrets() []leakcheck.Secret {
+	out := secrets()
+	add := func(kind, v string) {
+		if len(v) >= leakcheck.MinLen {
+			out = append(out, leakcheck.Secret{Kind: kind, Value: v})
 		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for _, k := range s.opts.Keys {
+		key, _, _ := strings.Cut(k, ":")
+		add("an API key the simulator accepts", key)
+	}
 	apps := append([]*app(nil), s.deleted...) // what deleted apps held is as secret
 	for name, a := range s.apps {
 		if name == a.Name { // each app is there by name and by id
@@ -104,18 +128,18 @@ func (s *Server) Secrets() []string {
 		}
 	}
 	for _, a := range apps {
-		for _, v := range a.config {
-			add(v)
+		for k, v := range a.config {
+			add("config var "+k+" of "+a.Name, v)
 		}
 		for _, d := range a.dynos {
-			add(d.secret)
-			for _, v := range d.Env {
-				add(v)
+			add("the rendezvous secret of dyno "+d.Name, d.secret)
+			for k, v := range d.Env {
+				add("env "+k+" of dyno "+d.Name, v)
 			}
 		}
 	}
 	for id := range s.logSessions {
-		add(s.sign("logs", id))
+		add("a log session's credential", s.sign("logs", id))
 	}
 	return out
 }
@@ -192,13 +216,14 @@ type Server struct {
 	firstApp string
 	secret   []byte
 
-	mu      sync.Mutex
-	seq     map[byte]int
-	keys    map[string]*account
-	apps    map[string]*app // by name and by id
-	blobs   map[string]*blob
-	builds  map[string]*build
-	streams map[string]*stream
+	mu           sync.Mutex
+	faultsMissed []string // faults that met a request and did nothing (wrongtype without its field)
+	seq          map[byte]int
+	keys         map[string]*account
+	apps         map[string]*app // by name and by id
+	blobs        map[string]*blob
+	builds       map[string]*build
+	streams      map[string]*stream
 	// attachable holds attached dynos by rendezvous secret until a client
 	// claims them.
 	attachable  map[string]*dyno
@@ -406,7 +431,7 @@ func (s *Server) BuildCount(appName string) int {
 func (s *Server) Problems() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []string
+	out := append([]string(nil), s.faultsMissed...)
 	for _, r := range s.requests {
 		plain := strings.HasPrefix(r.Path, "/s3/") || strings.HasPrefix(r.Path, "/streams/") || strings.HasPrefix(r.Path, "/web/") || logsPath(r.Path)
 		if plain && r.Auth {

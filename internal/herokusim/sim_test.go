@@ -433,7 +433,9 @@ func TestFaultsAreCountedAndRecorded(t *testing.T) {
 func TestParseFault(t *testing.T) {
 	good := []string{"GET /apps/*/builds/* 503 html times=3", "POST /apps/*/builds 503 after", "PUT /s3/* reset", "GET /streams/* drop=40",
 		"POST /apps/*/builds 201 truncated after", "GET /apps/* redirect", "GET /apps/* hang times=1", "GET /apps/* 403 leak",
-		"GET /streams/* ignore-range", "GET /streams/* quiet times=1", "GET /apps/* barrier=2 times=2"}
+		"GET /streams/* ignore-range", "GET /streams/* quiet times=1", "GET /apps/* barrier=2 times=2",
+		"GET /apps/*/pipeline-couplings 404 html", "GET /apps/* 200 null", "GET /apps/* 503 text", "GET /apps/* 200 empty-object",
+		"GET /apps/*/releases 200 wrongtype=version", "PATCH /apps/* after reset"}
 	for _, s := range good {
 		if _, err := ParseFault(s); err != nil {
 			t.Errorf("ParseFault(%q): %v", s, err)

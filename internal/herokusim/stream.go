@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"gitlab.com/heroku-deploy/heroku/internal/fault"
 )
 
 // stream is a busl channel: an append-only byte log that readers follow
@@ -70,8 +72,8 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request) {
 			offset = n
 		}
 	}
-	f := faultOf(r)
-	if f != nil && f.IgnoreRange {
+	f := fault.Of(r)
+	if f.Has("ignore-range") {
 		offset = 0
 	}
 	st.mu.Lock()
@@ -90,7 +92,7 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request) {
 	st.dropAfter = -1
 	st.mu.Unlock()
 
-	if f != nil && f.Quiet {
+	if f.Has("quiet") {
 		// Nothing at all, not even a keepalive: a connection gone dead.
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(200)
@@ -98,9 +100,9 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done()
 		return
 	}
-	if f != nil && (f.Leak || f.LeakConfig) {
+	if f != nil && (f.Leak || f.Has("leak-config")) {
 		leak := "-----> a build script printed " + s.leakText(r) + "\n"
-		if f.LeakConfig {
+		if f.Has("leak-config") {
 			// One that prints its environment: the app's config vars.
 			s.mu.Lock()
 			leak = "-----> a build script printed DATABASE_URL=" + s.apps[s.firstApp].config["DATABASE_URL"] + "\n"

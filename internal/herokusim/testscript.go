@@ -3,7 +3,6 @@ package herokusim
 import (
 	"bytes"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,6 +12,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"gitlab.com/heroku-deploy/heroku/internal/leakcheck"
 )
 
 // The simulator's testscript commands, for the golden scripts:
@@ -37,7 +38,13 @@ import (
 //	herokusim-wait build|dyno [APP] block until APP has a build, or a one-off dyno whose process runs
 //	herokusim-wait fault            block until a request met an armed fault (a signal during a delay=)
 //	herokusim-expire [APP] vN       retention: APP's releases up to vN expire (the current one excepted)
-//	leakcheck [VALUE...]            fail if a secret is in stdout, stderr or any file under $WORK
+//	leakcheck [VALUE...]            add VALUEs to the secrets; fail if a secret is in the last stdout,
+//	                                stderr or any file under $WORK (see internal/leakcheck)
+//
+// Every run of heroku-deploy is leak-checked at the end of the script
+// without asking (internal/leakcheck): against what every simulator of the
+// script knows (LeakSecrets), the GitLab fake's tokens and the secret
+// variables of the run.
 //
 // APP defaults to the simulator's first app. The simulator lives in the
 // script's own values, not in a global: scripts run in parallel. herokusim
@@ -55,8 +62,12 @@ type holder struct {
 // whatever it asserts, fail if its simulator saw the client break the
 // protocol: two builds from one upload, a chunked or authenticated storage
 // PUT. That check runs in the script's test cleanup (a testscript Defer may
-// not fail the script).
+// not fail the script). It sets up the leak check of every run too
+// (leakcheck.Setup).
 func Setup(env *testscript.Env) error {
+	if err := leakcheck.Setup(env, secrets); err != nil {
+		return err
+	}
 	h := &holder{}
 	env.Values[holderKey{}] = h
 	env.Setenv("HEROKUSIM_KEY", DefaultKey)
@@ -91,7 +102,7 @@ func Commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		"herokusim-apps":     cmdApps,
 		"herokusim-wait":     cmdWait,
 		"herokusim-expire":   cmdExpire,
-		"leakcheck":          cmdLeakcheck,
+		"leakcheck":          leakcheck.Cmd,
 	}
 }
 
@@ -143,6 +154,9 @@ func cmdSim(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	h.sim = s
 	h.apps = nil
+	if err := leakcheck.Register(ts, s.LeakSecrets); err != nil {
+		ts.Fatalf("herokusim: %v", err)
+	}
 	for _, a := range opts.Apps {
 		name, _, _ := strings.Cut(a, ":")
 		h.apps = append(h.apps, name)
@@ -269,50 +283,6 @@ func cmdConfig(ts *testscript.TestScript, neg bool, args []string) {
 // herokusim-apps: one line per app, by name.
 func cmdApps(ts *testscript.TestScript, neg bool, args []string) {
 	fmt.Fprint(ts.Stdout(), running(ts).sim.describeApps())
-}
-
-// leakcheck [VALUE...]: fail if a secret appears in the last stdout or
-// stderr or in any file under $WORK. Secrets are the simulator's (Secrets,
-// and with a simulator running every config and dyno env value it was
-// sent), the script's HEROKU_API_KEY, and the VALUEs given.
-func cmdLeakcheck(ts *testscript.TestScript, neg bool, args []string) {
-	secrets := Secrets()
-	if h := state(ts); h.sim != nil {
-		secrets = h.sim.Secrets()
-	}
-	if k := ts.Getenv("HEROKU_API_KEY"); k != "" {
-		secrets = append(secrets, k)
-	}
-	for _, v := range args {
-		if v == "" {
-			ts.Fatalf("leakcheck: an empty secret (unset variable?)")
-		}
-		secrets = append(secrets, v)
-	}
-	check := func(where string, data []byte) {
-		for _, s := range secrets {
-			if bytes.Contains(data, []byte(s)) {
-				ts.Fatalf("%s contains a secret (%.12s…)", where, s)
-			}
-		}
-	}
-	check("stdout", []byte(ts.ReadFile("stdout")))
-	check("stderr", []byte(ts.ReadFile("stderr")))
-	work := ts.Getenv("WORK")
-	err := filepath.WalkDir(work, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() || strings.HasSuffix(p, ".txtar") {
-			return err // a FIFO would block the read
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return nil
-		}
-		check(strings.TrimPrefix(p, work+"/"), data)
-		return nil
-	})
-	if err != nil {
-		ts.Fatalf("leakcheck: %v", err)
-	}
 }
 
 // check tests one herokusim-check condition on app; getenv reads the
@@ -499,10 +469,8 @@ func (s *Server) configNames(appName string) []string {
 
 // faultMet reports whether a request met an armed fault.
 func (s *Server) faultMet() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	for _, f := range s.opts.Faults {
-		if f.hits > f.Skip {
+		if f.Met() {
 			return true
 		}
 	}
