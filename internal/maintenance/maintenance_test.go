@@ -265,15 +265,15 @@ func TestAroundLeavesOperatorsMaintenance(t *testing.T) {
 // mode read, turned off and read again. The old code sent "off" at once,
 // and the "on" landed after it.
 func TestAroundStopWhileOnInFlight(t *testing.T) {
-	h := newHarness(t, "PATCH /apps/* delay=400ms times=1")
+	h := newHarness(t, "PATCH /apps/* delay=600ms times=1")
 	ctx, cancel := context.WithCancelCause(context.Background())
-	time.AfterFunc(150*time.Millisecond, func() { cancel(errors.New("cancelled by SIGTERM")) })
+	time.AfterFunc(250*time.Millisecond, func() { cancel(errors.New("cancelled by SIGTERM")) })
 	ran := false
 	err := h.sw.Around(ctx, "my-app", func(context.Context) error { ran = true; return nil })
 	if err == nil || err.Error() != "cancelled by SIGTERM" || IsStillOn(err) || ran {
 		t.Errorf("err %v, work ran %v: want the signal, no work", err, ran)
 	}
-	time.Sleep(400 * time.Millisecond) // a request the old code abandoned lands
+	time.Sleep(600 * time.Millisecond) // a request the old code abandoned lands
 	if h.on(t) {
 		t.Error("maintenance is on: the abandoned 'on' landed after the 'off'")
 	}
@@ -290,16 +290,16 @@ func TestAroundStopWhileOnInFlight(t *testing.T) {
 // stop is given up on; the mode is read, turned off and read again within
 // the off budget, and the log says the request may still land.
 func TestAroundOnAbandoned(t *testing.T) {
-	h := newHarness(t, "PATCH /apps/* delay=1s times=1")
+	h := newHarness(t, "PATCH /apps/* delay=1500ms times=1")
 	h.sw.landBudget, h.sw.offBudget, h.sw.settle = 100*time.Millisecond, time.Second, 10*time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(100*time.Millisecond, cancel)
+	time.AfterFunc(200*time.Millisecond, cancel)
 	start := time.Now()
 	err := h.sw.Around(ctx, "my-app", func(context.Context) error { return nil })
 	if !errors.Is(err, context.Canceled) || IsStillOn(err) {
 		t.Errorf("err %v", err)
 	}
-	if took := time.Since(start); took > 900*time.Millisecond {
+	if took := time.Since(start); took > 1200*time.Millisecond {
 		t.Errorf("took %s: the 'on' was not given up on within its time", took)
 	}
 	if !strings.Contains(h.out.String(), "==> Maintenance mode is off for my-app\n==> The request that turned maintenance mode on for my-app had no answer 100ms after the stop: if Heroku applies it still") {
@@ -334,10 +334,10 @@ func TestOffIsVerified(t *testing.T) {
 		}
 	})
 	t.Run("an on lands late", func(t *testing.T) {
-		h := newHarness(t, "PATCH /apps/* delay=200ms times=1", "GET /apps/* delay=300ms times=1")
-		go h.sw.Client.SetMaintenance(context.Background(), "my-app", true) // lands at 200ms
-		time.Sleep(50 * time.Millisecond)
-		if err := h.sw.Off(context.Background(), "my-app"); err != nil { // its read comes at 350ms
+		h := newHarness(t, "PATCH /apps/* delay=300ms times=1", "GET /apps/* delay=400ms times=1")
+		go h.sw.Client.SetMaintenance(context.Background(), "my-app", true) // lands at 300ms
+		time.Sleep(100 * time.Millisecond)
+		if err := h.sw.Off(context.Background(), "my-app"); err != nil { // its read comes at 500ms
 			t.Errorf("Off: %v", err)
 		}
 		if h.on(t) || h.patches() != 3 {
