@@ -11,6 +11,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -122,7 +124,13 @@ func run(ctx context.Context, version string, args []string, env environment) (c
 				code = exitUsage // kong's 80 must not leak out
 			}
 		} else if r != nil {
-			panic(r)
+			// A bug. Unrecovered, Go's runtime would exit 2, which
+			// promises that nothing changed.
+			err := crashed(r, panicSite())
+			for _, app := range maintenance.LeftOn() {
+				v.say("", "!!! "+maintenance.Headline(app))
+			}
+			code = v.report(err)
 		}
 	}()
 	kctx, err := parser.Parse(args)
@@ -133,12 +141,114 @@ func run(ctx context.Context, version string, args []string, env environment) (c
 		}
 		var ee *exitError
 		if !errors.As(err, &ee) { // a flag group's own check (AppFlag) keeps its hints
-			ee = usage(err.Error(), "run 'heroku-deploy --help' for usage")
+			ee = parseError(kctx, err)
 		}
 		return v.report(exitOf(ctx, kctx, ee))
 	}
 	kctx.BindTo(ctx, (*context.Context)(nil))
-	return v.report(exitOf(ctx, kctx, kctx.Run(&globals{Version: version, Verbose: cli.Verbose, Env: env, voice: v, out: out, redact: red})))
+	return v.report(exitOf(ctx, kctx, runCommand(kctx, &globals{Version: version, Verbose: cli.Verbose, Env: env, voice: v, out: out, redact: red})))
+}
+
+// runCommand runs the command parsing selected. Tests replace it to
+// inject a fault into a command's work (a panic).
+var runCommand = func(kctx *kong.Context, g *globals) error { return kctx.Run(g) }
+
+// crashed is a recovered panic: a bug, which may have struck after the
+// command changed something. So it never exits 2 ("nothing changed"): 6
+// while maintenance mode may be on (maintenance.Around turns it off
+// before it lets a panic go on, and the app stays listed only if that
+// failed), else 4, "unknown", as for an answer that could not be read:
+// what the command did before it stopped is not known. The message
+// passes through the redactor like every other.
+func crashed(r any, site string) error {
+	if site != "" {
+		site = " at " + site
+	}
+	err := &exitError{Code: exitUnavailable, Err: fmt.Errorf("internal error (a bug in heroku-deploy): panic: %v%s", r, site), Hints: []string{
+		"what the command had changed on Heroku before it stopped is unknown: check the app's activity in the Heroku dashboard",
+		"please report this bug with the job log: " + issuesURL,
+	}}
+	if apps := maintenance.LeftOn(); len(apps) > 0 {
+		err.Code = exitMaintenance
+		for _, app := range apps {
+			err.Hints = append(err.Hints, offByHand(app))
+		}
+	}
+	return err
+}
+
+// issuesURL is where bugs are reported (inferred from the module path).
+const issuesURL = "https://gitlab.com/heroku-deploy/heroku/-/issues"
+
+// panicSite is where the panic being recovered began, as
+// "internal/promote/promote.go:123": the first frame outside the runtime
+// after the last runtime.gopanic (a panic re-raised by a deferred call,
+// as maintenance.Around does, sits on top of the first one's frames).
+func panicSite() string {
+	pc := make([]uintptr, 64)
+	frames := runtime.CallersFrames(pc[:runtime.Callers(2, pc)])
+	site, after := "", false
+	for {
+		f, more := frames.Next()
+		switch {
+		case f.Function == "runtime.gopanic":
+			after = true
+		case after && !strings.HasPrefix(f.Function, "runtime."):
+			site, after = fmt.Sprintf("%s:%d", moduleFile(f.File), f.Line), false
+		}
+		if !more {
+			return site
+		}
+	}
+}
+
+// moduleFile is a source path from the module's root.
+func moduleFile(path string) string {
+	for _, dir := range []string{"/internal/", "/cmd/"} {
+		if i := strings.LastIndex(path, dir); i >= 0 {
+			return path[i+1:]
+		}
+	}
+	return filepath.Base(path)
+}
+
+// parseError is kong's error in our words, pointing at the help of the
+// command it concerns: a missing argument is named with the values it
+// takes (kong says only `expected "<state>"`).
+func parseError(kctx *kong.Context, err error) *exitError {
+	cmd := commandOf(kctx)
+	if cmd == nil {
+		return usage(err.Error(), "run 'heroku-deploy --help' for usage")
+	}
+	help := fmt.Sprintf("run '%s --help' for usage", cmd.FullPath())
+	for _, arg := range cmd.Positional {
+		if !arg.Required || arg.Set || !strings.HasPrefix(err.Error(), "expected ") {
+			continue
+		}
+		what, line := "<"+arg.Name+">", cmd.FullPath()+strings.TrimPrefix(cmd.Summary(), cmd.Path())
+		if enum := arg.EnumSlice(); len(enum) > 0 {
+			what = strings.Join(enum, " or ")
+			line = strings.Replace(line, "<"+arg.Name+">", strings.Join(enum, "|"), 1)
+		}
+		return usage(fmt.Sprintf("%s needs its %s argument: %s", cmd.Path(), arg.Name, what), "usage: "+line, help)
+	}
+	return usage(err.Error(), help)
+}
+
+// commandOf is the command parsing reached, the application if none, or
+// nil if parsing did not start.
+func commandOf(kctx *kong.Context) *kong.Node {
+	if kctx == nil {
+		return nil
+	}
+	n := kctx.Selected()
+	for n != nil && n.Type != kong.CommandNode {
+		n = n.Parent
+	}
+	if n == nil {
+		return kctx.Model.Node
+	}
+	return n
 }
 
 // exitMapper is a command with exit codes of its own (run's 124-126): all

@@ -193,3 +193,30 @@ func TestAppFlag(t *testing.T) {
 		}
 	}
 }
+
+// TestParseErrorsPointAtTheCommandsHelp: a flag or argument error points
+// at the help of the command it concerns, not the whole tool's; a missing
+// `maintenance` state is named with its values (kong says only `expected
+// "<state>"`).
+func TestParseErrorsPointAtTheCommandsHelp(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"deploy", "--app", "my-app", "--bogus"}, []string{"error: unknown flag --bogus", "hint: run 'heroku-deploy deploy --help' for usage"}},
+		{[]string{"config", "set", "--app", "my-app", "--bogus"}, []string{"hint: run 'heroku-deploy config set --help' for usage"}},
+		{[]string{"maintenance", "--app", "my-app"}, []string{"error: maintenance needs its state argument: on or off", "hint: usage: heroku-deploy maintenance --app=NAME on|off [flags]", "hint: run 'heroku-deploy maintenance --help' for usage"}},
+		{[]string{"nope"}, []string{"hint: run 'heroku-deploy --help' for usage"}},
+	} {
+		var out bytes.Buffer
+		e := environment{Getenv: func(string) string { return "" }, Lookup: func(string) (string, bool) { return "", false }, Stdout: &out, Stderr: &out}
+		if got := run(context.Background(), "test", c.args, e); got != exitUsage {
+			t.Errorf("%v: exit %d, want %d", c.args, got, exitUsage)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(out.String(), "heroku-deploy: "+w+"\n") {
+				t.Errorf("%v: no %q in\n%s", c.args, w, out.String())
+			}
+		}
+	}
+}

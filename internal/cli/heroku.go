@@ -151,6 +151,7 @@ func (h *heroku) classify(ctx context.Context, err error, app string) error {
 	var fe *follow.Failed
 	var se *signalError
 	var he *herokuapi.Error
+	var ue *maintenance.UnconfirmedError
 	keyVar := h.flags.APIKeyVar
 	switch {
 	case maintenance.IsStillOn(err):
@@ -202,6 +203,13 @@ func (h *heroku) classify(ctx context.Context, err error, app string) error {
 			hint = fmt.Sprintf("%s did not answer after retries (HEROKU_API_URL overrides %s)", h.apiURL, herokuapi.DefaultURL)
 		}
 		return &exitError{Code: exitUnavailable, Err: err, Hints: []string{hint}}
+	case errors.As(err, &ue):
+		return &exitError{Code: exitUnavailable, Err: err, Hints: []string{
+			fmt.Sprintf("see the app's maintenance mode in the Heroku dashboard, or set it with heroku-deploy maintenance on|off --app %s", app)}}
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		// --timeout ended the command where nothing else says so (turning
+		// maintenance mode on): exit 4, as every timeout.
+		return &exitError{Code: exitUnavailable, Err: err, Hints: []string{"raise --timeout (the component's timeout input)"}}
 	}
 	return err
 }

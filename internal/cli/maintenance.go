@@ -22,7 +22,7 @@ func (c *maintenanceCmd) Run(ctx context.Context, h *heroku) error {
 	sw := &maintenance.Switch{Client: h.Client, Out: h.Out}
 	var err error
 	if c.State == "on" {
-		err = sw.Set(ctx, c.App, true)
+		err = sw.On(ctx, c.App)
 	} else {
 		err = sw.Off(ctx, c.App)
 	}

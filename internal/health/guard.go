@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
@@ -38,19 +39,50 @@ func (o *Options) NewGuard(app, webURL string, before *herokuapi.Release, f *rel
 	if err != nil {
 		return nil, err
 	}
-	return &Guard{
+	g := &Guard{
 		App:      app,
 		Check:    Check{URL: u, Contains: o.Contains, Timeout: o.Timeout, Wait: o.Wait, Out: out},
 		Rollback: o.Rollback, Before: before, Follower: f,
-	}, nil
+	}
+	if f != nil && f.Client != nil {
+		g.Check.Maintenance = func(ctx context.Context) (bool, error) { return f.Client.Maintenance(ctx, app) }
+	}
+	return g, nil
 }
 
 // Verify runs the check. When it fails, the app is rolled back (if asked
 // and possible) and the error, a *follow.Failed, says what was done:
 // "health check failed: rolled back to v41 …". A stop is returned as is.
+//
+// An app in maintenance mode (someone else's: the deploy's own is off
+// before the check) answers 503 with Heroku's maintenance page whatever
+// the release does: that is no failure of the release. The check stops,
+// says the release is live but unchecked, and Verify returns nil: the
+// release succeeded, and rolling it back would undo a good release on a
+// page that says nothing about it. A check that failed on a 503 is rolled
+// back only after a read shows maintenance mode off; if it cannot be read,
+// nothing is rolled back and the error (exit 4) says so.
 func (g *Guard) Verify(ctx context.Context) error {
 	err := g.Check.Run(ctx)
 	var f *Failure
+	var im *InMaintenanceError
+	if errors.As(err, &im) {
+		g.unchecked()
+		return nil
+	}
+	if errors.As(err, &f) && f.Status == http.StatusServiceUnavailable && g.Check.Maintenance != nil {
+		on, merr := g.Check.Maintenance(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return follow.StoppedAt(ctx, "the health check of "+g.App,
+				"the new release is live, not health-checked and not rolled back")
+		case merr != nil:
+			return fmt.Errorf("health check failed (%v), and whether %s is in maintenance mode (which answers 503 too) could not be read: not rolled back, the new release stays live: %w", f, g.App, merr)
+		case on:
+			g.unchecked()
+			return nil
+		}
+	}
 	if !errors.As(err, &f) {
 		if err != nil {
 			return follow.StoppedAt(ctx, "the health check of "+g.App,
@@ -80,4 +112,10 @@ func (g *Guard) Verify(ctx context.Context) error {
 		return fail("rolling back to v%d failed: %v; the new release stays live", g.Before.Version, err)
 	}
 	return fail("rolled back to v%d (release v%d)", g.Before.Version, rel.Version)
+}
+
+// unchecked says that the app is in maintenance mode, so the release was
+// not checked.
+func (g *Guard) unchecked() {
+	g.Check.Out.Step("%s is in maintenance mode: Heroku's router answers every request with its maintenance page (503), so the new release is live but unchecked, and not rolled back", g.App)
 }

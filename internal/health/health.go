@@ -60,6 +60,20 @@ type Check struct {
 	Out  *ciout.Writer
 	// Client sends the requests; nil: one that follows no redirect.
 	Client *http.Client
+	// Maintenance, when set, reads the app's maintenance mode. It is asked
+	// after the first 503: Heroku's router answers every request of an app
+	// in maintenance mode with 503 and its maintenance page (H80), which
+	// says nothing about the release, so the check stops
+	// (*InMaintenanceError).
+	Maintenance func(context.Context) (bool, error)
+}
+
+// InMaintenanceError is a check stopped because the app is in maintenance
+// mode: the release could not be checked.
+type InMaintenanceError struct{ URL string }
+
+func (e *InMaintenanceError) Error() string {
+	return fmt.Sprintf("%s answers 503: the app is in maintenance mode", e.URL)
 }
 
 // Failure is a check that never passed.
@@ -67,6 +81,7 @@ type Failure struct {
 	URL      string
 	Attempts int
 	Last     string // what the last attempt saw, in short
+	Status   int    // the last attempt's HTTP status; 0 without an answer
 	Within   time.Duration
 }
 
@@ -101,8 +116,9 @@ func (c *Check) Run(ctx context.Context) error {
 	c.Out.Step("Checking health: GET %s (for up to %s)", shown, c.Timeout)
 	deadline := time.Now().Add(c.Timeout)
 	limit := attemptLimit(c.Timeout)
+	asked := false
 	for n := 1; ; n++ {
-		ok, what, brief := c.attempt(ctx, client, min(limit, time.Until(deadline)))
+		ok, status, what, brief := c.attempt(ctx, client, min(limit, time.Until(deadline)))
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
 		}
@@ -110,12 +126,19 @@ func (c *Check) Run(ctx context.Context) error {
 		if ok {
 			return nil
 		}
+		if status == http.StatusServiceUnavailable && c.Maintenance != nil && !asked {
+			// Once: a read that fails is asked again only at the end (Guard).
+			asked = true
+			if on, err := c.Maintenance(ctx); err == nil && on {
+				return &InMaintenanceError{URL: shown}
+			}
+		}
 		pauseFor := min(wait<<min(n-1, 4), 15*wait)
 		// Only an attempt with its whole window is worth starting: one
 		// squeezed by the deadline would end as "no answer within 0s" and
 		// hide what the app last said.
 		if time.Now().Add(pauseFor + limit).After(deadline) {
-			return &Failure{URL: shown, Attempts: n, Last: brief, Within: c.Timeout}
+			return &Failure{URL: shown, Attempts: n, Last: brief, Status: status, Within: c.Timeout}
 		}
 		if err := pause.For(ctx, pauseFor); err != nil {
 			return context.Cause(ctx)
@@ -130,40 +153,40 @@ const (
 	shown     = 200
 )
 
-// attempt sends one GET and says whether it passed, what it saw, and
-// that in short (no body).
-func (c *Check) attempt(ctx context.Context, client *http.Client, limit time.Duration) (ok bool, what, brief string) {
+// attempt sends one GET and says whether it passed, its status (0
+// without an answer), what it saw, and that in short (no body).
+func (c *Check) attempt(ctx context.Context, client *http.Client, limit time.Duration) (ok bool, status int, what, brief string) {
 	actx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodGet, c.URL, nil)
 	if err != nil {
-		return false, err.Error(), err.Error()
+		return false, 0, err.Error(), err.Error()
 	}
 	req.Header.Set("User-Agent", "heroku-deploy health check")
 	resp, err := client.Do(req)
 	if err != nil {
 		if actx.Err() != nil && ctx.Err() == nil {
 			what = fmt.Sprintf("no answer within %s", limit.Round(time.Millisecond))
-			return false, what, what
+			return false, 0, what, what
 		}
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err // the URL is in the line already
 		}
 		what = "connection failed: " + err.Error()
-		return false, what, what
+		return false, 0, what, what
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, bodyLimit))
-	status := fmt.Sprintf("%d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
+	line := fmt.Sprintf("%d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
 	switch {
 	case resp.StatusCode < 200 || resp.StatusCode >= 400:
-		return false, status + excerpt(body), status
+		return false, resp.StatusCode, line + excerpt(body), line
 	case c.Contains != "" && !strings.Contains(string(body), c.Contains):
-		brief = fmt.Sprintf("%s, but the body does not contain %q", status, c.Contains)
-		return false, brief + excerpt(body), brief
+		brief = fmt.Sprintf("%s, but the body does not contain %q", line, c.Contains)
+		return false, resp.StatusCode, brief + excerpt(body), brief
 	}
-	return true, status, status
+	return true, resp.StatusCode, line, line
 }
 
 // excerpt is the start of a failing body on one line: at most 200

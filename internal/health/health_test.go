@@ -156,3 +156,38 @@ func TestRunStops(t *testing.T) {
 		t.Fatalf("err = %v, want the context's", err)
 	}
 }
+
+// TestRunStopsForMaintenance (issue 19, point 6): after the first 503 the
+// app's maintenance mode is read, once; on, the check stops at once (the
+// maintenance page says nothing about the release); off, or unreadable,
+// the check goes on, and its failure carries the last status.
+func TestRunStopsForMaintenance(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		on   bool
+		err  error
+	}{
+		{"on", true, nil},
+		{"off", false, nil},
+		{"unreadable", false, errors.New("GET /apps/my-app: 503")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, n := server(t, func(n int, w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) })
+			c, _ := check(s.URL+"/", 300*time.Millisecond)
+			asked := 0
+			c.Maintenance = func(context.Context) (bool, error) { asked++; return tc.on, tc.err }
+			err := c.Run(context.Background())
+			var im *InMaintenanceError
+			var f *Failure
+			switch {
+			case tc.on && (!errors.As(err, &im) || n.Load() != 1):
+				t.Errorf("err %v after %d attempts, want *InMaintenanceError after 1", err, n.Load())
+			case !tc.on && (!errors.As(err, &f) || f.Status != 503 || n.Load() < 2):
+				t.Errorf("err %#v after %d attempts, want a Failure on 503", err, n.Load())
+			}
+			if asked != 1 {
+				t.Errorf("maintenance mode read %d times, want once", asked)
+			}
+		})
+	}
+}

@@ -1,10 +1,12 @@
 package herokuapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 
 	heroku "github.com/heroku/heroku-go/v6"
@@ -72,6 +74,33 @@ func (c *Client) DefaultDomain(ctx context.Context, app string) (string, error) 
 func (c *Client) SetMaintenance(ctx context.Context, app string, on bool) (*App, error) {
 	a, err := c.api.AppUpdate(retrySafe(ctx), app, heroku.AppUpdateOpts{Maintenance: &on})
 	return a, Clean(err)
+}
+
+// Maintenance reads the app's maintenance mode (GET /apps/{app}) strictly:
+// an answer whose maintenance field is missing, null or not a boolean is
+// an *Error (invalid_response), never "off". heroku-go's App would read
+// any of those as false.
+func (c *Client) Maintenance(ctx context.Context, app string) (bool, error) {
+	req, err := c.api.NewRequest(ctx, http.MethodGet, "/apps/"+url.PathEscape(app), nil, nil)
+	if err != nil {
+		return false, err
+	}
+	resp, err := c.apiHTTP.Do(req)
+	if err != nil {
+		return false, Clean(err)
+	}
+	defer resp.Body.Close()
+	var body map[string]json.RawMessage
+	if err := json.NewDecoder(resp.Body).Decode(&body); err == nil {
+		switch string(bytes.TrimSpace(body["maintenance"])) {
+		case "true":
+			return true, nil
+		case "false":
+			return false, nil
+		}
+	}
+	return false, &Error{Method: req.Method, Path: req.URL.Path, Status: resp.StatusCode, ID: "invalid_response",
+		Message: "the answer has no maintenance field that is true or false: maintenance mode is unknown"}
 }
 
 // URL is the app's web_url, or, where the schema's null stands in for

@@ -3,6 +3,8 @@ package herokuapi
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -40,5 +42,39 @@ func TestListAppsFollowsNextRange(t *testing.T) {
 	}
 	if pages != 4 {
 		t.Errorf("%d requests for 7 apps 2 a page, want 4", pages)
+	}
+}
+
+// TestMaintenanceIsReadStrictly: only a boolean maintenance field is an
+// answer; a missing, null or mistyped one is unknown, never "off".
+func TestMaintenanceIsReadStrictly(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"name":"my-app","maintenance":true}`:    "true",
+		`{"name":"my-app","maintenance":false}`:   "false",
+		`{"name":"my-app"}`:                       "unknown",
+		`{}`:                                      "unknown",
+		`{"name":"my-app","maintenance":null}`:    "unknown",
+		`{"name":"my-app","maintenance":"false"}`: "unknown",
+		`{"name":"my-app","maintenance":0}`:       "unknown",
+		`null`:                                    "unknown",
+		`<html>maintenance</html>`:                "unknown",
+	} {
+		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, body)
+		}))
+		c := New(Config{URL: ts.URL, Key: "k", RetryMax: -1})
+		on, err := c.Maintenance(context.Background(), "my-app")
+		ts.Close()
+		got := fmt.Sprint(on)
+		if err != nil {
+			got = "unknown"
+			if !Unavailable(err) {
+				t.Errorf("%s: %v is not exit 4's kind of error", body, err)
+			}
+		}
+		if got != want {
+			t.Errorf("%s: read %s (%v), want %s", body, got, err, want)
+		}
 	}
 }

@@ -1,8 +1,14 @@
 // Package maintenance runs work with an app in maintenance mode and makes
 // sure the mode is turned off again whatever happens to the work: failure,
-// timeout or signal. An app left in maintenance serves an error page to
-// every visitor, so failing to turn it off is the loudest thing the job
-// says.
+// timeout, signal or a panic. An app left in maintenance serves an error
+// page to every visitor, so failing to turn it off is the loudest thing the
+// job says.
+//
+// What it reports, it has read: "Maintenance mode is on/off" is printed
+// only after GET /apps/{app} shows it, and a request whose outcome is
+// unknown (a stop while it was in flight, a 5xx, a cut connection) is
+// followed by a read before anything else is done. Maintenance mode that
+// was on before the job (an operator's) is left as found.
 package maintenance
 
 import (
@@ -15,53 +21,244 @@ import (
 
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/pause"
 )
 
-// offBudget bounds turning maintenance off after the work's context ended:
-// GitLab Runner waits a little after SIGTERM before it kills the job.
-const offBudget = 10 * time.Second
+const (
+	// offBudget bounds turning maintenance off: counted from a stop (a
+	// signal, --timeout), it holds everything after it, the wait for an
+	// "on" in flight included. GitLab Runner waits a little after
+	// SIGTERM before it kills the job.
+	offBudget = 10 * time.Second
+	// landBudget is how long after a stop an "on" request already sent
+	// may take to end: it is not abandoned, so that what it did can be
+	// read instead of landing after the "off".
+	landBudget = 4 * time.Second
+	// settle is the pause, after an "on" whose outcome is unknown, for a
+	// request still on its way to land before the mode is read and
+	// switched off.
+	settle = 500 * time.Millisecond
+	// offRounds bounds "off, read": a read that shows it on again (an
+	// "on" that landed late) gets the "off" again.
+	offRounds = 3
+)
 
 // Switch turns an app's maintenance mode on and off.
 type Switch struct {
 	Client *herokuapi.Client
 	Out    *ciout.Writer
+
+	// The budgets above; zero: the defaults (tests shorten them).
+	offBudget, landBudget, settle time.Duration
 }
 
-// Set turns maintenance mode on or off and says so.
-func (s *Switch) Set(ctx context.Context, app string, on bool) error {
-	if _, err := s.Client.SetMaintenance(ctx, app, on); err != nil {
-		return fmt.Errorf("turn maintenance mode %s for %s: %w", word(on), app, err)
+func (s *Switch) budgets() (off, land, settleFor time.Duration) {
+	off, land, settleFor = offBudget, landBudget, settle
+	if s.offBudget > 0 {
+		off = s.offBudget
 	}
-	s.Out.Step("Maintenance mode is %s for %s", word(on), app)
-	return nil
+	if s.landBudget > 0 {
+		land = s.landBudget
+	}
+	if s.settle > 0 {
+		settleFor = s.settle
+	}
+	return off, land, settleFor
+}
+
+// Read reads the app's maintenance mode: GET /apps/{app}, its maintenance
+// field strictly decoded (a missing or non-boolean one is an error, never
+// "off").
+func (s *Switch) Read(ctx context.Context, app string) (bool, error) {
+	on, err := s.Client.Maintenance(ctx, app)
+	if err != nil {
+		return false, fmt.Errorf("read the maintenance mode of %s: %w", app, err)
+	}
+	return on, nil
+}
+
+// On turns maintenance mode on, the `maintenance on` command's act, and
+// says so once a read shows it. A stop does not abandon a request already
+// sent: it is given time to end, and the mode it left is read and said;
+// the stop is returned all the same.
+func (s *Switch) On(ctx context.Context, app string) error {
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	_, land, _ := s.budgets()
+	lctx, cancel := afterStop(ctx, land)
+	defer cancel()
+	err := s.set(lctx, app, true)
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	return err
+}
+
+// Off turns maintenance mode off and confirms it by a read, within the off
+// budget even after ctx ended. On failure it prints the alarm and returns
+// *StillOnError.
+func (s *Switch) Off(ctx context.Context, app string) error {
+	off, _, _ := s.budgets()
+	bctx, cancel := afterStop(ctx, off)
+	defer cancel()
+	return s.off(bctx, app)
+}
+
+// off is Off within bctx, which a stop does not end at once.
+func (s *Switch) off(bctx context.Context, app string) error {
+	budget, _, _ := s.budgets()
+	ctx, cancel := context.WithTimeout(bctx, budget)
+	defer cancel()
+	var err error
+	for range offRounds {
+		if err = s.set(ctx, app, false); err == nil || !errors.Is(err, errOtherWay) || ctx.Err() != nil {
+			break
+		}
+	}
+	if err == nil {
+		left.forget(app)
+		return nil
+	}
+	still := &StillOnError{App: app, Err: err}
+	s.Out.Line("!!! %s", still.Headline())
+	return still
+}
+
+// errOtherWay is a read that shows the mode the other way than just set.
+var errOtherWay = errors.New("a read shows it the other way")
+
+// set sends the PATCH, then reads the mode back, and says the mode only
+// when the read shows it. A PATCH that failed ambiguously (a 5xx, a cut
+// connection: it may have been applied) is followed by the read too,
+// which decides; a refusal (a 4xx) changed nothing and is returned as is.
+func (s *Switch) set(ctx context.Context, app string, on bool) error {
+	_, err := s.send(ctx, app, on)
+	return err
+}
+
+// send is set, and says whether the PATCH was given up on (ctx ended)
+// before any answer: then Heroku may still apply it later.
+func (s *Switch) send(ctx context.Context, app string, on bool) (gaveUp bool, err error) {
+	_, perr := s.Client.SetMaintenance(ctx, app, on)
+	gaveUp = perr != nil && ctx.Err() != nil && herokuapi.StatusOf(perr) == 0
+	if perr != nil {
+		perr = fmt.Errorf("turn maintenance mode %s for %s: %w", word(on), app, perr)
+		if refused(perr) {
+			return false, perr
+		}
+	}
+	got, rerr := s.Read(ctx, app)
+	switch {
+	case rerr == nil && got == on:
+		s.Out.Step("Maintenance mode is %s for %s", word(on), app)
+		return false, nil
+	case perr != nil:
+		return gaveUp, perr
+	case rerr != nil:
+		return false, fmt.Errorf("turned maintenance mode %s for %s, but could not confirm it: %w", word(on), app, rerr)
+	}
+	return false, &UnconfirmedError{App: app, Want: on}
+}
+
+// UnconfirmedError is a change Heroku accepted that a read does not show:
+// someone switched it back meanwhile, or the API's answers disagree.
+type UnconfirmedError struct {
+	App  string
+	Want bool
+}
+
+func (e *UnconfirmedError) Error() string {
+	return fmt.Sprintf("turned maintenance mode %s for %s, but a read right after shows it %s", word(e.Want), e.App, word(!e.Want))
+}
+
+func (e *UnconfirmedError) Is(target error) bool { return target == errOtherWay }
+
+// refused reports whether Heroku refused a request outright (a 4xx but
+// 429): it changed nothing.
+func refused(err error) bool {
+	st := herokuapi.StatusOf(err)
+	return st >= 400 && st < 500 && st != 429
 }
 
 // Around turns maintenance mode on, runs work, and turns it off again,
-// also when work fails or ctx ends (then within a budget of its own). It
-// returns work's error, or *StillOnError when maintenance could not be
-// turned off (work's error, if any, inside it). If turning it on fails,
-// work does not run, and the mode is turned off anyway unless Heroku
-// refused the request outright (a 4xx: nothing changed).
-func (s *Switch) Around(ctx context.Context, app string, work func(context.Context) error) error {
+// also when work fails, panics or ctx ends (then within a budget of its
+// own). It returns work's error, or *StillOnError when maintenance could
+// not be confirmed off (work's error, if any, inside it).
+//
+// It reads the mode first: if it is on already (an operator switched it
+// on), it leaves it as found, neither on nor off, and runs work. If
+// turning it on fails, work does not run, and the mode is turned off
+// anyway unless Heroku refused the request outright (a 4xx: nothing
+// changed). A stop while the "on" is in flight does not abandon it: it
+// has a while to end, then the mode is read and turned off, and read
+// again. A panic in work turns it off too, then goes on (internal/cli
+// reports it: exit 6 while LeftOn names the app).
+func (s *Switch) Around(ctx context.Context, app string, work func(context.Context) error) (err error) {
+	was, err := s.Read(ctx, app)
+	if err != nil {
+		return err
+	}
+	if was {
+		s.Out.Step("Maintenance mode was already on for %s before this job: it stays on, as found (turn it off with heroku-deploy maintenance off --app %s)", app, app)
+		return work(ctx)
+	}
+	if ctx.Err() != nil {
+		return context.Cause(ctx) // stopped before anything was sent
+	}
+	off, land, settleFor := s.budgets()
+	// Everything from here to the confirmed "off" fits in the off budget
+	// counted from a stop.
+	bctx, cancel := afterStop(ctx, off)
+	defer cancel()
+
 	// From the request on, the mode may be on: a process that must exit
-	// at once (a second signal) reports it with LeftOn.
+	// at once (a second signal) or that panics reports it with LeftOn.
 	left.add(app)
-	err := s.Set(ctx, app, true)
-	if st := herokuapi.StatusOf(err); st >= 400 && st < 500 {
+	defer func() {
+		if r := recover(); r != nil {
+			s.off(bctx, app)
+			panic(r)
+		}
+	}()
+	lctx, cancelOn := afterStop(ctx, land)
+	// abandoned: given up on without an answer, it may land later still.
+	abandoned, err := s.send(lctx, app, true)
+	cancelOn()
+	if refused(err) {
 		left.remove(app)
 		return err
 	}
-	if err == nil {
+	if err != nil {
+		// Its outcome is unknown: give a request still on its way a moment
+		// to land before reading and switching off.
+		pause.For(bctx, settleFor)
+	}
+	switch {
+	case ctx.Err() != nil:
+		err = context.Cause(ctx) // the stop, not what it did to the "on"
+	case err == nil:
 		err = work(ctx)
 	}
-	octx, cancel := context.WithTimeout(context.WithoutCancel(ctx), offBudget)
-	defer cancel()
-	if offErr := s.Off(octx, app); offErr != nil {
+	if offErr := s.off(bctx, app); offErr != nil {
 		offErr.(*StillOnError).Work = err
 		return offErr
 	}
-	left.remove(app)
+	if abandoned {
+		s.Out.Step("The request that turned maintenance mode on for %s had no answer %s after the stop: if Heroku applies it still, maintenance mode comes back on; check the app", app, land)
+	}
 	return err
+}
+
+// afterStop returns a context that outlives ctx by d: ctx ending (a stop)
+// ends it d later, not at once. Its values are ctx's.
+func afterStop(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	c, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(d, func() { cancel(fmt.Errorf("gave up %s after the stop", d)) })
+		context.AfterFunc(c, func() { t.Stop() })
+	})
+	return c, func() { stop(); cancel(nil) }
 }
 
 // left holds the apps Around may have put in maintenance mode and not yet
@@ -79,6 +276,13 @@ func (o *onApps) add(app string) {
 	o.apps = append(o.apps, app)
 }
 
+// forget removes every mention of app: it is confirmed off.
+func (o *onApps) forget(app string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.apps = slices.DeleteFunc(o.apps, func(a string) bool { return a == app })
+}
+
 func (o *onApps) remove(app string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -88,31 +292,21 @@ func (o *onApps) remove(app string) {
 }
 
 // LeftOn returns the apps this process's Around calls may have put in
-// maintenance mode and not yet turned off. It is for a process about to
-// exit at once (a second SIGTERM), which has no time to turn them off and
-// must say they are on.
+// maintenance mode and not confirmed off yet (by Around or Off). It is for a process about
+// to exit at once (a second SIGTERM), which has no time to turn them off,
+// and for a panic that Around could not turn them off after: both must say
+// they are on.
 func LeftOn() []string {
 	left.mu.Lock()
 	defer left.mu.Unlock()
 	return slices.Clone(left.apps)
 }
 
-// Off turns maintenance mode off. On failure it prints the alarm and
-// returns *StillOnError.
-func (s *Switch) Off(ctx context.Context, app string) error {
-	if err := s.Set(ctx, app, false); err != nil {
-		still := &StillOnError{App: app, Err: err}
-		s.Out.Line("!!! %s", still.Headline())
-		return still
-	}
-	return nil
-}
-
-// StillOnError means maintenance mode could not be turned off: the app may
-// still serve its maintenance page.
+// StillOnError means maintenance mode could not be confirmed off: the app
+// may still serve its maintenance page.
 type StillOnError struct {
 	App  string
-	Err  error // why turning it off failed
+	Err  error // why turning it off failed, or could not be confirmed
 	Work error // what had gone wrong before, if anything
 }
 
