@@ -16,7 +16,7 @@ import (
 type promoteCmd struct {
 	From          string   `env:"HEROKU_DEPLOY_FROM" required:"" placeholder:"APP" help:"App to promote from (development or staging stage of a pipeline): its current release, or its newest carrying --source-version; no build."`
 	To            []string `env:"HEROKU_DEPLOY_TO" list:"or-item" sep:"none" required:"" placeholder:"APP" help:"App to promote to, downstream in the same pipeline; repeatable. Its variable holds one app or a list: [\"a\", \"b\"]."`
-	SourceVersion string   `env:"CI_COMMIT_SHA" placeholder:"SHA" help:"The commit the promoted release must carry (its slug's or OCI image's commit): the source's current release, or its newest kept one with it (exit 5 if none); required unless --any-commit."`
+	SourceVersion string   `env:"CI_COMMIT_SHA" placeholder:"SHA" help:"The commit the promoted release must carry (its slug's or OCI image's commit): the source's current release, or its newest kept one with it (exit 5 if none, or if the source was rolled back away from it); required unless --any-commit."`
 	AnyCommit     bool     `env:"HEROKU_DEPLOY_ANY_COMMIT" help:"Promote whatever the source runs, without checking its commit."`
 	Dotenv        string   `placeholder:"FILE" help:"Write the promotion's dotenv report here (HEROKU_APP_NAME, HEROKU_APP_URL, HEROKU_RELEASE_VERSION…; with several targets one set each, suffixed with the app's name; see the README)."`
 
