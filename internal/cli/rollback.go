@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
+	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/release"
 )
@@ -68,6 +69,9 @@ func (c *rollbackCmd) Run(ctx context.Context, h *heroku) error {
 		return usage(ne.Error(), pickHints(c.App, nil)...)
 	case err != nil:
 		return h.classify(ctx, err, c.App)
+	}
+	if out.Release == nil { // Back reports a success only with its release
+		return h.classify(ctx, &follow.Unknown{App: c.App, Msg: "the rollback ended without its release: it may have been made"}, c.App)
 	}
 	r := reportOf(app.Name, webURL, herokuapi.Generation(app), out.Release)
 	if c.Dotenv != "" {
