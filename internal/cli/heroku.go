@@ -149,6 +149,7 @@ func (h *heroku) classify(ctx context.Context, err error, app string) error {
 	var te *archive.TempError
 	var fi *follow.InputError
 	var fe *follow.Failed
+	var fu *follow.Unknown
 	var se *signalError
 	var he *herokuapi.Error
 	var ue *maintenance.UnconfirmedError
@@ -170,6 +171,13 @@ func (h *heroku) classify(ctx context.Context, err error, app string) error {
 			fmt.Sprintf("the archive is written to TMPDIR (%s) before the upload: point TMPDIR at a writable directory with room for it", te.Dir)}}
 	case errors.As(err, &fi):
 		return &exitError{Code: exitUsage, Err: err, Hints: []string{fi.Hint}}
+	case errors.As(err, &fu):
+		where := app
+		if fu.App != "" {
+			where = fu.App
+		}
+		return &exitError{Code: exitUnavailable, Err: err, Hints: []string{
+			fmt.Sprintf("what happened is unknown: look at https://dashboard.heroku.com/apps/%s/activity before acting again", where)}}
 	case errors.As(err, &fe):
 		return &exitError{Code: exitFailed, Err: err, Hints: []string{"the Heroku output above says why"}}
 	case errors.As(err, &he) && he.Unknown && he.Status != 429 && he.Status < 500:

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
+	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/promote"
 )
 
@@ -15,7 +16,7 @@ import (
 type promoteCmd struct {
 	From          string   `env:"HEROKU_DEPLOY_FROM" required:"" placeholder:"APP" help:"App to promote from (development or staging stage of a pipeline): its current release, or its newest carrying --source-version; no build."`
 	To            []string `env:"HEROKU_DEPLOY_TO" list:"or-item" sep:"none" required:"" placeholder:"APP" help:"App to promote to, downstream in the same pipeline; repeatable. Its variable holds one app or a list: [\"a\", \"b\"]."`
-	SourceVersion string   `env:"CI_COMMIT_SHA" placeholder:"SHA" help:"The commit the promoted release must carry (its slug's or OCI image's commit): the source's current release, or its newest kept one with it (exit 5 if none); required unless --any-commit."`
+	SourceVersion string   `env:"CI_COMMIT_SHA" placeholder:"SHA" help:"The commit the promoted release must carry (its slug's or OCI image's commit): the source's current release, or its newest kept one with it (exit 5 if none, or if the source was rolled back away from it); required unless --any-commit."`
 	AnyCommit     bool     `env:"HEROKU_DEPLOY_ANY_COMMIT" help:"Promote whatever the source runs, without checking its commit."`
 	Dotenv        string   `placeholder:"FILE" help:"Write the promotion's dotenv report here (HEROKU_APP_NAME, HEROKU_APP_URL, HEROKU_RELEASE_VERSION…; with several targets one set each, suffixed with the app's name; see the README)."`
 
@@ -80,6 +81,9 @@ func (c *promoteCmd) Run(ctx context.Context, h *heroku) error {
 	}
 	var vars []ciout.Var
 	for _, t := range res.Targets {
+		if t.Release == nil { // promote reports a success only with its release
+			return h.classify(ctx, &follow.Unknown{App: t.App, Msg: fmt.Sprintf("the promotion to %s ended without its release: the promotion may have gone through", t.App)}, t.App)
+		}
 		r := reportOf(t.App, t.WebURL, t.Generation, t.Release)
 		suffix := ""
 		if len(res.Targets) > 1 {
@@ -100,12 +104,17 @@ func (c *promoteCmd) Run(ctx context.Context, h *heroku) error {
 // classify maps a promotion's outcome to its exit code.
 func (c *promoteCmd) classify(ctx context.Context, h *heroku, err error) error {
 	var pe *promote.ProvenanceError
+	var re *promote.RolledBackError
 	var ae *promote.AppError
 	app := c.From
 	switch {
 	case errors.As(err, &pe):
 		return safety(err,
 			fmt.Sprintf("a promotion ships what its pipeline tested: deploy %s to %s first (or wait for that deploy), or promote from the pipeline of the commit %[2]s runs", short(pe.Want), pe.App),
+			"--any-commit promotes whatever the source runs, unchecked")
+	case errors.As(err, &re):
+		return safety(err,
+			fmt.Sprintf("a commit rolled back on %s is not promoted: promote a commit deployed there since (its pipeline's promote job)", re.App),
 			"--any-commit promotes whatever the source runs, unchecked")
 	case errors.As(err, &ae):
 		app = ae.App

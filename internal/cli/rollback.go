@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
+	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/release"
 )
@@ -15,8 +16,9 @@ import (
 // rollbackCmd is `heroku-deploy rollback`.
 type rollbackCmd struct {
 	AppFlag `embed:"" set:"app_help=Heroku app to roll back."`
-	To      string `placeholder:"vN|RELEASE_ID" help:"Release to roll back to; without it, the newest release before the current one that can still be rolled back to."`
-	Dotenv  string `placeholder:"FILE" help:"Write the dotenv report of the new release here (as deploy's, without HEROKU_BUILD_ID)."`
+	// To is a pointer: an explicitly empty --to is an error, not the default.
+	To     *string `placeholder:"vN|RELEASE_ID" help:"Release to roll back to; without it, the newest release before the current one that can still be rolled back to, unless an earlier rollback is the app's latest act (see the README)."`
+	Dotenv string  `placeholder:"FILE" help:"Write the dotenv report of the new release here (as deploy's, without HEROKU_BUILD_ID)."`
 
 	HerokuFlags `embed:""`
 }
@@ -26,10 +28,17 @@ var (
 	uuidRE    = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 )
 
-// Run rolls back.
+// Run rolls back (release.Follower.Back: the rule a retry follows).
 func (c *rollbackCmd) Run(ctx context.Context, h *heroku) error {
-	if c.To != "" && !versionRE.MatchString(c.To) && !uuidRE.MatchString(c.To) {
-		return usagef("--to %q is neither a release version (v41) nor a release id", c.To)
+	to := ""
+	if c.To != nil {
+		if to = *c.To; to == "" {
+			return usage("--to is empty: nothing was changed",
+				"name a release (--to v41, or a release id), or leave --to out for the default target")
+		}
+		if !versionRE.MatchString(to) && !uuidRE.MatchString(to) {
+			return usagef("--to %q is neither a release version (v41) nor a release id", to)
+		}
 	}
 	if c.Dotenv != "" {
 		if err := checkDotenv(c.Dotenv); err != nil {
@@ -38,78 +47,75 @@ func (c *rollbackCmd) Run(ctx context.Context, h *heroku) error {
 	}
 	ctx, cancel := h.withTimeout(ctx)
 	defer cancel()
-	rel, r, err := c.rollback(ctx, h)
+	app, err := h.Client.AppInfo(ctx, c.App)
 	if err != nil {
-		var ie *release.Ineligible
-		if errors.As(err, &ie) {
-			return safety(fmt.Errorf("%w: nothing was changed", err),
-				"pick another release with --to (heroku releases shows them); a redeploy of the commit builds it again")
-		}
+		return h.classify(ctx, fmt.Errorf("look up app %s: %w", c.App, err), c.App)
+	}
+	webURL, note, err := h.Client.URL(ctx, app)
+	if err != nil {
 		return h.classify(ctx, err, c.App)
 	}
+	if note != "" {
+		h.Out.Step("%s", note)
+	}
+	f := &release.Follower{Client: h.Client, Wait: h.Wait, Out: h.Out}
+	out, err := f.Back(ctx, c.App, to)
+	var ie *release.Ineligible
+	var ne *release.NoSuchRelease
+	switch {
+	case errors.As(err, &ie):
+		return safety(fmt.Errorf("%w: nothing was changed", err), pickHints(c.App, ie.Candidates)...)
+	case errors.As(err, &ne):
+		return usage(ne.Error(), pickHints(c.App, nil)...)
+	case err != nil:
+		return h.classify(ctx, err, c.App)
+	}
+	if out.Release == nil { // Back reports a success only with its release
+		return h.classify(ctx, &follow.Unknown{App: c.App, Msg: "the rollback ended without its release: it may have been made"}, c.App)
+	}
+	r := reportOf(app.Name, webURL, herokuapi.Generation(app), out.Release)
 	if c.Dotenv != "" {
 		if err := ciout.WriteDotenv(c.Dotenv, r.vars("")); err != nil {
 			return err
 		}
 	}
-	h.Out.Step("Rolled %s back to v%d: release v%d (%s)", c.App, rel.Version, r.ReleaseVersion, r.artifact())
+	h.Out.Step("Rolled %s back to v%d: release v%d (%s)", c.App, out.Target, r.ReleaseVersion, r.artifact())
 	if r.WebURL != "" {
 		h.Out.Line("%s", r.WebURL)
+	}
+	if out.Act == release.Done {
+		if len(out.Further) == 0 {
+			h.Out.Line("No release older than v%d can still be rolled back to: see https://dashboard.heroku.com/apps/%s/activity", out.Target, c.App)
+		} else {
+			h.Out.Line("To go further back: heroku-deploy rollback --app %s --to vN%s", c.App, further(out.Further))
+		}
 	}
 	return nil
 }
 
-// rollback picks the target, checks it and rolls back to it.
-func (c *rollbackCmd) rollback(ctx context.Context, h *heroku) (*herokuapi.Release, report, error) {
-	app, err := h.Client.AppInfo(ctx, c.App)
-	if err != nil {
-		return nil, report{}, fmt.Errorf("look up app %s: %w", c.App, err)
+// pickHints point at the releases that can still be rolled back to: those
+// the tool found, and the app's activity page, which lists every release.
+func pickHints(app string, candidates []herokuapi.Release) []string {
+	var hints []string
+	if len(candidates) > 0 {
+		hints = append(hints, "pick one with --to"+further(candidates))
 	}
-	webURL, note, err := h.Client.URL(ctx, app)
-	if err != nil {
-		return nil, report{}, err
+	return append(hints, fmt.Sprintf("every release of %s is on https://dashboard.heroku.com/apps/%s/activity; a redeploy of a commit builds it again", app, app))
+}
+
+// further lists releases for --to: " (can still be rolled back to: v3
+// Deploy 0123abcd, …)".
+func further(rs []herokuapi.Release) string {
+	if len(rs) == 0 {
+		return ""
 	}
-	if note != "" {
-		h.Out.Step("%s", note)
-	}
-	list, err := h.Client.RecentReleases(ctx, c.App, 50)
-	if err != nil {
-		return nil, report{}, fmt.Errorf("list the releases of %s: %w", c.App, err)
-	}
-	var to *herokuapi.Release
-	switch {
-	case c.To != "":
-		to, err = h.Client.ReleaseInfo(ctx, c.App, strings.TrimPrefix(c.To, "v"))
-		if herokuapi.Absent(err) {
-			return nil, report{}, usagef("app %s has no release %s", c.App, c.To)
+	var s []string
+	for _, r := range rs {
+		d := []rune(oneLine(r.Description))
+		if len(d) > 40 {
+			d = append(d[:40], '…')
 		}
-		if err != nil {
-			return nil, report{}, fmt.Errorf("look up release %s of %s: %w", c.To, c.App, err)
-		}
-	default:
-		if to = release.Previous(list); to == nil {
-			cur := "it has no current release"
-			if r := release.Current(list); r != nil {
-				cur = fmt.Sprintf("it runs v%d", r.Version)
-			}
-			return nil, report{}, &release.Ineligible{Msg: fmt.Sprintf("%s has no earlier release that can be rolled back to (%s; expired releases and those without a slug or image cannot be)", c.App, cur)}
-		}
+		s = append(s, fmt.Sprintf("v%d %s", r.Version, string(d)))
 	}
-	if err := release.Check(c.App, to); err != nil {
-		return nil, report{}, err
-	}
-	// Heroku's rollback restores the release's code and config vars, not
-	// add-ons or data (heroku/cli src/commands/releases/rollback.ts warns
-	// the same after every rollback).
-	runs := "has no current release"
-	if cur := release.Current(list); cur != nil {
-		runs = fmt.Sprintf("runs v%d", cur.Version)
-	}
-	h.Out.Step("%s %s; rolling back to v%d restores its code and config vars (add-ons and database data stay as they are)", c.App, runs, to.Version)
-	f := &release.Follower{Client: h.Client, Wait: h.Wait, Out: h.Out}
-	rel, err := f.Rollback(ctx, c.App, to)
-	if rel == nil {
-		return nil, report{}, err
-	}
-	return to, reportOf(app.Name, webURL, herokuapi.Generation(app), rel), err
+	return " (can still be rolled back to: " + strings.Join(s, ", ") + ")"
 }

@@ -52,6 +52,25 @@ func (p Plan) Count(k Kind) int {
 	return n
 }
 
+// Live splits the names the plan changes by what current, the config read
+// back after the change was sent, shows: live (the value set, or the var
+// gone) or as before. It compares values and returns names only.
+func (p Plan) Live(current map[string]string) (live, before []string) {
+	for _, ch := range p.Changes {
+		v, changed := p.patch[ch.Name]
+		if !changed {
+			continue
+		}
+		cur, ok := current[ch.Name]
+		if (v == nil && !ok) || (v != nil && ok && cur == *v) {
+			live = append(live, ch.Name)
+		} else {
+			before = append(before, ch.Name)
+		}
+	}
+	return live, before
+}
+
 var (
 	// nameRE is Heroku's rule for config var names.
 	nameRE = regexp.MustCompile(`^\w+$`)

@@ -73,3 +73,20 @@ func TestDiff(t *testing.T) {
 		t.Error("an invalid --unset name: no error")
 	}
 }
+
+// TestLive: after a change whose answer was lost, the config read back
+// says which names it shows changed; unchanged names are not counted.
+func TestLive(t *testing.T) {
+	plan, err := Diff(map[string]string{"A": "1", "B": "2", "C": "3"}, map[string]string{"A": "1", "B": "new", "D": "4"}, []string{"C"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, before := plan.Live(map[string]string{"A": "1", "B": "new", "D": "4"})
+	if strings.Join(live, ",") != "B,C,D" || len(before) != 0 {
+		t.Errorf("all applied: live %v, before %v", live, before)
+	}
+	live, before = plan.Live(map[string]string{"A": "1", "B": "2", "C": "3"})
+	if len(live) != 0 || strings.Join(before, ",") != "B,C,D" {
+		t.Errorf("none applied: live %v, before %v", live, before)
+	}
+}

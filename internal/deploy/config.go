@@ -3,6 +3,8 @@ package deploy
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"gitlab.com/heroku-deploy/heroku/internal/configvars"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
@@ -39,7 +41,12 @@ func (d *Deployer) SetConfig(ctx context.Context, app string, wanted map[string]
 	}
 	// The answer holds every config value of the app: it is never read.
 	if err := d.Client.UpdateConfigVars(ctx, app, plan.Patch()); err != nil {
-		return nil, fmt.Errorf("update config vars of %s: %w", app, err)
+		if ctx.Err() == nil && !herokuapi.Ambiguous(err) {
+			return nil, fmt.Errorf("update config vars of %s: %w", app, err) // refused: nothing changed
+		}
+		if err := d.readBack(ctx, app, plan, err); err != nil {
+			return nil, err
+		}
 	}
 	rel, err := d.Client.LatestRelease(ctx, app)
 	if err != nil {
@@ -55,3 +62,41 @@ func (d *Deployer) SetConfig(ctx context.Context, app string, wanted map[string]
 	d.Out.Step("Config vars set: release v%d of %s", rel.Version, app)
 	return rel, nil
 }
+
+// readBack reads the config back after a PATCH that failed ambiguously (a
+// 5xx, a lost connection, a stop while it was in flight) and says whether
+// the change is live, by name only. It returns nil when every change is
+// live and the run goes on (the change's release is followed); otherwise
+// the error to return, which says what was read.
+func (d *Deployer) readBack(ctx context.Context, app string, plan configvars.Plan, cause error) error {
+	rctx := ctx
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		rctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), readBackBudget)
+		defer cancel()
+	}
+	var note string
+	current, err := d.Client.ConfigVars(rctx, app)
+	live, before := plan.Live(current)
+	switch {
+	case err != nil:
+		note = fmt.Sprintf("reading the config vars back failed too (%v): whether the change is live is unknown; config set again sends only what differs", err)
+	case len(before) == 0 && ctx.Err() == nil:
+		d.Out.Step("Heroku's answer was lost (%v), but the config read back shows the change live (%s): following its release", cause, strings.Join(live, ", "))
+		return nil
+	case len(before) == 0:
+		note = fmt.Sprintf("read back, the change is live (%s): it made a release, which goes on on Heroku", strings.Join(live, ", "))
+	case len(live) == 0:
+		note = fmt.Sprintf("read back, the change is not live (%s as before): nothing changed", strings.Join(before, ", "))
+	default:
+		note = fmt.Sprintf("read back, part of the change is live (%s) and part is not (%s as before); config set again sends only what differs", strings.Join(live, ", "), strings.Join(before, ", "))
+	}
+	if ctx.Err() != nil {
+		return follow.StoppedAt(ctx, "the config vars of "+app+" to be set", note)
+	}
+	return fmt.Errorf("update config vars of %s: %w; %s", app, cause, note)
+}
+
+// readBackBudget bounds the read after a stop (GitLab Runner waits a
+// little after SIGTERM, no more).
+const readBackBudget = 10 * time.Second

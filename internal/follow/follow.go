@@ -261,3 +261,15 @@ type InputError struct {
 }
 
 func (e *InputError) Error() string { return e.Msg }
+
+// Unknown is an outcome that could not be established: an answer lacked
+// what it must carry (a succeeded promotion target without its release),
+// or a request may or may not have taken effect and reading afterwards did
+// not settle it. Msg says what was asked and what was read. It is never
+// "nothing changed".
+type Unknown struct {
+	App string // the app to look at, "" if none
+	Msg string
+}
+
+func (e *Unknown) Error() string { return e.Msg }

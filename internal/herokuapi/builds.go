@@ -140,7 +140,9 @@ func outlive(ctx context.Context, grace time.Duration) (context.Context, context
 func ambiguous(err error) bool {
 	var e *Error
 	if errors.As(err, &e) {
-		return e.Status >= 500 || e.ID == "invalid_response"
+		// An answer that is not Heroku's (an HTML 404 from a proxy) says
+		// nothing of what happened: as ambiguous as a 5xx.
+		return e.Status >= 500 || e.ID == "invalid_response" || e.Unknown
 	}
 	return Unavailable(err)
 }

@@ -150,6 +150,10 @@ func New(cfg Config) *Client {
 // RateLimitRemaining is the last RateLimit-Remaining header seen, or -1.
 func (c *Client) RateLimitRemaining() int64 { return c.ratelimit.Load() }
 
+// LookupWindow is how long to look for what an ambiguous request may have
+// made (a build, a release) before concluding it made none.
+func (c *Client) LookupWindow() time.Duration { return c.cfg.LookupWindow }
+
 type ctxKey int
 
 const retrySafeKey ctxKey = 0

@@ -150,3 +150,10 @@ func unknownAnswer(method, path, why string) *Error {
 	return &Error{Method: method, Path: path, Status: http.StatusOK, ID: "invalid_response", Unknown: true,
 		Message: "the answer was not the JSON the API sends (" + why + "): the answer is unknown"}
 }
+
+// Ambiguous reports whether a request that changes something may have
+// taken effect although it failed: a 5xx, an answer that is not the
+// Platform API's JSON, a connection lost after sending. A 3xx or 4xx is a
+// definite answer (nothing was done); 429 and refused connections were
+// retried by the transport already.
+func Ambiguous(err error) bool { return ambiguous(err) }

@@ -20,6 +20,7 @@ type app struct {
 	Web                     bool // web_url points at the simulator's /web/<app>/
 	TwoFactor               bool // promotions to it need a second factor (403 two_factor)
 	PromotionFails          bool // promotions to it fail (error_message)
+	PromotionNoRelease      bool // its promotion targets succeed with release null
 	ReleaseFails            bool // its release phase fails, whatever the command
 	CreatedAt               time.Time
 	builds                  []*build
@@ -55,24 +56,27 @@ type app struct {
 //	container    on the container stack: pipelines cannot promote it
 //	two-factor   a promotion to it answers 403 two_factor
 //	promotion-fails  a promotion to it fails ("Could not verify slug checksum")
+//	promotion-no-release  a promotion to it is made, but its target always
+//	             answers release null, succeeded too (a malformed success)
 //	config=A+B   config vars A and B, with secret values of the simulator's
 //	             making (besides DATABASE_URL, which every app has)
 //	pipeline=P/S coupled to pipeline P (made on first use) at stage S
 //	             (test, review, development, staging, production)
 type AppSpec struct {
-	Name, Owner    string
-	Fir            bool
-	NoWebURL       bool
-	NoDomains      bool
-	Release        string // the current slug's release command, "" for none
-	Web            bool
-	Pipeline       string
-	Stage          string
-	Container      bool
-	TwoFactor      bool
-	PromotionFails bool
-	ReleaseFails   bool
-	Config         []string // more config vars
+	Name, Owner        string
+	Fir                bool
+	NoWebURL           bool
+	NoDomains          bool
+	Release            string // the current slug's release command, "" for none
+	Web                bool
+	Pipeline           string
+	Stage              string
+	Container          bool
+	TwoFactor          bool
+	PromotionFails     bool
+	PromotionNoRelease bool
+	ReleaseFails       bool
+	Config             []string // more config vars
 }
 
 // stages are a pipeline's stages, in promotion order from development.
@@ -118,6 +122,8 @@ func parseAppSpec(s string) (AppSpec, error) {
 			a.TwoFactor = true
 		case o == "promotion-fails":
 			a.PromotionFails = true
+		case o == "promotion-no-release":
+			a.PromotionNoRelease = true
 		case strings.HasPrefix(o, "config="):
 			for _, n := range strings.Split(strings.TrimPrefix(o, "config="), "+") {
 				if !configKeyRE.MatchString(n) {
@@ -126,7 +132,7 @@ func parseAppSpec(s string) (AppSpec, error) {
 				a.Config = append(a.Config, n)
 			}
 		default:
-			return a, fmt.Errorf("app %q: unknown option %q (foreign, userN, fir, no-web-url, no-domains, release, release-fails, web, pipeline=P/S, container, two-factor, promotion-fails, config=A+B)", s, o)
+			return a, fmt.Errorf("app %q: unknown option %q (foreign, userN, fir, no-web-url, no-domains, release, release-fails, web, pipeline=P/S, container, two-factor, promotion-fails, promotion-no-release, config=A+B)", s, o)
 		}
 	}
 	return a, nil
@@ -140,7 +146,8 @@ func (s *Server) createApp(spec AppSpec) *app {
 	a := &app{
 		ID: s.id('a'), Name: spec.Name, Owner: spec.Owner, Fir: spec.Fir, NoDomains: spec.NoDomains, CreatedAt: s.now().UTC(),
 		Container: spec.Container, Web: spec.Web, TwoFactor: spec.TwoFactor, PromotionFails: spec.PromotionFails, ReleaseFails: spec.ReleaseFails,
-		health: s.health[spec.Name], Region: "us",
+		PromotionNoRelease: spec.PromotionNoRelease,
+		health:             s.health[spec.Name], Region: "us",
 		// A secret every app carries, so tests can prove it never leaks:
 		// its Heroku Postgres add-on's URL.
 		config: map[string]string{"DATABASE_URL": "postgres://u:" + ConfigSecret + "@db.example.com:5432/d"},

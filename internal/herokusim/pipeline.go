@@ -254,7 +254,7 @@ func (s *Server) listPromotionTargets(w http.ResponseWriter, r *http.Request) {
 	out := []any{}
 	for _, t := range pr.targets {
 		var rel any
-		if t.release != nil {
+		if t.release != nil && !t.app.PromotionNoRelease {
 			rel = map[string]string{"id": t.release.ID}
 		}
 		out = append(out, map[string]any{

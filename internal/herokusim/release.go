@@ -74,12 +74,7 @@ func (s *Server) runRelease(a *app, r *release, cmd string) {
 	if m == nil && a.ReleaseFails {
 		m = []string{"", "1"}
 	}
-	code := "0"
 	if m != nil {
-		code = m[1]
-		if code == "" {
-			code = "1"
-		}
 		step("Error: release task failed")
 	} else {
 		step("Release tasks complete")
@@ -89,8 +84,10 @@ func (s *Server) runRelease(a *app, r *release, cmd string) {
 	defer s.mu.Unlock()
 	r.UpdatedAt = s.now().UTC()
 	if m != nil {
+		// Heroku keeps the description ("Rollback to v3" stays that):
+		// the CLI adds "release command failed" from the status itself
+		// (heroku/cli src/commands/releases/index.ts).
 		r.Status = "failed"
-		r.Description += " (release command exited with status " + code + ")"
 		close(r.done)
 		return
 	}
@@ -200,6 +197,8 @@ func (s *Server) postRelease(w http.ResponseWriter, r *http.Request, a *app) {
 			apiError(w, 422, "invalid_params", fmt.Sprintf("Release v%d is not eligible for rollback.", target.Version))
 			return
 		}
+		// Heroku's description of a rollback's release, which clients
+		// read to tell one (Dev Center, "Releases": "v49  Rollback to v46").
 		art, desc = target.artifact, fmt.Sprintf("Rollback to v%d", target.Version)
 	case body.Release != nil:
 		apiError(w, 422, "invalid_params", "A rollback takes only a release.")
@@ -261,5 +260,18 @@ func (s *Server) Expire(appName string, upTo int) error {
 			r.Status, r.UpdatedAt = "expired", s.now().UTC()
 		}
 	}
+	return nil
+}
+
+// SetReleaseFails makes every release command of the app fail from now on
+// (on), or run as written (off).
+func (s *Server) SetReleaseFails(appName string, on bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.apps[appName]
+	if a == nil {
+		return fmt.Errorf("no app %s", appName)
+	}
+	a.ReleaseFails = on
 	return nil
 }

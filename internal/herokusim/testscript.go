@@ -38,6 +38,7 @@ import (
 //	herokusim-wait build|dyno [APP] block until APP has a build, or a one-off dyno whose process runs
 //	herokusim-wait fault            block until a request met an armed fault (a signal during a delay=)
 //	herokusim-expire [APP] vN       retention: APP's releases up to vN expire (the current one excepted)
+//	herokusim-release-fails [APP] on|off  from now on, APP's release commands fail (on) or run as written (off)
 //	leakcheck [VALUE...]            add VALUEs to the secrets; fail if a secret is in the last stdout,
 //	                                stderr or any file under $WORK (see internal/leakcheck)
 //
@@ -93,16 +94,17 @@ func Setup(env *testscript.Env) error {
 // Commands returns the commands above, by name.
 func Commands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
-		"herokusim":          cmdSim,
-		"herokusim-requests": cmdRequests,
-		"herokusim-check":    cmdCheck,
-		"herokusim-source":   cmdSource,
-		"herokusim-dynos":    cmdDynos,
-		"herokusim-config":   cmdConfig,
-		"herokusim-apps":     cmdApps,
-		"herokusim-wait":     cmdWait,
-		"herokusim-expire":   cmdExpire,
-		"leakcheck":          leakcheck.Cmd,
+		"herokusim":               cmdSim,
+		"herokusim-requests":      cmdRequests,
+		"herokusim-check":         cmdCheck,
+		"herokusim-source":        cmdSource,
+		"herokusim-dynos":         cmdDynos,
+		"herokusim-config":        cmdConfig,
+		"herokusim-apps":          cmdApps,
+		"herokusim-wait":          cmdWait,
+		"herokusim-expire":        cmdExpire,
+		"herokusim-release-fails": cmdReleaseFails,
+		"leakcheck":               leakcheck.Cmd,
 	}
 }
 
@@ -265,6 +267,23 @@ func cmdExpire(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if err := h.sim.Expire(app, n); err != nil {
 		ts.Fatalf("herokusim-expire: %v", err)
+	}
+}
+
+// herokusim-release-fails [APP] on|off: APP's release phase fails from
+// now on, whatever the command, or runs as written again: a release that
+// fails although its slug's first release succeeded (a rollback's).
+func cmdReleaseFails(ts *testscript.TestScript, neg bool, args []string) {
+	h := running(ts)
+	if len(args) == 0 || (args[len(args)-1] != "on" && args[len(args)-1] != "off") {
+		ts.Fatalf("usage: herokusim-release-fails [APP] on|off")
+	}
+	app := h.apps[0]
+	if len(args) > 1 {
+		app = args[0]
+	}
+	if err := h.sim.SetReleaseFails(app, args[len(args)-1] == "on"); err != nil {
+		ts.Fatalf("herokusim-release-fails: %v", err)
 	}
 }
 

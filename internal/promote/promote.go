@@ -12,11 +12,13 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/health"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/pause"
 	"gitlab.com/heroku-deploy/heroku/internal/release"
 )
 
@@ -75,6 +77,21 @@ func (e *ProvenanceError) Error() string {
 		runs = "commit " + e.Commit
 	}
 	return fmt.Sprintf("%s runs %s (release v%d), not %s, the commit this pipeline tested: nothing was promoted", e.App, runs, e.Version, e.Want)
+}
+
+// RolledBackError is a commit that the source was rolled back away from:
+// its newest release there is followed by a rollback to an older release
+// (QA rejected it). Nothing was promoted.
+type RolledBackError struct {
+	App      string
+	Commit   string
+	Version  int                // the source's newest release of Commit
+	Rollback *herokuapi.Release // the rollback that moved away from it
+}
+
+func (e *RolledBackError) Error() string {
+	return fmt.Sprintf("%s was rolled back away from %s: its newest release of it, v%d, is followed by v%d, a rollback to v%d (%s): nothing was promoted",
+		e.App, e.Commit, e.Version, e.Rollback.Version, release.RolledBackTo(e.Rollback), e.Rollback.Status)
 }
 
 // Promoter carries the client, the waiting engine and the job log.
@@ -138,17 +155,34 @@ func (p *Promoter) Promote(ctx context.Context, cfg Config) (*Result, error) {
 	if res.Commit, err = commitOf(res.Release); err != nil {
 		return nil, err
 	}
-	if !cfg.AnyCommit && res.Commit != cfg.SourceVersion {
-		// A pipeline re-run later (GitLab's Rollback or Re-deploy button)
-		// finds staging on a newer commit: it promotes the newest release
-		// of staging that still carries its own commit and can still be
-		// released, so provenance holds and the button works.
+	switch {
+	case cfg.AnyCommit:
+	case res.Commit == cfg.SourceVersion:
+		// Even the current release: a rollback away from it may be
+		// pending, or have failed; either way someone rejected it.
+		if rb := release.MovedAway(list, res.Release.Version); rb != nil {
+			return nil, &RolledBackError{App: src.name, Commit: cfg.SourceVersion, Version: res.Release.Version, Rollback: rb}
+		}
+	default:
+		// Staging runs another commit. Two cases, told apart by what came
+		// after the commit's newest release there:
+		//  - a newer deploy superseded it: a pipeline re-run later
+		//    (GitLab's Rollback or Re-deploy button) promotes that
+		//    release, pinned, so provenance holds and the button works;
+		//  - a rollback moved away from it (QA rejected the commit): it
+		//    is refused, exit 5.
+		// A release of the commit is any release of its slug or image:
+		// config changes share it, and a rollback's release carries its
+		// target's.
 		older, err := p.olderRelease(list, res.Release, cfg.SourceVersion, commitOf)
 		if err != nil {
 			return nil, err
 		}
 		if older == nil {
 			return nil, &ProvenanceError{App: src.name, Version: res.Release.Version, Commit: res.Commit, Want: cfg.SourceVersion}
+		}
+		if rb := release.MovedAway(list, older.Version); rb != nil {
+			return nil, &RolledBackError{App: src.name, Commit: cfg.SourceVersion, Version: older.Version, Rollback: rb}
 		}
 		p.Out.Step("%s runs v%d (%s); v%d is its newest release of %s that can still be promoted: promoting v%d",
 			src.name, res.Release.Version, shortCommit(res.Commit), older.Version, shortCommit(cfg.SourceVersion), older.Version)
@@ -172,16 +206,41 @@ func (p *Promoter) Promote(ctx context.Context, cfg Config) (*Result, error) {
 	if res.Commit != "" {
 		commit = "commit " + shortCommit(res.Commit)
 	}
+	// Each target's newest release before the promotion: afterwards, a
+	// newer one that carries the promoted artifact is the promotion's.
+	before := map[string]int{}
+	for _, t := range res.Targets {
+		l, err := p.Client.RecentReleases(ctx, t.App, 1)
+		if err != nil {
+			return nil, &AppError{App: t.App, Err: fmt.Errorf("list the releases of %s: %w", t.App, err)}
+		}
+		if len(l) > 0 {
+			before[t.App] = l[0].Version
+		}
+	}
 	p.Out.Step("Promoting %s v%d (%s, %s %s) to %s", src.name, res.Release.Version, commit, kindNoun(kind), id, strings.Join(cfg.To, ", "))
 	req := herokuapi.PromotionRequest{Pipeline: src.pipeline, SourceApp: src.id, SourceRelease: res.Release.ID}
 	for _, t := range res.Targets {
 		req.Targets = append(req.Targets, t.id)
 	}
 	promo, err := p.Client.PromotionCreate(ctx, req)
-	if err != nil {
+	if err == nil && (promo == nil || promo.ID == "") {
+		err = &follow.Unknown{App: cfg.To[0], Msg: "Heroku's answer to the promotion names no promotion (no id)"}
+	}
+	var unknown *follow.Unknown
+	switch {
+	case err == nil:
+	case ctx.Err() == nil && !errors.As(err, &unknown) && !herokuapi.Ambiguous(err):
+		// A definite refusal (4xx): nothing was promoted.
 		return nil, &AppError{App: cfg.To[0], Err: fmt.Errorf("create the promotion: %w", err)}
+	default:
+		// It may have gone through: say what the targets show.
+		return res, p.afterAmbiguous(ctx, res, id, before, err)
 	}
 	if err := p.follow(ctx, promo.ID, res.Targets); err != nil {
+		if errors.As(err, &unknown) {
+			unknown.Msg += "; read afterwards, " + p.verify(ctx, res, id, before)
+		}
 		return res, err
 	}
 	p.summary(res)
@@ -209,6 +268,95 @@ func (p *Promoter) Promote(ctx context.Context, cfg Config) (*Result, error) {
 			src.name, res.Release.Version, len(failed), len(res.Targets), strings.Join(failed, "; "))}
 	}
 	return res, nil
+}
+
+// afterAmbiguous says what a promotion request that failed ambiguously
+// (a 5xx, an answer without an id, a lost connection, a stop while it was
+// in flight) did, read from the targets' releases, as the error to return.
+func (p *Promoter) afterAmbiguous(ctx context.Context, res *Result, artifact string, before map[string]int, cause error) error {
+	note := p.verify(ctx, res, artifact, before)
+	if ctx.Err() != nil {
+		return follow.StoppedAt(ctx, fmt.Sprintf("the promotion of %s v%d to be created", res.Source, res.Release.Version), note)
+	}
+	return &AppError{App: res.Targets[0].App, Err: fmt.Errorf("create the promotion: %w; %s", cause, note)}
+}
+
+// lookupBudget bounds the reads made after a stop to find what a request
+// in flight did (GitLab Runner waits a little after SIGTERM, no more).
+const lookupBudget = 10 * time.Second
+
+// verify reads each target's newest releases, for up to the client's
+// lookup window (a promotion makes its releases a moment after it is
+// created), and says whether the promotion went through: a release newer
+// than the one before it that carries the promoted artifact (a promotion
+// releases the very slug or image [inferred: as a slug copied with the
+// Platform API keeps its id, Dev Center "Copying Slugs with the Platform
+// API"]).
+func (p *Promoter) verify(ctx context.Context, res *Result, artifact string, before map[string]int) string {
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), lookupBudget)
+		defer cancel()
+	}
+	found := map[string]*herokuapi.Release{}
+	failed := map[string]error{}
+	window := p.Client.LookupWindow()
+	deadline := time.Now().Add(window)
+	for {
+		for _, t := range res.Targets {
+			if found[t.App] != nil {
+				continue
+			}
+			l, err := p.Client.RecentReleases(ctx, t.App, 10)
+			if err != nil {
+				failed[t.App] = err
+				continue
+			}
+			delete(failed, t.App)
+			for i := range l { // newest first
+				if _, id := herokuapi.Artifact(&l[i]); l[i].Version > before[t.App] && id == artifact {
+					found[t.App] = &l[i]
+					break
+				}
+			}
+		}
+		if len(found) == len(res.Targets) || !time.Now().Before(deadline) || pause.For(ctx, window/5) != nil {
+			break
+		}
+	}
+	var each []string
+	for _, t := range res.Targets {
+		switch r := found[t.App]; {
+		case r != nil:
+			each = append(each, fmt.Sprintf("%s has release v%d from it (%s when read)", t.App, r.Version, r.Status))
+		case failed[t.App] != nil:
+			each = append(each, fmt.Sprintf("the releases of %s could not be read (%v): see https://dashboard.heroku.com/apps/%s/activity", t.App, failed[t.App], t.App))
+		default:
+			each = append(each, fmt.Sprintf("%s shows no release newer than v%d with %s", t.App, before[t.App], artifact))
+		}
+	}
+	pending := false
+	for _, r := range found {
+		pending = pending || r.Status == "pending"
+	}
+	switch {
+	case len(found) == len(res.Targets) && pending:
+		return "the promotion went through: " + strings.Join(each, ", ") + "; it goes on on Heroku (it cannot be cancelled)"
+	case len(found) == len(res.Targets):
+		return "the promotion went through: " + strings.Join(each, ", ")
+	case len(found) > 0:
+		return "the promotion went through in part: " + strings.Join(each, ", ")
+	case len(failed) > 0:
+		return "whether the promotion went through is unknown: " + strings.Join(each, ", ")
+	}
+	return fmt.Sprintf("no promotion shows after %s: %s; nothing was promoted, unless Heroku makes it late (see each app's activity in the dashboard)", roundWait(window), strings.Join(each, ", "))
+}
+
+func roundWait(d time.Duration) string {
+	if d >= time.Second {
+		return d.Round(time.Second).String()
+	}
+	return d.Round(time.Millisecond).String()
 }
 
 // olderRelease returns the newest release of the source, older than its
@@ -338,7 +486,7 @@ func (p *Promoter) follow(ctx context.Context, id string, targets []*Target) err
 	}
 	fresh := func(ts []herokuapi.PromotionTarget) bool {
 		for _, t := range ts {
-			if t.Release != nil && !started[t.App.ID] {
+			if byID[t.App.ID] != nil && releaseOf(t) != "" && !started[t.App.ID] {
 				return true
 			}
 		}
@@ -374,7 +522,7 @@ func (p *Promoter) follow(ctx context.Context, id string, targets []*Target) err
 		}
 		for _, pt := range ts {
 			t := byID[pt.App.ID]
-			if t == nil || pt.Release == nil || started[pt.App.ID] {
+			if t == nil || releaseOf(pt) == "" || started[pt.App.ID] {
 				continue
 			}
 			started[pt.App.ID] = true
@@ -395,7 +543,7 @@ func (p *Promoter) follow(ctx context.Context, id string, targets []*Target) err
 				case err != nil && stop == nil:
 					stop = err
 				}
-			}(pt.Release.ID)
+			}(releaseOf(pt))
 		}
 		if done(ts) {
 			break
@@ -405,11 +553,13 @@ func (p *Promoter) follow(ctx context.Context, id string, targets []*Target) err
 	if stop != nil {
 		return stop
 	}
+	seen := map[string]bool{}
 	for _, pt := range ts {
 		t := byID[pt.App.ID]
 		if t == nil {
 			continue
 		}
+		seen[t.id] = true
 		switch {
 		case pt.Status == "failed":
 			t.Status = "failed"
@@ -418,13 +568,39 @@ func (p *Promoter) follow(ctx context.Context, id string, targets []*Target) err
 			} else if t.Error == "" {
 				t.Error = "Heroku gave no reason"
 			}
+		case pt.Status != "succeeded":
+			return &follow.Unknown{App: t.App, Msg: fmt.Sprintf("Heroku says the promotion to %s ended %q, which heroku-deploy does not know (promotion %s): the promotion may have gone through", t.App, pt.Status, id)}
 		case t.Error != "": // Heroku says succeeded, its release did not
 			t.Status = "failed"
+		case t.Release == nil:
+			// A success without its release: nothing to follow or report.
+			return &follow.Unknown{App: t.App, Msg: fmt.Sprintf("Heroku says the promotion to %s succeeded but names no release of it (promotion %s, target status succeeded, release %s)", t.App, id, describeRelease(pt))}
 		default:
 			t.Status = pt.Status
 		}
 	}
+	for _, t := range targets {
+		if !seen[t.id] {
+			return &follow.Unknown{App: t.App, Msg: fmt.Sprintf("Heroku's list of the targets of promotion %s does not hold %s: the promotion may have gone through", id, t.App)}
+		}
+	}
 	return nil
+}
+
+// releaseOf is the id of a target's release, "" while it has none (or an
+// answer gave one without its id).
+func releaseOf(t herokuapi.PromotionTarget) string {
+	if t.Release == nil {
+		return ""
+	}
+	return t.Release.ID
+}
+
+func describeRelease(t herokuapi.PromotionTarget) string {
+	if t.Release == nil {
+		return "null"
+	}
+	return fmt.Sprintf("%q", t.Release.ID)
 }
 
 // summary prints one line per target, whatever happened.

@@ -65,3 +65,73 @@ func TestCheck(t *testing.T) {
 		}
 	}
 }
+
+func desc(r herokuapi.Release, d string) herokuapi.Release {
+	r.Description = d
+	return r
+}
+
+// TestRolledBack: Heroku's "Rollback to vN" names a rollback's release and
+// its target; releases between a rollback's target and the rollback are
+// never a default target, whatever the rollback's status.
+func TestRolledBack(t *testing.T) {
+	for _, tt := range []struct {
+		d    string
+		v    int
+		want int
+	}{
+		{"Rollback to v3", 5, 3},
+		{"Rollback to v3 (some suffix)", 5, 3},
+		{"Rollback to v30", 5, 0}, // not older: not a rollback
+		{"Rollback to v3x", 5, 0},
+		{"Deploy 0123abcd", 5, 0},
+		{"rollback to v3", 5, 0},
+	} {
+		r := herokuapi.Release{Version: tt.v, Description: tt.d}
+		if got := RolledBackTo(&r); got != tt.want {
+			t.Errorf("RolledBackTo(v%d %q) = %d, want %d", tt.v, tt.d, got, tt.want)
+		}
+	}
+	list := []herokuapi.Release{ // newest first
+		desc(rel(7, "succeeded", true, true, "s7"), "Deploy c"),
+		desc(rel(6, "failed", false, false, "s3"), "Rollback to v3"),
+		desc(rel(5, "succeeded", true, false, "s5"), "Deploy b"),
+		desc(rel(4, "succeeded", true, false, "s4"), "Deploy a"),
+		desc(rel(3, "succeeded", true, false, "s3"), "Deploy z"),
+	}
+	if got := Previous(list); got == nil || got.Version != 3 {
+		t.Fatalf("Previous = %+v, want v3: v6 moved away from v4 and v5, though it failed", got)
+	}
+	if got := MovedAway(list, 4); got == nil || got.Version != 6 {
+		t.Errorf("MovedAway(v4) = %+v, want v6", got)
+	}
+	if got := MovedAway(list, 3); got != nil {
+		t.Errorf("MovedAway(v3) = v%d: a rollback's target is not moved away from", got.Version)
+	}
+	if got := LatestRollback(list); got != nil {
+		t.Errorf("LatestRollback = v%d, want none: a deploy (v7) came after", got.Version)
+	}
+	if got := Candidates(list, 7); len(got) != 1 || got[0].Version != 3 {
+		t.Errorf("Candidates below v7 = %+v, want v3 alone", got)
+	}
+}
+
+// TestLatestRollback: the earlier rollback is the app's latest act when
+// nothing but failed releases came after it.
+func TestLatestRollback(t *testing.T) {
+	list := []herokuapi.Release{
+		desc(rel(7, "failed", false, false, "s7"), "Deploy c"),
+		desc(rel(6, "succeeded", true, true, "s3"), "Rollback to v3"),
+		desc(rel(5, "succeeded", true, false, "s5"), "Deploy b"),
+	}
+	if got := LatestRollback(list); got == nil || got.Version != 6 {
+		t.Fatalf("LatestRollback = %+v, want v6", got)
+	}
+	if got := LatestRollback(list[2:]); got != nil {
+		t.Errorf("LatestRollback of deploys = v%d", got.Version)
+	}
+	pending := append([]herokuapi.Release{desc(rel(8, "pending", false, false, "s8"), "Deploy d")}, list...)
+	if got := LatestRollback(pending); got != nil {
+		t.Errorf("with a pending deploy on top, LatestRollback = v%d", got.Version)
+	}
+}

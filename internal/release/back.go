@@ -1,0 +1,205 @@
+package release
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"gitlab.com/heroku-deploy/heroku/internal/follow"
+	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+)
+
+// A rollback run, and the rule that makes a retried one do the same act.
+//
+// A job that rolled back and then failed (a 503 reading the new release, a
+// timeout in release phase, a cancelled job) is run again. Had the second
+// run picked "the newest release before the current one" afresh, it would
+// find the release the first run rolled back away from, and roll the app
+// forward to it. So before anything else, Back reads the app's newest
+// releases: when the latest act on the app (LatestRollback) is a rollback
+// to the release this run would go to (any, by default; the one --to
+// names otherwise), this run completes that act instead of starting
+// another:
+//
+//	pending              follow it to its end (Resume)
+//	succeeded, current   read it back and report it: nothing is made (Done);
+//	                     going further back takes --to
+//	failed               make the same rollback again, same target (Repeat)
+//
+// Otherwise a new rollback is made (Create). The default target never is a
+// release that a newer rollback moved away from (MovedAway).
+
+// Act is what a rollback run does.
+type Act int
+
+const (
+	// Create makes a new rollback release.
+	Create Act = iota
+	// Resume follows an earlier run's rollback, still pending.
+	Resume
+	// Done reports an earlier run's rollback, succeeded and current.
+	Done
+	// Repeat makes again an earlier run's rollback, which failed.
+	Repeat
+)
+
+// Outcome is what a rollback run did.
+type Outcome struct {
+	Act     Act
+	Target  int                // the version rolled back to
+	Release *herokuapi.Release // the rollback's release, as last read
+	// Further (Done) are older releases that can still be rolled back to,
+	// newest first, for --to.
+	Further []herokuapi.Release
+}
+
+// NoSuchRelease is a --to that names no release of the app: nothing was
+// changed.
+type NoSuchRelease struct{ App, Release string }
+
+func (e *NoSuchRelease) Error() string {
+	return fmt.Sprintf("app %s has no release %s", e.App, e.Release)
+}
+
+// Back rolls app back: to a release by version ("v41", "41") or id, or, with
+// to "", to the default target, following the rule above.
+func (f *Follower) Back(ctx context.Context, app, to string) (*Outcome, error) {
+	list, err := f.Client.RecentReleases(ctx, app, 50)
+	if err != nil {
+		return nil, fmt.Errorf("list the releases of %s: %w", app, err)
+	}
+	newest := 0
+	for _, r := range list {
+		if r.ID == "" || r.Version <= 0 || r.Status == "" {
+			return nil, &follow.Unknown{App: app, Msg: fmt.Sprintf("the release list of %s holds a release without id, version or status: it cannot be read, nothing was changed", app)}
+		}
+		newest = max(newest, r.Version)
+	}
+	var target *herokuapi.Release
+	if to != "" {
+		if target, err = f.release(ctx, app, strings.TrimPrefix(to, "v")); err != nil {
+			if herokuapi.Absent(err) {
+				return nil, &NoSuchRelease{App: app, Release: to}
+			}
+			return nil, err
+		}
+	}
+	if e := LatestRollback(list); e != nil && (target == nil || target.Version == RolledBackTo(e)) {
+		return f.again(ctx, app, list, e, target, newest)
+	}
+	cur := Current(list)
+	if target == nil {
+		if target = Previous(list); target == nil {
+			runs := "it has no current release"
+			if cur != nil {
+				runs = fmt.Sprintf("it runs v%d", cur.Version)
+			}
+			return nil, &Ineligible{Msg: fmt.Sprintf("%s has no earlier release that can be rolled back to (%s; expired releases, those without a slug or image and those a later rollback moved away from cannot be)", app, runs)}
+		}
+	}
+	if err := f.check(app, list, target, cur); err != nil {
+		return nil, err
+	}
+	// Heroku's rollback restores the release's code and config vars, not
+	// add-ons or data (heroku/cli src/commands/releases/rollback.ts warns
+	// the same after every rollback).
+	runs := "has no current release"
+	if cur != nil {
+		runs = fmt.Sprintf("runs v%d", cur.Version)
+	}
+	f.Out.Step("%s %s; rolling back to v%d restores its code and config vars (add-ons and database data stay as they are)", app, runs, target.Version)
+	rel, err := f.RollbackAfter(ctx, app, target, newest)
+	return &Outcome{Act: Create, Target: target.Version, Release: rel}, err
+}
+
+// again completes or repeats e, an earlier rollback that is the app's
+// latest act.
+func (f *Follower) again(ctx context.Context, app string, list []herokuapi.Release, e, target *herokuapi.Release, newest int) (*Outcome, error) {
+	k := RolledBackTo(e)
+	what := fmt.Sprintf("release v%d of %s, a rollback to v%d", e.Version, app, k)
+	switch e.Status {
+	case "pending":
+		f.Out.Step("%s, is still pending (an earlier run, or someone else, made it): following it instead of rolling back again", capital(what))
+		rel, err := f.Follow(ctx, app, e.ID)
+		if rel == nil {
+			rel = e
+		}
+		return &Outcome{Act: Resume, Target: k, Release: rel}, err
+	case "succeeded":
+		rel, err := f.Client.ReleaseInfo(ctx, app, e.ID) // read it back: the list may be old
+		if err != nil {
+			return nil, fmt.Errorf("read back %s: %w", what, err)
+		}
+		if rel.Status != "succeeded" || !rel.Current {
+			return nil, &follow.Unknown{App: app, Msg: fmt.Sprintf("%s, read back, is %s and current=%t: the app changed meanwhile; nothing was done, run the job again", what, rel.Status, rel.Current)}
+		}
+		f.Out.Step("%s already runs %s: nothing more to do (a rollback without --to never goes further back on its own)", app, what)
+		return &Outcome{Act: Done, Target: k, Release: rel, Further: Candidates(list, k)}, nil
+	case "failed":
+		if target == nil {
+			var err error
+			if target, err = f.byVersion(ctx, app, list, k); err != nil {
+				return nil, err
+			}
+		}
+		if err := f.check(app, list, target, Current(list)); err != nil {
+			return nil, err
+		}
+		f.Out.Step("%s, failed: rolling back to v%d again (a retry repeats the same rollback)", capital(what), k)
+		rel, err := f.RollbackAfter(ctx, app, target, newest)
+		return &Outcome{Act: Repeat, Target: k, Release: rel}, err
+	}
+	return nil, &follow.Unknown{App: app, Msg: fmt.Sprintf("%s, has status %q, which heroku-deploy does not know: nothing was done", what, e.Status)}
+}
+
+// check is Check, with the releases a hint may offer instead.
+func (f *Follower) check(app string, list []herokuapi.Release, target, cur *herokuapi.Release) error {
+	err := Check(app, target)
+	if ie, ok := err.(*Ineligible); ok {
+		below := target.Version
+		if cur != nil {
+			below = max(below, cur.Version)
+		}
+		for _, r := range Candidates(list, below) {
+			if r.Version != target.Version {
+				ie.Candidates = append(ie.Candidates, r)
+			}
+		}
+	}
+	return err
+}
+
+// release reads one release by version or id, and refuses an answer
+// without its id or version.
+func (f *Follower) release(ctx context.Context, app, id string) (*herokuapi.Release, error) {
+	r, err := f.Client.ReleaseInfo(ctx, app, id)
+	if err != nil {
+		return nil, fmt.Errorf("look up release %s of %s: %w", id, app, err)
+	}
+	if r.ID == "" || r.Version <= 0 {
+		return nil, &follow.Unknown{App: app, Msg: fmt.Sprintf("Heroku's answer for release %s of %s has no id or version: nothing was changed", id, app)}
+	}
+	return r, nil
+}
+
+// byVersion returns release v of the app, from list or read.
+func (f *Follower) byVersion(ctx context.Context, app string, list []herokuapi.Release, v int) (*herokuapi.Release, error) {
+	for i := range list {
+		if list[i].Version == v {
+			return &list[i], nil
+		}
+	}
+	r, err := f.release(ctx, app, strconv.Itoa(v))
+	if herokuapi.Absent(err) {
+		return nil, &Ineligible{Msg: fmt.Sprintf("release v%d of %s, which a rollback went back to, is gone: it cannot be rolled back to again", v, app)}
+	}
+	return r, err
+}
+
+func capital(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
