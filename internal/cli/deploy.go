@@ -84,13 +84,11 @@ func (c *deployCmd) Run(ctx context.Context, g *globals, h *heroku) error {
 	if err != nil {
 		return err
 	}
-	config, err := configvars.Resolve(c.ConfigVar, g.Env.Lookup)
+	config, err := configvars.Resolve(c.ConfigVar, g.Env.Lookup, g.Env.environ())
 	if err != nil {
 		return varError("--config-var:", err)
 	}
-	for _, v := range config {
-		g.redact.Add(v) // a build or release log that prints one shows it masked
-	}
+	g.addValues(config, "--config-var", "the build log or release phase") // a log that prints one shows it masked
 	ctx, cancel := h.withTimeout(ctx)
 	defer cancel()
 	return c.deploy(ctx, h, dir, exclude, config)

@@ -112,13 +112,11 @@ func (c *reviewDeployCmd) check(g *globals) (*deployCmd, string, map[string]stri
 			return nil, "", nil, usagef("--config-skip: %v", err)
 		}
 	}
-	vars, err := configvars.Resolve(c.ConfigVar, g.Env.Lookup)
+	vars, err := configvars.Resolve(c.ConfigVar, g.Env.Lookup, g.Env.environ())
 	if err != nil {
 		return nil, "", nil, varError("--config-var:", err)
 	}
-	for _, v := range vars {
-		g.redact.Add(v)
-	}
+	g.addValues(vars, "--config-var", "the build log or release phase")
 	return dc, app, vars, nil
 }
 
