@@ -152,16 +152,13 @@ func (c *reviewDeployCmd) Run(ctx context.Context, g *globals, h *heroku) error 
 	var created bool
 	if !exists {
 		if manifest {
-			version := c.SourceVersion
-			if version == "" {
-				version, _ = gitHead(ctx, c.Dir)
-			}
-			src, err := d.Upload(ctx, deploy.Config{App: app, Dir: dir, DirName: c.Dir, SourceVersion: version, Exclude: exclude})
+			version, dirty := dc.version(ctx)
+			src, err := d.Upload(ctx, deploy.Config{App: app, Dir: dir, DirName: c.Dir, SourceVersion: version, Dirty: dirty, Exclude: exclude})
 			if err != nil {
 				return c.fail(ctx, h, err, app)
 			}
 			var st *herokuapi.AppSetup
-			st, created, err = apps.Setup(ctx, herokuapi.AppSetupRequest{App: where, SourceURL: src.SourceURL, Checksum: src.Checksum, Version: version, Env: wanted})
+			st, created, err = apps.Setup(ctx, herokuapi.AppSetupRequest{App: where, SourceURL: src.SourceURL, Checksum: src.Checksum, Version: src.Version, Env: wanted})
 			if err != nil {
 				return c.fail(ctx, h, err, app)
 			}
