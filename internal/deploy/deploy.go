@@ -32,9 +32,9 @@ type Config struct {
 	// not record (a changed, untracked or ignored file): the version
 	// recorded is then SourceVersion-dirty-<hash of the archive>, so this
 	// build and one of the commit are never taken for each other.
-	Dirty         bool
-	Buildpacks    []string
-	Exclude       *ignore.Matcher
+	Dirty      bool
+	Buildpacks []string
+	Exclude    *ignore.Matcher
 	// ConfigVars are set (only what differs) before the build; their values
 	// must be registered with the redactor.
 	ConfigVars map[string]string
