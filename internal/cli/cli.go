@@ -44,8 +44,11 @@ type commandLine struct {
 type environment struct {
 	Getenv func(string) string
 	Lookup func(string) (string, bool)
-	Stdout io.Writer
-	Stderr io.Writer
+	// Environ lists NAME=VALUE (os.Environ); nil: none. It recognises a
+	// value the shell expanded where a variable's name belongs.
+	Environ func() []string
+	Stdout  io.Writer
+	Stderr  io.Writer
 }
 
 // globals are shared by every command.
@@ -60,7 +63,7 @@ type globals struct {
 
 // Main runs the command line and returns the exit code.
 func Main(version string, args []string) int {
-	env := environment{Getenv: os.Getenv, Lookup: os.LookupEnv, Stdout: os.Stdout, Stderr: os.Stderr}
+	env := environment{Getenv: os.Getenv, Lookup: os.LookupEnv, Environ: os.Environ, Stdout: os.Stdout, Stderr: os.Stderr}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	sigs := make(chan os.Signal, 1)

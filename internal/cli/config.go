@@ -28,13 +28,11 @@ func (c *configSetCmd) Run(ctx context.Context, g *globals, h *heroku) error {
 	if len(c.Vars) == 0 && len(c.Unset) == 0 {
 		return usage("nothing to set or unset", "heroku-deploy config set --app NAME NAME[=CI_VAR]... [--unset NAME]...")
 	}
-	wanted, err := configvars.Resolve(c.Vars, g.Env.Lookup)
+	wanted, err := configvars.Resolve(c.Vars, g.Env.Lookup, g.Env.environ())
 	if err != nil {
 		return varError("config set:", err)
 	}
-	for _, v := range wanted {
-		g.redact.Add(v) // a release phase that prints one shows it masked
-	}
+	g.addValues(wanted, "config var", "release phase") // a release phase that prints one shows it masked
 	if _, err := configvars.Diff(nil, wanted, c.Unset); err != nil {
 		return usagef("config set: %v", err) // bad or conflicting --unset names, before any request
 	}

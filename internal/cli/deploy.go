@@ -84,38 +84,25 @@ func (c *deployCmd) Run(ctx context.Context, g *globals, h *heroku) error {
 	if err != nil {
 		return err
 	}
-	config, err := configvars.Resolve(c.ConfigVar, g.Env.Lookup)
+	config, err := configvars.Resolve(c.ConfigVar, g.Env.Lookup, g.Env.environ())
 	if err != nil {
 		return varError("--config-var:", err)
 	}
-	for _, v := range config {
-		g.redact.Add(v) // a build or release log that prints one shows it masked
-	}
+	g.addValues(config, "--config-var", "the build log or release phase") // a log that prints one shows it masked
 	ctx, cancel := h.withTimeout(ctx)
 	defer cancel()
 	return c.deploy(ctx, h, dir, exclude, config)
 }
 
 // deploy deploys dir, checked, to c.App, config vars set first: an earlier
-// build of the commit is released again unless told otherwise or the tree
-// is not the commit's; then the health check and the dotenv report.
+// build of the version is released again unless told otherwise; then the
+// health check and the dotenv report.
 func (c *deployCmd) deploy(ctx context.Context, h *heroku, dir string, exclude *ignore.Matcher, config map[string]string) error {
-	rebuild := c.Rebuild
-	if c.SourceVersion == "" {
-		// HEAD names the tree only if nothing in it is uncommitted or
-		// ignored (the archive packs ignored files too): otherwise an
-		// earlier build of HEAD is not this tree, and is not released again.
-		var clean bool
-		c.SourceVersion, clean = gitHead(ctx, c.Dir)
-		if c.SourceVersion != "" && !clean && !rebuild {
-			h.Out.Step("%s has files git does not record at HEAD (changed, untracked or ignored): building it, not releasing an earlier build of %s", c.Dir, short(c.SourceVersion))
-			rebuild = true
-		}
-	}
+	version, dirty := c.version(ctx)
 	d := &deploy.Deployer{Client: h.Client, Wait: h.Wait, Out: h.Out, Warn: h.Warn}
 	res, err := d.Deploy(ctx, deploy.Config{
-		App: c.App, Dir: dir, DirName: c.Dir, SourceVersion: c.SourceVersion, Buildpacks: c.Buildpack, Exclude: exclude,
-		ConfigVars: config, Maintenance: c.Maintenance, Rebuild: rebuild, Health: c.HealthFlags.options(h),
+		App: c.App, Dir: dir, DirName: c.Dir, SourceVersion: version, Dirty: dirty, Buildpacks: c.Buildpack, Exclude: exclude,
+		ConfigVars: config, Maintenance: c.Maintenance, Rebuild: c.Rebuild, Health: c.HealthFlags.options(h),
 	})
 	if err != nil {
 		return h.classify(ctx, err, c.App)
@@ -169,6 +156,18 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// version is what the build is recorded under: --source-version
+// (CI_COMMIT_SHA), else git's HEAD in --dir. HEAD names the tree only if
+// nothing in it is uncommitted or ignored (the archive packs ignored files
+// too): otherwise it is dirty, and the deploy records another version.
+func (c *deployCmd) version(ctx context.Context) (version string, dirty bool) {
+	if c.SourceVersion != "" {
+		return c.SourceVersion, false
+	}
+	head, clean := gitHead(ctx, c.Dir)
+	return head, head != "" && !clean
 }
 
 // gitHead returns HEAD's commit in dir, or "" when git or a repository is

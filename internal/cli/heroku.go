@@ -18,6 +18,7 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/maintenance"
+	"gitlab.com/heroku-deploy/heroku/internal/redact"
 )
 
 // HerokuFlags are the flags of every command that talks to Heroku. A
@@ -284,4 +285,32 @@ func scopeReachesConfig(scope string) bool {
 	}
 	scopes := strings.FieldsFunc(scope, func(r rune) bool { return r == ',' || r == ' ' })
 	return slices.Contains(scopes, "global") || slices.Contains(scopes, "write-protected")
+}
+
+// environ is the process environment as NAME=VALUE, none without Environ.
+func (e environment) environ() []string {
+	if e.Environ == nil {
+		return nil
+	}
+	return e.Environ()
+}
+
+// addValues registers config values with the redactor. A value too short
+// to mask (redact.MinLen) is never printed by heroku-deploy, which names
+// config vars only, but Heroku's side (where) can print it as it is: one
+// warning names them.
+func (g *globals) addValues(vars map[string]string, what, where string) {
+	var short []string
+	for name, v := range vars {
+		g.redact.Add(v)
+		if redact.Short(v) {
+			short = append(short, name)
+		}
+	}
+	if len(short) == 0 {
+		return
+	}
+	slices.Sort(short)
+	g.voice.warn(fmt.Sprintf("%s %s: a value under %d characters is too short to mask: heroku-deploy prints only names, but %s would show it as it is",
+		what, strings.Join(short, ", "), redact.MinLen, where))
 }

@@ -112,13 +112,11 @@ func (c *reviewDeployCmd) check(g *globals) (*deployCmd, string, map[string]stri
 			return nil, "", nil, usagef("--config-skip: %v", err)
 		}
 	}
-	vars, err := configvars.Resolve(c.ConfigVar, g.Env.Lookup)
+	vars, err := configvars.Resolve(c.ConfigVar, g.Env.Lookup, g.Env.environ())
 	if err != nil {
 		return nil, "", nil, varError("--config-var:", err)
 	}
-	for _, v := range vars {
-		g.redact.Add(v)
-	}
+	g.addValues(vars, "--config-var", "the build log or release phase")
 	return dc, app, vars, nil
 }
 
@@ -154,16 +152,13 @@ func (c *reviewDeployCmd) Run(ctx context.Context, g *globals, h *heroku) error 
 	var created bool
 	if !exists {
 		if manifest {
-			version := c.SourceVersion
-			if version == "" {
-				version, _ = gitHead(ctx, c.Dir)
-			}
-			src, err := d.Upload(ctx, deploy.Config{App: app, Dir: dir, DirName: c.Dir, SourceVersion: version, Exclude: exclude})
+			version, dirty := dc.version(ctx)
+			src, err := d.Upload(ctx, deploy.Config{App: app, Dir: dir, DirName: c.Dir, SourceVersion: version, Dirty: dirty, Exclude: exclude})
 			if err != nil {
 				return c.fail(ctx, h, err, app)
 			}
 			var st *herokuapi.AppSetup
-			st, created, err = apps.Setup(ctx, herokuapi.AppSetupRequest{App: where, SourceURL: src.SourceURL, Checksum: src.Checksum, Version: version, Env: wanted})
+			st, created, err = apps.Setup(ctx, herokuapi.AppSetupRequest{App: where, SourceURL: src.SourceURL, Checksum: src.Checksum, Version: src.Version, Env: wanted})
 			if err != nil {
 				return c.fail(ctx, h, err, app)
 			}

@@ -76,7 +76,7 @@ func (c *runCmd) check(g *globals) (oneoff.Config, *x509.CertPool, error) {
 		return cfg, nil, usagef("--timeout %s is too long: a one-off dyno lives at most %s", c.Timeout, maxTTL-ttlMargin)
 	}
 	cfg.TimeToLive = int(math.Ceil((c.Timeout + ttlMargin).Seconds()))
-	env, err := configvars.Resolve(c.Env, g.Env.Lookup)
+	env, err := configvars.Resolve(c.Env, g.Env.Lookup, g.Env.environ())
 	if err != nil {
 		return cfg, nil, varError("--env", err)
 	}
@@ -105,9 +105,7 @@ func (c *runCmd) Run(ctx context.Context, g *globals, h *heroku) error {
 	}
 	ctx, cancel := h.withTimeout(ctx)
 	defer cancel()
-	for _, v := range cfg.Env {
-		g.redact.Add(v) // should the command print one, it is masked
-	}
+	g.addValues(cfg.Env, "--env", "the command's output") // should the command print one, it is masked
 	r := &oneoff.Runner{
 		Client: h.Client, Wait: h.Wait, Out: h.Out, Warn: h.Warn,
 		Attach: rendezvous.Options{Timeout: c.AttachTimeout, LoopbackRoots: roots},
@@ -178,10 +176,9 @@ func urlPath(raw string) string {
 
 // varError reports a NAME[=CI_VAR] list that cannot be read.
 func varError(flag string, err error) error {
-	var me *configvars.MissingError
-	if errors.As(err, &me) {
-		hint := "a protected variable is only visible to pipelines on protected branches and tags"
-		return usage(fmt.Sprintf("%s %v", flag, err), hint)
+	var ae *configvars.ArgError
+	if errors.As(err, &ae) {
+		return usage(flag+" "+ae.Msg, ae.Hints...)
 	}
 	return usagef("%s %v", flag, err)
 }

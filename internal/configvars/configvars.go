@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Kind is what happens to one config var.
@@ -81,48 +82,122 @@ var (
 // IsVarName reports whether s can name a CI/CD variable.
 func IsVarName(s string) bool { return varRE.MatchString(s) }
 
-// MissingError means a CI/CD variable named as a source has no value.
-type MissingError struct {
-	Name, From string
-	Empty      bool // set, but to ""
+// ArgError is a NAME[=CI_VAR] argument refused before any request. Its
+// message and hints name config vars and CI/CD variables, never a value:
+// a token that may be one (it is not a name, or the shell expanded it) is
+// described, not repeated.
+type ArgError struct {
+	Msg   string
+	Hints []string
 }
 
-func (e *MissingError) Error() string {
-	if e.Empty {
-		return fmt.Sprintf("%s: CI/CD variable %s is empty", e.Name, e.From)
-	}
-	return fmt.Sprintf("%s: CI/CD variable %s is not set", e.Name, e.From)
-}
+func (e *ArgError) Error() string { return e.Msg }
+
+// protectedHint is why a variable that is set in the project reads unset.
+const protectedHint = "a protected variable is only visible to pipelines on protected branches and tags"
 
 // Resolve reads NAME[=CI_VAR] specs: each NAME takes the value of the
 // CI/CD variable CI_VAR (of NAME itself when there is no "="). An empty
 // variable is refused: a protected variable reads empty on an unprotected
-// branch, and an app's config would silently lose its value. Errors name
-// variables, never values.
-func Resolve(specs []string, lookup func(string) (string, bool)) (map[string]string, error) {
+// branch, and an app's config would silently lose its value.
+//
+// environ (NAME=VALUE, as os.Environ) recognises an argument the shell
+// expanded: `STRIPE_KEY=$STRIPE_LIVE` arrives as `STRIPE_KEY=sk_live_…`,
+// whose right side is not a variable. It is refused, naming the variable
+// whose value it is. A right side that is not set is never repeated
+// either, name-shaped or not: `sk_live_51H…` passes for a variable's name.
+// Only names are printed: the config var's, and a CI/CD variable's that
+// is set (or, NAME alone, NAME).
+func Resolve(specs []string, lookup func(string) (string, bool), environ []string) (map[string]string, error) {
 	out := make(map[string]string, len(specs))
 	from := map[string]string{}
-	for _, spec := range specs {
-		name, src, ok := strings.Cut(spec, "=")
-		if !ok {
+	for i, spec := range specs {
+		name, src, eq := strings.Cut(spec, "=")
+		if !eq {
 			src = name
 		}
-		if err := CheckName(name); err != nil {
+		v, set := lookup(src)
+		set = set && IsVarName(src)
+		if err := refuse(fmt.Sprintf("#%d", i+1), spec, name, src, eq, set, environ); err != nil {
 			return nil, err
 		}
-		if !IsVarName(src) {
-			return nil, fmt.Errorf("%s: %q is not a CI/CD variable name: give the NAME of the variable that holds the value, never the value", name, short(src))
-		}
 		if prev, dup := from[name]; dup && prev != src {
-			return nil, fmt.Errorf("%s is given twice, from %s and from %s", name, prev, src)
+			return nil, &ArgError{Msg: fmt.Sprintf("%s is given twice, from %s and from %s", name, prev, src)}
 		}
-		v, set := lookup(src)
-		if !set || v == "" {
-			return nil, &MissingError{Name: name, From: src, Empty: set}
+		if v == "" {
+			return nil, &ArgError{Msg: fmt.Sprintf("%s: CI/CD variable %s is empty", name, src), Hints: []string{protectedHint}}
 		}
 		out[name], from[name] = v, src
 	}
 	return out, nil
+}
+
+// refuse checks argument arg (spec: name, and src after an "=" if eq),
+// whose source variable is set or not: nil when src names a variable that
+// is set.
+func refuse(arg, spec, name, src string, eq, set bool, environ []string) error {
+	if set && nameRE.MatchString(name) {
+		return nil
+	}
+	if v := expandedFrom(spec, environ); v != "" && !set {
+		// The whole argument is a variable's value: `config set $STRIPE_KEY`.
+		return &ArgError{
+			Msg:   fmt.Sprintf("%s is the value of CI/CD variable %s, not NAME[=CI_VAR]: the shell expanded $%[2]s (the value is not shown)", arg, v),
+			Hints: []string{fmt.Sprintf("write %s or NAME=%[1]s, without the $: heroku-deploy reads the value itself and never prints it", v)},
+		}
+	}
+	if !nameRE.MatchString(name) {
+		return &ArgError{
+			Msg:   fmt.Sprintf("%s: what comes before \"=\" is not a config var name (letters, digits and underscores); it is not shown, in case it is a value", arg),
+			Hints: []string{"write NAME=CI_VAR: the config var's NAME, then the NAME of the CI/CD variable that holds the value"},
+		}
+	}
+	if !eq { // NAME alone: the name is the config var's, and it is printed
+		return &ArgError{Msg: fmt.Sprintf("%s: CI/CD variable %[1]s is not set", name), Hints: []string{protectedHint}}
+	}
+	if src == "" {
+		return &ArgError{
+			Msg: fmt.Sprintf("%s: nothing after \"=\": give the NAME of the CI/CD variable that holds the value", name),
+			Hints: []string{fmt.Sprintf("if you wrote %s=$VAR, VAR is unset or empty and the shell expanded it to nothing: write %[1]s=VAR", name),
+				protectedHint},
+		}
+	}
+	if v := expandedFrom(src, environ); v != "" {
+		return &ArgError{
+			Msg:   fmt.Sprintf("%s: the right side of \"=\" is the value of CI/CD variable %s, not a variable's NAME: the shell expanded $%[2]s (the value is not shown)", name, v),
+			Hints: []string{fmt.Sprintf("write %s=%s, without the $: heroku-deploy reads the value itself and never prints it", name, v)},
+		}
+	}
+	e := &ArgError{
+		Msg:   fmt.Sprintf("%s: the right side of \"=\" is not a CI/CD variable name; it is not shown, in case it is a value", name),
+		Hints: []string{fmt.Sprintf("the right side must be the NAME of a CI/CD variable; if you wrote %s=$VAR, the shell expanded it: write %[1]s=VAR", name)},
+	}
+	if IsVarName(src) {
+		// Name-shaped (sk_live_51H… is too): unset, and not repeated.
+		e.Msg = fmt.Sprintf("%s: no CI/CD variable is set under the name after \"=\" (not shown, in case it is a value)", name)
+		e.Hints = append(e.Hints, protectedHint)
+	}
+	return e
+}
+
+// expandedFrom returns the name of a variable in environ whose value is
+// token, or "". Values under 5 characters are left out (redact's MinLen):
+// "true" is the value of many variables and tells nothing.
+func expandedFrom(token string, environ []string) string {
+	if utf8.RuneCountInString(token) < 5 {
+		return ""
+	}
+	var names []string
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && v == token && IsVarName(k) {
+			names = append(names, k)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	slices.Sort(names) // several: the same answer on every run
+	return names[0]
 }
 
 // CheckName applies Heroku's rule for config var names.

@@ -28,8 +28,13 @@ type Config struct {
 	Dir           string // the directory to pack, symlinks resolved
 	DirName       string // how the user named it, for the log [Dir]
 	SourceVersion string
-	Buildpacks    []string
-	Exclude       *ignore.Matcher
+	// Dirty says SourceVersion is git's HEAD but Dir holds what HEAD does
+	// not record (a changed, untracked or ignored file): the version
+	// recorded is then SourceVersion-dirty-<hash of the archive>, so this
+	// build and one of the commit are never taken for each other.
+	Dirty      bool
+	Buildpacks []string
+	Exclude    *ignore.Matcher
 	// ConfigVars are set (only what differs) before the build; their values
 	// must be registered with the redactor.
 	ConfigVars map[string]string
@@ -80,9 +85,9 @@ func (d *Deployer) Deploy(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	lookup := !cfg.Rebuild && cfg.SourceVersion != ""
 	var src *archive.Result
-	if !lookup {
+	if !lookup || cfg.Dirty {
 		var err error
-		if src, err = d.pack(ctx, cfg); err != nil {
+		if src, err = d.pack(ctx, &cfg); err != nil {
 			return nil, err
 		}
 		defer src.Remove()
@@ -113,7 +118,7 @@ func (d *Deployer) Deploy(ctx context.Context, cfg Config) (*Result, error) {
 	var req herokuapi.BuildRequest
 	if old == nil {
 		if src == nil {
-			if src, err = d.pack(ctx, cfg); err != nil {
+			if src, err = d.pack(ctx, &cfg); err != nil {
 				return nil, err
 			}
 			defer src.Remove()
@@ -161,8 +166,9 @@ func (d *Deployer) Deploy(ctx context.Context, cfg Config) (*Result, error) {
 	return res, nil
 }
 
-// pack writes the archive of cfg.Dir.
-func (d *Deployer) pack(ctx context.Context, cfg Config) (*archive.Result, error) {
+// pack writes the archive of cfg.Dir; for a dirty tree, it sets the
+// version it is recorded under.
+func (d *Deployer) pack(ctx context.Context, cfg *Config) (*archive.Result, error) {
 	d.Out.Step("Packaging %s", cfg.DirName)
 	src, err := archive.Create(ctx, archive.Options{Dir: cfg.Dir, Exclude: cfg.Exclude, Warn: d.Warn})
 	if err != nil {
@@ -173,7 +179,22 @@ func (d *Deployer) pack(ctx context.Context, cfg Config) (*archive.Result, error
 		noun = "entry"
 	}
 	d.Out.Step("Packaged %d %s, %s compressed", src.Stats.Files, noun, humanBytes(src.Size))
+	if cfg.Dirty && cfg.SourceVersion != "" {
+		commit := cfg.SourceVersion
+		cfg.SourceVersion, cfg.Dirty = dirtyVersion(commit, src.SHA256), false
+		d.Out.Step("%s holds files git does not record at HEAD (changed, untracked or ignored): recorded as version %s, never as commit %s", cfg.DirName, short(cfg.SourceVersion), short(commit))
+	}
 	return src, nil
+}
+
+// dirtyVersion is the version of a tree that differs from commit: the
+// commit, "-dirty-", and the first 12 hex digits of the archive's SHA-256.
+// The archive's bytes are deterministic (archive.TestDeterministic), so
+// the same tree gets the same version, and a second deploy of it may
+// release its build again, as for a commit; any change to a packed file,
+// its mode or name, or to --exclude, makes another version.
+func dirtyVersion(commit, sha256 string) string {
+	return commit + "-dirty-" + sha256[:12]
 }
 
 // app reads the app: its generation, which must fit the flags, and its URL.

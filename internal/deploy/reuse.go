@@ -3,6 +3,7 @@ package deploy
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/release"
@@ -100,7 +101,14 @@ func (d *Deployer) rerelease(ctx context.Context, cfg Config, old *reusable, f *
 	return f.Follow(ctx, cfg.App, rel.ID)
 }
 
-func short(version string) string { return version[:min(8, len(version))] }
+// short is a version as the log shows it: a commit's first 8 hex digits,
+// the whole tail of a dirty tree's (abcdef12-dirty-0123456789ab).
+func short(version string) string {
+	if i := strings.Index(version, "-dirty-"); i >= 0 {
+		return version[:min(8, i)] + version[i:]
+	}
+	return version[:min(8, len(version))]
+}
 
 func day(b herokuapi.Build) string { return b.CreatedAt.UTC().Format("2006-01-02 15:04 UTC") }
 

@@ -49,3 +49,19 @@ func TestWhatABuildMadeAndWhetherItIsKept(t *testing.T) {
 		}
 	}
 }
+
+// TestDirtyVersion: a dirty tree's version is never its commit, nor a
+// prefix match of it in the log.
+func TestDirtyVersion(t *testing.T) {
+	const commit = "0123456789abcdef0123456789abcdef01234567"
+	v := dirtyVersion(commit, "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210")
+	if v != commit+"-dirty-fedcba987654" {
+		t.Errorf("dirtyVersion = %q", v)
+	}
+	if got := short(v); got != "01234567-dirty-fedcba987654" {
+		t.Errorf("short(%q) = %q", v, got)
+	}
+	if got := short(commit); got != "01234567" {
+		t.Errorf("short(%q) = %q", commit, got)
+	}
+}

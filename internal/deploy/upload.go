@@ -18,7 +18,7 @@ func (d *Deployer) Upload(ctx context.Context, cfg Config) (herokuapi.BuildReque
 	if cfg.DirName == "" {
 		cfg.DirName = cfg.Dir
 	}
-	src, err := d.pack(ctx, cfg)
+	src, err := d.pack(ctx, &cfg)
 	if err != nil {
 		return herokuapi.BuildRequest{}, err
 	}

@@ -145,10 +145,17 @@ func (s *Server) runDyno(d *dyno, out io.Writer) {
 	}
 	d.ttl.Stop()
 	d.mu.Lock()
-	if d.conn != nil {
+	if d.conn != nil && s.opts.Rendezvous != "linger" {
 		d.conn.Close()
 	}
 	d.mu.Unlock()
+}
+
+// wasKilled: a stop or the time_to_live ended the dyno.
+func (d *dyno) wasKilled() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.killed != ""
 }
 
 // killDyno ends a dyno that has not ended: a stop, or its time_to_live.

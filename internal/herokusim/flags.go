@@ -94,7 +94,7 @@ func ParseFlags(name string, args []string, errOut io.Writer) (Options, []string
 	fs.DurationVar(&o.BuildListLag, "build-list-lag", 0, "new builds appear in the build list only this long after creation")
 	fs.IntVar(&o.RateLimit, "rate-limit", 0, "token bucket size per key (default 4500)")
 	fs.Float64Var(&o.RateRefill, "rate-refill", 0, "tokens refilled per second (default 1.25)")
-	fs.StringVar(&o.Rendezvous, "rendezvous", "", `"blocked": attach URLs lead to a port that never answers, as behind a firewall; "drop=N": each attach session is reset after N bytes of the dyno's output; "https": attach URLs are https:// (as in Shield spaces) and nothing serves them. One-off dynos run a small shell: echo, exit N, true, false, sleep S, test, bash -c, launcher (Fir), crash (dies without a status)`)
+	fs.StringVar(&o.Rendezvous, "rendezvous", "", `"blocked": attach URLs lead to a port that never answers, as behind a firewall; "drop=N": each attach session is reset after N bytes of the dyno's output; "linger": each attach session stays open after the dyno's process ended; "https": attach URLs are https:// (as in Shield spaces) and nothing serves them. One-off dynos run a small shell (comments, here-documents): echo, printf, cat, head -c N /dev/zero, exit N, true, false, sleep S, test, bash -c, launcher (Fir), crash (dies without a status)`)
 	if err := fs.Parse(args); err != nil {
 		return o, nil, err
 	}

@@ -26,8 +26,11 @@ import (
 // ends. Options.Rendezvous changes that (see parseRendezvous): "blocked"
 // points attach URLs at a port that accepts connections and never answers,
 // as a firewall that drops packets to port 5000 looks to a client;
-// "drop=N" resets each session after N bytes of output; "https" hands out
-// https:// attach URLs, as Shield spaces do, which nothing here serves.
+// "drop=N" resets each session after N bytes of output; "linger" keeps a
+// session open after the dyno's process ended (a background process
+// holding the output, a slow teardown), until the dyno is stopped or the
+// simulator closes; "https" hands out https:// attach URLs, as Shield
+// spaces do, which nothing here serves.
 type rendezvousServer struct {
 	once    sync.Once
 	err     error
@@ -91,10 +94,10 @@ func parseRendezvous(opt string) (mode string, drop int, err error) {
 		return "drop", drop, nil
 	}
 	switch opt {
-	case "", "blocked", "https":
+	case "", "blocked", "https", "linger":
 		return opt, -1, nil
 	}
-	return "", -1, fmt.Errorf("-rendezvous %q: want blocked, drop=N or https", opt)
+	return "", -1, fmt.Errorf("-rendezvous %q: want blocked, drop=N, linger or https", opt)
 }
 
 // hold accepts connections and keeps them silent until Close.
@@ -139,7 +142,12 @@ func (s *Server) acceptRendezvous(ln net.Listener) {
 // serveRendezvous pairs a connection with its dyno by the secret on its
 // first line and runs the dyno's process on it.
 func (s *Server) serveRendezvous(c net.Conn) {
-	defer c.Close()
+	linger := false
+	defer func() {
+		if !linger {
+			c.Close()
+		}
+	}()
 	c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	br := bufio.NewReader(c)
 	line, err := br.ReadString('\n')
@@ -172,6 +180,15 @@ func (s *Server) serveRendezvous(c net.Conn) {
 		conn = &cutConn{Conn: c, left: drop}
 	}
 	s.runDyno(d, newlineWriter{w: conn, crlf: d.TTY})
+	if s.opts.Rendezvous == "linger" && !d.wasKilled() {
+		// Open until the simulator closes: close() closes what it holds.
+		r := &s.rdv
+		r.mu.Lock()
+		if linger = !r.closing; linger {
+			r.held = append(r.held, c)
+		}
+		r.mu.Unlock()
+	}
 }
 
 // errCut is a write to a session that cutConn has cut.

@@ -1,6 +1,7 @@
 package herokusim
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -13,14 +14,28 @@ import (
 // test needs of a command: its output, its exit status, how long it takes,
 // and how it dies. Its grammar:
 //
-//	list     := and_or { ";" and_or }
-//	and_or   := command { ("&&" | "||") command }
-//	command  := "(" list ")" | word...
+//	list     := and_or { (";" | newline) and_or }
+//	and_or   := pipeline { ("&&" | "||") [newlines] pipeline }
+//	pipeline := command { "|" command }
+//	command  := "(" list ")" | word... [ "<<" DELIM | "<<-" DELIM ]
 //
 // Words take 'single' and "double" quotes, backslash escapes, $NAME,
-// ${NAME} and $? (no globbing, no word splitting). Commands:
+// ${NAME} and $? (no globbing, no word splitting). As in bash, a # that
+// begins a word comments out the rest of its line, a backslash before a
+// newline joins the lines, and a here-document's body runs from the next
+// line to the line that is its delimiter alone (leading tabs stripped for
+// <<-; $NAME expanded unless the delimiter is quoted); without that line
+// it runs to the end, as bash takes it after a warning. These shapes are
+// what `run`'s wrapper must survive, and the simulator takes them as
+// bash does (internal/oneoff's TestWrapRealShells checks the wrapper with
+// the real sh and bash). Commands:
 //
 //	echo WORD...      print the words
+//	printf FMT ARG... print FMT (\n \r \t \\ \xHH, %s %d %%), again for the
+//	                  arguments it leaves over, as printf(1)
+//	cat               print its standard input (a here-document, a pipe; none: nothing)
+//	tr SET1 SET2      map the bytes of SET1 to those of SET2 (\0 \r \n \t \\ \NNN)
+//	head -c N FILE    print N bytes of /dev/zero or /dev/urandom
 //	exit [N]          end the shell (or the subshell) with status N
 //	true, false       status 0, 1
 //	sleep SECONDS     wait (a stop or time_to_live ends it)
@@ -30,12 +45,17 @@ import (
 //	crash             the dyno dies at once (as on an R15): nothing more runs, no output
 //
 // Anything else prints "bash: NAME: command not found" with status 127.
+// Where it is kinder than bash: no redirections other than <<,
+// loops or functions (a script that uses them fails with bash's
+// "command not found" or a syntax error, never runs differently).
 type shell struct {
 	env    map[string]string
 	out    io.Writer
 	kill   <-chan struct{}
 	fir    bool
 	status int
+	in     io.Reader // standard input: a pipe's; nil: none (as a dyno's, empty)
+	stdin  io.Reader // the command's: its here-document, or in
 }
 
 // exitNow is `exit N` on its way up to the nearest (sub)shell.
@@ -74,29 +94,80 @@ func (sh *shell) runScript(line string) (int, error) {
 }
 
 type token struct {
-	op   bool // ; && || ( )
+	op   bool // ; && || ( ) newline << <<-
 	text string
+	doc  *heredoc // for << and <<-
+}
+
+// heredoc is a here-document: its delimiter, and its body once read.
+type heredoc struct {
+	delim, body string
+	tabs        bool // <<-
+	expand      bool // unquoted delimiter: $NAME in the body expanded
 }
 
 func tokenize(s string) ([]token, error) {
 	var toks []token
+	var pending []*heredoc // here-documents whose body starts after this line
 	i := 0
 	for i < len(s) {
 		c := s[i]
 		switch {
-		case c == ' ' || c == '\t' || c == '\n':
+		case c == '\\' && i+1 < len(s) && s[i+1] == '\n':
+			i += 2 // a line continued
+		case c == ' ' || c == '\t':
 			i++
+		case c == '#':
+			for i < len(s) && s[i] != '\n' {
+				i++
+			}
+		case c == '\n':
+			toks = append(toks, token{op: true, text: "\n"})
+			i++
+			for _, h := range pending {
+				i = h.read(s, i)
+			}
+			pending = nil
+		case strings.HasPrefix(s[i:], "<<"):
+			h := &heredoc{}
+			i += 2
+			if i < len(s) && s[i] == '-' {
+				h.tabs = true
+				i++
+			}
+			for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+				i++
+			}
+			start := i
+			for i < len(s) && !strings.ContainsRune(" \t\n;()&|<>", rune(s[i])) {
+				i++
+			}
+			if start == i {
+				return nil, errors.New("syntax error near unexpected token `newline'")
+			}
+			raw := s[start:i]
+			h.delim = strings.NewReplacer("'", "", `"`, "", `\`, "").Replace(raw)
+			h.expand = h.delim == raw
+			toks = append(toks, token{op: true, text: "<<", doc: h})
+			pending = append(pending, h)
 		case c == ';' || c == '(' || c == ')':
-			toks = append(toks, token{true, string(c)})
+			toks = append(toks, token{op: true, text: string(c)})
 			i++
 		case strings.HasPrefix(s[i:], "&&") || strings.HasPrefix(s[i:], "||"):
-			toks = append(toks, token{true, s[i : i+2]})
+			toks = append(toks, token{op: true, text: s[i : i+2]})
 			i += 2
+		case c == '|':
+			toks = append(toks, token{op: true, text: "|"})
+			i++
 		default:
 			start := i
-			for i < len(s) && !strings.ContainsRune(" \t\n;()", rune(s[i])) && !strings.HasPrefix(s[i:], "&&") && !strings.HasPrefix(s[i:], "||") {
+			for i < len(s) && !strings.ContainsRune(" \t\n;()|", rune(s[i])) && !strings.HasPrefix(s[i:], "&&") && !strings.HasPrefix(s[i:], "<<") {
 				switch s[i] {
 				case '\\':
+					if i+1 < len(s) && s[i+1] == '\n' {
+						// A line continued inside a word: bash joins it.
+						return tokenize(s[:i] + s[i+2:])
+					}
 					i += 2
 				case '\'':
 					end := strings.IndexByte(s[i+1:], '\'')
@@ -120,10 +191,38 @@ func tokenize(s string) ([]token, error) {
 					i++
 				}
 			}
-			toks = append(toks, token{false, s[start:min(i, len(s))]})
+			toks = append(toks, token{text: s[start:min(i, len(s))]})
 		}
 	}
+	for _, h := range pending { // a here-document on the last line: no body
+		h.read(s, len(s))
+	}
 	return toks, nil
+}
+
+// read takes the here-document's body from s[i:] and returns where the
+// line after its delimiter starts. Without a delimiter line, the body runs
+// to the end.
+func (h *heredoc) read(s string, i int) int {
+	var body strings.Builder
+	for i < len(s) {
+		end := strings.IndexByte(s[i:], '\n')
+		next := len(s)
+		line := s[i:]
+		if end >= 0 {
+			line, next = s[i:i+end], i+end+1
+		}
+		if h.tabs {
+			line = strings.TrimLeft(line, "\t")
+		}
+		i = next
+		if line == h.delim {
+			break
+		}
+		body.WriteString(line + "\n")
+	}
+	h.body = body.String()
+	return i
 }
 
 type (
@@ -135,6 +234,8 @@ type (
 	command struct {
 		words []string // raw, unexpanded
 		group cmdList  // set for ( list )
+		stdin *heredoc // <<
+		next  *command // the command its output is piped to
 	}
 	parser struct {
 		toks []token
@@ -156,7 +257,7 @@ func (p *parser) list() (cmdList, error) {
 		if !ok || (t.op && t.text == ")") {
 			return l, nil
 		}
-		if t.op && t.text == ";" {
+		if t.op && (t.text == ";" || t.text == "\n") {
 			p.pos++
 			continue
 		}
@@ -168,10 +269,30 @@ func (p *parser) list() (cmdList, error) {
 	}
 }
 
+// pipeline reads command { "|" command }, chained by next.
+func (p *parser) pipeline() (command, error) {
+	c, err := p.command()
+	if err != nil {
+		return c, err
+	}
+	if t, ok := p.peek(); ok && t.op && t.text == "|" {
+		p.pos++
+		for t, ok := p.peek(); ok && t.op && t.text == "\n"; t, ok = p.peek() {
+			p.pos++
+		}
+		next, err := p.pipeline()
+		if err != nil {
+			return c, err
+		}
+		c.next = &next
+	}
+	return c, nil
+}
+
 func (p *parser) andOr() (andOr, error) {
 	var ao andOr
 	for {
-		c, err := p.command()
+		c, err := p.pipeline()
 		if err != nil {
 			return ao, err
 		}
@@ -182,6 +303,9 @@ func (p *parser) andOr() (andOr, error) {
 		}
 		ao.ops = append(ao.ops, t.text)
 		p.pos++
+		for t, ok := p.peek(); ok && t.op && t.text == "\n"; t, ok = p.peek() {
+			p.pos++
+		}
 	}
 }
 
@@ -205,6 +329,11 @@ func (p *parser) command() (command, error) {
 	var c command
 	for {
 		t, ok := p.peek()
+		if ok && t.doc != nil {
+			c.stdin = t.doc
+			p.pos++
+			continue
+		}
 		if !ok || t.op {
 			break
 		}
@@ -237,6 +366,9 @@ func (sh *shell) command(c command) error {
 		return errKilled
 	default:
 	}
+	if c.next != nil {
+		return sh.pipe(c)
+	}
 	if c.group != nil {
 		return sh.sub(func() error { return sh.list(c.group) })
 	}
@@ -244,7 +376,60 @@ func (sh *shell) command(c command) error {
 	for i, w := range c.words {
 		args[i] = sh.expand(w)
 	}
+	sh.stdin = sh.in
+	if c.stdin != nil {
+		body := c.stdin.body
+		if c.stdin.expand {
+			body = sh.expandDoc(body)
+		}
+		sh.stdin = strings.NewReader(body)
+	}
+	if sh.stdin == nil {
+		sh.stdin = strings.NewReader("")
+	}
 	return sh.exec(args)
+}
+
+// pipe runs c | c.next..., each side a subshell as in bash, side by side;
+// the status is the last command's.
+func (sh *shell) pipe(c command) error {
+	first := c
+	first.next = nil
+	pr, pw := io.Pipe()
+	left := &shell{env: sh.env, out: pw, kill: sh.kill, fir: sh.fir, status: sh.status, in: sh.in}
+	done := make(chan error, 1)
+	go func() {
+		err := left.sub(func() error { return left.command(first) })
+		pw.Close()
+		done <- err
+	}()
+	right := &shell{env: sh.env, out: sh.out, kill: sh.kill, fir: sh.fir, status: sh.status, in: pr}
+	err := right.sub(func() error { return right.command(*c.next) })
+	pr.Close() // a writer still at it gets an error, as SIGPIPE
+	lerr := <-done
+	sh.status = right.status
+	if err == nil && (errors.Is(lerr, errCrash) || errors.Is(lerr, errKilled)) {
+		err = lerr
+	}
+	return err
+}
+
+// expandDoc expands $NAME, ${NAME} and $? in a here-document's body.
+func (sh *shell) expandDoc(body string) string {
+	var b strings.Builder
+	for i := 0; i < len(body); {
+		switch {
+		case body[i] == '\\' && i+1 < len(body) && strings.ContainsRune(`$\`+"`", rune(body[i+1])):
+			b.WriteByte(body[i+1])
+			i += 2
+		case body[i] == '$':
+			i = sh.variable(body, i, &b)
+		default:
+			b.WriteByte(body[i])
+			i++
+		}
+	}
+	return b.String()
 }
 
 // sub runs f as a subshell: its `exit` ends only it.
@@ -275,6 +460,19 @@ func (sh *shell) exec(args []string) error {
 			code = n & 0xff
 		}
 		return exitNow{code}
+	case "cat":
+		io.Copy(sh.out, sh.stdin)
+	case "tr":
+		return sh.tr(args)
+	case "printf":
+		if len(args) < 2 {
+			fmt.Fprintln(sh.out, "printf: usage: printf format [arguments]")
+			sh.status = 2
+			return nil
+		}
+		io.WriteString(sh.out, printf(args[1], args[2:]))
+	case "head":
+		return sh.head(args)
 	case "true":
 	case "false":
 		sh.status = 1
@@ -321,6 +519,164 @@ func (sh *shell) exec(args []string) error {
 		return sh.notFound(name)
 	}
 	return nil
+}
+
+// head is `head -c N FILE` of an endless file: output in quantity, with
+// no line break (/dev/zero) or with some (/dev/urandom).
+func (sh *shell) head(args []string) error {
+	var n int64
+	err := errors.New("usage")
+	if len(args) == 4 {
+		n, err = strconv.ParseInt(args[2], 10, 64)
+	}
+	if err != nil || args[1] != "-c" || n < 0 || (args[3] != "/dev/zero" && args[3] != "/dev/urandom") {
+		fmt.Fprintln(sh.out, "head: the simulator runs only head -c N /dev/zero|/dev/urandom")
+		sh.status = 1
+		return nil
+	}
+	buf := make([]byte, 64<<10)
+	for n > 0 {
+		select {
+		case <-sh.kill:
+			return errKilled
+		default:
+		}
+		chunk := buf[:min(int64(len(buf)), n)]
+		if args[3] == "/dev/urandom" {
+			rand.Read(chunk)
+		}
+		if _, err := sh.out.Write(chunk); err != nil {
+			return nil // the output is gone (a cut session): the process goes on
+		}
+		n -= int64(len(chunk))
+	}
+	return nil
+}
+
+// tr maps bytes of its input, as tr(1) with two sets of one-byte
+// characters.
+func (sh *shell) tr(args []string) error {
+	if len(args) != 3 || len(unescape(args[1])) != len(unescape(args[2])) {
+		fmt.Fprintln(sh.out, "tr: the simulator runs only tr SET1 SET2, two sets of the same length")
+		sh.status = 1
+		return nil
+	}
+	from, to := unescape(args[1]), unescape(args[2])
+	var table [256]byte
+	for i := range table {
+		table[i] = byte(i)
+	}
+	for i := range len(from) {
+		table[from[i]] = to[i]
+	}
+	buf := make([]byte, 64<<10)
+	for {
+		select {
+		case <-sh.kill:
+			return errKilled
+		default:
+		}
+		n, err := sh.stdin.Read(buf)
+		for i := range n {
+			buf[i] = table[buf[i]]
+		}
+		if _, werr := sh.out.Write(buf[:n]); werr != nil {
+			return nil
+		}
+		if err != nil {
+			return nil
+		}
+	}
+}
+
+// unescape reads tr's escapes: \\, \n, \r, \t and \NNN (octal, \0 too).
+func unescape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' || i+1 == len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		i++
+		switch c := s[i]; {
+		case c == 'n':
+			b.WriteByte('\n')
+		case c == 'r':
+			b.WriteByte('\r')
+		case c == 't':
+			b.WriteByte('\t')
+		case '0' <= c && c <= '7':
+			j := i
+			for j < len(s) && j < i+3 && '0' <= s[j] && s[j] <= '7' {
+				j++
+			}
+			v, _ := strconv.ParseUint(s[i:j], 8, 8)
+			b.WriteByte(byte(v))
+			i = j - 1
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// printf formats as printf(1) does, for the escapes and verbs the
+// simulator takes: the format is used again while arguments are left.
+func printf(format string, args []string) string {
+	var b strings.Builder
+	for {
+		used := 0
+		for i := 0; i < len(format); i++ {
+			c := format[i]
+			switch {
+			case c == '\\' && i+1 < len(format):
+				i++
+				switch format[i] {
+				case 'n':
+					b.WriteByte('\n')
+				case 'r':
+					b.WriteByte('\r')
+				case 't':
+					b.WriteByte('\t')
+				case 'x':
+					if v, err := strconv.ParseUint(format[i+1:min(i+3, len(format))], 16, 8); err == nil && i+2 < len(format) {
+						b.WriteByte(byte(v))
+						i += 2
+					} else {
+						b.WriteString(`\x`)
+					}
+				default:
+					b.WriteByte(format[i])
+				}
+			case c == '%' && i+1 < len(format):
+				i++
+				arg := ""
+				if format[i] != '%' && used < len(args) {
+					arg = args[used]
+				}
+				switch format[i] {
+				case '%':
+					b.WriteByte('%')
+				case 's':
+					b.WriteString(arg)
+					used++
+				case 'd':
+					n, _ := strconv.Atoi(arg)
+					b.WriteString(strconv.Itoa(n))
+					used++
+				default:
+					b.WriteByte('%')
+					b.WriteByte(format[i])
+				}
+			default:
+				b.WriteByte(c)
+			}
+		}
+		args = args[min(used, len(args)):]
+		if used == 0 || len(args) == 0 {
+			return b.String()
+		}
+	}
 }
 
 func (sh *shell) notFound(name string) error {

@@ -39,7 +39,7 @@
 //	apps' web side           dynos behind Heroku's router            /web/<app>/ (web option) answering as -health scripts
 //	rate limit               4500 tokens, ~75/min per account        the same (token bucket), -rate-limit to shrink it
 //	one-off dynos            the command runs on a dyno              a small shell (shell.go): echo, exit, sleep, test, bash -c, launcher, crash
-//	rendezvous               rendezvous.runtime.heroku.com:5000      loopback TLS, CA made at start (-rendezvous blocked: never answers; drop=N: reset after N bytes)
+//	rendezvous               rendezvous.runtime.heroku.com:5000      loopback TLS, CA made at start (-rendezvous blocked: never answers; drop=N: reset after N bytes; linger: open after the process ends)
 //	https attach URLs        Shield spaces: ssh over HTTP Upgrade    -rendezvous https hands them out; nothing serves them
 //	log sessions             logplex, every source, Fir's own params one dyno's lines (dyno_name required); a tail never ends, as logplex's
 //	scope refusals (403)     Heroku's message for a scope            a message of its own [inferred]; Oauth-Scope as Heroku sends it
@@ -188,8 +188,9 @@ type Options struct {
 	// Rendezvous "blocked" points attach URLs at a port that accepts
 	// connections and never answers (a firewall dropping port 5000);
 	// "drop=N" resets each attach session after N bytes of the dyno's
-	// output; "https" hands out https:// attach URLs (Shield spaces'),
-	// which nothing serves.
+	// output; "linger" keeps each attach session open after the dyno's
+	// process ended; "https" hands out https:// attach URLs (Shield
+	// spaces'), which nothing serves.
 	Rendezvous string
 	Faults     []*Fault
 	// Health scripts what apps with the web option answer at their

@@ -31,7 +31,7 @@ import (
 //	    coupled=PIPELINE/STAGE        APP is coupled to PIPELINE (by name) at STAGE; coupled=none: to none
 //	herokusim-source APP            the archive behind APP's latest build
 //	herokusim-dynos [APP]           APP's one-off dynos: name, final state, attach, tty, size,
-//	                                time_to_live, env names, then the command on a line of its own
+//	                                time_to_live, env names, then the command indented, on lines of its own
 //	                                (U+FFFF and heroku-deploy's marker nonce written out)
 //	herokusim-config [APP]          the names of APP's config vars, never their values
 //	herokusim-apps                  every app: name, owner, team, space, region, generation, add-ons
@@ -415,6 +415,7 @@ func (s *Server) describeDynos(appName string) string {
 		}
 		sort.Strings(names)
 		cmd := nonceRE.ReplaceAllString(strings.ReplaceAll(d.Command, "\uFFFF", "<U+FFFF>"), "$1 NONCE:")
+		cmd = strings.ReplaceAll(cmd, "\n", "\n    ") // each line of it indented
 		d.mu.Lock()
 		fmt.Fprintf(&b, "%s %s attach=%t tty=%t size=%s ttl=%d env=%s\n    %s\n",
 			d.Name, d.State, d.Attach, d.TTY, d.Size, d.TTL, strings.Join(names, ","), cmd)

@@ -2,6 +2,8 @@ package oneoff
 
 import (
 	"bytes"
+	"math/rand/v2"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -14,8 +16,8 @@ func TestWrap(t *testing.T) {
 		fir  bool
 		want string
 	}{
-		{[]string{"rake db:migrate && echo ok"}, false, "( rake db:migrate && echo ok )" + marker},
-		{[]string{"rake", "db:seed", "NAME=a b", "it's"}, false, `( rake db:seed 'NAME=a b' 'it'\''s' )` + marker},
+		{[]string{"rake db:migrate && echo ok"}, false, "( rake db:migrate && echo ok\n)" + marker},
+		{[]string{"rake", "db:seed", "NAME=a b", "it's"}, false, `( rake db:seed 'NAME=a b' 'it'\''s'` + "\n)" + marker},
 		{[]string{"exit 3"}, true, "launcher bash -c 'exit 3'" + marker},
 		{[]string{"python", "-c", `print("$HOME")`}, true, `launcher bash -c 'python -c '\''print("$HOME")'\'''` + marker},
 	} {
@@ -89,3 +91,147 @@ func TestLogLine(t *testing.T) {
 		}
 	}
 }
+
+// TestWrapRealShells runs the wrapped command line with the machine's own
+// sh and bash, as a dyno runs it, and reads the status back: command lines
+// that end in a comment or a here-document must report their own status,
+// not break the wrapper (the ")" swallowed: no status, exit 126).
+func TestWrapRealShells(t *testing.T) {
+	const nonce = "0123456789abcdef"
+	for _, tc := range []struct {
+		name, cmd, out string
+		status         int // -1: no status comes
+		// On Fir the command is one argument of bash -c, whole: where
+		// that differs.
+		firOut    *string
+		firStatus int
+	}{
+		{"plain", "echo hi", "hi\n", 0, nil, 0},
+		{"exit", "echo hi; exit 3", "hi\n", 3, nil, 0},
+		{"comment", "echo hi # say hi", "hi\n", 0, nil, 0},
+		{"comment after a failure", "false # expected", "", 1, nil, 0},
+		{"comment line last", "echo a\n# the end", "a\n", 0, nil, 0},
+		{"here-document", "cat <<EOF\nhello\nEOF", "hello\n", 0, nil, 0},
+		{"here-document, quoted delimiter, then exit", "cat <<'END'\n$HOME\nEND\nexit 4", "$HOME\n", 4, nil, 0},
+		{"here-document with tabs", "cat <<-EOF\n\tindented\n\tEOF", "indented\n", 0, nil, 0},
+		{"here-document into a failing command", "grep -q nothing <<EOF\nsomething\nEOF", "", 1, nil, 0},
+		{"trailing backslash", "echo a \\", "a\n", 0, ptr("a \\\n"), 0},
+		{"trailing semicolon", "echo a;", "a\n", 0, nil, 0},
+		{"trailing newline", "echo a\n", "a\n", 0, nil, 0},
+		{"background job", "true &", "", 0, nil, 0},
+		{"no final newline", "printf abc; exit 7", "abc\n", 7, nil, 0},
+		// A quote left open swallows the marker: the shell's syntax error,
+		// and no status (run's exit 126); on Fir, bash's status 2.
+		{"unclosed quote", `echo "hi`, "", -1, ptr(""), 2},
+	} {
+		for _, sh := range []string{"sh", "bash"} {
+			path, err := exec.LookPath(sh)
+			if err != nil {
+				t.Skipf("%s: %v", sh, err)
+			}
+			for _, fir := range []bool{false, true} {
+				line := wrap([]string{tc.cmd}, fir, nonce)
+				if fir { // the CNB launcher runs its arguments
+					line = `launcher() { "$@"; }; ` + line
+				}
+				var out, errOut bytes.Buffer
+				sc := newScanner(&out, nonce)
+				c := exec.Command(path, "-c", line)
+				c.Stdout, c.Stderr = sc, &errOut
+				c.Run()
+				sc.Close()
+				st, ok := sc.Status()
+				if !ok {
+					st = -1
+				}
+				want, wantOut := tc.status, tc.out
+				if fir && tc.firOut != nil {
+					want, wantOut = tc.firStatus, *tc.firOut
+				}
+				if st != want || (want >= 0 && out.String() != wantOut) {
+					t.Errorf("%s with %s (fir %v): status %d, output %q (stderr %q); want %d, %q\n%s",
+						tc.name, sh, fir, st, out.String(), errOut.String(), want, wantOut, line)
+				}
+			}
+		}
+	}
+}
+
+// TestScannerForgery: only this run's marker, where the echo puts it,
+// gives a status, however the output is cut into reads.
+func TestScannerForgery(t *testing.T) {
+	const nonce = "00112233aabbccdd"
+	mark := markerLead + nonce + ": "
+	for _, in := range []string{
+		markerLead + "00112233aabbccde: 0\n",         // another nonce
+		mark + "1234\n",                              // four digits
+		mark + "0 but more\n",                        // text after
+		mark + "\n",                                  // no digits
+		mark + "0" + strings.Repeat(" ", 40) + "\n",  // blanks past any echo's
+		"\xef\xbf\xbf\xef\xbf" + "\xef" + mark[1:10], // a lead, cut, then another
+		strings.Repeat("\xef", 100),                  // binary
+	} {
+		for _, chunk := range []int{1, 2, 5, len(in)} {
+			var out bytes.Buffer
+			sc := newScanner(&out, nonce)
+			for i := 0; i < len(in); i += chunk {
+				sc.Write([]byte(in[i:min(i+chunk, len(in))]))
+			}
+			sc.Close()
+			if _, ok := sc.Status(); ok || out.String() != in {
+				t.Errorf("%q in chunks of %d: status %v, output %q; want no status, all output", in, chunk, ok, out.String())
+			}
+		}
+	}
+}
+
+// TestScannerSplitMarker: the marker found whatever the cuts between
+// reads, after partial output (a progress bar) and binary.
+func TestScannerSplitMarker(t *testing.T) {
+	const nonce = "00112233aabbccdd"
+	body := "50%\r75%\r100%\x00\xef\xbb\xbfbin\xef\xbf"
+	in := body + markerLead + nonce + ": 42\r\n" + "late\n"
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 500 {
+		var out bytes.Buffer
+		sc := newScanner(&out, nonce)
+		for i := 0; i < len(in); {
+			n := 1 + r.IntN(12)
+			sc.Write([]byte(in[i:min(i+n, len(in))]))
+			i += n
+		}
+		sc.Close()
+		if st, ok := sc.Status(); !ok || st != 42 || out.String() != body+"\nlate\n" {
+			t.Fatalf("status %d %v, output %q", st, ok, out.String())
+		}
+	}
+}
+
+// TestScannerHoldsLittle: output without a line break (200 MB of a
+// progress bar or a binary) is written as it comes; the scanner holds no
+// more than a marker's length.
+func TestScannerHoldsLittle(t *testing.T) {
+	var out countingWriter
+	sc := newScanner(&out, "00112233aabbccdd")
+	chunk := bytes.Repeat([]byte("\r42% \xef\xbf\x00"), 32<<10/8)
+	limit := len(sc.marker) + 4 + maxBlanks + len(chunk)
+	for range 1000 {
+		sc.Write(chunk)
+		if cap(sc.buf) > 2*limit || len(sc.buf) > len(sc.marker) {
+			t.Fatalf("holds %d bytes (capacity %d)", len(sc.buf), cap(sc.buf))
+		}
+		if out.n == 0 {
+			t.Fatal("nothing written yet")
+		}
+	}
+	sc.Close()
+	if out.n != 1000*len(chunk) {
+		t.Errorf("%d bytes out, want %d", out.n, 1000*len(chunk))
+	}
+}
+
+type countingWriter struct{ n int }
+
+func (c *countingWriter) Write(p []byte) (int, error) { c.n += len(p); return len(p), nil }
+
+func ptr(s string) *string { return &s }

@@ -180,11 +180,36 @@ func (r *Runner) stopUnseen(ctx context.Context, app, command string, err error)
 	return fmt.Sprintf("the request to start it failed (%v) and no dyno of it is in the app's list: if Heroku starts one yet, its time_to_live ends it", err)
 }
 
-// attached streams the dyno's output from rendezvous.
+// afterStatus is how long the output is still read once the status came:
+// the echo is the last thing the dyno's shell does, and rendezvous closes
+// the session when the process ends, but a session that stays open (a
+// background process holding the output, a slow teardown) must not keep
+// run waiting until --timeout. What a background process prints later is
+// lost, as it would be on Heroku once the dyno ends.
+const afterStatus = time.Second
+
+// attached streams the dyno's output from rendezvous until it ends, or
+// until afterStatus past the status.
 func (r *Runner) attached(ctx context.Context, app string, d *herokuapi.Dyno, conn *rendezvous.Conn, nonce string) (*Result, error) {
 	defer conn.Close()
 	sc := newScanner(r.Out, nonce)
-	_, err := io.Copy(sc, conn)
+	copied := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(sc, conn)
+		copied <- err
+	}()
+	var err error
+	select {
+	case err = <-copied:
+	case <-sc.done:
+		select {
+		case err = <-copied:
+		case <-time.After(afterStatus):
+			conn.Close() // ends the copy
+			<-copied
+			err = nil
+		}
+	}
 	sc.Close()
 	if st, ok := sc.Status(); ok {
 		return &Result{Dyno: d.Name, Status: st}, nil

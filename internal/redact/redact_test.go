@@ -2,6 +2,8 @@ package redact
 
 import (
 	"bytes"
+	"encoding/json"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -66,22 +68,76 @@ func TestWriterSplitsAnywhere(t *testing.T) {
 	}
 }
 
-// TestWriterPassesLinesAtOnce: a complete line is not held back, and a
-// long partial line is held back only by a secret's length.
-func TestWriterPassesLinesAtOnce(t *testing.T) {
+// TestWriterPassesPartialLinesAtOnce: what arrives goes out at once, a
+// partial line too (a progress bar), except an end that could begin a
+// secret or a URL whose query has not arrived.
+func TestWriterPassesPartialLinesAtOnce(t *testing.T) {
 	var r Redactor
 	r.Add(key)
 	var out bytes.Buffer
 	w := r.Writer(&out)
 	w.Write([]byte("line one\nline t"))
-	if out.String() != "line one\n" {
+	if out.String() != "line one\nline t" {
 		t.Errorf("after a line and a half: %q", out.String())
 	}
-	w.Write(bytes.Repeat([]byte("."), 20000))
-	if n := out.Len(); n < 20000-2048 {
-		t.Errorf("a long partial line is held back: %d bytes out", n)
+	w.Write([]byte("\r 45% [=====>    ]"))
+	if !strings.HasSuffix(out.String(), "\r 45% [=====>    ]") {
+		t.Errorf("a progress bar is held back: %q", out.String())
+	}
+	// The beginning of the key waits for the rest.
+	out.Reset()
+	w.Write([]byte("token: " + key[:10]))
+	if out.String() != "token: " {
+		t.Errorf("the beginning of a secret: %q out, want only what precedes it", out.String())
+	}
+	w.Write([]byte(key[10:] + " ok"))
+	if out.String() != "token: [REDACTED] ok" {
+		t.Errorf("a secret split across writes: %q", out.String())
+	}
+	// So does a URL whose query may carry a signature.
+	out.Reset()
+	w.Write([]byte("GET https://s3.example/b?X-Amz-Signature=ab"))
+	if out.String() != "GET " {
+		t.Errorf("a URL not ended: %q out", out.String())
+	}
+	w.Write([]byte("cd failed\n"))
+	if out.String() != "GET https://s3.example/b?[REDACTED] failed\n" {
+		t.Errorf("a URL split across writes: %q", out.String())
+	}
+	// Something that only looks like the beginning of the key goes out
+	// once the next write shows it is not.
+	out.Reset()
+	w.Write([]byte("HRKU"))
+	w.Write([]byte("-other"))
+	w.Flush()
+	if out.String() != "HRKU-other" {
+		t.Errorf("a false start: %q", out.String())
 	}
 }
+
+// TestWriterMemoryBounded: a stream without a line break or a space (a
+// binary) is not held whole.
+func TestWriterMemoryBounded(t *testing.T) {
+	var r Redactor
+	r.Add(key)
+	var out countWriter
+	w := r.Writer(&out)
+	chunk := bytes.Repeat([]byte("\x00\xff\x10abc"), 32<<10/6)
+	for range 1000 {
+		w.Write(chunk)
+		if len(w.buf) > maxHold {
+			t.Fatalf("the writer holds %d bytes", len(w.buf))
+		}
+	}
+	w.Flush()
+	if out.n != 1000*len(chunk) {
+		t.Errorf("%d bytes out, want %d", out.n, 1000*len(chunk))
+	}
+}
+
+type countWriter struct{ n int }
+
+func (c *countWriter) Write(p []byte) (int, error) { c.n += len(p); return len(p), nil }
 
 func TestWriterReportsErrors(t *testing.T) {
 	var r Redactor
@@ -96,3 +152,97 @@ type errWriter struct{}
 func (errWriter) Write([]byte) (int, error) { return 0, bytes.ErrTooLarge }
 
 func head(s string) string { return s[:min(len(s), 60)] }
+
+// TestEveryEncoding: a value is masked in each form a server may echo it
+// in, inside a body that quotes it.
+func TestEveryEncoding(t *testing.T) {
+	const v = "p@ss\"w\\rd<&>é😀/x 'q\tz"
+	var r Redactor
+	r.Add(v)
+	for name, enc := range map[string]string{
+		"raw":                      v,
+		"json.Marshal (HTML)":      `p@ss\"w\\rd\u003c\u0026\u003eé😀/x 'q\tz`,
+		"JSON without HTML":        `p@ss\"w\\rd<&>é😀/x 'q\tz`,
+		"ASCII JSON":               `p@ss\"w\\rd<&>\u00e9\ud83d\ude00/x 'q\tz`,
+		"ASCII JSON, upper hex":    `p@ss\"w\\rd<&>\u00E9\uD83D\uDE00/x 'q\tz`,
+		"ASCII JSON, HTML":         `p@ss\"w\\rd\u003c\u0026\u003e\u00e9\ud83d\ude00/x 'q\tz`,
+		"fully \\u-escaped":        `p@ss\u0022w\u005crd\u003c\u0026\u003e\u00e9\ud83d\ude00\u002fx \u0027q\u0009z`,
+		"fully \\u-escaped, upper": `p@ss\u0022w\u005Crd\u003C\u0026\u003E\u00E9\uD83D\uDE00\u002Fx \u0027q\u0009z`,
+		"QueryEscape":              "p%40ss%22w%5Crd%3C%26%3E%C3%A9%F0%9F%98%80%2Fx+%27q%09z",
+		"QueryEscape, lower hex":   "p%40ss%22w%5crd%3c%26%3e%c3%a9%f0%9f%98%80%2fx+%27q%09z",
+		"PathEscape":               "p@ss%22w%5Crd%3C&%3E%C3%A9%F0%9F%98%80%2Fx%20%27q%09z",
+		"PathEscape, lower hex":    "p@ss%22w%5crd%3c&%3e%c3%a9%f0%9f%98%80%2fx%20%27q%09z",
+	} {
+		in := `{"id":"invalid_params","message":"value ` + enc + ` is not valid"}`
+		want := `{"id":"invalid_params","message":"value [REDACTED] is not valid"}`
+		if got := r.String(in); got != want {
+			t.Errorf("%s: String(%q) = %q", name, in, got)
+		}
+		// And in a stream, cut anywhere.
+		for cut := 1; cut < len(in); cut += 7 {
+			var out bytes.Buffer
+			w := r.Writer(&out)
+			w.Write([]byte(in[:cut]))
+			w.Write([]byte(in[cut:]))
+			w.Flush()
+			if out.String() != want {
+				t.Errorf("%s, cut at %d: %q", name, cut, out.String())
+				break
+			}
+		}
+	}
+	// Go's own encoders agree with the forms written out above.
+	b, _ := json.Marshal(v)
+	if got := r.String(string(b)); got != `"[REDACTED]"` {
+		t.Errorf("json.Marshal's form: %q", got)
+	}
+	if got := r.String(url.QueryEscape(v) + " " + url.PathEscape(v)); got != "[REDACTED] [REDACTED]" {
+		t.Errorf("net/url's forms: %q", got)
+	}
+	// A multi-line value echoed in JSON is one line with \n in it.
+	pem := "-----BEGIN KEY-----\nMIIEvgIBADANBgkqhkiG9w0BAQEFAASC\n-----END KEY-----"
+	r.Add(pem)
+	b, _ = json.Marshal(map[string]string{"PEM": pem})
+	if got := r.String(string(b)); got != `{"PEM":"[REDACTED]"}` {
+		t.Errorf("a multi-line value in JSON: %q", got)
+	}
+}
+
+// TestShortValues: a value under MinLen characters is not masked (it
+// would mangle the log: "true", "1", "eu"), and Short says so for the
+// caller's warning; characters, not bytes, count.
+func TestShortValues(t *testing.T) {
+	var r Redactor
+	r.Add("true", "1", "éééé", "abcde")
+	for in, want := range map[string]string{
+		"true 1 éééé": "true 1 éééé",
+		"abcde":       "[REDACTED]",
+	} {
+		if got := r.String(in); got != want {
+			t.Errorf("String(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for v, short := range map[string]bool{"": true, "true": true, "éééé": true, "abcde": false, "ééééé": false} {
+		if Short(v) != short {
+			t.Errorf("Short(%q) = %v, want %v", v, !short, short)
+		}
+	}
+}
+
+// TestOverlappingSecrets: secrets that overlap are masked as one, and
+// neither leaves a piece behind.
+func TestOverlappingSecrets(t *testing.T) {
+	var r Redactor
+	r.Add("ABCDEFGH", "FGHIJKLM")
+	if got := r.String("xABCDEFGHIJKLMx"); got != "x[REDACTED]x" {
+		t.Errorf("overlapping: %q", got)
+	}
+	var out bytes.Buffer
+	w := r.Writer(&out)
+	w.Write([]byte("xABCDEFGH"))
+	w.Write([]byte("IJKLMx"))
+	w.Flush()
+	if out.String() != "x[REDACTED]x" {
+		t.Errorf("overlapping, split: %q", out.String())
+	}
+}
