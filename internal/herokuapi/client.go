@@ -339,7 +339,7 @@ func (j *jsonChecker) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err // a body cut short: a connection failure
 	}
 	var v any
-	if !answerShape(req.Method, resp.StatusCode, body, &v) {
+	if !answerShape(answerMethod(req), resp.StatusCode, body, &v) {
 		bad := *resp
 		bad.StatusCode, bad.Status = 502, "502 Bad Gateway"
 		bad.Header = resp.Header.Clone()

@@ -37,6 +37,7 @@ import (
 //	herokusim-wait build|dyno [APP] block until APP has a build, or a one-off dyno whose process runs
 //	herokusim-wait fault            block until a request met an armed fault (a signal during a delay=)
 //	herokusim-expire [APP] vN       retention: APP's releases up to vN expire (the current one excepted)
+//	herokusim-procs [APP]           APP's formation: one "TYPE=QUANTITY:SIZE restarts=N" line a process type
 //	leakcheck [VALUE...]            fail if a secret is in stdout, stderr or any file under $WORK
 //
 // APP defaults to the simulator's first app. The simulator lives in the
@@ -91,6 +92,7 @@ func Commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		"herokusim-apps":     cmdApps,
 		"herokusim-wait":     cmdWait,
 		"herokusim-expire":   cmdExpire,
+		"herokusim-procs":    cmdProcs,
 		"leakcheck":          cmdLeakcheck,
 	}
 }
