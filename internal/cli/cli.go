@@ -34,6 +34,8 @@ type commandLine struct {
 	Run         runCmd         `cmd:"" help:"Run a command on a one-off dyno, streaming its output; exit with its exit status."`
 	Config      configCmd      `cmd:"" help:"Manage config vars."`
 	Maintenance maintenanceCmd `cmd:"" help:"Turn maintenance mode on or off."`
+	Restart     restartCmd     `cmd:"" help:"Restart every dyno of an app, or those of some process types."`
+	Scale       scaleCmd       `cmd:"" help:"Set the quantity and size of process types; print the formation read back."`
 	Review      reviewCmd      `cmd:"" help:"Review apps: one Heroku app per merge request, created, deployed and deleted."`
 }
 
