@@ -25,7 +25,9 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/sc
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"heroku-deploy": func() { os.Exit(cli.Main("test", os.Args[1:])) },
+		"heroku-deploy": func() { os.Exit(cli.MainAs(os.Args[0], "test", os.Args[1:])) },
+		"dpl":           func() { os.Exit(cli.MainAs(os.Args[0], "test", os.Args[1:])) },
+		"gem":           func() { os.Exit(cli.MainAs(os.Args[0], "test", os.Args[1:])) },
 	})
 }
 

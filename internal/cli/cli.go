@@ -42,10 +42,11 @@ type commandLine struct {
 // environment is what commands read from the process environment: the key
 // is looked up by name, never taken from a flag.
 type environment struct {
-	Getenv func(string) string
-	Lookup func(string) (string, bool)
-	Stdout io.Writer
-	Stderr io.Writer
+	Getenv  func(string) string
+	Lookup  func(string) (string, bool)
+	Environ func() []string // every NAME=value; nil in tests that need none
+	Stdout  io.Writer
+	Stderr  io.Writer
 }
 
 // globals are shared by every command.
@@ -60,7 +61,15 @@ type globals struct {
 
 // Main runs the command line and returns the exit code.
 func Main(version string, args []string) int {
-	env := environment{Getenv: os.Getenv, Lookup: os.LookupEnv, Stdout: os.Stdout, Stderr: os.Stderr}
+	return withSignals(func(ctx context.Context, env environment) int {
+		return run(ctx, versionString(version), args, env)
+	})
+}
+
+// withSignals runs main with the process environment and a context that a
+// SIGINT or SIGTERM cancels; a second signal exits at once.
+func withSignals(main func(context.Context, environment) int) int {
+	env := environment{Getenv: os.Getenv, Lookup: os.LookupEnv, Environ: os.Environ, Stdout: os.Stdout, Stderr: os.Stderr}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	sigs := make(chan os.Signal, 1)
@@ -87,7 +96,7 @@ func Main(version string, args []string) int {
 		os.Exit(exitCancelled)
 	}()
 	defer signal.Stop(sigs)
-	return run(ctx, versionString(version), args, env)
+	return main(ctx, env)
 }
 
 // signalError is the cause of a context cancelled by a signal.
