@@ -152,7 +152,7 @@ func (p *Plan) syntax(args []string) ([]string, error) {
 		}
 		if norm(strings.ToLower(v)) != "heroku" {
 			return nil, errorf([]string{"use the image of a tool for that provider, or keep the dpl job for it"},
-				"provider %q is not emulated: this image deploys to Heroku only", v)
+				"provider %q is not emulated: this image deploys to Heroku only", safeName(strings.ToLower(v)))
 		}
 		return rest, nil
 	}
