@@ -20,12 +20,16 @@ COPY internal ./internal
 RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH \
     go build -trimpath -buildvcs=false -ldflags "-s -w -X main.version=${VERSION}" \
     -o /out/heroku-deploy ./cmd/heroku-deploy
+# dpl and gem are the same binary, which answers to the name it is called
+# by: a job written for dpl runs with only its image changed. The links are
+# made here, where the build platform runs, and copied as links.
+RUN ln -s heroku-deploy /out/dpl && ln -s heroku-deploy /out/gem
 
 FROM ${BASE_IMAGE}
 ARG VERSION=dev
 ARG REVISION=unknown
 COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
-COPY --from=build /out/heroku-deploy /usr/local/bin/heroku-deploy
+COPY --from=build /out/ /usr/local/bin/
 ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
 LABEL org.opencontainers.image.title="heroku-deploy" \
       org.opencontainers.image.description="Deploy to Heroku from GitLab CI through the Platform API" \

@@ -27,7 +27,10 @@ func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		// Every run is leak-checked when its script ends (leakcheck.Setup,
 		// through herokusim.Setup): its stdout and stderr are teed aside.
-		"heroku-deploy": leakcheck.Program(func() int { return cli.Main("test", os.Args[1:]) }),
+		// The name picks the program: dpl and gem are the image's drop-ins.
+		"heroku-deploy": leakcheck.Program(func() int { return cli.MainAs(os.Args[0], "test", os.Args[1:]) }),
+		"dpl":           leakcheck.Program(func() int { return cli.MainAs(os.Args[0], "test", os.Args[1:]) }),
+		"gem":           leakcheck.Program(func() int { return cli.MainAs(os.Args[0], "test", os.Args[1:]) }),
 	})
 }
 

@@ -36,6 +36,8 @@ type commandLine struct {
 	Run         runCmd         `cmd:"" help:"Run a command on a one-off dyno, streaming its output; exit with its exit status."`
 	Config      configCmd      `cmd:"" help:"Manage config vars."`
 	Maintenance maintenanceCmd `cmd:"" help:"Turn maintenance mode on or off."`
+	Restart     restartCmd     `cmd:"" help:"Restart every dyno of an app, or those of some process types."`
+	Scale       scaleCmd       `cmd:"" help:"Set the quantity and size of process types; print the formation read back."`
 	Review      reviewCmd      `cmd:"" help:"Review apps: one Heroku app per merge request, created, deployed and deleted."`
 }
 
@@ -63,6 +65,14 @@ type globals struct {
 
 // Main runs the command line and returns the exit code.
 func Main(version string, args []string) int {
+	return withSignals(func(ctx context.Context, env environment) int {
+		return run(ctx, versionString(version), args, env)
+	})
+}
+
+// withSignals runs main with the process environment and a context that a
+// SIGINT or SIGTERM cancels; a second signal exits at once.
+func withSignals(main func(context.Context, environment) int) int {
 	env := environment{Getenv: os.Getenv, Lookup: os.LookupEnv, Environ: os.Environ, Stdout: os.Stdout, Stderr: os.Stderr}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
@@ -90,7 +100,7 @@ func Main(version string, args []string) int {
 		os.Exit(exitCancelled)
 	}()
 	defer signal.Stop(sigs)
-	return run(ctx, versionString(version), args, env)
+	return main(ctx, env)
 }
 
 // signalError is the cause of a context cancelled by a signal.

@@ -55,7 +55,22 @@ type heroku struct {
 // AfterApply makes *heroku available to the command's Run, built lazily:
 // commands that do not talk to Heroku (and --help) never check a key.
 func (f *HerokuFlags) AfterApply(kctx *kong.Context) error {
+	f.APIKeyVar = varRef(f.APIKeyVar)
 	return kctx.BindSingletonProvider(func(g *globals) (*heroku, error) { return f.connect(g) })
+}
+
+// varRef is the name in a reference to a variable, $NAME or ${NAME}: the
+// component's api_key_variable input takes one, as written after dpl's
+// --api-key=, and passes it unexpanded. Anything else is returned as it is.
+func varRef(s string) string {
+	name, ok := strings.CutPrefix(s, "$")
+	if inner, braced := strings.CutPrefix(name, "{"); ok && braced {
+		name, ok = strings.CutSuffix(inner, "}")
+	}
+	if ok && configvars.IsVarName(name) {
+		return name
+	}
+	return s
 }
 
 // connect checks the key and the API URL and builds the client. It makes
@@ -106,21 +121,29 @@ type secretSpec struct {
 // says repeats the value, or a name that may be one.
 func secretVar(g *globals, name string, sp secretSpec) (string, error) {
 	flag, holds := sp.flag, sp.holds
-	isNot := holds // what a bad value is not: "a Heroku API key"
-	if rest, ok := strings.CutPrefix(holds, "the "); ok {
-		isNot = "a " + rest
-	}
 	if !configvars.IsVarName(name) {
 		// The value is not repeated: it may be a key pasted by mistake.
 		return "", usage(fmt.Sprintf("%s is not a variable name (what was given is not shown: it may be a %s)", flag, sp.noun),
 			fmt.Sprintf("pass the NAME of the variable that holds the %s (e.g. %s), never the %[1]s itself", sp.noun, sp.example))
 	}
 	v, ok := g.Env.Lookup(name)
-	switch {
-	case !ok:
+	if !ok {
 		return "", usage(fmt.Sprintf("%s is not set: it must hold %s", name, holds),
 			fmt.Sprintf("create a masked CI/CD variable named %s (Settings > CI/CD > Variables)", name),
 			"a protected variable is only visible to pipelines on protected branches and tags")
+	}
+	return checkSecret(g, name, v, sp)
+}
+
+// checkSecret checks a credential found in name (a variable, or where else
+// it was given) can go into an HTTP header, and registers it with the
+// redactor. Nothing it says repeats the value.
+func checkSecret(g *globals, name, v string, sp secretSpec) (string, error) {
+	isNot := sp.holds // what a bad value is not: "a Heroku API key"
+	if rest, ok := strings.CutPrefix(sp.holds, "the "); ok {
+		isNot = "a " + rest
+	}
+	switch {
 	case v == "":
 		return "", usage(fmt.Sprintf("%s is set but empty", name),
 			"a protected variable is empty in pipelines on unprotected branches: protect the branch or unprotect the variable")
@@ -237,6 +260,13 @@ func (f *AppFlag) AfterApply() error { return checkApp(f.App) }
 func checkApp(name string) error {
 	if herokuapi.ValidAppName(name) {
 		return nil
+	}
+	if name == "" {
+		return usage("the app name is empty", "a variable that gives it (HEROKU_DEPLOY_APP, or the one the component's app input names) is unset or empty")
+	}
+	if ref := varRef(name); ref != name {
+		return usage(fmt.Sprintf("app name %q is a variable's name, not an app's: %s was not expanded", name, ref),
+			fmt.Sprintf("define the CI/CD variable %s (Settings > CI/CD > Variables; not masked, so that the component can name its job after it), or write the app's name", ref))
 	}
 	return usage(fmt.Sprintf("invalid app name %q", name),
 		"Heroku app names are 3 to 30 characters: a lowercase letter, then lowercase letters, digits or dashes, not ending in a dash")

@@ -54,7 +54,7 @@ var mutations = []mutation{
 		apply: func(t *testing.T, c *component, src string) string {
 			arrays := map[string]bool{}
 			for _, in := range c.inputs {
-				if in.typ == "array" {
+				if in.typ == "array" && !wholeValueOnly(c, in.name) { // tags: a list already
 					arrays[in.name] = true
 				}
 			}

@@ -102,11 +102,32 @@ func loadSchema() (*jsonschema.Schema, error) {
 	// and GitLab itself does not check them: environment:url is
 	// `$HEROKU_APP_URL` until the job has run. Drop the format keywords.
 	dropFormats(doc)
+	if err := allowEmptyTags(doc); err != nil {
+		return nil, err
+	}
 	c := jsonschema.NewCompiler()
 	if err := c.AddResource(schemaID, doc); err != nil {
 		return nil, err
 	}
 	return c.Compile(schemaID)
+}
+
+// allowEmptyTags drops the schema's minItems: 1 on tags. GitLab itself
+// accepts `tags: []`, which the components render when their tags input
+// is left empty: Entry::Tags only asks for an array of strings (fewer than
+// 50), no minimum (lib/gitlab/ci/config/entry/tags.rb: `validates :config,
+// array_of_strings: true` and TAGS_LIMIT), and the job's tag list is then
+// empty, as without the key. Only the schema, which the pipeline editor
+// uses, asks for one item. gitlab-ci-local follows the schema, so the runs
+// below pass it --ignore-schema-paths for this one rule.
+func allowEmptyTags(doc any) error {
+	defs, _ := doc.(map[string]any)["definitions"].(map[string]any)
+	tags, _ := defs["tags"].(map[string]any)
+	if tags == nil || tags["minItems"] == nil {
+		return fmt.Errorf("GitLab's CI schema has no definitions.tags.minItems: check allowEmptyTags still applies")
+	}
+	delete(tags, "minItems")
+	return nil
 }
 
 // dropFormats removes every string-valued "format" keyword (a property

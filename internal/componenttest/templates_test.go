@@ -94,6 +94,9 @@ func TestTemplatesHaveSampleInputs(t *testing.T) {
 				if len(list) < 2 {
 					t.Errorf("full %s: give at least two items", in.name)
 				}
+				if wholeValueOnly(c, in.name) {
+					continue // never rendered as text
+				}
 				for _, e := range list {
 					if str, ok := e.(string); ok {
 						items = append(items, str)
@@ -141,11 +144,13 @@ func TestTemplatesRenderAndValidate(t *testing.T) {
 
 // checkListRendering finds every use of an array input in the rendered
 // pipeline: each must be text, Ruby's Array#inspect of the value (what
-// heroku-deploy parses), with nothing else around it but whitespace.
+// heroku-deploy parses), with nothing else around it but whitespace. An
+// input used only as a whole YAML value (tags) stays a list, GitLab's own
+// (TestTagsInput).
 func checkListRendering(t *testing.T, c *component, inputs *omap, p *omap) {
 	t.Helper()
 	for _, in := range c.inputs {
-		if in.typ != "array" {
+		if in.typ != "array" || wholeValueOnly(c, in.name) {
 			continue
 		}
 		value := in.def
@@ -175,6 +180,24 @@ func checkListRendering(t *testing.T, c *component, inputs *omap, p *omap) {
 			t.Errorf("%s: used %d times; want each use rendered as the text %s (found %d)", in.name, uses, want, found)
 		}
 	}
+}
+
+// wholeValueOnly: every use of the input in the template's body is a
+// whole YAML value, `key: $[[ inputs.NAME ]]`, which keeps the input's
+// type (interpolation/template.rb).
+func wholeValueOnly(c *component, name string) bool {
+	uses, whole := 0, 0
+	eachString(c.body, func(s string) {
+		for _, m := range blockRE.FindAllStringSubmatch(s, -1) {
+			if ref := strings.TrimSpace(m[1]); ref == "inputs."+name || strings.HasPrefix(ref, "inputs."+name+" ") || strings.HasPrefix(ref, "inputs."+name+"|") {
+				uses++
+				if strings.TrimSpace(s) == m[0] {
+					whole++
+				}
+			}
+		}
+	})
+	return uses > 0 && uses == whole
 }
 
 // eachString calls f on every string in a value tree (keys excluded).
@@ -222,7 +245,7 @@ func cliEnvNames(t *testing.T) []string {
 // other HEROKU_DEPLOY_ variable must be used by the job's image.
 func TestTemplateVariablesReachTheBinary(t *testing.T) {
 	env := cliEnvNames(t)
-	blockOnly := regexp.MustCompile(`^\s*\$\[\[\s*inputs\.([A-Za-z0-9_-]+)\s*\]\]\s*$`)
+	blockOnly := regexp.MustCompile(`^\s*\$\[\[\s*inputs\.([A-Za-z0-9_-]+)\s*(\|\s*expand_vars\s*)?\]\]\s*$`)
 	for _, name := range templateNames(t) {
 		t.Run(name, func(t *testing.T) {
 			c := loadComponent(t, name)

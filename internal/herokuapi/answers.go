@@ -64,6 +64,8 @@ var (
 	setupRules = []rule{str("id"), str("status"),
 		nullOr("build", str("build.id")), when("status", "succeeded", present("build"))}
 	dynoRules = []rule{str("id"), str("name"), str("state")}
+	// A process type: scale decides on its quantity and size.
+	formationRules = []rule{str("type"), quantity("quantity"), str("size")}
 )
 
 // answers is every request the client sends, and its answer.
@@ -91,6 +93,14 @@ var answers = []answer{
 	object[Dyno](dynoRules...).at("GET /apps/*/dynos/*"),
 	// Stopping a dyno answers 202 with an empty body, or {}.
 	{route: "POST /apps/*/dynos/*/actions/stop", decode: func(b []byte) error { return json.Unmarshal(b, new(map[string]any)) }, empty: true},
+	listOf[Formation](formationRules...).at("GET /apps/*/formation"),
+	// The batch update answers the whole list, as the GET (schema:
+	// formation "Batch Update", targetSchema an array).
+	listOf[Formation](formationRules...).at("PATCH /apps/*/formation"),
+	// Restarting answers 202 with {} or no body (schema: dyno "Restart
+	// all", formation "Restart"; the body is not read).
+	{route: "DELETE /apps/*/dynos", decode: func(b []byte) error { return json.Unmarshal(b, new(map[string]any)) }, empty: true},
+	{route: "DELETE /apps/*/formations/*", decode: func(b []byte) error { return json.Unmarshal(b, new(map[string]any)) }, empty: true},
 	object[LogSession](str("id"), str("logplex_url")).at("POST /apps/*/log-sessions"),
 	// Heroku answers a list for one image (the identity may be a digest).
 	// A commit missing or null reads as none recorded, which promote
@@ -269,6 +279,17 @@ func count(p string) rule {
 		f, ok := v.(float64)
 		if !ok || f < 1 || f != math.Trunc(f) || f > 1<<53 {
 			return "is not a positive integer"
+		}
+		return ""
+	})
+}
+
+// quantity: an integer, zero or more, written without a fraction.
+func quantity(p string) rule {
+	return field(p, func(v any) string {
+		f, ok := v.(float64)
+		if !ok || f < 0 || f != math.Trunc(f) || f > 1<<53 {
+			return "is not a whole number of dynos"
 		}
 		return ""
 	})

@@ -16,10 +16,14 @@ import (
 // wellFormed is a well-formed answer to each request of the table, as
 // Heroku's would be (fields trimmed to those read and a few beside).
 var wellFormed = map[string]string{
-	"GET /apps":     `[` + appJSON + `]`,
-	"GET /apps/*":   appJSON,
-	"PATCH /apps/*": appJSON,
-	"POST /apps":    appJSON,
+	"GET /apps/*/formation":       `[` + formationJSON + `]`,
+	"PATCH /apps/*/formation":     `[` + formationJSON + `]`,
+	"DELETE /apps/*/dynos":        `{}`,
+	"DELETE /apps/*/formations/*": `{}`,
+	"GET /apps":                   `[` + appJSON + `]`,
+	"GET /apps/*":                 appJSON,
+	"PATCH /apps/*":               appJSON,
+	"POST /apps":                  appJSON,
 	"POST /teams/apps": `{"id":"a0000000-0000-4000-8000-000000000001","name":"app","joined":true,"locked":false,` +
 		`"maintenance":false,"stack":{"id":"s","name":"heroku-24"}}`,
 	"DELETE /apps/*":                    appJSON,
@@ -53,7 +57,8 @@ var wellFormed = map[string]string{
 }
 
 const (
-	appJSON = `{"id":"a0000000-0000-4000-8000-000000000001","name":"app","maintenance":false,"web_url":"https://app-0123.herokuapp.com/",` +
+	formationJSON = `{"id":"f0000000-0000-4000-8000-000000000001","type":"web","quantity":1,"size":"Basic","command":"npm start"}`
+	appJSON       = `{"id":"a0000000-0000-4000-8000-000000000001","name":"app","maintenance":false,"web_url":"https://app-0123.herokuapp.com/",` +
 		`"stack":{"id":"s","name":"heroku-24"},"build_stack":{"id":"s","name":"heroku-24"},"generation":{"id":"g","name":"cedar"},` +
 		`"created_at":"2026-01-02T03:04:05Z","space":null,"team":null}`
 	buildJSON = `{"id":"01234567-89ab-cdef-0123-456789abcdef","status":"pending","output_stream_url":"https://busl.example/b1",` +
@@ -75,10 +80,18 @@ func wellFormedFor(method, p string) string {
 
 // calls sends each request of the table through the client's method.
 var calls = map[string]func(ctx context.Context, c *Client) error{
-	"GET /apps":     func(ctx context.Context, c *Client) error { _, err := c.ListApps(ctx); return err },
-	"GET /apps/*":   func(ctx context.Context, c *Client) error { _, err := c.AppInfo(ctx, "app"); return err },
-	"PATCH /apps/*": func(ctx context.Context, c *Client) error { _, err := c.SetMaintenance(ctx, "app", true); return err },
-	"POST /apps":    func(ctx context.Context, c *Client) error { return c.CreateApp(ctx, AppCreate{Name: "app"}) },
+	"GET /apps/*/formation": func(ctx context.Context, c *Client) error { _, err := c.FormationList(ctx, "app"); return err },
+	"PATCH /apps/*/formation": func(ctx context.Context, c *Client) error {
+		n := 2
+		_, err := c.FormationBatchUpdate(ctx, "app", []FormationUpdate{{Type: "web", Quantity: &n}})
+		return err
+	},
+	"DELETE /apps/*/dynos":        func(ctx context.Context, c *Client) error { return c.RestartAll(ctx, "app") },
+	"DELETE /apps/*/formations/*": func(ctx context.Context, c *Client) error { return c.RestartType(ctx, "app", "web") },
+	"GET /apps":                   func(ctx context.Context, c *Client) error { _, err := c.ListApps(ctx); return err },
+	"GET /apps/*":                 func(ctx context.Context, c *Client) error { _, err := c.AppInfo(ctx, "app"); return err },
+	"PATCH /apps/*":               func(ctx context.Context, c *Client) error { _, err := c.SetMaintenance(ctx, "app", true); return err },
+	"POST /apps":                  func(ctx context.Context, c *Client) error { return c.CreateApp(ctx, AppCreate{Name: "app"}) },
 	"POST /teams/apps": func(ctx context.Context, c *Client) error {
 		return c.CreateApp(ctx, AppCreate{Name: "app", Team: "t"})
 	},
@@ -210,8 +223,8 @@ type malformed struct {
 
 var malformedAnswers = []malformed{
 	{"{}", func(route, good string) string {
-		if strings.HasSuffix(route, "/config-vars") || strings.HasSuffix(route, "/stop") {
-			return "" // {} is an app without config vars; a stop answers nothing
+		if strings.HasSuffix(route, "/config-vars") || good == "{}" {
+			return "" // {} is an app without config vars; a stop or a restart answers nothing
 		}
 		if strings.HasPrefix(good, "[") {
 			return "[{}]"
@@ -238,7 +251,7 @@ var malformedAnswers = []malformed{
 		switch {
 		case strings.HasSuffix(route, "/config-vars"):
 			o["A"] = 5
-		case strings.HasSuffix(route, "/stop"):
+		case strings.HasSuffix(route, "/stop") || strings.HasPrefix(route, "DELETE /apps/*/dynos") || strings.HasPrefix(route, "DELETE /apps/*/formations"):
 			return "" // nothing is read from it
 		case o["version"] != nil:
 			o["version"] = 4.5
@@ -287,7 +300,7 @@ func TestMalformedAnswersAreUnknown(t *testing.T) {
 					t.Errorf("error %q: want it to name %s and say the answer was not Heroku's", err, route)
 				}
 				switch {
-				case method == "GET" || method == "DELETE" || route == "PATCH /apps/*" || route == "POST /sources" || strings.HasSuffix(route, "/stop") || route == "POST /apps/*/log-sessions":
+				case method == "GET" || method == "DELETE" || route == "PATCH /apps/*" || route == "PATCH /apps/*/formation" || route == "POST /sources" || strings.HasSuffix(route, "/stop") || route == "POST /apps/*/log-sessions":
 					if s.n.Load() != 2 {
 						t.Errorf("a request safe to repeat was sent %d times, want 2 (one retry)", s.n.Load())
 					}

@@ -49,11 +49,11 @@ func TestListAppsFollowsNextRange(t *testing.T) {
 // answer; a missing, null or mistyped one is unknown, never "off".
 func TestMaintenanceIsReadStrictly(t *testing.T) {
 	for body, want := range map[string]string{
-		`{"name":"my-app","maintenance":true}`:    "true",
-		`{"name":"my-app","maintenance":false}`:   "false",
-		`{"name":"my-app"}`:                       "unknown",
-		`{}`:                                      "unknown",
-		`{"name":"my-app","maintenance":null}`:    "unknown",
+		`{"id":"a1","name":"my-app","maintenance":true,"stack":{"name":"heroku-24"}}`:  "true",
+		`{"id":"a1","name":"my-app","maintenance":false,"stack":{"name":"heroku-24"}}`: "false",
+		`{"name":"my-app"}`:                    "unknown",
+		`{}`:                                   "unknown",
+		`{"name":"my-app","maintenance":null}`: "unknown",
 		`{"name":"my-app","maintenance":"false"}`: "unknown",
 		`{"name":"my-app","maintenance":0}`:       "unknown",
 		`null`:                                    "unknown",

@@ -356,7 +356,7 @@ func (j *jsonChecker) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	var v any
 	why := "not JSON, or not an object"
-	if answerShape(req.Method, resp.StatusCode, body, &v) {
+	if answerShape(answerMethod(req), resp.StatusCode, body, &v) {
 		why = checkAnswer(req.Method, req.URL.Path, body, v)
 	}
 	if why != "" {

@@ -30,6 +30,7 @@ type app struct {
 	Maintenance             bool
 	dynos                   []*dyno
 	dynoSeq                 int
+	formation               map[string]*process // by type (formation.go)
 	coupling                *coupling
 	health                  *healthSeq // what /web/<app>/ answers
 

@@ -12,7 +12,7 @@
 //
 // One file per resource (app.go, source.go, build.go, release.go, slug.go,
 // ociimage.go, pipeline.go, stream.go, web.go, configvars.go, dyno.go,
-// logsession.go, team.go, addon.go, appsetup.go), the rendezvous service in
+// logsession.go, team.go, addon.go, appsetup.go, formation.go), the rendezvous service in
 // rendezvous.go and the shell its dynos run in shell.go, the fake
 // buildpacks in buildpack.go, routes and middleware in router.go, faults in
 // fault.go, and the testscript commands in testscript.go.
@@ -53,6 +53,7 @@
 //	deleted apps             gone, their add-ons with them           gone; what they held stays in Secrets() for the leak checks
 //	coupling an app          422 when it is in a pipeline [inferred]  422; pipelines come from the apps' pipeline= option
 //	concurrent requests      whatever order Heroku serves them in    the same; barrier=N makes N of them meet (a race on purpose)
+//	formation and restarts   dynos run, restart, scale               quantities and sizes only, no dynos; refusals in formation.go [inferred]
 //	what is served           the whole Platform API                  the routes in router.go (schema-checked)
 package herokusim
 

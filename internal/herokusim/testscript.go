@@ -39,6 +39,7 @@ import (
 //	herokusim-wait fault            block until a request met an armed fault (a signal during a delay=)
 //	herokusim-expire [APP] vN       retention: APP's releases up to vN expire (the current one excepted)
 //	herokusim-release-fails [APP] on|off  from now on, APP's release commands fail (on) or run as written (off)
+//	herokusim-procs [APP]           APP's formation: one "TYPE=QUANTITY:SIZE restarts=N" line a process type
 //	leakcheck [VALUE...]            add VALUEs to the secrets; fail if a secret is in the last stdout,
 //	                                stderr or any file under $WORK (see internal/leakcheck)
 //
@@ -104,6 +105,7 @@ func Commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		"herokusim-wait":          cmdWait,
 		"herokusim-expire":        cmdExpire,
 		"herokusim-release-fails": cmdReleaseFails,
+		"herokusim-procs":         cmdProcs,
 		"leakcheck":               leakcheck.Cmd,
 	}
 }

@@ -148,4 +148,26 @@ func TestImage(t *testing.T) {
 	if n := sim.BuildCount("my-app"); n != 1 {
 		t.Errorf("%d builds, want 1", n)
 	}
+
+	// dpl and gem answer, links to the one binary: GitLab's old recipe
+	// with only the image changed deploys (a second commit: a build).
+	if out := buildah(t, "run", c, "sh", "-c", "ls -l /usr/local/bin"); !strings.Contains(out, "dpl -> heroku-deploy") || !strings.Contains(out, "gem -> heroku-deploy") {
+		t.Errorf("dpl and gem are not links to heroku-deploy:\n%s", out)
+	}
+	script = fmt.Sprintf("export HEROKU_API_URL=%s HEROKU_PRODUCTION_KEY=%s CI_COMMIT_SHA=0123456789abcdef0123456789abcdef01234567 && cd /builds/app && gem install dpl && dpl --provider=heroku --app=my-app --api-key=$HEROKU_PRODUCTION_KEY",
+		sim.URL, strconv.Quote(herokusim.DefaultKey))
+	out = buildah(t, "run", "--network", "host", c, "sh", "-c", script)
+	for _, want := range []string{"gem install dpl: nothing to install", "answering as dpl", "==> Deployed my-app: release v4"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dpl in the image: output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, secret := range herokusim.Secrets() {
+		if strings.Contains(out, secret) {
+			t.Errorf("dpl in the image: output contains a secret (%.10s…)", secret)
+		}
+	}
+	if n := sim.BuildCount("my-app"); n != 2 {
+		t.Errorf("%d builds, want 2", n)
+	}
 }

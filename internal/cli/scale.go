@@ -1,0 +1,48 @@
+package cli
+
+import (
+	"context"
+	"errors"
+
+	"gitlab.com/heroku-deploy/heroku/internal/formation"
+)
+
+// scaleCmd is `heroku-deploy scale`.
+type scaleCmd struct {
+	AppFlag `embed:"" set:"app_help=Heroku app to scale."`
+	Changes []string `arg:"" optional:"" name:"type=quantity[:size]" help:"Process types to scale, e.g. web=2:standard-1x worker=0; quantities are absolute. None: print the formation."`
+
+	HerokuFlags `embed:""`
+}
+
+// Run scales in one request and prints the formation read back.
+func (c *scaleCmd) Run(ctx context.Context, h *heroku) error {
+	changes, err := formation.ParseChanges(c.Changes)
+	if err != nil {
+		return usage(err.Error(), "heroku-deploy scale --app NAME web=2:standard-1x worker=0")
+	}
+	ctx, cancel := h.withTimeout(ctx)
+	defer cancel()
+	r := &formation.Runner{Client: h.Client, Warn: h.Warn}
+	if len(changes) == 0 {
+		f, err := r.Read(ctx, c.App)
+		if err != nil {
+			return h.classify(ctx, err, c.App)
+		}
+		h.Out.Step("Formation of %s: %s", c.App, formation.Describe(f))
+		return nil
+	}
+	res, err := r.Scale(ctx, c.App, changes)
+	var me *formation.MismatchError
+	switch {
+	case errors.As(err, &me):
+		return &exitError{Code: exitUnavailable, Err: err, Hints: []string{"read it again with heroku-deploy scale --app " + c.App + " before scaling again"}}
+	case err != nil:
+		return h.classify(ctx, err, c.App)
+	case !res.Sent:
+		h.Out.Step("Formation of %s already as asked, nothing sent: %s", c.App, formation.Describe(res.Formation))
+	default:
+		h.Out.Step("Scaled %s; its formation now reads %s", c.App, formation.Describe(res.Formation))
+	}
+	return nil
+}
