@@ -53,6 +53,7 @@ type Registry struct {
 	faults    []*Fault
 	log       []string
 	noMount   bool
+	hook      func(method, path string)
 
 	// Heroku
 	keys map[string]map[string]bool // key -> apps it may use
@@ -127,6 +128,14 @@ func (r *Registry) AddFault(fs ...*Fault) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.faults = append(r.faults, fs...)
+}
+
+// OnRequest calls f before each request is served (tests: a change by
+// someone else at a chosen moment).
+func (r *Registry) OnRequest(f func(method, path string)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.hook = f
 }
 
 // Requests returns the log: "METHOD /path?query STATUS", in order.
@@ -254,6 +263,12 @@ func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		r.log = append(r.log, fmt.Sprintf("%s %s %d", req.Method, req.URL.RequestURI(), sw.status))
 		r.mu.Unlock()
 	}()
+	r.mu.Lock()
+	hook := r.hook
+	r.mu.Unlock()
+	if hook != nil {
+		hook(req.Method, req.URL.Path)
+	}
 	if f := r.takeFault(req); f != nil && r.apply(f, sw, req) {
 		return
 	}
