@@ -619,4 +619,3 @@ func TestRevisionLabel(t *testing.T) {
 		t.Error("Revision of HTML: no error")
 	}
 }
-
