@@ -619,3 +619,27 @@ func TestRevisionLabel(t *testing.T) {
 		t.Error("Revision of HTML: no error")
 	}
 }
+
+func TestALayerGoneFromTheSourceIsASourceError(t *testing.T) {
+	w := newWorld(t)
+	w.gitlab.PushImage(srcRepo, "v1", registrysim.Image{OCI: true, Layers: layers(1)})
+	img, err := w.resolve(w.ref("v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.gitlab.AddFault(registrysim.MustFault("GET /v2/*/*/blobs/* 404"))
+	_, err = w.push(img, "my-app", "web")
+	var se *SourceError
+	if !errors.As(err, &se) || !registry.IsKind(err, registry.NotFound) {
+		t.Fatalf("%v; want a SourceError of kind NotFound", err)
+	}
+	// A source cut mid-stream every time is the source's failure too.
+	w2 := newWorld(t)
+	w2.gitlab.PushImage(srcRepo, "v1", registrysim.Image{OCI: true, Layers: layers(1)})
+	img, _ = w2.resolve(w2.ref("v1"))
+	w2.gitlab.AddFault(registrysim.MustFault("GET /v2/*/*/blobs/* drop=100"))
+	_, err = w2.push(img, "my-app", "web")
+	if !errors.As(err, &se) || !registry.IsKind(err, registry.Unavailable) {
+		t.Fatalf("%v; want a SourceError of kind Unavailable", err)
+	}
+}
