@@ -344,20 +344,6 @@ func TestMountsStayWithinTheApp(t *testing.T) {
 	}
 }
 
-func TestHerokuRefusesMountsFromAnAppTheKeyCannotUse(t *testing.T) {
-	w := newWorld(t)
-	w.heroku.Grant("HRKU-other-key-0000-1111", "someone-else")
-	blob := w.heroku.PutBlob("someone-else/web", []byte("a layer of another account"))
-	w.heroku.Grant(key) // no new apps
-	req := httptest.NewRequest("POST", "/v2/my-app/web/blobs/uploads/?mount="+blob+"&from=someone-else%2Fweb", nil)
-	req.SetBasicAuth("_", key)
-	rec := httptest.NewRecorder()
-	w.heroku.ServeHTTP(rec, req)
-	if rec.Code != 202 || w.heroku.Has("my-app/web", blob) {
-		t.Fatalf("mount from an app the key cannot use: %d, linked %v; want 202 (a plain upload)", rec.Code, w.heroku.Has("my-app/web", blob))
-	}
-}
-
 func TestPromotionCopyMountsWithinHeroku(t *testing.T) {
 	w := newWorld(t)
 	w.gitlab.PushImage(srcRepo, "v1", registrysim.Image{OCI: true, Layers: layers(3), Labels: map[string]string{RevisionLabel: "feedface"}})

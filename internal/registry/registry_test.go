@@ -115,6 +115,9 @@ func TestWrap(t *testing.T) {
 func TestObserverRegistersCredentialsAndStopsStalls(t *testing.T) {
 	stall := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/silent" {
+			<-stall
+		}
 		if r.URL.Path == "/slow" {
 			w.Write([]byte("a"))
 			w.(http.Flusher).Flush()
@@ -137,12 +140,17 @@ func TestObserverRegistersCredentialsAndStopsStalls(t *testing.T) {
 		t.Errorf("registered %q", got)
 	}
 	start := time.Now()
+	_, err = c.Get(srv.URL + "/silent")
+	var st *StalledError
+	if !errors.As(err, &st) || time.Since(start) > 5*time.Second {
+		t.Errorf("no answer: %v after %s; want a StalledError after about 200ms", err, time.Since(start))
+	}
+	start = time.Now()
 	resp, err = c.Get(srv.URL + "/slow")
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = io.ReadAll(resp.Body)
-	var st *StalledError
 	if !errors.As(err, &st) || time.Since(start) > 5*time.Second {
 		t.Errorf("stalled read: %v after %s; want a StalledError after about 200ms", err, time.Since(start))
 	}

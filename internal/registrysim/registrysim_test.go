@@ -230,3 +230,21 @@ func TestFaults(t *testing.T) {
 		t.Errorf("401 fault: %d %q", rec.Code, rec.Header().Get("WWW-Authenticate"))
 	}
 }
+
+func TestHerokuMountsOnlyFromAppsTheKeyMayUse(t *testing.T) {
+	h := NewHeroku()
+	h.Grant(key, "my-app", "my-app-staging")
+	h.Grant("HRKU-other-key-0000-1111", "someone-else")
+	theirs := h.PutBlob("someone-else/web", []byte("a layer of another account"))
+	ours := h.PutBlob("my-app-staging/web", []byte("a layer of staging"))
+	if rec := do(t, h, "POST", "/v2/my-app/web/blobs/uploads/?mount="+theirs+"&from=someone-else%2Fweb", "_", key, "", nil); rec.Code != 202 || h.Has("my-app/web", theirs) {
+		t.Errorf("mount from an app the key cannot use: %d; want 202, a plain upload", rec.Code)
+	}
+	if rec := do(t, h, "POST", "/v2/my-app/web/blobs/uploads/?mount="+ours+"&from=my-app-staging%2Fweb", "_", key, "", nil); rec.Code != 201 || !h.Has("my-app/web", ours) {
+		t.Errorf("mount from the key's other app: %d; want 201", rec.Code)
+	}
+	h.NoMounts()
+	if rec := do(t, h, "POST", "/v2/my-app/worker/blobs/uploads/?mount="+ours+"&from=my-app-staging%2Fweb", "_", key, "", nil); rec.Code != 202 {
+		t.Errorf("NoMounts: %d; want 202", rec.Code)
+	}
+}
