@@ -14,15 +14,55 @@
 #   - a redeploy of an already built commit (released again: no upload, no
 #     build) vs a full rebuild of the same 50 MB tree, start to release
 #   - heroku-deploy --version start-up time
+#   - a 200 MB, 8-layer OCI image copied between two loopback registries
+#     (a GitLab-like source, Heroku's registry) by heroku-deploy's image
+#     library and by `skopeo copy --format v2s2`, in turn; `run.sh image`
+#     runs this part alone
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+only_image=false
+if [ "${1:-}" = image ]; then only_image=true; shift; fi
 sizes=("${@:-10 200 1024}")
 [ $# -gt 0 ] || sizes=(10 200 1024)
 work=testdata/bench/trees
 mkdir -p "$work/bin"
 go build -o "$work/bin/" ./cmd/heroku-deploy ./cmd/herokusim
 go build -o "$work/bin/pack" testdata/bench/pack.go
+go build -o "$work/bin/imagecopy" testdata/bench/imagecopy.go
+go build -o "$work/bin/registries" testdata/bench/registries.go
 bin=$(cd "$work/bin" && pwd)
+
+# image_bench: the image copy, ours and skopeo's in turn, 3 times each;
+# best seconds, peak RSS and blocks written to disk of each side.
+image_bench() {
+  local key=HRKU-bench-0f1e2d3c-SECRET job=glcbt-bench-SECRET reg
+  "$bin/registries" 127.0.0.1:5078 127.0.0.1:5079 "$key" "$job" 200 8 >"$work/registries.out" 2>&1 &
+  reg=$!
+  for _ in $(seq 50); do grep -q ready "$work/registries.out" 2>/dev/null && break; sleep 0.2; done
+  export CI_REGISTRY=127.0.0.1:5078 CI_REGISTRY_USER=gitlab-ci-token CI_REGISTRY_PASSWORD=$job HEROKU_API_KEY=$key
+  local src=127.0.0.1:5078/bench/app:latest ours=999 theirs=999 rss_o=0 rss_t=0 out_o=0 out_t=0 r
+  for i in 1 2 3; do
+    # A fresh app each run: nothing to skip, and the registry does no mounts.
+    /usr/bin/time -f '%e %M %O' -o "$work/time.out" "$bin/imagecopy" "$src" http://127.0.0.1:5079 "hd-$i-$$" >/dev/null
+    read -r s m o <"$work/time.out"
+    ours=$(awk -v a="$ours" -v b="$s" 'BEGIN{print (b<a)?b:a}'); rss_o=$(( m > rss_o ? m : rss_o )); out_o=$(( o > out_o ? o : out_o ))
+    /usr/bin/time -f '%e %M %O' -o "$work/time.out" skopeo copy --format v2s2 --src-tls-verify=false --dest-tls-verify=false \
+      --src-creds "gitlab-ci-token:$job" --dest-creds "_:$key" "docker://$src" "docker://127.0.0.1:5079/sk-$i-$$/web:latest" >/dev/null
+    read -r s m o <"$work/time.out"
+    theirs=$(awk -v a="$theirs" -v b="$s" 'BEGIN{print (b<a)?b:a}'); rss_t=$(( m > rss_t ? m : rss_t )); out_t=$(( o > out_t ? o : out_t ))
+  done
+  kill $reg 2>/dev/null
+  echo
+  echo "| 200 MB, 8-layer OCI image to Heroku's registry (loopback) | seconds (best of 3) | peak RSS | disk written |"
+  echo "|---|---|---|---|"
+  awk -v a="$ours" -v b="$theirs" -v ra="$rss_o" -v rb="$rss_t" -v oa="$out_o" -v ob="$out_t" 'BEGIN{
+    printf "| heroku-deploy (internal/image) | %.2f | %.0f MB | %d KB |\n| skopeo copy --format v2s2 | %.2f | %.0f MB | %d KB |\n| ratio | %.2fx | | |\n", a, ra/1024, oa/2, b, rb/1024, ob/2, a/b }'
+}
+if $only_image; then
+  echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(go env GOOS)/$(go env GOARCH), $(skopeo --version)"
+  image_bench
+  exit 0
+fi
 
 # tree SIZE_MB[:FILES]: the directory of that generated tree (made once).
 tree() {
@@ -116,3 +156,5 @@ awk -v f="$full" -v a="$again" 'BEGIN{printf "| full rebuild (--rebuild; the sim
 start=$(date +%s%N)
 for _ in $(seq 200); do "$bin/heroku-deploy" --version >/dev/null; done
 awk -v ns=$(( $(date +%s%N) - start )) 'BEGIN{printf "\nheroku-deploy --version: %.1f ms per run (mean of 200)\n", ns/200/1e6}'
+
+image_bench

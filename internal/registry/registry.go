@@ -1,0 +1,177 @@
+// Package registry is how heroku-deploy talks to container registries: the
+// credentials of a source image and of Heroku's registry, a transport with
+// bounded waits that registers every token it sends with the redactor, the
+// retry policy, and registry errors as typed errors. The protocol itself
+// (challenges, token exchange, uploads, mounts) is go-containerregistry's
+// remote package; this package configures it and is the only one that
+// builds its options.
+package registry
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+)
+
+// Config is what every registry session shares.
+type Config struct {
+	// Secret registers secrets with the redactor: the credentials and every
+	// token the registry hands out, before it is sent. Nil: not registered.
+	Secret func(...string)
+	// Transport is the base transport; nil: a default one with bounded
+	// connection, TLS and response-header waits.
+	Transport http.RoundTripper
+	// UserAgent of every request.
+	UserAgent string
+	// Retry is the policy for 5xx, 429 and network errors.
+	Retry Retry
+	// Idle bounds a request that makes no progress (no byte sent or read);
+	// 0: two minutes.
+	Idle time.Duration
+}
+
+// Retry is how often a step that failed for a passing reason is tried and
+// how long to wait first. A step is an idempotent request (GET, HEAD, a
+// manifest PUT of the same bytes) or a whole blob upload, started afresh
+// from a new upload session: never the middle of an upload.
+type Retry struct {
+	Attempts int           // 0: 3
+	Delay    time.Duration // before the second attempt, then ×3; 0: 1s
+}
+
+// Session is one registry with one set of credentials: the options of
+// go-containerregistry's remote package for it.
+type Session struct {
+	Host     string // as in references: "registry.heroku.com", "127.0.0.1:5001"
+	Insecure bool   // plain HTTP
+	options  []remote.Option
+}
+
+// Open prepares a session with creds for the registry at host. A host
+// given as a URL ("http://127.0.0.1:5001") picks its scheme; a bare host
+// uses HTTPS but for loopback addresses, which go-containerregistry reaches
+// over HTTP.
+func (c Config) Open(host string, creds Credentials) *Session {
+	s := &Session{Host: host}
+	if scheme, rest, ok := strings.Cut(host, "://"); ok {
+		s.Host = strings.TrimSuffix(rest, "/")
+		s.Insecure = scheme == "http"
+	}
+	if c.Secret != nil {
+		c.Secret(creds.secrets()...)
+	}
+	retry := c.Retry
+	if retry.Attempts <= 0 {
+		retry.Attempts = 3
+	}
+	if retry.Delay <= 0 {
+		retry.Delay = time.Second
+	}
+	idle := c.Idle
+	if idle <= 0 {
+		idle = 2 * time.Minute
+	}
+	base := c.Transport
+	if base == nil {
+		base = defaultTransport()
+	}
+	s.options = []remote.Option{
+		remote.WithAuth(creds.authenticator()),
+		remote.WithTransport(&observer{inner: base, secret: c.Secret, idle: idle}),
+		remote.WithRetryBackoff(remote.Backoff{Duration: retry.Delay, Factor: 3, Jitter: 0.1, Steps: retry.Attempts}),
+	}
+	if c.UserAgent != "" {
+		s.options = append(s.options, remote.WithUserAgent(c.UserAgent))
+	}
+	return s
+}
+
+// Options are the remote options of this session, and ctx for the calls
+// that take no context of their own.
+func (s *Session) Options(ctx context.Context) []remote.Option {
+	return append([]remote.Option{remote.WithContext(ctx)}, s.options...)
+}
+
+// Repository names a repository of this session's registry.
+func (s *Session) Repository(path string) (name.Repository, error) {
+	opts := []name.Option{name.StrictValidation}
+	if s.Insecure {
+		opts = append(opts, name.Insecure)
+	}
+	r, err := name.NewRepository(s.Host+"/"+path, opts...)
+	if err != nil {
+		return name.Repository{}, &RefError{Ref: s.Host + "/" + path, Err: err}
+	}
+	return r, nil
+}
+
+// ParseReference parses an image reference ("registry/path:tag",
+// "…@sha256:…") of any registry.
+func ParseReference(ref string) (name.Reference, error) {
+	r, err := name.ParseReference(ref, name.WeakValidation)
+	if err != nil {
+		return nil, &RefError{Ref: ref, Err: err}
+	}
+	return r, nil
+}
+
+func defaultTransport() http.RoundTripper {
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          32,
+		MaxIdleConnsPerHost:   16,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   30 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		// A registry verifies a blob before it answers its commit: give it
+		// time, but not for ever.
+		ResponseHeaderTimeout: 5 * time.Minute,
+	}
+}
+
+// observer is the innermost transport: it registers every credential it
+// sends, counts blob outcomes for Stats, and cancels a request that makes
+// no progress for idle.
+type observer struct {
+	inner  http.RoundTripper
+	secret func(...string)
+	idle   time.Duration
+	seen   sync.Map
+}
+
+func (o *observer) RoundTrip(req *http.Request) (*http.Response, error) {
+	if a := req.Header.Get("Authorization"); a != "" && o.secret != nil {
+		if _, cred, ok := strings.Cut(a, " "); ok {
+			if _, dup := o.seen.LoadOrStore(cred, true); !dup {
+				o.secret(cred)
+			}
+		}
+	}
+	ctx, cancel := context.WithCancel(req.Context())
+	w := newWatchdog(o.idle, cancel)
+	req = req.WithContext(ctx)
+	if req.Body != nil && req.Body != http.NoBody {
+		req.Body = &progressBody{ReadCloser: req.Body, w: w}
+	}
+	resp, err := o.inner.RoundTrip(req)
+	if err != nil {
+		record(req, 0)
+		w.stop()
+		cancel()
+		if w.fired() {
+			return nil, &StalledError{Idle: o.idle}
+		}
+		return nil, err
+	}
+	record(req, resp.StatusCode)
+	resp.Body = &progressBody{ReadCloser: resp.Body, w: w, done: func() { w.stop(); cancel() }}
+	return resp, nil
+}

@@ -1,0 +1,176 @@
+package registry
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+func TestForSource(t *testing.T) {
+	dac := `{"auths":{"https://index.docker.io/v1/":{"auth":"` + b64("hubuser:hubpass") + `"},` +
+		`"quay.io":{"username":"qu","password":"qp"},` +
+		`"registry.gitlab.com":{"auth":"` + b64("other:otherpass") + `"},` +
+		`"ghcr.io":{"identitytoken":"idtok"}}}`
+	ci := map[string]string{"CI_REGISTRY": "registry.gitlab.com", "CI_REGISTRY_USER": "gitlab-ci-token", "CI_REGISTRY_PASSWORD": "jobtok", "DOCKER_AUTH_CONFIG": dac}
+	cases := []struct {
+		vars             map[string]string
+		ref              string
+		user, pass, from string
+		ident            string
+	}{
+		{ci, "registry.gitlab.com/g/p:sha", "gitlab-ci-token", "jobtok", "CI_REGISTRY_USER", ""},
+		{ci, "REGISTRY.gitlab.com/g/p@sha256:" + strings.Repeat("a", 64), "gitlab-ci-token", "jobtok", "CI_REGISTRY_USER", ""},
+		{ci, "busybox:1.37", "hubuser", "hubpass", "DOCKER_AUTH_CONFIG", ""},
+		{ci, "docker.io/library/busybox", "hubuser", "hubpass", "DOCKER_AUTH_CONFIG", ""},
+		{ci, "quay.io/a/b:c", "qu", "qp", "DOCKER_AUTH_CONFIG", ""},
+		{ci, "ghcr.io/a/b:c", "", "", "DOCKER_AUTH_CONFIG", "idtok"},
+		{ci, "example.com/a:b", "", "", "anonymous", ""},
+		// Without the job's credentials, DOCKER_AUTH_CONFIG's entry.
+		{map[string]string{"CI_REGISTRY": "registry.gitlab.com", "DOCKER_AUTH_CONFIG": dac}, "registry.gitlab.com/g/p:t", "other", "otherpass", "DOCKER_AUTH_CONFIG", ""},
+		{map[string]string{"CI_REGISTRY": "gitlab.example.com:5050", "CI_REGISTRY_USER": "u", "CI_REGISTRY_PASSWORD": "p"}, "gitlab.example.com:5050/g/p:t", "u", "p", "CI_REGISTRY_USER", ""},
+		{map[string]string{"CI_REGISTRY": "gitlab.example.com:5050", "CI_REGISTRY_USER": "u", "CI_REGISTRY_PASSWORD": "p"}, "gitlab.example.com/g/p:t", "", "", "anonymous", ""},
+		{nil, "busybox", "", "", "anonymous", ""},
+	}
+	for _, c := range cases {
+		got, err := ForSource(c.ref, env(c.vars))
+		if err != nil || got.Username != c.user || got.Password != c.pass || got.From != c.from || got.IdentityToken != c.ident {
+			t.Errorf("ForSource(%s) = %+v, %v; want %s:%s from %s", c.ref, got, err, c.user, c.pass, c.from)
+		}
+	}
+}
+
+func TestForSourceBadDockerAuthConfigNeverQuotesIt(t *testing.T) {
+	for _, raw := range []string{`{"auths":`, `{"auths":{"quay.io":{"auth":"bm90LWEtcGFpcg=="}}}`, `{"auths":{"quay.io":{"auth":"!!secretish!!"}}}`} {
+		_, err := ForSource("quay.io/a/b", env(map[string]string{"DOCKER_AUTH_CONFIG": raw}))
+		var ce *ConfigError
+		if !errors.As(err, &ce) || ce.Variable != "DOCKER_AUTH_CONFIG" {
+			t.Errorf("%s: %v; want a ConfigError", raw, err)
+			continue
+		}
+		if strings.Contains(err.Error(), "secretish") || strings.Contains(err.Error(), "bm90") {
+			t.Errorf("the error quotes the value: %v", err)
+		}
+	}
+	if _, err := ForSource("Not A Ref!!", env(nil)); err == nil {
+		t.Error("a bad reference: no error")
+	}
+}
+
+func TestWrap(t *testing.T) {
+	te := func(status int, code string) error {
+		e := &transport.Error{StatusCode: status}
+		if code != "" {
+			e.Errors = []transport.Diagnostic{{Code: transport.ErrorCode(code), Message: "msg"}}
+		}
+		return e
+	}
+	cases := []struct {
+		err  error
+		kind Kind
+	}{
+		{te(401, "UNAUTHORIZED"), Denied},
+		{te(403, ""), Denied},
+		{te(404, "MANIFEST_UNKNOWN"), NotFound},
+		{te(405, "UNSUPPORTED"), Refused},
+		{te(400, "MANIFEST_INVALID"), Refused},
+		{te(429, "TOOMANYREQUESTS"), Unavailable},
+		{te(502, ""), Unavailable},
+		{fmt.Errorf("x: %w", context.DeadlineExceeded), Unavailable},
+		{&StalledError{Idle: time.Second}, Unavailable},
+		{io.ErrUnexpectedEOF, Unavailable},
+		{errors.New("invalid character '<' looking for beginning of value"), Malformed},
+	}
+	for _, c := range cases {
+		err := Wrap("op", c.err)
+		if !IsKind(err, c.kind) {
+			t.Errorf("Wrap(%v) = %v; want kind %v", c.err, err, c.kind)
+		}
+	}
+	// The cause stays reachable: ggcr's retries ask it Temporary().
+	var tr *transport.Error
+	if !errors.As(Wrap("op", te(503, "")), &tr) {
+		t.Error("Wrap hides the transport error from errors.As")
+	}
+	if !errors.Is(Wrap("op", context.Canceled), context.Canceled) {
+		t.Error("Wrap hides context.Canceled")
+	}
+}
+
+// TestObserverRegistersCredentialsAndStopsStalls: every credential sent is
+// registered before the request leaves; a request that makes no progress
+// for Idle is cut.
+func TestObserverRegistersCredentialsAndStopsStalls(t *testing.T) {
+	stall := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/silent" {
+			<-stall
+		}
+		if r.URL.Path == "/slow" {
+			w.Write([]byte("a"))
+			w.(http.Flusher).Flush()
+			<-stall
+		}
+	}))
+	defer srv.Close()
+	defer close(stall)
+	var got []string
+	o := &observer{inner: http.DefaultTransport, secret: func(s ...string) { got = append(got, s...) }, idle: 200 * time.Millisecond}
+	c := &http.Client{Transport: o}
+	req, _ := http.NewRequest("GET", srv.URL+"/fast", nil)
+	req.Header.Set("Authorization", "Bearer tok-1234567")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if len(got) != 1 || got[0] != "tok-1234567" {
+		t.Errorf("registered %q", got)
+	}
+	start := time.Now()
+	_, err = c.Get(srv.URL + "/silent")
+	var st *StalledError
+	if !errors.As(err, &st) || time.Since(start) > 5*time.Second {
+		t.Errorf("no answer: %v after %s; want a StalledError after about 200ms", err, time.Since(start))
+	}
+	start = time.Now()
+	resp, err = c.Get(srv.URL + "/slow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.ReadAll(resp.Body)
+	if !errors.As(err, &st) || time.Since(start) > 5*time.Second {
+		t.Errorf("stalled read: %v after %s; want a StalledError after about 200ms", err, time.Since(start))
+	}
+}
+
+func TestOpenTakesTheSchemeOfAURL(t *testing.T) {
+	var reg []string
+	s := Config{Secret: func(x ...string) { reg = append(reg, x...) }}.Open("http://127.0.0.1:5001/", Heroku("HRKU-abcdef"))
+	r, err := s.Repository("my-app/web")
+	if err != nil || s.Host != "127.0.0.1:5001" || r.Scheme() != "http" || r.String() != "127.0.0.1:5001/my-app/web" {
+		t.Errorf("%+v %v %v", s, r, err)
+	}
+	want := []string{"HRKU-abcdef", b64("_:HRKU-abcdef")}
+	if fmt.Sprint(reg) != fmt.Sprint(want) {
+		t.Errorf("registered %q, want the key and its Basic encoding", reg)
+	}
+	if h := (Config{}).Open("https://registry.heroku.com", Credentials{}); h.Host != "registry.heroku.com" || h.Insecure {
+		t.Errorf("%+v", h)
+	}
+	if _, err := s.Repository("My_App.herokuapp.com/web"); err == nil {
+		t.Error("an invalid repository name: no error")
+	}
+}
