@@ -108,7 +108,8 @@ func Wait[T any](ctx context.Context, w *Waiter, j Job[T], cur T) (T, error) {
 	if j.Stream == "" {
 		streamEnd = nil
 	}
-	failed := 0 // status reads in a row lost to an outage
+	failed := 0    // status reads in a row lost to an outage
+	malformed := 0 // of those, reads answered with something that is no answer
 	for {
 		timer := time.NewTimer(w.interval(streamEnd != nil))
 		select {
@@ -124,21 +125,43 @@ func Wait[T any](ctx context.Context, w *Waiter, j Job[T], cur T) (T, error) {
 		next, err := j.Fetch(ctx)
 		switch {
 		case err == nil:
-			failed = 0
+			failed, malformed = 0, 0
 			cur = next
 			if j.Final(cur) {
 				w.drain(j.Kind, streamDone, endStream)
 				return cur, nil
 			}
 		case ctx.Err() != nil:
+		case malformedAnswer(err) && malformed+1 >= maxMalformed:
+			// An outage passes; an answer that keeps coming back malformed
+			// (a 2xx that is not the object, a proxy's 404 page) is no
+			// outage, and waiting for it to mend until --timeout would be
+			// a wait the tool does not bound.
+			endStream()
+			return cur, fmt.Errorf("check %s: %d answers in a row were not Heroku's (each read retried): %w", j.What, maxMalformed, err)
 		case herokuapi.Unavailable(err):
 			failed++
+			if malformedAnswer(err) {
+				malformed++
+			}
 			w.Warn(fmt.Sprintf("%v; still waiting for the %s (failed checks in a row: %d, next in %s)", err, j.Kind, failed, w.interval(streamEnd != nil)))
 		default:
 			endStream()
 			return cur, fmt.Errorf("check %s: %w", j.What, err)
 		}
 	}
+}
+
+// maxMalformed bounds the status reads in a row answered with something
+// that is not Heroku's answer (each one already retried by the client).
+const maxMalformed = 3
+
+// malformedAnswer: an answer that is no answer (a malformed 2xx, a 4xx
+// without Heroku's error JSON), unlike a 5xx or a 429, which an outage
+// sends.
+func malformedAnswer(err error) bool {
+	var e *herokuapi.Error
+	return errors.As(err, &e) && e.Unknown && e.Status != 429 && e.Status < 500
 }
 
 // drain lets the stream deliver its last lines once the object is final,

@@ -326,8 +326,8 @@ func TestOffIsVerified(t *testing.T) {
 		h := newHarness(t, "GET /apps/* 503 html times=5")
 		h.sw.Client.SetMaintenance(context.Background(), "my-app", true)
 		err := h.sw.Off(context.Background(), "my-app")
-		if !IsStillOn(err) || herokuapi.StatusOf(err) != 503 {
-			t.Errorf("Off: %v, want *StillOnError with the read's 503", err)
+		if !IsStillOn(err) || !herokuapi.Unavailable(err) {
+			t.Errorf("Off: %v, want *StillOnError with the read's 503 (an outage)", err)
 		}
 		if strings.Contains(h.out.String(), "Maintenance mode is off") || !strings.Contains(h.out.String(), "!!! MAINTENANCE MODE IS STILL ON for my-app") {
 			t.Errorf("log: %q", h.out.String())

@@ -238,8 +238,13 @@ func (p *Promoter) Promote(ctx context.Context, cfg Config) (*Result, error) {
 		return res, p.afterAmbiguous(ctx, res, id, before, err)
 	}
 	if err := p.follow(ctx, promo.ID, res.Targets); err != nil {
-		if errors.As(err, &unknown) {
+		switch {
+		case errors.As(err, &unknown):
 			unknown.Msg += "; read afterwards, " + p.verify(ctx, res, id, before)
+		case herokuapi.IsUnknown(err) && ctx.Err() == nil:
+			// The promotion was created; what its targets answer cannot be
+			// read: what their releases show is the answer.
+			return res, &follow.Unknown{App: res.Targets[0].App, Msg: fmt.Sprintf("%v; read afterwards, %s", err, p.verify(ctx, res, id, before))}
 		}
 		return res, err
 	}
