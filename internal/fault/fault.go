@@ -79,6 +79,7 @@ type Fault struct {
 	Redirect  bool
 	Leak      bool
 	Delay     time.Duration
+	holding   int               // requests held right now (Holds)
 	Barrier   int               // hold requests until this many arrived (0 = off)
 	Times     int               // requests affected; 0 = all
 	Skip      int               // matching requests let through first
@@ -242,6 +243,28 @@ func (f *Fault) Met() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.hits > f.Skip
+}
+
+// Holds reports whether the fault holds the requests it meets for a while
+// (delay, hang, barrier): a test can act while one is held.
+func (f *Fault) Holds() bool { return f.Delay > 0 || f.Hang || f.Barrier > 0 }
+
+// Holding is how many requests the fault holds right now.
+func (f *Fault) Holding() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.holding
+}
+
+// Hits is how many requests met the fault.
+func (f *Fault) Hits() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := max(0, f.hits-f.Skip)
+	if f.Times > 0 {
+		n = min(n, f.Times)
+	}
+	return n
 }
 
 // Read is one GET a client made: its path (below the API's base) and how

@@ -74,6 +74,16 @@ func (d *Dialect) Middleware(faults func() []*Fault, taken func(*Fault, *http.Re
 func (d *Dialect) Serve(f *Fault, w http.ResponseWriter, r *http.Request, next http.Handler) {
 	r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, f))
 	self := d.Self != nil && d.Self(r)
+	if f.Holds() {
+		f.mu.Lock()
+		f.holding++
+		f.mu.Unlock()
+		defer func() {
+			f.mu.Lock()
+			f.holding--
+			f.mu.Unlock()
+		}()
+	}
 	if f.Delay > 0 {
 		select {
 		case <-time.After(f.Delay):

@@ -36,7 +36,8 @@ import (
 //	herokusim-config [APP]          the names of APP's config vars, never their values
 //	herokusim-apps                  every app: name, owner, team, space, region, generation, add-ons
 //	herokusim-wait build|dyno [APP] block until APP has a build, or a one-off dyno whose process runs
-//	herokusim-wait fault            block until a request met an armed fault (a signal during a delay=)
+//	herokusim-wait fault            block until a delay=, hang or barrier fault holds a request right now (a signal
+//	                                during it), or for other faults until a request met one since the last wait
 //	herokusim-expire [APP] vN       retention: APP's releases up to vN expire (the current one excepted)
 //	herokusim-release-fails [APP] on|off  from now on, APP's release commands fail (on) or run as written (off)
 //	herokusim-procs [APP]           APP's formation: one "TYPE=QUANTITY:SIZE restarts=N" line a process type
@@ -58,6 +59,9 @@ type holderKey struct{}
 type holder struct {
 	sim  *Server
 	apps []string
+	// faultsSeen is how many requests had met a fault at the last
+	// herokusim-wait fault: the next waits for a new one.
+	faultsSeen int
 }
 
 // Setup prepares a script for the commands and makes every scenario,
@@ -156,7 +160,7 @@ func cmdSim(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("simulator saw:\n%s", strings.Join(p, "\n"))
 		}
 	}
-	h.sim = s
+	h.sim, h.faultsSeen = s, 0
 	h.apps = nil
 	if err := leakcheck.Register(ts, s.LeakSecrets); err != nil {
 		ts.Fatalf("herokusim: %v", err)
@@ -236,7 +240,17 @@ func cmdWait(ts *testscript.TestScript, neg bool, args []string) {
 	ready := map[string]func(string) bool{
 		"build": func(app string) bool { return h.sim.BuildCount(app) > 0 },
 		"dyno":  h.sim.dynoUp,
-		"fault": func(string) bool { return h.sim.faultMet() },
+		"fault": func(string) bool {
+			held, holds := h.sim.faultsHolding()
+			if holds {
+				return held > 0 // a request held right now: the signal comes during it
+			}
+			if n := h.sim.faultHits(); n > h.faultsSeen {
+				h.faultsSeen = n
+				return true
+			}
+			return false
+		},
 	}
 	if len(args) == 0 || ready[args[0]] == nil {
 		ts.Fatalf("usage: herokusim-wait build|dyno|fault [APP]")
@@ -489,12 +503,23 @@ func (s *Server) configNames(appName string) []string {
 	return names
 }
 
-// faultMet reports whether a request met an armed fault.
-func (s *Server) faultMet() bool {
+// faultsHolding is how many requests faults that hold requests (delay,
+// hang, barrier) hold right now, and whether there are such faults.
+func (s *Server) faultsHolding() (held int, holds bool) {
 	for _, f := range s.opts.Faults {
-		if f.Met() {
-			return true
+		if f.Holds() {
+			holds = true
+			held += f.Holding()
 		}
 	}
-	return false
+	return held, holds
+}
+
+// faultHits is how many requests met an armed fault.
+func (s *Server) faultHits() int {
+	n := 0
+	for _, f := range s.opts.Faults {
+		n += f.Hits()
+	}
+	return n
 }
