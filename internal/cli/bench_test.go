@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// BenchmarkVersion is the tool's own part of start-up (the README's
+// BenchmarkVersion is the tool's own part of start-up (docs/performance.md's
 // --version row): building the parser's model of every command, then
 // parsing. Most of it is kong reading and interpolating the struct tags.
 func BenchmarkVersion(b *testing.B) {
