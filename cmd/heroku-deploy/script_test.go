@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -62,8 +64,27 @@ func params(dir string) testscript.Params {
 			}
 			return os.CopyFS(filepath.Join(env.WorkDir, "apps"), os.DirFS("../../testdata/apps"))
 		},
-		Cmds: commands(),
+		Cmds:      commands(),
+		Condition: condition,
 	}
+}
+
+// condition adds [need:TOOL] for a line or a script that runs a program
+// other than heroku-deploy (git): true when it is installed; when it is
+// not, false (the run's one line says what was skipped), or an error that
+// fails the script under CI=true, as testenv.Need.
+func condition(cond string) (bool, error) {
+	tool, ok := strings.CutPrefix(cond, "need:")
+	if !ok {
+		return false, fmt.Errorf("unknown condition %q", cond)
+	}
+	if err := testenv.Have(tool); err != nil {
+		if os.Getenv("CI") == "true" {
+			return false, err
+		}
+		return false, nil
+	}
+	return true, nil
 }
 
 // commands are the simulator's (internal/herokusim/testscript.go), the
@@ -73,6 +94,15 @@ func params(dir string) testscript.Params {
 //	exec-code CODE PROG [ARGS...]  run PROG like exec; fail unless it exits CODE
 //	signal INT|TERM                signal every background command, as GitLab Runner does
 //	exit-code CODE                 after wait: fail unless the signalled commands exited CODE
+//
+// and these, so that a script runs no program but heroku-deploy (a machine
+// with only Go runs them all; one that needs a tool says [need:TOOL]):
+//
+//	sleep DURATION                 wait (a Go duration, or seconds: 0.3)
+//	mkfifo FILE                    make a named pipe
+//	ls DIR                         print DIR's entries, one a line
+//	env-file NAME FILE             set NAME to FILE's content, final line breaks dropped, as "$(cat FILE)"
+//	env-unquote NAME "GO STRING"   set NAME to a Go string literal's value ("a\x01b")
 func commands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	cmds := herokusim.Commands()
 	for name, cmd := range gitlabfake.Commands() {
@@ -81,7 +111,66 @@ func commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 	cmds["exec-code"] = cmdExecCode
 	cmds["signal"] = cmdSignal
 	cmds["exit-code"] = cmdExitCode
+	cmds["sleep"] = cmdSleep
+	cmds["mkfifo"] = cmdMkfifo
+	cmds["ls"] = cmdLs
+	cmds["env-file"] = cmdEnvFile
+	cmds["env-unquote"] = cmdEnvUnquote
 	return cmds
+}
+
+func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: sleep DURATION")
+	}
+	d, err := time.ParseDuration(args[0])
+	if err != nil {
+		secs, ferr := strconv.ParseFloat(args[0], 64)
+		if ferr != nil {
+			ts.Fatalf("sleep: %q is not a duration", args[0])
+		}
+		d = time.Duration(secs * float64(time.Second))
+	}
+	time.Sleep(d)
+}
+
+func cmdMkfifo(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: mkfifo FILE")
+	}
+	ts.Check(syscall.Mkfifo(ts.MkAbs(args[0]), 0o644))
+}
+
+func cmdLs(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: ls DIR")
+	}
+	entries, err := os.ReadDir(ts.MkAbs(args[0]))
+	ts.Check(err)
+	out := ts.Stdout() // even for no entry: stdout is then empty, not the last command's
+	for _, e := range entries {
+		fmt.Fprintln(out, e.Name())
+	}
+}
+
+func cmdEnvFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: env-file NAME FILE")
+	}
+	b, err := os.ReadFile(ts.MkAbs(args[1]))
+	ts.Check(err)
+	ts.Setenv(args[0], strings.TrimRight(string(b), "\n"))
+}
+
+func cmdEnvUnquote(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf(`usage: env-unquote NAME "GO STRING"`)
+	}
+	v, err := strconv.Unquote(args[1])
+	if err != nil {
+		ts.Fatalf("env-unquote: %s is not a Go string literal: %v", args[1], err)
+	}
+	ts.Setenv(args[0], v)
 }
 
 func cmdExecCode(ts *testscript.TestScript, neg bool, args []string) {
@@ -144,19 +233,20 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // TestEveryExitCodeIsAsserted: consumers put exit codes in
-// allow_failure:exit_codes, so each code the README documents is asserted
+// allow_failure:exit_codes, so each code the CLI reference (docs/cli.md's
+// "## Exit codes", the one table) documents is asserted
 // by a golden script (exec-code, or exit-code after a signal; a plain exec
 // asserts 0): the general table's by any script but not by a run whose
 // code is its command's own status, run's by a run_ script, which also
 // shows the command's own statuses passing through.
 func TestEveryExitCodeIsAsserted(t *testing.T) {
-	readme := testenv.ReadFile(t, "README.md")
-	general, _, _ := strings.Cut(testenv.Section(t, readme, "## Exit codes"), "\n### ")
-	run := testenv.Section(t, readme, "### `run` exit codes")
+	doc := testenv.ReadFile(t, "docs/cli.md")
+	general, _, _ := strings.Cut(testenv.Section(t, doc, "## Exit codes"), "\n### ")
+	run := testenv.Section(t, doc, "### `run` exit codes")
 	for _, table := range []struct{ text, scripts string }{{general, "*"}, {run, "run_*"}} {
 		codes := regexp.MustCompile(`(?m)^\| (\d+) \|`).FindAllStringSubmatch(table.text, -1)
 		if len(codes) == 0 {
-			t.Fatal("README: an exit-code table is empty")
+			t.Fatal("docs/cli.md: an exit-code table is empty")
 		}
 		scripts := readScripts(t, table.scripts)
 		if table.scripts == "*" {

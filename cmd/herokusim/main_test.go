@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -28,9 +30,20 @@ func TestBadFaultIsExplained(t *testing.T) {
 	}
 }
 
+// TestMain lets the test binary stand in for a command that exits with a
+// given code, so that no shell is needed.
+func TestMain(m *testing.M) {
+	if code := os.Getenv("HEROKUSIM_TEST_EXIT"); code != "" {
+		n, _ := strconv.Atoi(code)
+		os.Exit(n)
+	}
+	os.Exit(m.Run())
+}
+
 func TestCommandModeSaysItIsASimulation(t *testing.T) {
 	var out, errOut bytes.Buffer
-	code := run([]string{"--", "sh", "-c", "exit 3"}, &out, &errOut)
+	t.Setenv("HEROKUSIM_TEST_EXIT", "3") // the command: this binary, exiting 3
+	code := run([]string{"--", os.Args[0]}, &out, &errOut)
 	if code != 3 {
 		t.Errorf("exit %d, want the command's 3", code)
 	}

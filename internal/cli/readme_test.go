@@ -15,12 +15,15 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/testenv"
 )
 
+// cliDoc is the CLI reference: every command, flag and exit code.
+const cliDoc = "docs/cli.md"
+
 func readmeSection(t *testing.T, heading string) string {
 	t.Helper()
-	return testenv.Section(t, testenv.ReadFile(t, "README.md"), heading)
+	return testenv.Section(t, testenv.ReadFile(t, cliDoc), heading)
 }
 
-// TestREADMECLIReference keeps the README's flag tables true: under
+// TestREADMECLIReference keeps the CLI reference's flag tables true: under
 // "### Global flags" one row per global flag, and under "### `heroku-deploy
 // <command>`" one row per visible flag of that command, each naming the
 // flag's environment variables, short form and default. A hidden flag's
@@ -58,7 +61,8 @@ func TestREADMECLIReference(t *testing.T) {
 var seams = []string{"HEROKU_DEPLOY_POLL_INTERVAL", "HEROKU_DEPLOY_STREAM_POLL", "HEROKU_DEPLOY_RETRY_WAIT", "HEROKU_DEPLOY_STREAM_WAIT",
 	"HEROKU_DEPLOY_STREAM_QUIET", "HEROKU_DEPLOY_REQUEST_TIMEOUT", "HEROKU_DEPLOY_LOOKUP_WINDOW", "HEROKU_DEPLOY_ATTACH_TIMEOUT"}
 
-// checkFlagTable holds one README flag table to the flags it documents.
+// checkFlagTable holds one flag table of the CLI reference to the flags it
+// documents.
 func checkFlagTable(t *testing.T, section string, flags []*kong.Flag) {
 	t.Helper()
 	rows := map[string]string{} // "--flag" -> its row
@@ -109,7 +113,8 @@ func checkFlagTable(t *testing.T, section string, flags []*kong.Flag) {
 	}
 }
 
-// TestREADMEExitCodes keeps both exit-code tables equal to the exit*
+// TestREADMEExitCodes keeps both exit-code tables of the CLI reference
+// (docs/cli.md's "## Exit codes") equal to the exit*
 // constants, read from the source so that a new one is caught: the
 // general table to errors.go's, run's to run.go's and the cancel code.
 func TestREADMEExitCodes(t *testing.T) {
@@ -131,7 +136,7 @@ func TestREADMEExitCodes(t *testing.T) {
 		slices.Sort(documented)
 		slices.Sort(tc.codes)
 		if !slices.Equal(documented, tc.codes) {
-			t.Errorf("README documents exit codes %v; the code defines %v", documented, tc.codes)
+			t.Errorf("%s documents exit codes %v; the code defines %v", cliDoc, documented, tc.codes)
 		}
 	}
 }

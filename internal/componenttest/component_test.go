@@ -1,6 +1,6 @@
 // Package componenttest checks the CI/CD components in templates/ the way
 // GitLab would: a renderer that follows GitLab 17.0's interpolation rules,
-// GitLab's CI JSON schema and the job-level rules it misses, the README's
+// GitLab's CI JSON schema and the job-level rules it misses, the docs'
 // examples and tables, the project pipeline and the release procedure. It
 // also runs consumer pipelines with gitlab-ci-local (shell executor), the
 // freshly built heroku-deploy on PATH and the Heroku simulator on

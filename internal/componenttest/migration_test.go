@@ -271,17 +271,17 @@ func TestTagsInput(t *testing.T) {
 // TestJobKeysMerge: keys the inputs do not cover go on a component's job
 // through a job of the same name in the including file, which GitLab
 // deep-merges into it (doc/ci/yaml/includes.md, "Merge method"): the
-// README's example gets needs, timeout and allow_failure, and keeps the
+// example of docs/deploy.md gets needs, timeout and allow_failure, and keeps the
 // component's script, variables, rules and tags.
 func TestJobKeysMerge(t *testing.T) {
-	sec := testenv.Section(t, testenv.ReadFile(t, "README.md"), "#### Runner tags and other job keys")
+	sec := testenv.Section(t, testenv.ReadFile(t, "docs/deploy.md"), "## Runner tags and other job keys")
 	m := yamlFenceRE.FindStringSubmatch(sec)
 	if m == nil {
-		t.Fatal("README's Runner tags and other job keys has no YAML example")
+		t.Fatal("docs/deploy.md's Runner tags and other job keys has no YAML example")
 	}
 	p, errs := consumerPipeline(t, &assembler{vars: includeVars("main")}, m[1])
 	if len(errs) > 0 {
-		t.Fatalf("GitLab would reject the README's example:%s", joinErrors(errs))
+		t.Fatalf("GitLab would reject docs/deploy.md's example:%s", joinErrors(errs))
 	}
 	for job, want := range map[string]map[string]string{
 		"heroku-deploy:my-app-staging":     {"needs": "[unit-tests]", "timeout": "45m", "tags": "[gitlab-heroku]"},

@@ -24,7 +24,7 @@ func releaseRepo(t *testing.T) string {
 	t.Helper()
 	testenv.Need(t, "bash", "git")
 	dir := t.TempDir()
-	for _, p := range []string{"templates", "CHANGELOG.md", "README.md", ".ci/release"} {
+	for _, p := range []string{"templates", "docs", "CHANGELOG.md", "README.md", ".ci/release"} {
 		src := filepath.Join(repoRoot, p)
 		fi, err := os.Stat(src)
 		if err != nil {
@@ -159,11 +159,20 @@ func TestRelease(t *testing.T) {
 			t.Errorf("CHANGELOG.md lacks the link %q", link)
 		}
 	}
-	// The README's include examples pin the release.
-	for _, m := range regexp.MustCompile(`component: \S+@(\S+)`).FindAllStringSubmatch(readFile(t, filepath.Join(dir, "README.md")), -1) {
-		if m[1] != "1.3.0" {
-			t.Errorf("README include pinned at %s after releasing 1.3.0", m[1])
+	// The examples of the README and docs/ pin the release: includes and
+	// image tags, every one of them.
+	pages, _ := filepath.Glob(filepath.Join(dir, "docs", "*.md"))
+	pinned := 0
+	for _, page := range append(pages, filepath.Join(dir, "README.md")) {
+		for _, m := range regexp.MustCompile(`(?:component: \S+@|/heroku-deploy:)([0-9][0-9A-Za-z.+-]*)`).FindAllStringSubmatch(readFile(t, page), -1) {
+			pinned++
+			if m[1] != "1.3.0" {
+				t.Errorf("%s pins %s after releasing 1.3.0", filepath.Base(page), m[1])
+			}
 		}
+	}
+	if pinned == 0 {
+		t.Error("no example pins a version")
 	}
 
 	// The tag pipeline's check passes on the release, and only for it.
@@ -220,10 +229,13 @@ func TestReleaseCheckRefusesMismatches(t *testing.T) {
 	good := readFile(t, tmpl)
 	changelog := filepath.Join(dir, "CHANGELOG.md")
 	goodLog := readFile(t, changelog)
+	readme := filepath.Join(dir, "README.md")
+	goodReadme := readFile(t, readme)
 	for name, c := range map[string]struct {
 		file, from, to, want string
 	}{
 		"template at another version": {tmpl, "/heroku-deploy:2.0.0", "/heroku-deploy:1.9.0", "runs heroku-deploy:1.9.0, not 2.0.0"},
+		"example at another version":  {readme, "/deploy@2.0.0", "/deploy@1.9.0", "README.md pins 1.9.0, not 2.0.0"},
 		"template with no pin":        {tmpl, "/heroku-deploy:2.0.0", "/heroku-deploy", "has no image pin"},
 		"component.version":           {tmpl, "/heroku-deploy:2.0.0", "/heroku-deploy:$[[ component.version ]]", "not 2.0.0"},
 		"no CHANGELOG section":        {changelog, "## [2.0.0] - ", "## [2.0.1] - ", "no '## [2.0.0] - YYYY-MM-DD' section"},
@@ -232,6 +244,7 @@ func TestReleaseCheckRefusesMismatches(t *testing.T) {
 	} {
 		os.WriteFile(tmpl, []byte(good), 0o644)
 		os.WriteFile(changelog, []byte(goodLog), 0o644)
+		os.WriteFile(readme, []byte(goodReadme), 0o644)
 		b := readFile(t, c.file)
 		if !strings.Contains(b, c.from) {
 			t.Fatalf("%s: %q not found", name, c.from)

@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"gitlab.com/heroku-deploy/heroku/internal/testenv"
 )
 
 // TestShellLikeBash runs command lines through the simulator's shell and
@@ -12,10 +14,8 @@ import (
 // (comments, here-documents, continued lines, newlines) give the same
 // output and status in both.
 func TestShellLikeBash(t *testing.T) {
-	bash, err := exec.LookPath("bash")
-	if err != nil {
-		t.Skip("no bash")
-	}
+	testenv.Uses(t, "bash")
+	bash, _ := exec.LookPath("bash")
 	const marker = ` ; echo "status: $?"`
 	for _, cmd := range []string{
 		"( echo hi # a comment\n)" + marker,

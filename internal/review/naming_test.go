@@ -156,7 +156,7 @@ func TestLookAlikePrefix(t *testing.T) {
 	if iid, ok := MR("customer-portal-frontend-web", app); !ok || iid != "42" {
 		t.Errorf("the app's own prefix: %q, %v", iid, ok)
 	}
-	// The README's example: with merge request 4242 the cut is
+	// docs/review.md's example: with merge request 4242 the cut is
 	// "customer-portal", and the look-alike names the very same app.
 	app = Name("customer-portal-frontend-web", "4242")
 	if app != "customer-portal-5efa36-mr-4242" || CheckPrefix("customer-portal-5efa36") == nil {

@@ -13,7 +13,7 @@ import (
 
 // Tools are every external tool a test of the suite drives: what
 // `bash .ci/run` installs. The line a skipped run prints names those missing.
-var Tools = []string{"bash", "buildah", "busybox", "git", "gitlab-ci-local", "node", "npm", "rsync", "ruby", "sh"}
+var Tools = []string{"bash", "buildah", "busybox", "git", "gitlab-ci-local", "node", "npm", "rsync", "ruby", "setpriv", "sh"}
 
 // Need marks a test that drives external tools. Under -short it is
 // skipped, present or not, for a quick run (and for the race detector's,
@@ -27,16 +27,34 @@ func Need(t testing.TB, tools ...string) {
 	if testing.Short() {
 		t.Skipf("drives %s: skipped under -short", strings.Join(tools, ", "))
 	}
+	Uses(t, tools...)
+}
+
+// Uses marks a quick test that runs a common tool (sh, bash, git): it runs
+// under -short too. A missing tool fails it under CI=true and skips it
+// elsewhere, with the one line, as Need does.
+func Uses(t testing.TB, tools ...string) {
+	t.Helper()
+	if err := Have(tools...); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+}
+
+// Have is Uses for what has no testing.TB (a golden script's condition):
+// nil when every tool is on PATH; otherwise an error naming those missing,
+// and, outside CI=true, the run's one line is printed.
+func Have(tools ...string) error {
 	missing := Missing(tools...)
 	if len(missing) == 0 {
-		return
+		return nil
 	}
-	msg := fmt.Sprintf("%s not installed: bash .ci/run installs every tool the tests use (Debian, as root) and runs them", strings.Join(missing, ", "))
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
+	if os.Getenv("CI") != "true" {
+		announce()
 	}
-	announce()
-	t.Skip(msg)
+	return fmt.Errorf("%s not installed: bash .ci/run installs every tool the tests use (Debian, as root) and runs them", strings.Join(missing, ", "))
 }
 
 // Missing returns the tools not on PATH.

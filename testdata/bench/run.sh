@@ -4,7 +4,7 @@
 #   testdata/bench/run.sh [SIZE_MB[:FILES] ...]   (default: 10 200 1024)
 #
 # FILES sets the number of small source files in a tree, e.g. 2048:100000
-# for the 100 000-file / 2 GB tree of the README.
+# for the 100 000-file / 2 GB tree of docs/performance.md.
 # Generates trees (small source files, large compressible and incompressible
 # files) under testdata/bench/trees, then prints a Markdown table:
 #   - packaging: heroku-deploy's archive step vs tar -czf (GNU tar + gzip -6)
