@@ -40,7 +40,7 @@ func TestFormationRules(t *testing.T) {
 	s := start(t, Options{})
 	s.finishOf("demo", s.deployTo("demo", "abc", map[string]string{"package.json": `{}`, "Procfile": "worker: node w\n"}, ""))
 	formation := func() string {
-		out, err := s.describeFormation("demo")
+		out, err := s.DescribeFormation("demo")
 		if err != nil {
 			t.Fatal(err)
 		}
