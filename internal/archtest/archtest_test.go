@@ -118,13 +118,13 @@ func TestImportsFollowArchitecture(t *testing.T) {
 }
 
 // TestBinaryLinksNoSimulator: the shipped binary depends on neither the
-// simulator nor the test framework.
+// simulators, GitLab's rules (internal/gitlabci) nor the test framework.
 func TestBinaryLinksNoSimulator(t *testing.T) {
 	// internal/image is listed until the binary links it: what it brings
 	// in is what the binary will.
 	for _, dep := range strings.Fields(string(goList(t, "-deps", "./cmd/heroku-deploy", "./internal/image"))) {
 		if strings.Contains(dep, "/internal/herokusim") || strings.HasSuffix(dep, "/internal/gitlabfake") || strings.HasSuffix(dep, "/internal/registrysim") ||
-			strings.HasSuffix(dep, "/internal/fault") || strings.HasSuffix(dep, "/internal/leakcheck") ||
+			strings.HasSuffix(dep, "/internal/fault") || strings.HasSuffix(dep, "/internal/leakcheck") || strings.HasSuffix(dep, "/internal/gitlabci") ||
 			dep == "github.com/google/go-containerregistry/pkg/registry" || strings.Contains(dep, "testscript") || strings.HasSuffix(dep, "/internal/testenv") {
 			t.Errorf("the heroku-deploy binary links %s", dep)
 		}
