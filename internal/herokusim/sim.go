@@ -18,7 +18,8 @@
 // fault.go, what tests read of its state in inspect.go, its flags in
 // flags.go. Beside it: the shell its dynos run (dynoshell), the
 // rendezvous service they attach through (rendezvous), and its testscript
-// commands (simscript).
+// commands (simscript). README.md says how to add a route and lists the
+// facts about Heroku it encodes, each with its source or marked inferred.
 //
 // Where it knowingly differs from Heroku:
 //
