@@ -87,6 +87,8 @@ func (s *Server) Check(appName, k, v string, getenv func(string) string) string 
 	return ""
 }
 
+// DynoUp reports whether a one-off dyno of the app runs its process
+// (herokusim-wait dyno).
 func (s *Server) DynoUp(appName string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -109,6 +111,8 @@ func (s *Server) DynoUp(appName string) bool {
 // which herokusim-dynos shows as NONCE so golden files stay stable.
 var nonceRE = regexp.MustCompile(`(heroku-command-exit-status) [0-9a-f]{16}:`)
 
+// DescribeDynos is herokusim-dynos's text: each one-off dyno of the app,
+// its state, options and env names, then its command indented.
 func (s *Server) DescribeDynos(appName string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -183,6 +187,8 @@ func (s *Server) DescribeApps() string {
 	return b.String()
 }
 
+// ConfigNames returns the names of the app's config vars, sorted, never
+// their values.
 func (s *Server) ConfigNames(appName string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
