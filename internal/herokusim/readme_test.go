@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"gitlab.com/heroku-deploy/heroku/internal/testenv"
 )
 
 // TestREADMENamesWhatExists holds README.md to the code: every name its
@@ -13,13 +15,9 @@ import (
 // an app option) is still in the package, so that neither can drift from
 // the code unseen.
 func TestREADMENamesWhatExists(t *testing.T) {
-	readme, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := string(readme)
-	steps, _, _ := strings.Cut(doc[strings.Index(doc, "## Add a route"):], "\n## Faults")
-	facts := doc[strings.Index(doc, "## What it encodes about Heroku"):]
+	doc := testenv.ReadFile(t, "internal/herokusim/README.md")
+	steps := testenv.Section(t, doc, "## Add a route")
+	facts := testenv.Section(t, doc, "## What it encodes about Heroku")
 	var where []string // the Where column of each table row
 	for _, line := range strings.Split(facts, "\n") {
 		if cells := strings.Split(line, " | "); strings.HasPrefix(line, "| ") && len(cells) == 3 {
