@@ -18,7 +18,7 @@ import (
 
 	"gitlab.com/heroku-deploy/heroku/internal/cli"
 	"gitlab.com/heroku-deploy/heroku/internal/gitlabfake"
-	"gitlab.com/heroku-deploy/heroku/internal/herokusim"
+	"gitlab.com/heroku-deploy/heroku/internal/herokusim/simscript"
 	"gitlab.com/heroku-deploy/heroku/internal/leakcheck"
 	"gitlab.com/heroku-deploy/heroku/internal/testenv"
 )
@@ -28,7 +28,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/sc
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		// Every run is leak-checked when its script ends (leakcheck.Setup,
-		// through herokusim.Setup): its stdout and stderr are teed aside.
+		// through simscript.Setup): its stdout and stderr are teed aside.
 		// The name picks the program: dpl and gem are the image's drop-ins.
 		"heroku-deploy": leakcheck.Program(func() int { return cli.MainAs(os.Args[0], "test", os.Args[1:]) }),
 		"dpl":           leakcheck.Program(func() int { return cli.MainAs(os.Args[0], "test", os.Args[1:]) }),
@@ -38,7 +38,7 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs testdata/script/*.txtar against the simulator; its
 // commands (herokusim, herokusim-requests, leakcheck…) are documented in
-// internal/herokusim/testscript.go.
+// internal/herokusim/simscript.
 func TestScripts(t *testing.T) {
 	t.Parallel()
 	testscript.Run(t, params("../../testdata/script"))
@@ -59,7 +59,7 @@ func params(dir string) testscript.Params {
 			env.Setenv("HEROKU_DEPLOY_LOOKUP_WINDOW", "200ms")
 			env.Values[signalledKey{}] = new([]*exec.Cmd)
 			gitlabfake.Setup(env.Values)
-			if err := herokusim.Setup(env); err != nil {
+			if err := simscript.Setup(env); err != nil {
 				return err
 			}
 			return os.CopyFS(filepath.Join(env.WorkDir, "apps"), os.DirFS("../../testdata/apps"))
@@ -87,7 +87,7 @@ func condition(cond string) (bool, error) {
 	return true, nil
 }
 
-// commands are the simulator's (internal/herokusim/testscript.go), the
+// commands are the simulator's (internal/herokusim/simscript), the
 // GitLab fake's (internal/gitlabfake) and these, for exit codes, which
 // consumers rely on in allow_failure:
 //
@@ -104,7 +104,7 @@ func condition(cond string) (bool, error) {
 //	env-file NAME FILE             set NAME to FILE's content, final line breaks dropped, as "$(cat FILE)"
 //	env-unquote NAME "GO STRING"   set NAME to a Go string literal's value ("a\x01b")
 func commands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
-	cmds := herokusim.Commands()
+	cmds := simscript.Commands()
 	for name, cmd := range gitlabfake.Commands() {
 		cmds[name] = cmd
 	}
@@ -289,7 +289,7 @@ func readScripts(t *testing.T, pattern string) []byte {
 // of them came after a simulator command, so most runs went unchecked.
 // Now every run is checked without asking, and what must not erode is the
 // wiring: the heroku-deploy of TestMain tees its output (leakcheck.Program)
-// and the scripts' Setup makes the check at their end (herokusim.Setup →
+// and the scripts' Setup makes the check at their end (simscript.Setup →
 // leakcheck.Setup). This runs a script with the golden scripts' params and
 // a recording T: each kind of run (exec, exec-code, !, background) prints
 // a value the script then declares secret, after a simulator command has

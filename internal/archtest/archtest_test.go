@@ -118,15 +118,26 @@ func TestImportsFollowArchitecture(t *testing.T) {
 }
 
 // TestBinaryLinksNoSimulator: the shipped binary depends on neither the
-// simulator nor the test framework.
+// simulators, GitLab's rules (internal/gitlabci) nor the test framework.
 func TestBinaryLinksNoSimulator(t *testing.T) {
 	// internal/image is listed until the binary links it: what it brings
 	// in is what the binary will.
 	for _, dep := range strings.Fields(string(goList(t, "-deps", "./cmd/heroku-deploy", "./internal/image"))) {
-		if strings.HasSuffix(dep, "/internal/herokusim") || strings.HasSuffix(dep, "/internal/gitlabfake") || strings.HasSuffix(dep, "/internal/registrysim") ||
-			strings.HasSuffix(dep, "/internal/fault") || strings.HasSuffix(dep, "/internal/leakcheck") ||
+		if strings.Contains(dep, "/internal/herokusim") || strings.HasSuffix(dep, "/internal/gitlabfake") || strings.HasSuffix(dep, "/internal/registrysim") ||
+			strings.HasSuffix(dep, "/internal/fault") || strings.HasSuffix(dep, "/internal/leakcheck") || strings.HasSuffix(dep, "/internal/gitlabci") ||
 			dep == "github.com/google/go-containerregistry/pkg/registry" || strings.Contains(dep, "testscript") || strings.HasSuffix(dep, "/internal/testenv") {
 			t.Errorf("the heroku-deploy binary links %s", dep)
+		}
+	}
+}
+
+// TestSimulatorLinksNoTestscript: the simulator is a library and a
+// program (cmd/herokusim); its testscript commands live in
+// internal/herokusim/simscript.
+func TestSimulatorLinksNoTestscript(t *testing.T) {
+	for _, dep := range strings.Fields(string(goList(t, "-deps", "./internal/herokusim", "./cmd/herokusim"))) {
+		if strings.Contains(dep, "testscript") || strings.HasSuffix(dep, "/internal/leakcheck") {
+			t.Errorf("the simulator links %s", dep)
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"gitlab.com/heroku-deploy/heroku/internal/gitlabci"
 	"gitlab.com/heroku-deploy/heroku/internal/herokusim"
 	"gitlab.com/heroku-deploy/heroku/internal/testenv"
 )
@@ -99,7 +100,7 @@ func (p *project) pipeline(yml string) {
 	if len(errs) > 0 {
 		p.t.Fatalf("GitLab would reject the pipeline:%s\n%s", joinErrors(errs), yml)
 	}
-	p.rawPipeline(string(dumpYAML(rendered)))
+	p.rawPipeline(string(gitlabci.DumpYAML(rendered)))
 }
 
 // rawPipeline writes .gitlab-ci.yml as is, for gitlab-ci-local's own
@@ -401,11 +402,11 @@ func TestGitlabCILocalSchemaCheck(t *testing.T) {
 		if !tc.gclOK && !strings.Contains(string(out), "Invalid .gitlab-ci.yml configuration") {
 			t.Errorf("gitlab-ci-local did not report a schema error:\n%s", out)
 		}
-		v, err := loadOne([]byte(yml))
+		v, err := gitlabci.LoadOne([]byte(yml))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if errs := validatePipeline(t, v.(*omap), nil); (len(errs) == 0) != tc.gitlabOK {
+		if errs := validatePipeline(t, v.(*gitlabci.Map), nil); (len(errs) == 0) != tc.gitlabOK {
 			t.Errorf("GitLab's rules on\n%s: %s, want ok=%v", yml, joinErrors(errs), tc.gitlabOK)
 		}
 	}

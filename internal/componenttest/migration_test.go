@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"gitlab.com/heroku-deploy/heroku/internal/gitlabci"
 	"gitlab.com/heroku-deploy/heroku/internal/herokusim"
 	"gitlab.com/heroku-deploy/heroku/internal/testenv"
 )
@@ -119,7 +120,7 @@ func TestDplJobsOnTheImage(t *testing.T) {
 			if len(errs) > 0 {
 				t.Fatalf("GitLab would reject it:%s", joinErrors(errs))
 			}
-			os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), dumpYAML(rendered), 0o644)
+			os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), gitlabci.DumpYAML(rendered), 0o644)
 			cmd := exec.Command("gitlab-ci-local", "--force-shell-executor",
 				"--variable", "HEROKU_APP_NAME=my-app-production",
 				"--variable", "HEROKU_PRODUCTION_KEY="+herokusim.DefaultKey,
@@ -188,27 +189,27 @@ func TestInputsTakeVariables(t *testing.T) {
 			if len(errs) > 0 {
 				t.Fatalf("%s (variable known: %v): GitLab would reject it:%s", tc.component, known, joinErrors(errs))
 			}
-			job := p.sub(tc.job + app)
+			job := p.Sub(tc.job + app)
 			if job == nil {
-				t.Fatalf("%s (variable known: %v): no job %s%s in %v", tc.component, known, tc.job, app, jobs(p))
+				t.Fatalf("%s (variable known: %v): no job %s%s in %v", tc.component, known, tc.job, app, gitlabci.Jobs(p))
 			}
-			if got := job.sub("variables").str("HEROKU_DEPLOY_APP"); got != app {
+			if got := job.Sub("variables").Str("HEROKU_DEPLOY_APP"); got != app {
 				t.Errorf("%s: HEROKU_DEPLOY_APP = %q, want %q", tc.component, got, app)
 			}
-			if got := job.str("resource_group"); got != "heroku-"+app {
+			if got := job.Str("resource_group"); got != "heroku-"+app {
 				t.Errorf("%s: resource_group %q, want heroku-%s", tc.component, got, app)
 			}
-			key := job.sub("variables").sub("HEROKU_DEPLOY_API_KEY_VARIABLE")
-			if key == nil || !strings.HasPrefix(key.str("value"), "$") || key.vals["expand"] != false {
-				t.Errorf("%s: the key's variable is passed as %v; want the reference as written, expand: false", tc.component, job.sub("variables").vals["HEROKU_DEPLOY_API_KEY_VARIABLE"])
+			key := job.Sub("variables").Sub("HEROKU_DEPLOY_API_KEY_VARIABLE")
+			if key == nil || !strings.HasPrefix(key.Str("value"), "$") || key.Vals["expand"] != false {
+				t.Errorf("%s: the key's variable is passed as %v; want the reference as written, expand: false", tc.component, job.Sub("variables").Vals["HEROKU_DEPLOY_API_KEY_VARIABLE"])
 			}
 		}
 		// A masked variable cannot be expanded at pipeline creation.
 		c := loadComponent(t, tc.component)
-		args, _ := loadOne([]byte(strings.ReplaceAll(tc.inputs, "\n      ", "\n")))
+		args, _ := gitlabci.LoadOne([]byte(strings.ReplaceAll(tc.inputs, "\n      ", "\n")))
 		vars := includeVars("main")
 		vars["HEROKU_APP_NAME_STAGING"] = "my-app-staging"
-		_, err := c.render(args.(*omap), renderOptions{vars: vars, masked: map[string]bool{"HEROKU_APP_NAME_STAGING": true}})
+		_, err := c.Render(args.(*gitlabci.Map), gitlabci.RenderOptions{Vars: vars, Masked: map[string]bool{"HEROKU_APP_NAME_STAGING": true}})
 		if err == nil || !strings.Contains(err.Error(), "masked variables cannot be expanded") {
 			t.Errorf("%s: a masked app variable: %v, want GitLab's refusal", tc.component, err)
 		}
@@ -233,36 +234,36 @@ func TestInputsTakeVariables(t *testing.T) {
 func TestTagsInput(t *testing.T) {
 	for _, name := range templateNames(t) {
 		c := loadComponent(t, name)
-		in, ok := c.input("tags")
-		if !ok || in.typ != "array" || !in.hasDefault || fmt.Sprint(in.def) != "[]" {
+		in, ok := c.Input("tags")
+		if !ok || in.Type != "array" || !in.HasDefault || fmt.Sprint(in.Default) != "[]" {
 			t.Errorf("%s: no tags input of type array, default []", name)
 			continue
 		}
 		for _, tags := range []string{"", "[gitlab-heroku, docker]"} {
-			inputs := deepCopy(loadSamples(t, name).minimal).(*omap)
+			inputs := gitlabci.DeepCopy(loadSamples(t, name).minimal).(*gitlabci.Map)
 			want := "[]"
 			if tags != "" {
-				v, _ := loadOne([]byte(tags))
-				inputs.set("tags", v)
+				v, _ := gitlabci.LoadOne([]byte(tags))
+				inputs.Set("tags", v)
 				want = "[gitlab-heroku docker]"
 			}
 			p, errs := consumerPipeline(t, &assembler{vars: includeVars("main")}, consumerFor(name, c, inputs))
 			if len(errs) > 0 {
 				t.Fatalf("%s tags %q: GitLab would reject it:%s", name, tags, joinErrors(errs))
 			}
-			for _, job := range jobs(p) {
-				got, ok := p.sub(job).vals["tags"].([]any)
+			for _, job := range gitlabci.Jobs(p) {
+				got, ok := p.Sub(job).Vals["tags"].([]any)
 				if !ok || fmt.Sprint(got) != want {
-					t.Errorf("%s: job %s has tags %#v, want the list %s", name, job, p.sub(job).vals["tags"], want)
+					t.Errorf("%s: job %s has tags %#v, want the list %s", name, job, p.Sub(job).Vals["tags"], want)
 				}
 			}
 		}
 	}
-	doc, _ := loadOne([]byte("job:\n  script: [x]\n  tags: []\n"))
+	doc, _ := gitlabci.LoadOne([]byte("job:\n  script: [x]\n  tags: []\n"))
 	if err := validateSchema(t, doc); err != nil {
 		t.Errorf("tags: [] refused: %v", err)
 	}
-	doc, _ = loadOne([]byte("job:\n  script: [x]\n  tags: [1, [a]]\n"))
+	doc, _ = gitlabci.LoadOne([]byte("job:\n  script: [x]\n  tags: [1, [a]]\n"))
 	if err := validateSchema(t, doc); err == nil {
 		t.Error("tags that are not strings accepted")
 	}
@@ -287,23 +288,23 @@ func TestJobKeysMerge(t *testing.T) {
 		"heroku-deploy:my-app-staging":     {"needs": "[unit-tests]", "timeout": "45m", "tags": "[gitlab-heroku]"},
 		"heroku-promote:my-app-production": {"allow_failure": "map[exit_codes:[5]]", "tags": "[gitlab-heroku]"},
 	} {
-		j := p.sub(job)
+		j := p.Sub(job)
 		if j == nil {
-			t.Fatalf("no job %s in %v", job, jobs(p))
+			t.Fatalf("no job %s in %v", job, gitlabci.Jobs(p))
 		}
 		for k, v := range want {
-			if got := fmt.Sprint(toJSONValue(j.vals[k])); got != v {
+			if got := fmt.Sprint(gitlabci.ToJSONValue(j.Vals[k])); got != v {
 				t.Errorf("%s: %s = %s, want %s", job, k, got, v)
 			}
 		}
 		for _, kept := range []string{"script", "variables", "rules", "resource_group", "environment"} {
-			if _, ok := j.get(kept); !ok {
+			if _, ok := j.Get(kept); !ok {
 				t.Errorf("%s lost its %s in the merge", job, kept)
 			}
 		}
 	}
-	if n := len(jobs(p)); n != 3 {
-		t.Errorf("%d jobs, want 3 (the merge must not add jobs): %v", n, jobs(p))
+	if n := len(gitlabci.Jobs(p)); n != 3 {
+		t.Errorf("%d jobs, want 3 (the merge must not add jobs): %v", n, gitlabci.Jobs(p))
 	}
 }
 

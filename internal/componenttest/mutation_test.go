@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"gitlab.com/heroku-deploy/heroku/internal/gitlabci"
 )
 
 // Mutation checks: each mistake that made real GitLab reject the component
@@ -15,7 +17,7 @@ type mutation struct {
 	name string
 	// apply returns the mutated template text, or "" when the mutation
 	// does not apply to this template.
-	apply func(t *testing.T, c *component, src string) string
+	apply func(t *testing.T, c *gitlabci.Component, src string) string
 	// want is a part of the error GitLab would show.
 	want string
 }
@@ -25,21 +27,21 @@ var imagePinRE = regexp.MustCompile(`(/heroku-deploy:)` + semverPattern)
 var mutations = []mutation{
 	{
 		name: "spec:component",
-		apply: func(t *testing.T, c *component, src string) string {
+		apply: func(t *testing.T, c *gitlabci.Component, src string) string {
 			return strings.Replace(src, "\nspec:\n", "\nspec:\n  component: [version]\n", 1)
 		},
 		want: "header:spec config contains unknown keys: component",
 	},
 	{
 		name: "257-character spec:description",
-		apply: func(t *testing.T, c *component, src string) string {
+		apply: func(t *testing.T, c *gitlabci.Component, src string) string {
 			return strings.Replace(src, "\nspec:\n", "\nspec:\n  description: "+strings.Repeat("d", 257)+"\n", 1)
 		},
 		want: "header:spec config contains unknown keys: description",
 	},
 	{
 		name: "$[[ component.version ]] in the image",
-		apply: func(t *testing.T, c *component, src string) string {
+		apply: func(t *testing.T, c *gitlabci.Component, src string) string {
 			if !imagePinRE.MatchString(src) {
 				t.Fatal("no image pin (heroku-deploy:X.Y.Z) in the template")
 			}
@@ -51,11 +53,11 @@ var mutations = []mutation{
 		// The value of every node that holds an array input becomes that
 		// block alone, as `X: '$[[ inputs.list ]]'` wrote it.
 		name: "quoted whole-value array variable",
-		apply: func(t *testing.T, c *component, src string) string {
+		apply: func(t *testing.T, c *gitlabci.Component, src string) string {
 			arrays := map[string]bool{}
-			for _, in := range c.inputs {
-				if in.typ == "array" && !wholeValueOnly(c, in.name) { // tags: a list already
-					arrays[in.name] = true
+			for _, in := range c.Inputs {
+				if in.Type == "array" && !wholeValueOnly(c, in.Name) { // tags: a list already
+					arrays[in.Name] = true
 				}
 			}
 			if len(arrays) == 0 {
@@ -63,24 +65,24 @@ var mutations = []mutation{
 			}
 			arrayBlock := func(v any) (string, bool) {
 				s, _ := v.(string)
-				for _, m := range blockRE.FindAllStringSubmatch(s, -1) {
+				for _, m := range gitlabci.BlockRE.FindAllStringSubmatch(s, -1) {
 					if name, ok := strings.CutPrefix(strings.TrimSpace(m[1]), "inputs."); ok && arrays[name] {
 						return "$[[ inputs." + name + " ]]", true
 					}
 				}
 				return "", false
 			}
-			body := deepCopy(c.body)
+			body := gitlabci.DeepCopy(c.Body)
 			var walk func(v any) any
 			walk = func(v any) any {
 				switch x := v.(type) {
-				case *omap:
+				case *gitlabci.Map:
 					// {value: …, expand: …} goes back to the plain form too.
-					if b, ok := arrayBlock(x.vals["value"]); ok {
+					if b, ok := arrayBlock(x.Vals["value"]); ok {
 						return b
 					}
-					for _, k := range x.keys {
-						x.vals[k] = walk(x.vals[k])
+					for _, k := range x.Keys {
+						x.Vals[k] = walk(x.Vals[k])
 					}
 				case []any:
 					for i := range x {
@@ -94,7 +96,7 @@ var mutations = []mutation{
 				return v
 			}
 			body = walk(body)
-			return string(dumpYAML(c.header)) + "---\n" + string(dumpYAML(body))
+			return string(gitlabci.DumpYAML(c.Header)) + "---\n" + string(gitlabci.DumpYAML(body))
 		},
 		want: "variable definition must be either a string or a hash",
 	},
@@ -102,7 +104,7 @@ var mutations = []mutation{
 		// `|-` (or `>-`) strips the newline that makes the node longer
 		// than its block.
 		name: "list block scalar without its newline",
-		apply: func(t *testing.T, c *component, src string) string {
+		apply: func(t *testing.T, c *gitlabci.Component, src string) string {
 			if !strings.Contains(src, "value: |\n") {
 				return ""
 			}
@@ -114,7 +116,7 @@ var mutations = []mutation{
 
 // mutantErrors assembles the template text with both sample sets and
 // returns every error.
-func mutantErrors(t *testing.T, name string, c *component, src string) string {
+func mutantErrors(t *testing.T, name string, c *gitlabci.Component, src string) string {
 	s := loadSamples(t, name)
 	var all []string
 	for set, inputs := range s.sets() {

@@ -8,6 +8,11 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"gitlab.com/heroku-deploy/heroku/internal/gitlabci"
+	"gitlab.com/heroku-deploy/heroku/internal/testenv"
 )
 
 // Assembling a consumer's pipeline the way GitLab does at pipeline
@@ -80,7 +85,7 @@ func templateNames(t testing.TB) []string {
 	return names
 }
 
-func loadComponent(t testing.TB, name string) *component {
+func loadComponent(t testing.TB, name string) *gitlabci.Component {
 	t.Helper()
 	p, ok := templatePaths(t)[name]
 	if !ok {
@@ -90,7 +95,7 @@ func loadComponent(t testing.TB, name string) *component {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := parseComponent(src)
+	c, err := gitlabci.ParseComponent(src)
 	if err != nil {
 		t.Fatalf("templates/%s.yml: %v", name, err)
 	}
@@ -108,9 +113,9 @@ type assembler struct {
 	vars    map[string]string
 }
 
-func (a *assembler) template(t testing.TB, name string) (*component, error) {
+func (a *assembler) template(t testing.TB, name string) (*gitlabci.Component, error) {
 	if src, ok := a.sources[name]; ok {
-		return parseComponent(src)
+		return gitlabci.ParseComponent(src)
 	}
 	p, ok := templatePaths(t)[name]
 	if !ok {
@@ -120,13 +125,13 @@ func (a *assembler) template(t testing.TB, name string) (*component, error) {
 	if err != nil {
 		return nil, err
 	}
-	return parseComponent(src)
+	return gitlabci.ParseComponent(src)
 }
 
 // assemble returns the merged pipeline, or the error GitLab would show.
-func (a *assembler) assemble(t testing.TB, consumer *omap) (*omap, error) {
-	merged := newMap()
-	inc, _ := consumer.get("include")
+func (a *assembler) assemble(t testing.TB, consumer *gitlabci.Map) (*gitlabci.Map, error) {
+	merged := gitlabci.NewMap()
+	inc, _ := consumer.Get("include")
 	var items []any
 	switch x := inc.(type) {
 	case nil:
@@ -136,11 +141,11 @@ func (a *assembler) assemble(t testing.TB, consumer *omap) (*omap, error) {
 		items = []any{x}
 	}
 	for i, item := range items {
-		im, ok := item.(*omap)
-		if !ok || im.str("component") == "" {
+		im, ok := item.(*gitlabci.Map)
+		if !ok || im.Str("component") == "" {
 			return nil, fmt.Errorf("include %d: only component includes of this project are supported here", i)
 		}
-		addr, missing := expandRunner(im.str("component"), a.vars)
+		addr, missing := gitlabci.ExpandRunner(im.Str("component"), a.vars)
 		if len(missing) > 0 {
 			return nil, fmt.Errorf("include %d: component address uses unknown $%s", i, strings.Join(missing, ", $"))
 		}
@@ -152,36 +157,36 @@ func (a *assembler) assemble(t testing.TB, consumer *omap) (*omap, error) {
 		if err != nil {
 			return nil, fmt.Errorf("include %d (%s): %v", i, m[3], err)
 		}
-		args, _ := im.get("inputs")
-		argm, _ := args.(*omap)
+		args, _ := im.Get("inputs")
+		argm, _ := args.(*gitlabci.Map)
 		if args != nil && argm == nil {
 			return nil, fmt.Errorf("include %d (%s): inputs should be a hash", i, m[3])
 		}
-		body, err := c.render(argm, renderOptions{vars: a.vars})
+		body, err := c.Render(argm, gitlabci.RenderOptions{Vars: a.vars})
 		if err != nil {
 			return nil, fmt.Errorf("include %d (%s): %v", i, m[3], err)
 		}
-		bm, ok := body.(*omap)
+		bm, ok := body.(*gitlabci.Map)
 		if !ok {
 			return nil, fmt.Errorf("include %d (%s): the configuration is not a hash", i, m[3])
 		}
-		merged = deepMerge(merged, bm)
+		merged = gitlabci.DeepMerge(merged, bm)
 	}
-	rest := deepCopy(consumer).(*omap)
-	rest.del("include")
-	return deepMerge(merged, rest), nil
+	rest := gitlabci.DeepCopy(consumer).(*gitlabci.Map)
+	rest.Del("include")
+	return gitlabci.DeepMerge(merged, rest), nil
 }
 
 // consumerPipeline parses YAML text, checks it against GitLab's schema as
 // written, assembles it and checks the result: schema and the job-level
 // rules. It returns the assembled pipeline and every error.
-func consumerPipeline(t testing.TB, a *assembler, src string) (*omap, []error) {
+func consumerPipeline(t testing.TB, a *assembler, src string) (*gitlabci.Map, []error) {
 	t.Helper()
-	v, err := loadOne([]byte(src))
+	v, err := gitlabci.LoadOne([]byte(src))
 	if err != nil {
 		return nil, []error{err}
 	}
-	consumer, ok := v.(*omap)
+	consumer, ok := v.(*gitlabci.Map)
 	if !ok {
 		return nil, []error{fmt.Errorf("the pipeline is not a hash")}
 	}
@@ -205,3 +210,38 @@ func consumerPipeline(t testing.TB, a *assembler, src string) (*omap, []error) {
 // semverPattern is a catalog version: semantic, no v prefix
 // (doc/ci/components: the catalog requires semantic version tags).
 const semverPattern = `(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)(?:-[0-9A-Za-z.-]+)?`
+
+// gitlabSchema returns GitLab's CI schema, compiled. It needs
+// gitlab-ci-local (and node, which runs it).
+func gitlabSchema(t testing.TB) *jsonschema.Schema {
+	t.Helper()
+	testenv.Need(t, "gitlab-ci-local", "node")
+	sch, err := gitlabci.Schema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sch
+}
+
+// validateSchema validates one YAML document against GitLab's CI schema.
+func validateSchema(t testing.TB, doc any) error {
+	return gitlabci.ValidateSchema(gitlabSchema(t), doc)
+}
+
+// validatePipeline runs GitLab's schema and the job-level checks
+// (gitlabci.CheckPipeline) on one assembled pipeline.
+func validatePipeline(t testing.TB, p *gitlabci.Map, vars map[string]string) []error {
+	var errs []error
+	if err := validateSchema(t, p); err != nil {
+		errs = append(errs, err)
+	}
+	return append(errs, gitlabci.CheckPipeline(p, vars)...)
+}
+
+func joinErrors(errs []error) string {
+	var b strings.Builder
+	for _, e := range errs {
+		fmt.Fprintf(&b, "\n\t%v", e)
+	}
+	return b.String()
+}

@@ -5,10 +5,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"gitlab.com/heroku-deploy/heroku/internal/gitlabci"
 	"gitlab.com/heroku-deploy/heroku/internal/testenv"
 )
 
@@ -43,7 +45,7 @@ const selfTestJob = "heroku-deploy:heroku-deploy-selftest"
 
 // projectPipeline renders .gitlab-ci.yml for a kind of pipeline (its
 // variables reach expand_vars), or for a push to main when kind is nil.
-func projectPipeline(t *testing.T, kind map[string]string) *omap {
+func projectPipeline(t *testing.T, kind map[string]string) *gitlabci.Map {
 	t.Helper()
 	src, err := os.ReadFile(filepath.Join(repoRoot, ".gitlab-ci.yml"))
 	if err != nil {
@@ -66,8 +68,8 @@ func projectPipeline(t *testing.T, kind map[string]string) *omap {
 }
 
 // created evaluates workflow:rules: is a pipeline created at all?
-func created(t *testing.T, p *omap, vars map[string]string) bool {
-	wf := p.sub("workflow")
+func created(t *testing.T, p *gitlabci.Map, vars map[string]string) bool {
+	wf := p.Sub("workflow")
 	if wf == nil {
 		return true
 	}
@@ -75,23 +77,23 @@ func created(t *testing.T, p *omap, vars map[string]string) bool {
 }
 
 // needsOf lists the jobs a job needs.
-func needsOf(job *omap) []string {
-	v, _ := job.get("needs")
+func needsOf(job *gitlabci.Map) []string {
+	v, _ := job.Get("needs")
 	list, _ := v.([]any)
 	var out []string
 	for _, n := range list {
 		switch x := n.(type) {
 		case string:
 			out = append(out, x)
-		case *omap:
-			out = append(out, x.str("job"))
+		case *gitlabci.Map:
+			out = append(out, x.Str("job"))
 		}
 	}
 	return out
 }
 
 // needsTransitively reports whether job a depends on job b through needs.
-func needsTransitively(p *omap, a, b string) bool {
+func needsTransitively(p *gitlabci.Map, a, b string) bool {
 	seen := map[string]bool{}
 	var walk func(j string) bool
 	walk = func(j string) bool {
@@ -99,7 +101,7 @@ func needsTransitively(p *omap, a, b string) bool {
 			return false
 		}
 		seen[j] = true
-		for _, n := range needsOf(p.sub(j)) {
+		for _, n := range needsOf(p.Sub(j)) {
 			if n == b || walk(n) {
 				return true
 			}
@@ -109,18 +111,18 @@ func needsTransitively(p *omap, a, b string) bool {
 	return walk(a)
 }
 
-func scriptText(job *omap, key string) string {
-	v, _ := job.get(key)
+func scriptText(job *gitlabci.Map, key string) string {
+	v, _ := job.Get(key)
 	var parts []string
 	eachString(v, func(s string) { parts = append(parts, s) })
 	return strings.Join(parts, "\n")
 }
 
 func TestProjectPipelineKinds(t *testing.T) {
-	var p *omap
+	var p *gitlabci.Map
 	stageOf := func(job string) int {
-		stages := stagesOf(p)
-		s := p.sub(job).str("stage")
+		stages := gitlabci.Stages(p)
+		s := p.Sub(job).Str("stage")
 		if s == "" {
 			s = "test"
 		}
@@ -138,27 +140,27 @@ func TestProjectPipelineKinds(t *testing.T) {
 				t.Fatal("workflow:rules create no pipeline")
 			}
 			var running []string
-			for _, j := range jobs(p) {
-				if jobRuns(t, p.sub(j), kind.vars) {
+			for _, j := range gitlabci.Jobs(p) {
+				if jobRuns(t, p.Sub(j), kind.vars) {
 					running = append(running, j)
 				}
 			}
 			tag := kind.vars["CI_COMMIT_TAG"] != ""
 			for _, j := range []string{"test", "build-image", selfTestJob} {
-				if !contains(running, j) {
+				if !slices.Contains(running, j) {
 					t.Errorf("%s does not run (jobs: %v)", j, running)
 				}
 			}
 			for _, j := range []string{"check-release", "publish-image", "create-release"} {
-				if contains(running, j) != tag {
-					t.Errorf("%s runs=%v; want it in tag pipelines only", j, contains(running, j))
+				if slices.Contains(running, j) != tag {
+					t.Errorf("%s runs=%v; want it in tag pipelines only", j, slices.Contains(running, j))
 				}
 			}
 			// GitLab refuses a pipeline whose job needs a job that is not
 			// in it, or one of a later stage.
 			for _, j := range running {
-				for _, n := range needsOf(p.sub(j)) {
-					if !contains(running, n) {
+				for _, n := range needsOf(p.Sub(j)) {
+					if !slices.Contains(running, n) {
 						t.Errorf("%s needs %s, which is not in this pipeline", j, n)
 					} else if stageOf(n) > stageOf(j) {
 						t.Errorf("%s needs %s of a later stage", j, n)
@@ -168,7 +170,7 @@ func TestProjectPipelineKinds(t *testing.T) {
 			// Exactly one job builds the image, before the self-test.
 			var builders []string
 			for _, j := range running {
-				if regexp.MustCompile(`\b(buildah|docker|podman|kaniko)\b.*\bbuild\b|/kaniko/executor`).MatchString(scriptText(p.sub(j), "script")) {
+				if regexp.MustCompile(`\b(buildah|docker|podman|kaniko)\b.*\bbuild\b|/kaniko/executor`).MatchString(scriptText(p.Sub(j), "script")) {
 					builders = append(builders, j)
 				}
 			}
@@ -202,43 +204,43 @@ func TestProjectPipelineKinds(t *testing.T) {
 // the self-test's dotenv report.
 func TestProjectPipelinePublishesTheTestedImage(t *testing.T) {
 	p := projectPipeline(t, nil)
-	build := scriptText(p.sub("build-image"), "script")
+	build := scriptText(p.Sub("build-image"), "script")
 	if !strings.Contains(build, "--digestfile image.digest") || !strings.Contains(build, `SELFTEST_IMAGE=$IMAGE@$(cat image.digest)`) {
 		t.Errorf("build-image does not report the digest it pushed as SELFTEST_IMAGE:\n%s", build)
 	}
-	if reports := p.sub("build-image").sub("artifacts").sub("reports"); reports == nil || reports.str("dotenv") != "build-image.env" {
+	if reports := p.Sub("build-image").Sub("artifacts").Sub("reports"); reports == nil || reports.Str("dotenv") != "build-image.env" {
 		t.Error("build-image has no dotenv report build-image.env")
 	}
-	st := p.sub(selfTestJob)
-	if img := st.sub("image"); img == nil || img.str("name") != "$SELFTEST_IMAGE" {
-		t.Errorf("the self-test runs image %v, not $SELFTEST_IMAGE", st.vals["image"])
+	st := p.Sub(selfTestJob)
+	if img := st.Sub("image"); img == nil || img.Str("name") != "$SELFTEST_IMAGE" {
+		t.Errorf("the self-test runs image %v, not $SELFTEST_IMAGE", st.Vals["image"])
 	}
-	if !contains(needsOf(st), "build-image") {
+	if !slices.Contains(needsOf(st), "build-image") {
 		t.Error("the self-test does not need build-image (no SELFTEST_IMAGE)")
 	}
 	if after := scriptText(st, "after_script"); !strings.Contains(after, `echo "TESTED_IMAGE=$SELFTEST_IMAGE" >> heroku-deploy.env`) || !strings.Contains(after, "success") {
 		t.Errorf("the self-test does not record the image it ran after success:\n%s", after)
 	}
-	if reports := st.sub("artifacts").sub("reports"); reports == nil || reports.str("dotenv") != "heroku-deploy.env" {
+	if reports := st.Sub("artifacts").Sub("reports"); reports == nil || reports.Str("dotenv") != "heroku-deploy.env" {
 		t.Error("the self-test's dotenv report is not heroku-deploy.env")
 	}
-	pub := p.sub("publish-image")
+	pub := p.Sub("publish-image")
 	script := scriptText(pub, "script")
 	if !strings.Contains(script, `"docker://$TESTED_IMAGE" "docker://$IMAGE:$CI_COMMIT_TAG"`) {
 		t.Errorf("publish-image does not copy $TESTED_IMAGE to the version tag:\n%s", script)
 	}
 	needsSelfTestArtifacts := false
-	v, _ := pub.get("needs")
+	v, _ := pub.Get("needs")
 	list, _ := v.([]any)
 	for _, n := range list {
-		if m, ok := n.(*omap); ok && m.str("job") == selfTestJob && m.vals["artifacts"] != false {
+		if m, ok := n.(*gitlabci.Map); ok && m.Str("job") == selfTestJob && m.Vals["artifacts"] != false {
 			needsSelfTestArtifacts = true
 		}
 	}
 	if !needsSelfTestArtifacts {
 		t.Error("publish-image does not take the self-test's artifacts (its TESTED_IMAGE)")
 	}
-	check := scriptText(p.sub("check-release"), "script")
+	check := scriptText(p.Sub("check-release"), "script")
 	if !strings.Contains(check, `.ci/release --check "$CI_COMMIT_TAG"`) {
 		t.Errorf("check-release does not run .ci/release --check:\n%s", check)
 	}
@@ -259,23 +261,23 @@ var minVersions = map[string][3]int{
 func TestProjectPipelineReleaseImage(t *testing.T) {
 	p := projectPipeline(t, nil)
 	var releasers []string
-	for _, j := range jobs(p) {
-		if _, ok := p.sub(j).get("release"); ok {
+	for _, j := range gitlabci.Jobs(p) {
+		if _, ok := p.Sub(j).Get("release"); ok {
 			releasers = append(releasers, j)
 		}
 	}
 	if len(releasers) != 1 {
 		t.Fatalf("jobs with release: %v; want one", releasers)
 	}
-	job := p.sub(releasers[0])
-	img, _ := job.get("image")
+	job := p.Sub(releasers[0])
+	img, _ := job.Get("image")
 	name, _ := img.(string)
-	if m, ok := img.(*omap); ok {
-		name = m.str("name")
+	if m, ok := img.(*gitlabci.Map); ok {
+		name = m.Str("name")
 	}
 	globals := map[string]string{}
-	checkVariables("variables", p.vals["variables"], []string{"value", "description", "expand", "options"}, globals)
-	ref, _ := expandRunner(name, globals)
+	gitlabci.CheckVariables("variables", p.Vals["variables"], []string{"value", "description", "expand", "options"}, globals)
+	ref, _ := gitlabci.ExpandRunner(name, globals)
 	m := regexp.MustCompile(`^([^:@]+):v(\d+)\.(\d+)\.(\d+)$`).FindStringSubmatch(ref)
 	if m == nil {
 		t.Fatalf("release image %q is not pinned to a version (repo:vX.Y.Z)", ref)
@@ -307,7 +309,7 @@ func TestProjectPipeline(t *testing.T) {
 	dir := emptyProject(t)
 	for _, kind := range pipelineKinds {
 		p := projectPipeline(t, kind.vars)
-		if err := os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), dumpYAML(p), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), gitlabci.DumpYAML(p), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		args := []string{"--list", "--validate-dependency-chain", "--ignore-schema-paths", tagsMinItems}

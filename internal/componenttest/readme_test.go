@@ -9,34 +9,35 @@ import (
 	"testing"
 	"unicode"
 
+	"gitlab.com/heroku-deploy/heroku/internal/gitlabci"
 	"gitlab.com/heroku-deploy/heroku/internal/testenv"
 )
 
 type tableRow struct{ name, typ, def string }
 
 // docRow is what the README's inputs table must say about an input.
-func docRow(in inputSpec) tableRow {
-	r := tableRow{name: in.name, typ: in.typ}
-	if in.options != nil {
+func docRow(in gitlabci.InputSpec) tableRow {
+	r := tableRow{name: in.Name, typ: in.Type}
+	if in.Options != nil {
 		var opts []string
-		for _, o := range in.options {
-			opts = append(opts, "`"+rubyToS(o)+"`")
+		for _, o := range in.Options {
+			opts = append(opts, "`"+gitlabci.RubyToS(o)+"`")
 		}
 		r.typ = strings.Join(opts, ` \| `)
 	}
-	if !in.hasDefault {
+	if !in.HasDefault {
 		r.typ += ", required"
 		return r
 	}
-	switch d := in.def.(type) {
+	switch d := in.Default.(type) {
 	case []any:
 		var items []string
 		for _, e := range d {
-			items = append(items, rubyToS(e))
+			items = append(items, gitlabci.RubyToS(e))
 		}
 		r.def = "[" + strings.Join(items, ", ") + "]"
 	default:
-		r.def = rubyToS(d)
+		r.def = gitlabci.RubyToS(d)
 	}
 	return r
 }
@@ -90,11 +91,11 @@ func TestREADMEInputsTables(t *testing.T) {
 				got = append(got, tableRow{strings.Trim(cell(1), "`"), cell(2), strings.Trim(cell(3), "`")})
 			}
 			c := loadComponent(t, name)
-			if len(got) != len(c.inputs) {
-				t.Errorf("%s lists %d inputs, the template has %d", page, len(got), len(c.inputs))
+			if len(got) != len(c.Inputs) {
+				t.Errorf("%s lists %d inputs, the template has %d", page, len(got), len(c.Inputs))
 			}
-			for i := range min(len(got), len(c.inputs)) {
-				if want := docRow(c.inputs[i]); got[i] != want {
+			for i := range min(len(got), len(c.Inputs)) {
+				if want := docRow(c.Inputs[i]); got[i] != want {
 					t.Errorf("%s row %d: %+v; template: %+v", page, i+1, got[i], want)
 				}
 			}

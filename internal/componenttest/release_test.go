@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"gitlab.com/heroku-deploy/heroku/internal/gitlabci"
 	"gitlab.com/heroku-deploy/heroku/internal/testenv"
 )
 
@@ -127,7 +128,7 @@ func TestRelease(t *testing.T) {
 			}
 		}
 		// The released template still renders and validates.
-		c, err := parseComponent([]byte(src))
+		c, err := gitlabci.ParseComponent([]byte(src))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,35 +2,18 @@ package componenttest
 
 import (
 	"testing"
+
+	"gitlab.com/heroku-deploy/heroku/internal/gitlabci"
 )
 
-// jobRuns evaluates a job's rules:if the way GitLab does when it creates a
-// pipeline with these variables (the first rule that matches decides;
-// when: never, or no match, leaves the job out; no rules keeps it).
-func jobRuns(t testing.TB, job *omap, vars map[string]string) bool {
+// jobRuns is gitlabci.JobRuns; a rule it cannot parse fails the test.
+func jobRuns(t testing.TB, job *gitlabci.Map, vars map[string]string) bool {
 	t.Helper()
-	rules, ok := job.get("rules")
-	if !ok {
-		return true
+	runs, err := gitlabci.JobRuns(job, vars)
+	if err != nil {
+		t.Fatal(err)
 	}
-	list, _ := rules.([]any)
-	for _, r := range list {
-		rm, _ := r.(*omap)
-		if rm == nil {
-			continue
-		}
-		if cond, ok := rm.get("if"); ok {
-			n, err := parseExpr(cond.(string))
-			if err != nil {
-				t.Fatalf("rules:if %q: %v", cond, err)
-			}
-			if !n.eval(vars) {
-				continue
-			}
-		}
-		return rm.str("when") != "never"
-	}
-	return false
+	return runs
 }
 
 // TestBranchInputSelectsPipelines renders every component that has a
@@ -44,7 +27,7 @@ func TestBranchInputSelectsPipelines(t *testing.T) {
 	tested := 0
 	for _, name := range templateNames(t) {
 		c := loadComponent(t, name)
-		if _, ok := c.input("branch"); !ok {
+		if _, ok := c.Input("branch"); !ok {
 			continue
 		}
 		tested++
@@ -55,14 +38,14 @@ func TestBranchInputSelectsPipelines(t *testing.T) {
 			"release/2.x":         "release/2.x",
 			"$CI_COMMIT_REF_NAME": "feature/x",
 		} {
-			inputs := deepCopy(s.minimal).(*omap)
-			inputs.set("branch", branch)
+			inputs := gitlabci.DeepCopy(s.minimal).(*gitlabci.Map)
+			inputs.Set("branch", branch)
 			a := &assembler{vars: includeVars("feature/x")}
 			p, errs := consumerPipeline(t, a, consumerFor(name, c, inputs))
 			if len(errs) > 0 {
 				t.Fatalf("%s with branch %q:%s", name, branch, joinErrors(errs))
 			}
-			for _, job := range jobs(p) {
+			for _, job := range gitlabci.Jobs(p) {
 				for _, pipe := range []struct {
 					vars map[string]string
 					runs bool
@@ -71,7 +54,7 @@ func TestBranchInputSelectsPipelines(t *testing.T) {
 					{map[string]string{"CI_COMMIT_BRANCH": "other", "CI_COMMIT_REF_NAME": "other", "CI_PIPELINE_SOURCE": "push"}, false},
 					{map[string]string{"CI_COMMIT_TAG": want, "CI_COMMIT_REF_NAME": want, "CI_PIPELINE_SOURCE": "push"}, false},
 				} {
-					if got := jobRuns(t, p.sub(job), pipe.vars); got != pipe.runs {
+					if got := jobRuns(t, p.Sub(job), pipe.vars); got != pipe.runs {
 						t.Errorf("%s, branch input %q: job %s in a pipeline with %v: runs=%v, want %v", name, branch, job, pipe.vars, got, pipe.runs)
 					}
 				}

@@ -5,8 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"gitlab.com/heroku-deploy/heroku/internal/gitlabci"
 )
 
 // Every component in templates/ is rendered by GitLab's rules with its
@@ -16,7 +19,7 @@ import (
 // fails.
 
 type samples struct {
-	minimal, full *omap
+	minimal, full *gitlabci.Map
 }
 
 func loadSamples(t testing.TB, name string) samples {
@@ -26,44 +29,44 @@ func loadSamples(t testing.TB, name string) samples {
 	if err != nil {
 		t.Fatalf("component %s has no sample inputs: create %s with `minimal:` and `full:` (%v)", name, p, err)
 	}
-	v, err := loadOne(src)
+	v, err := gitlabci.LoadOne(src)
 	if err != nil {
 		t.Fatalf("%s: %v", p, err)
 	}
-	m, _ := v.(*omap)
-	s := samples{minimal: m.sub("minimal"), full: m.sub("full")}
+	m, _ := v.(*gitlabci.Map)
+	s := samples{minimal: m.Sub("minimal"), full: m.Sub("full")}
 	if s.minimal == nil || s.full == nil {
 		t.Fatalf("%s: want `minimal:` and `full:` mappings of inputs (`minimal: {}` when no input is required)", p)
 	}
 	return s
 }
 
-func (s *samples) sets() map[string]*omap {
-	return map[string]*omap{"minimal": s.minimal, "full": s.full}
+func (s *samples) sets() map[string]*gitlabci.Map {
+	return map[string]*gitlabci.Map{"minimal": s.minimal, "full": s.full}
 }
 
 // consumerFor writes a consumer pipeline that includes the component once
 // with the given inputs, declaring the stage the job will use.
-func consumerFor(name string, c *component, inputs *omap) string {
+func consumerFor(name string, c *gitlabci.Component, inputs *gitlabci.Map) string {
 	stages := []any{"build", "test", "deploy"}
-	if in, ok := c.input("stage"); ok {
-		st := in.def
-		if v, ok := inputs.get("stage"); ok {
+	if in, ok := c.Input("stage"); ok {
+		st := in.Default
+		if v, ok := inputs.Get("stage"); ok {
 			st = v
 		}
-		if s, ok := st.(string); ok && !contains(stages, any(s)) {
+		if s, ok := st.(string); ok && !slices.Contains(stages, any(s)) {
 			stages = append(stages, s)
 		}
 	}
-	inc := newMap()
-	inc.set("component", "$CI_SERVER_FQDN/"+componentProject+"/"+name+"@1.0.0")
-	if len(inputs.keys) > 0 {
-		inc.set("inputs", inputs)
+	inc := gitlabci.NewMap()
+	inc.Set("component", "$CI_SERVER_FQDN/"+componentProject+"/"+name+"@1.0.0")
+	if len(inputs.Keys) > 0 {
+		inc.Set("inputs", inputs)
 	}
-	p := newMap()
-	p.set("stages", stages)
-	p.set("include", []any{inc})
-	return string(dumpYAML(p))
+	p := gitlabci.NewMap()
+	p.Set("stages", stages)
+	p.Set("include", []any{inc})
+	return string(gitlabci.DumpYAML(p))
 }
 
 func TestTemplatesHaveSampleInputs(t *testing.T) {
@@ -72,29 +75,29 @@ func TestTemplatesHaveSampleInputs(t *testing.T) {
 			c := loadComponent(t, name)
 			s := loadSamples(t, name)
 			var required, all []string
-			for _, in := range c.inputs {
-				all = append(all, in.name)
-				if !in.hasDefault {
-					required = append(required, in.name)
+			for _, in := range c.Inputs {
+				all = append(all, in.Name)
+				if !in.HasDefault {
+					required = append(required, in.Name)
 				}
 			}
-			if got := strings.Join(s.minimal.keys, ","); got != strings.Join(required, ",") {
+			if got := strings.Join(s.minimal.Keys, ","); got != strings.Join(required, ",") {
 				t.Errorf("minimal sets %q; want exactly the required inputs %q, in spec order", got, strings.Join(required, ","))
 			}
-			if got := strings.Join(s.full.keys, ","); got != strings.Join(all, ",") {
+			if got := strings.Join(s.full.Keys, ","); got != strings.Join(all, ",") {
 				t.Errorf("full sets %q; want every input %q, in spec order", got, strings.Join(all, ","))
 			}
 			// List values must exercise the rendering GitLab does.
 			var items []string
-			for _, in := range c.inputs {
-				if in.typ != "array" {
+			for _, in := range c.Inputs {
+				if in.Type != "array" {
 					continue
 				}
-				list, _ := s.full.vals[in.name].([]any)
+				list, _ := s.full.Vals[in.Name].([]any)
 				if len(list) < 2 {
-					t.Errorf("full %s: give at least two items", in.name)
+					t.Errorf("full %s: give at least two items", in.Name)
 				}
-				if wholeValueOnly(c, in.name) {
+				if wholeValueOnly(c, in.Name) {
 					continue // never rendered as text
 				}
 				for _, e := range list {
@@ -120,8 +123,8 @@ func TestTemplatesRenderAndValidate(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c := loadComponent(t, name)
 			s := loadSamples(t, name)
-			if c.header != nil {
-				if err := validateSchema(t, c.header); err != nil {
+			if c.Header != nil {
+				if err := validateSchema(t, c.Header); err != nil {
 					t.Errorf("header: %v", err)
 				}
 			}
@@ -132,7 +135,7 @@ func TestTemplatesRenderAndValidate(t *testing.T) {
 					if len(errs) > 0 {
 						t.Fatalf("GitLab would reject it:%s", joinErrors(errs))
 					}
-					if len(jobs(p)) == 0 {
+					if len(gitlabci.Jobs(p)) == 0 {
 						t.Fatal("the component adds no job")
 					}
 					checkListRendering(t, c, inputs, p)
@@ -147,25 +150,25 @@ func TestTemplatesRenderAndValidate(t *testing.T) {
 // heroku-deploy parses), with nothing else around it but whitespace. An
 // input used only as a whole YAML value (tags) stays a list, GitLab's own
 // (TestTagsInput).
-func checkListRendering(t *testing.T, c *component, inputs *omap, p *omap) {
+func checkListRendering(t *testing.T, c *gitlabci.Component, inputs *gitlabci.Map, p *gitlabci.Map) {
 	t.Helper()
-	for _, in := range c.inputs {
-		if in.typ != "array" || wholeValueOnly(c, in.name) {
+	for _, in := range c.Inputs {
+		if in.Type != "array" || wholeValueOnly(c, in.Name) {
 			continue
 		}
-		value := in.def
-		if v, ok := inputs.get(in.name); ok {
+		value := in.Default
+		if v, ok := inputs.Get(in.Name); ok {
 			value = v
 		}
-		want, err := rubyInspectArray(value.([]any))
+		want, err := gitlabci.RubyInspectArray(value.([]any))
 		if err != nil {
 			t.Fatal(err)
 		}
 		uses := 0
-		eachString(c.body, func(s string) {
-			for _, m := range blockRE.FindAllStringSubmatch(s, -1) {
-				if strings.HasPrefix(strings.TrimSpace(m[1])+" ", "inputs."+in.name+" ") ||
-					strings.HasPrefix(strings.TrimSpace(m[1]), "inputs."+in.name+"|") {
+		eachString(c.Body, func(s string) {
+			for _, m := range gitlabci.BlockRE.FindAllStringSubmatch(s, -1) {
+				if strings.HasPrefix(strings.TrimSpace(m[1])+" ", "inputs."+in.Name+" ") ||
+					strings.HasPrefix(strings.TrimSpace(m[1]), "inputs."+in.Name+"|") {
 					uses++
 				}
 			}
@@ -177,7 +180,7 @@ func checkListRendering(t *testing.T, c *component, inputs *omap, p *omap) {
 			}
 		})
 		if uses == 0 || found < uses {
-			t.Errorf("%s: used %d times; want each use rendered as the text %s (found %d)", in.name, uses, want, found)
+			t.Errorf("%s: used %d times; want each use rendered as the text %s (found %d)", in.Name, uses, want, found)
 		}
 	}
 }
@@ -185,10 +188,10 @@ func checkListRendering(t *testing.T, c *component, inputs *omap, p *omap) {
 // wholeValueOnly: every use of the input in the template's body is a
 // whole YAML value, `key: $[[ inputs.NAME ]]`, which keeps the input's
 // type (interpolation/template.rb).
-func wholeValueOnly(c *component, name string) bool {
+func wholeValueOnly(c *gitlabci.Component, name string) bool {
 	uses, whole := 0, 0
-	eachString(c.body, func(s string) {
-		for _, m := range blockRE.FindAllStringSubmatch(s, -1) {
+	eachString(c.Body, func(s string) {
+		for _, m := range gitlabci.BlockRE.FindAllStringSubmatch(s, -1) {
 			if ref := strings.TrimSpace(m[1]); ref == "inputs."+name || strings.HasPrefix(ref, "inputs."+name+" ") || strings.HasPrefix(ref, "inputs."+name+"|") {
 				uses++
 				if strings.TrimSpace(s) == m[0] {
@@ -203,9 +206,9 @@ func wholeValueOnly(c *component, name string) bool {
 // eachString calls f on every string in a value tree (keys excluded).
 func eachString(v any, f func(string)) {
 	switch x := v.(type) {
-	case *omap:
-		for _, k := range x.keys {
-			eachString(x.vals[k], f)
+	case *gitlabci.Map:
+		for _, k := range x.Keys {
+			eachString(x.Vals[k], f)
 		}
 	case []any:
 		for _, e := range x {
@@ -249,37 +252,37 @@ func TestTemplateVariablesReachTheBinary(t *testing.T) {
 	for _, name := range templateNames(t) {
 		t.Run(name, func(t *testing.T) {
 			c := loadComponent(t, name)
-			body, _ := c.body.(*omap)
-			for _, jobName := range jobs(body) {
-				job := body.sub(jobName)
-				vars := job.sub("variables")
+			body, _ := c.Body.(*gitlabci.Map)
+			for _, jobName := range gitlabci.Jobs(body) {
+				job := body.Sub(jobName)
+				vars := job.Sub("variables")
 				if vars == nil {
 					continue
 				}
-				image := fmt.Sprint(job.vals["image"])
-				if img := job.sub("image"); img != nil {
-					image = img.str("name")
+				image := fmt.Sprint(job.Vals["image"])
+				if img := job.Sub("image"); img != nil {
+					image = img.Str("name")
 				}
-				for _, v := range vars.keys {
+				for _, v := range vars.Keys {
 					if !strings.HasPrefix(v, "HEROKU_DEPLOY_") {
 						continue
 					}
-					raw := vars.vals[v]
+					raw := vars.Vals[v]
 					literal := false
-					if h, ok := raw.(*omap); ok {
-						raw = h.vals["value"]
-						literal = h.vals["expand"] == false
+					if h, ok := raw.(*gitlabci.Map); ok {
+						raw = h.Vals["value"]
+						literal = h.Vals["expand"] == false
 					}
 					text, _ := raw.(string)
 					// A rendered list may hold a $ (a path, a URL): it
 					// must reach the binary literally.
-					for _, m := range blockRE.FindAllStringSubmatch(text, -1) {
-						in, _ := c.input(strings.TrimPrefix(strings.TrimSpace(m[1]), "inputs."))
-						if in.typ == "array" && !literal {
-							t.Errorf("%s: %s carries the list input %s without expand: false", jobName, v, in.name)
+					for _, m := range gitlabci.BlockRE.FindAllStringSubmatch(text, -1) {
+						in, _ := c.Input(strings.TrimPrefix(strings.TrimSpace(m[1]), "inputs."))
+						if in.Type == "array" && !literal {
+							t.Errorf("%s: %s carries the list input %s without expand: false", jobName, v, in.Name)
 						}
 					}
-					if !contains(env, v) {
+					if !slices.Contains(env, v) {
 						// Not for the binary: it must feed the image.
 						if !strings.Contains(image, "$"+v) && !anyInputDefaultUses(c, "$"+v) {
 							t.Errorf("%s: variable %s is read neither by heroku-deploy (internal/cli env tags) nor by the job's image", jobName, v)
@@ -300,9 +303,9 @@ func TestTemplateVariablesReachTheBinary(t *testing.T) {
 	}
 }
 
-func anyInputDefaultUses(c *component, ref string) bool {
-	for _, in := range c.inputs {
-		if s, ok := in.def.(string); ok && strings.Contains(s, ref) {
+func anyInputDefaultUses(c *gitlabci.Component, ref string) bool {
+	for _, in := range c.Inputs {
+		if s, ok := in.Default.(string); ok && strings.Contains(s, ref) {
 			return true
 		}
 	}

@@ -55,9 +55,10 @@ type Job[T any] struct {
 	// Cancel, when set, is called when the wait is stopped, with the status
 	// read afresh at that moment (final or not: a build can succeed just
 	// before a stop), or the last one read when that read fails; then it
-	// must not trust a non-final status (Heroku refuses to cancel what has
-	// ended). It gets a context that outlives the stop by a few seconds
-	// and says what it did, or what the object's state means.
+	// must not trust a non-final status (a cancel of what has ended is
+	// refused: inferred, internal/herokusim/README.md). It gets a context
+	// that outlives the stop by a few seconds and says what it did, or
+	// what the object's state means.
 	Cancel func(context.Context, T) string
 	// StopNote, when Cancel is nil, says what happens to the object after a
 	// stop ("release phase goes on on Heroku…").
@@ -212,8 +213,8 @@ func Stop[T any](ctx context.Context, j Job[T], cur T) error {
 		e.Note = fmt.Sprintf("could not read its status (%v)", err)
 		switch {
 		case j.Cancel != nil:
-			// Cancel on the last status read: Heroku refuses to cancel
-			// what has ended, so a stale status cannot mislead it.
+			// Cancel on the last status read: a cancel of what has ended
+			// is refused (inferred), so a stale status cannot mislead it.
 			e.Note += "; " + j.Cancel(cctx, cur)
 		case j.StopNote != "":
 			e.Note += ": " + j.StopNote

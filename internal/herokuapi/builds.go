@@ -180,8 +180,10 @@ func (c *Client) RecentBuilds(ctx context.Context, app string, max int) ([]Build
 	return l, nil
 }
 
-// CancelBuild cancels a pending build. Heroku answers 422 when the build
-// is no longer pending.
+// CancelBuild cancels a pending build. A build no longer pending is
+// refused with a 422 (inferred: internal/herokusim/README.md, "Sources,
+// builds, streams"; the CLI cancels only pending builds), so callers read
+// the build back before they trust the refusal.
 func (c *Client) CancelBuild(ctx context.Context, app, id string) error {
 	var out Build
 	return Clean(c.cancel.Delete(ctx, &out, fmt.Sprintf("/apps/%s/builds/%s", app, id)))

@@ -72,8 +72,9 @@ func (c *Client) DynoList(ctx context.Context, app string) ([]Dyno, error) {
 	return list, Clean(err)
 }
 
-// DynoInfo returns a dyno by id or name. One-off dynos that ended are gone:
-// Heroku answers 404.
+// DynoInfo returns a dyno by id or name. A one-off dyno that ended is
+// gone, a 404 (inferred: internal/herokusim/README.md, "Formation and
+// dynos").
 func (c *Client) DynoInfo(ctx context.Context, app, id string) (*Dyno, error) {
 	d, err := c.api.DynoInfo(ctx, app, id)
 	return d, Clean(err)

@@ -92,8 +92,10 @@ func (c *Client) PipelineName(ctx context.Context, pipeline string) (string, err
 	return p.Name, nil
 }
 
-// Couple puts app into a pipeline (by id) at stage. Heroku answers 422
-// for an app that is in a pipeline already.
+// Couple puts app into a pipeline (by id) at stage. An app in a pipeline
+// already is refused, with a 422 that is inferred
+// (internal/herokusim/README.md, "Pipelines and promotions"): callers read
+// the coupling back rather than trust the status.
 func (c *Client) Couple(ctx context.Context, app, pipelineID, stage string) (*Coupling, error) {
 	p, err := c.api.PipelineCouplingCreate(ctx, heroku.PipelineCouplingCreateOpts{App: app, Pipeline: pipelineID, Stage: stage})
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"gitlab.com/heroku-deploy/heroku/internal/herokusim/dynoshell"
 )
 
 // App setups (POST /app-setups): an app made from a source tarball with an
@@ -238,8 +240,8 @@ func (s *Server) runSetup(st *appSetup, host string, req setupRequest) {
 		}
 		s.mu.Unlock()
 		var out bytes.Buffer
-		sh := &shell{env: env, out: &out, kill: make(chan struct{}), fir: a.Fir}
-		code, err := sh.runScript(m.postdeploy)
+		sh := &dynoshell.Shell{Env: env, Out: &out, Kill: make(chan struct{}), Fir: a.Fir}
+		code, err := sh.Run(m.postdeploy)
 		if err != nil {
 			code = 137
 		}

@@ -11,12 +11,15 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"gitlab.com/heroku-deploy/heroku/internal/herokusim/dynoshell"
+	"gitlab.com/heroku-deploy/heroku/internal/herokusim/rendezvous"
 )
 
 // dyno is a one-off dyno. Attached, it waits for its client on the
 // rendezvous server and runs its command there; detached, it runs at once
 // and writes its output to its log. Either way it runs the little shell of
-// shell.go, ends at time_to_live or on a stop, and is gone (404) once its
+// dynoshell, ends at time_to_live or on a stop, and is gone (404) once its
 // process ended, as one-off dynos are on Heroku.
 type dyno struct {
 	ID, Name, Command, Size, secret string
@@ -75,7 +78,7 @@ func (s *Server) postDyno(w http.ResponseWriter, r *http.Request, a *app) {
 		d.TTL = *body.TimeToLive
 	}
 	if d.Attach {
-		if err := s.startRendezvous(); err != nil {
+		if err := s.rdv.Start(); err != nil {
 			apiError(w, 503, "service_unavailable", "rendezvous: "+err.Error())
 			return
 		}
@@ -116,26 +119,26 @@ func (s *Server) runDyno(d *dyno, out io.Writer) {
 	d.mu.Unlock()
 	s.logf(d, "heroku", "Starting process with command `%s`", d.Command)
 	s.logf(d, "heroku", "State changed from starting to up")
-	sh := &shell{env: d.environment(), out: out, kill: d.kill, fir: d.app.Fir}
+	sh := &dynoshell.Shell{Env: d.environment(), Out: out, Kill: d.kill, Fir: d.app.Fir}
 	status, err := 0, error(nil)
 	if d.app.Fir && !strings.HasPrefix(d.Command, "launcher ") {
 		// Without launcher a Fir dyno has none of the app's environment.
 		fmt.Fprintln(out, "herokusim: a Fir dyno runs commands through launcher; this one did not")
 		status = 127
 	} else {
-		status, err = sh.runScript(d.Command)
+		status, err = sh.Run(d.Command)
 	}
 	if lw, ok := out.(*logWriter); ok {
 		lw.flush()
 	}
 	d.mu.Lock()
 	switch {
-	case errors.Is(err, errCrash):
+	case errors.Is(err, dynoshell.ErrCrash):
 		d.State = "crashed"
 		d.mu.Unlock()
 		s.logf(d, "heroku", "Process exited with status 137")
 		s.logf(d, "heroku", "State changed from up to crashed")
-	case errors.Is(err, errKilled):
+	case errors.Is(err, dynoshell.ErrKilled):
 		d.mu.Unlock() // killDyno logged it
 	default:
 		d.State, d.Status = "complete", status
@@ -144,11 +147,6 @@ func (s *Server) runDyno(d *dyno, out io.Writer) {
 		s.logf(d, "heroku", "State changed from up to complete")
 	}
 	d.ttl.Stop()
-	d.mu.Lock()
-	if d.conn != nil && s.opts.Rendezvous != "linger" {
-		d.conn.Close()
-	}
-	d.mu.Unlock()
 }
 
 // wasKilled: a stop or the time_to_live ended the dyno.
@@ -187,11 +185,38 @@ func (s *Server) killDyno(d *dyno, why string) bool {
 	return true
 }
 
-func (d *dyno) setConn(c net.Conn) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.conn = c
+// RendezvousCA returns the PEM certificate of the CA that signed the
+// rendezvous server's certificate, starting the server if needed.
+func (s *Server) RendezvousCA() ([]byte, error) { return s.rdv.CA() }
+
+// claimDyno is the rendezvous server's Claim: the attached dyno a secret
+// names, which a secret attaches once.
+func (s *Server) claimDyno(secret string) rendezvous.Process {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.attachable[secret]
+	if d == nil {
+		return nil
+	}
+	delete(s.attachable, secret)
+	return attached{s, d}
 }
+
+// attached is a dyno as the rendezvous server runs it.
+type attached struct {
+	s *Server
+	d *dyno
+}
+
+func (a attached) Attach(c net.Conn) {
+	a.d.mu.Lock()
+	defer a.d.mu.Unlock()
+	a.d.conn = c
+}
+
+func (a attached) Run(out io.Writer) { a.s.runDyno(a.d, out) }
+func (a attached) TTY() bool         { return a.d.TTY }
+func (a attached) Killed() bool      { return a.d.wasKilled() }
 
 // ended: one-off dynos leave the API once their process ended.
 func (d *dyno) ended() bool {
@@ -261,7 +286,7 @@ func (s *Server) dynoJSON(d *dyno) map[string]any {
 		if s.opts.Rendezvous == "https" {
 			scheme = "https"
 		}
-		attach = scheme + "://" + s.rdv.addr + "/" + d.secret
+		attach = scheme + "://" + s.rdv.Addr() + "/" + d.secret
 	}
 	if d.release != nil {
 		rel = map[string]any{"id": d.release.ID, "version": d.release.Version}

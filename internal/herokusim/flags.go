@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"gitlab.com/heroku-deploy/heroku/internal/herokusim/rendezvous"
 )
 
 const usage = `herokusim: a stateful simulator of the Heroku Platform API on loopback, for
@@ -126,7 +128,7 @@ func ParseFlags(name string, args []string, errOut io.Writer) (Options, []string
 			return fail(fmt.Errorf("space %q: no -team %s", sp, team))
 		}
 	}
-	if _, _, err := parseRendezvous(o.Rendezvous); err != nil {
+	if _, _, err := rendezvous.ParseMode(o.Rendezvous); err != nil {
 		return fail(err)
 	}
 	for _, h := range health {

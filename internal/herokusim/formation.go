@@ -6,8 +6,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/rogpeppe/go-internal/testscript"
 )
 
 // An app's formation: its process types, as the current slug's Procfile
@@ -247,9 +245,9 @@ func (s *Server) restartType(w http.ResponseWriter, r *http.Request, a *app) {
 	writeJSON(w, http.StatusAccepted, map[string]any{})
 }
 
-// describeFormation is herokusim-procs's text: one line a type,
+// DescribeFormation is herokusim-procs's text: one line a type,
 // "TYPE=QUANTITY:SIZE restarts=N".
-func (s *Server) describeFormation(name string) (string, error) {
+func (s *Server) DescribeFormation(name string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.apps[name]
@@ -265,15 +263,4 @@ func (s *Server) describeFormation(name string) (string, error) {
 		return "no process types\n", nil
 	}
 	return b.String(), nil
-}
-
-// herokusim-procs [APP]: APP's formation, one "TYPE=QUANTITY:SIZE
-// restarts=N" line a process type.
-func cmdProcs(ts *testscript.TestScript, neg bool, args []string) {
-	h := running(ts)
-	out, err := h.sim.describeFormation(h.appArg(args, 0))
-	if err != nil {
-		ts.Fatalf("herokusim-procs: %v", err)
-	}
-	fmt.Fprint(ts.Stdout(), out)
 }

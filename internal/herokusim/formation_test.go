@@ -1,7 +1,6 @@
 package herokusim
 
 import (
-	"io"
 	"strings"
 	"testing"
 )
@@ -12,20 +11,7 @@ import (
 func TestFormationBodiesMatchHerokusSchema(t *testing.T) {
 	schema := loadSchema(t)
 	s := start(t, Options{})
-	check := schema.checker(t)
-	call := func(method, route, target, body string) []byte {
-		t.Helper()
-		var r io.Reader
-		if body != "" {
-			r = strings.NewReader(body)
-		}
-		resp, b := s.do(method, target, r, "Content-Type: application/json")
-		if resp.StatusCode/100 != 2 {
-			t.Fatalf("%s %s: %d %s", method, target, resp.StatusCode, b)
-		}
-		check(method, route, target, b)
-		return b
-	}
+	call := schema.caller(t, s)
 	s.finishOf("demo", s.deployTo("demo", "abc", map[string]string{"package.json": `{}`, "Procfile": "web: node x\nworker: node w\n"}, ""))
 	call("GET", "/apps/{app}/formation", "/apps/demo/formation", "")
 	call("PATCH", "/apps/{app}/formation", "/apps/demo/formation", `{"updates":[{"type":"web","quantity":2,"dyno_size":{"name":"standard-1x"}},{"type":"worker","quantity":1}]}`)
@@ -40,7 +26,7 @@ func TestFormationRules(t *testing.T) {
 	s := start(t, Options{})
 	s.finishOf("demo", s.deployTo("demo", "abc", map[string]string{"package.json": `{}`, "Procfile": "worker: node w\n"}, ""))
 	formation := func() string {
-		out, err := s.describeFormation("demo")
+		out, err := s.DescribeFormation("demo")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -203,6 +203,26 @@ func (s *hyperSchema) checker(t *testing.T) func(method, route, target string, b
 	}
 }
 
+// caller returns a function that sends a JSON request to s, fails the
+// test unless the answer is a 2xx, and checks the answer against the
+// schema link of its method and route.
+func (sc *hyperSchema) caller(t *testing.T, s *sim) func(method, route, target, body string, hdr ...string) []byte {
+	check := sc.checker(t)
+	return func(method, route, target, body string, hdr ...string) []byte {
+		t.Helper()
+		var r io.Reader
+		if body != "" {
+			r = strings.NewReader(body)
+		}
+		resp, b := s.do(method, target, r, append(hdr, "Content-Type: application/json")...)
+		if resp.StatusCode/100 != 2 {
+			t.Fatalf("%s %s: %d %s", method, target, resp.StatusCode, b)
+		}
+		check(method, route, target, b)
+		return b
+	}
+}
+
 // TestPromotionBodiesMatchHerokusSchema walks a promotion, a release from
 // a slug or image, a rollback and their artifacts, on Cedar and Fir, and
 // checks every JSON answer against the schema, as above.
@@ -211,20 +231,7 @@ func TestPromotionBodiesMatchHerokusSchema(t *testing.T) {
 	for _, gen := range []string{"", ",fir"} {
 		t.Run("generation"+gen, func(t *testing.T) {
 			s := start(t, Options{Apps: []string{"stage:pipeline=flow/staging" + gen, "prod:pipeline=flow/production" + gen}})
-			check := schema.checker(t)
-			call := func(method, route, target, body string) []byte {
-				t.Helper()
-				var r io.Reader
-				if body != "" {
-					r = strings.NewReader(body)
-				}
-				resp, b := s.do(method, target, r, "Content-Type: application/json")
-				if resp.StatusCode/100 != 2 {
-					t.Fatalf("%s %s: %d %s", method, target, resp.StatusCode, b)
-				}
-				check(method, route, target, b)
-				return b
-			}
+			call := schema.caller(t, s)
 			_, final := s.finishOf("stage", s.deployTo("stage", "0123abc", map[string]string{"package.json": `{}`, "Procfile": "release: ./migrate\n"}, ""))
 			var rel struct {
 				ID, Status string
@@ -389,20 +396,7 @@ func TestLifecycleBodiesMatchHerokusSchema(t *testing.T) {
 	for _, spec := range []string{"demo", "demo:fir"} {
 		t.Run(spec, func(t *testing.T) {
 			s := start(t, Options{Apps: []string{spec}, Stuck: true})
-			check := schema.checker(t)
-			call := func(method, route, target, body string, hdr ...string) []byte {
-				t.Helper()
-				var r io.Reader
-				if body != "" {
-					r = strings.NewReader(body)
-				}
-				resp, b := s.do(method, target, r, append(hdr, "Content-Type: application/json")...)
-				if resp.StatusCode/100 != 2 {
-					t.Fatalf("%s %s: %d %s", method, target, resp.StatusCode, b)
-				}
-				check(method, route, target, b)
-				return b
-			}
+			call := schema.caller(t, s)
 			call("POST", "/apps/{app}/sources", "/apps/demo/sources", "")
 			build := s.deployTo("demo", "abc", map[string]string{"package.json": `{}`}, "")
 			call("DELETE", "/apps/{app}/builds/{id}", "/apps/demo/builds/"+build.ID, "", "-Accept", "Accept: "+acceptPrefix+".cancel-build")

@@ -6,16 +6,20 @@
 // release phase from the Procfile, Cedar and Fir apps, slugs and OCI images
 // that remember their commit, releases made from them or rolled back to,
 // retention, pipelines with couplings and promotions, apps' web side with a
-// scripted health, rate limiting, and injectable faults. Every request is recorded so tests can assert on what
-// a client sent, and Problems names the protocol rules a client broke.
+// scripted health, rate limiting, and injectable faults. Every request is
+// recorded so tests can assert on what a client sent, and Problems names
+// the protocol rules a client broke.
 // schema_test.go holds its routes and bodies to heroku-go v6's schema.json.
 //
 // One file per resource (app.go, source.go, build.go, release.go, slug.go,
 // ociimage.go, pipeline.go, stream.go, web.go, configvars.go, dyno.go,
-// logsession.go, team.go, addon.go, appsetup.go, formation.go), the rendezvous service in
-// rendezvous.go and the shell its dynos run in shell.go, the fake
+// logsession.go, team.go, addon.go, appsetup.go, formation.go), the fake
 // buildpacks in buildpack.go, routes and middleware in router.go, faults in
-// fault.go, and the testscript commands in testscript.go.
+// fault.go, what tests read of its state in inspect.go, its flags in
+// flags.go. Beside it: the shell its dynos run (dynoshell), the
+// rendezvous service they attach through (rendezvous), and its testscript
+// commands (simscript). README.md says how to add a route and lists the
+// facts about Heroku it encodes, each with its source or marked inferred.
 //
 // Where it knowingly differs from Heroku:
 //
@@ -38,7 +42,7 @@
 //	slug blob URLs           a signed S3 URL                         a signed URL on this host that serves nothing
 //	apps' web side           dynos behind Heroku's router            /web/<app>/ (web option) answering as -health scripts
 //	rate limit               4500 tokens, ~75/min per account        the same (token bucket), -rate-limit to shrink it
-//	one-off dynos            the command runs on a dyno              a small shell (shell.go): echo, exit, sleep, test, bash -c, launcher, crash
+//	one-off dynos            the command runs on a dyno              a small shell (dynoshell): echo, exit, sleep, test, bash -c, launcher, crash
 //	rendezvous               rendezvous.runtime.heroku.com:5000      loopback TLS, CA made at start (-rendezvous blocked: never answers; drop=N: reset after N bytes; linger: open after the process ends)
 //	https attach URLs        Shield spaces: ssh over HTTP Upgrade    -rendezvous https hands them out; nothing serves them
 //	log sessions             logplex, every source, Fir's own params one dyno's lines (dyno_name required); a tail never ends, as logplex's
@@ -70,7 +74,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"gitlab.com/heroku-deploy/heroku/internal/leakcheck"
+	"gitlab.com/heroku-deploy/heroku/internal/herokusim/rendezvous"
 )
 
 // DefaultKey is the API key the simulator accepts unless told otherwise.
@@ -83,16 +87,28 @@ const ConfigSecret = "sim-db-password-SECRET"
 // Secrets lists what must never appear in a client's output or files: the
 // default key, the config value every app carries, and the markers of a
 // presigned URL's query string. Every leak check uses this list.
-func Secrets() []string { return values(secrets()) }
+func Secrets() []string { return values(LeakSecrets()) }
 
-func secrets() []leakcheck.Secret {
-	return []leakcheck.Secret{{Kind: "the simulator's default API key", Value: DefaultKey},
+// Secret is a value the simulator knows to be secret, and what it is, for
+// the leak check's report (internal/herokusim/simscript hands them to
+// internal/leakcheck).
+type Secret struct {
+	Kind  string // "the simulator's default API key", …
+	Value string
+}
+
+// minSecretLen is leakcheck.MinLen: a shorter value appears by chance.
+const minSecretLen = 8
+
+// LeakSecrets is Secrets with what each one is.
+func LeakSecrets() []Secret {
+	return []Secret{{Kind: "the simulator's default API key", Value: DefaultKey},
 		{Kind: "the config value every simulated app has", Value: ConfigSecret},
 		{Kind: "a signed URL's query", Value: "Signature="}, {Kind: "a signed URL's query", Value: "X-Amz-Signature"},
 		{Kind: "a signed URL's query", Value: "AWSAccessKeyId"}}
 }
 
-func values(ss []leakcheck.Secret) []string {
+func values(ss []Secret) []string {
 	out := make([]string, len(ss))
 	for i, s := range ss {
 		out[i] = s.Value
@@ -109,11 +125,11 @@ func (s *Server) Secrets() []string { return values(s.LeakSecrets()) }
 
 // LeakSecrets is Secrets with what each one is, for the leak check's
 // report: the keys it accepts (-key) as well.
-func (s *Server) LeakSecrets() []leakcheck.Secret {
-	out := secrets()
+func (s *Server) LeakSecrets() []Secret {
+	out := LeakSecrets()
 	add := func(kind, v string) {
-		if len(v) >= leakcheck.MinLen {
-			out = append(out, leakcheck.Secret{Kind: kind, Value: v})
+		if len(v) >= minSecretLen {
+			out = append(out, Secret{Kind: kind, Value: v})
 		}
 	}
 	s.mu.Lock()
@@ -230,7 +246,7 @@ type Server struct {
 	// claims them.
 	attachable  map[string]*dyno
 	logSessions map[string]*logSession
-	rdv         rendezvousServer
+	rdv         rendezvous.Server
 	requests    []Request
 	reqSeq      atomic.Int64
 	now         func() time.Time
@@ -337,6 +353,7 @@ func New(opts Options) *Server {
 		spaces:     map[string]*space{},
 		setups:     map[string]*appSetup{},
 	}
+	s.rdv.Mode, s.rdv.Claim = opts.Rendezvous, s.claimDyno
 	s.handler = s.routes()
 	for i, k := range opts.Keys {
 		key, scope, _ := strings.Cut(k, ":")
@@ -380,7 +397,7 @@ func (s *Server) Close() error {
 	for _, d := range dynos {
 		s.killDyno(d, "stopped")
 	}
-	s.rdv.close()
+	s.rdv.Close()
 	s.mu.Lock()
 	for _, st := range s.streams {
 		st.close()

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gitlab.com/heroku-deploy/heroku/internal/leakcheck"
 )
 
 // These tests hold the simulator to the real API's rules with plain
@@ -449,19 +451,6 @@ func TestParseFault(t *testing.T) {
 	}
 }
 
-func TestParseRendezvous(t *testing.T) {
-	for _, s := range []string{"", "blocked", "https", "drop=0", "drop=40"} {
-		if _, _, err := parseRendezvous(s); err != nil {
-			t.Errorf("parseRendezvous(%q): %v", s, err)
-		}
-	}
-	for _, s := range []string{"open", "drop", "drop=-1", "drop=x", "HTTPS"} {
-		if _, _, err := parseRendezvous(s); err == nil {
-			t.Errorf("parseRendezvous(%q) accepted", s)
-		}
-	}
-}
-
 // TestStreamEndsWith204: like busl, a finished stream read from its end
 // answers 204, not an empty 200.
 func TestStreamEndsWith204(t *testing.T) {
@@ -611,5 +600,13 @@ func TestLogsAreNotForTheKey(t *testing.T) {
 	s.do("GET", ls.LogplexURL, nil, "-Accept")
 	if p := s.Problems(); len(p) != 1 || !strings.Contains(p[0], "Authorization") {
 		t.Errorf("problems %q: want the key sent to the log", p)
+	}
+}
+
+// TestSecretLengthIsTheLeakChecks: Secrets leaves out what the leak check
+// would not look for, no more.
+func TestSecretLengthIsTheLeakChecks(t *testing.T) {
+	if minSecretLen != leakcheck.MinLen {
+		t.Errorf("minSecretLen is %d, leakcheck.MinLen %d", minSecretLen, leakcheck.MinLen)
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"gitlab.com/heroku-deploy/heroku/internal/gitlabfake"
 	"gitlab.com/heroku-deploy/heroku/internal/herokusim"
+	"gitlab.com/heroku-deploy/heroku/internal/herokusim/simscript"
 	"gitlab.com/heroku-deploy/heroku/internal/leakcheck"
 )
 
@@ -116,10 +117,10 @@ func TestProbes(t *testing.T) {
 		RequireExplicitExec: true,
 		Setup: func(env *testscript.Env) error {
 			gitlabfake.Setup(env.Values)
-			return herokusim.Setup(env)
+			return simscript.Setup(env)
 		},
 		Cmds: func() map[string]func(*testscript.TestScript, bool, []string) {
-			cmds := herokusim.Commands()
+			cmds := simscript.Commands()
 			for k, v := range gitlabfake.Commands() {
 				cmds[k] = v
 			}

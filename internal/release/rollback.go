@@ -248,7 +248,8 @@ func statusNote(r *herokuapi.Release) string {
 
 // awaitRollback looks for a release newer than newest that rolls back to
 // version to, for up to the client's lookup window (a list may show a new
-// release late [inferred: Heroku's build list does]). Nil when none shows.
+// release late, as Heroku's build list does: inferred,
+// internal/herokusim/README.md). Nil when none shows.
 func (f *Follower) awaitRollback(ctx context.Context, app string, to, newest int) (*herokuapi.Release, error) {
 	window := f.Client.LookupWindow()
 	deadline := time.Now().Add(window)

@@ -1,22 +1,10 @@
-package herokusim
-
-import (
-	"bytes"
-	"fmt"
-	"os"
-	"path/filepath"
-	"regexp"
-	"sort"
-	"strconv"
-	"strings"
-	"time"
-
-	"github.com/rogpeppe/go-internal/testscript"
-
-	"gitlab.com/heroku-deploy/heroku/internal/leakcheck"
-)
-
-// The simulator's testscript commands, for the golden scripts:
+// Package simscript holds the Heroku simulator's testscript commands, for
+// the golden scripts (cmd/heroku-deploy) and any test that runs scripts
+// against the simulator: Setup prepares a script, Commands returns the
+// commands. The simulator itself (internal/herokusim) knows nothing of
+// testscript.
+//
+// The commands:
 //
 //	herokusim [flags]               start a simulator for this script (flags as cmd/herokusim)
 //	herokusim-requests              the recorded requests, one "METHOD PATH STATUS" line each
@@ -53,11 +41,27 @@ import (
 // script's own values, not in a global: scripts run in parallel. herokusim
 // also writes the rendezvous server's CA to $WORK/.herokusim-ca.pem and
 // points HEROKU_DEPLOY_RENDEZVOUS_CA at it.
+package simscript
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"gitlab.com/heroku-deploy/heroku/internal/herokusim"
+	"gitlab.com/heroku-deploy/heroku/internal/leakcheck"
+)
 
 type holderKey struct{}
 
 type holder struct {
-	sim  *Server
+	sim  *herokusim.Server
 	apps []string
 	// faultsSeen is how many requests had met a fault at the last
 	// herokusim-wait fault: the next waits for a new one.
@@ -71,13 +75,13 @@ type holder struct {
 // not fail the script). It sets up the leak check of every run too
 // (leakcheck.Setup).
 func Setup(env *testscript.Env) error {
-	if err := leakcheck.Setup(env, secrets); err != nil {
+	if err := leakcheck.Setup(env, func() []leakcheck.Secret { return leakSecrets(herokusim.LeakSecrets()) }); err != nil {
 		return err
 	}
 	h := &holder{}
 	env.Values[holderKey{}] = h
-	env.Setenv("HEROKUSIM_KEY", DefaultKey)
-	env.Setenv("CONFIG_SECRET", ConfigSecret)
+	env.Setenv("HEROKUSIM_KEY", herokusim.DefaultKey)
+	env.Setenv("CONFIG_SECRET", herokusim.ConfigSecret)
 	t, ok := env.T().(interface {
 		Cleanup(func())
 		Errorf(string, ...any)
@@ -117,7 +121,7 @@ func Commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 func state(ts *testscript.TestScript) *holder {
 	h, ok := ts.Value(holderKey{}).(*holder)
 	if !ok {
-		ts.Fatalf("herokusim.Setup was not called for this script")
+		ts.Fatalf("simscript.Setup was not called for this script")
 	}
 	return h
 }
@@ -143,14 +147,14 @@ func (h *holder) appArg(args []string, i int) string {
 // replaces it.
 func cmdSim(ts *testscript.TestScript, neg bool, args []string) {
 	var errOut bytes.Buffer
-	opts, rest, err := ParseFlags("herokusim", args, &errOut)
+	opts, rest, err := herokusim.ParseFlags("herokusim", args, &errOut)
 	if err != nil || len(rest) > 0 {
 		ts.Fatalf("herokusim: %v %s", err, errOut.String())
 	}
 	if len(opts.Apps) == 0 {
 		opts.Apps = []string{"my-app"}
 	}
-	s, err := Start(opts)
+	s, err := herokusim.Start(opts)
 	if err != nil {
 		ts.Fatalf("herokusim: %v", err)
 	}
@@ -162,7 +166,7 @@ func cmdSim(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	h.sim, h.faultsSeen = s, 0
 	h.apps = nil
-	if err := leakcheck.Register(ts, s.LeakSecrets); err != nil {
+	if err := leakcheck.Register(ts, func() []leakcheck.Secret { return leakSecrets(s.LeakSecrets()) }); err != nil {
 		ts.Fatalf("herokusim: %v", err)
 	}
 	for _, a := range opts.Apps {
@@ -213,7 +217,7 @@ func cmdCheck(ts *testscript.TestScript, neg bool, args []string) {
 		if !ok && a != "gone" {
 			continue
 		}
-		if p := h.sim.check(app, k, v, ts.Getenv); p != "" {
+		if p := h.sim.Check(app, k, v, ts.Getenv); p != "" {
 			problems = append(problems, p)
 		}
 	}
@@ -239,13 +243,13 @@ func cmdWait(ts *testscript.TestScript, neg bool, args []string) {
 	h := running(ts)
 	ready := map[string]func(string) bool{
 		"build": func(app string) bool { return h.sim.BuildCount(app) > 0 },
-		"dyno":  h.sim.dynoUp,
+		"dyno":  h.sim.DynoUp,
 		"fault": func(string) bool {
-			held, holds := h.sim.faultsHolding()
+			held, holds := h.sim.FaultsHolding()
 			if holds {
 				return held > 0 // a request held right now: the signal comes during it
 			}
-			if n := h.sim.faultHits(); n > h.faultsSeen {
+			if n := h.sim.FaultHits(); n > h.faultsSeen {
 				h.faultsSeen = n
 				return true
 			}
@@ -306,220 +310,36 @@ func cmdReleaseFails(ts *testscript.TestScript, neg bool, args []string) {
 // herokusim-dynos [APP]: describe APP's one-off dynos.
 func cmdDynos(ts *testscript.TestScript, neg bool, args []string) {
 	h := running(ts)
-	fmt.Fprint(ts.Stdout(), h.sim.describeDynos(h.appArg(args, 0)))
+	fmt.Fprint(ts.Stdout(), h.sim.DescribeDynos(h.appArg(args, 0)))
 }
 
 // herokusim-config [APP]: the names of APP's config vars.
 func cmdConfig(ts *testscript.TestScript, neg bool, args []string) {
 	h := running(ts)
-	fmt.Fprintln(ts.Stdout(), strings.Join(h.sim.configNames(h.appArg(args, 0)), "\n"))
+	fmt.Fprintln(ts.Stdout(), strings.Join(h.sim.ConfigNames(h.appArg(args, 0)), "\n"))
 }
 
 // herokusim-apps: one line per app, by name.
 func cmdApps(ts *testscript.TestScript, neg bool, args []string) {
-	fmt.Fprint(ts.Stdout(), running(ts).sim.describeApps())
+	fmt.Fprint(ts.Stdout(), running(ts).sim.DescribeApps())
 }
 
-// check tests one herokusim-check condition on app; getenv reads the
-// script's variables. It returns what is wrong, without values.
-func (s *Server) check(appName, k, v string, getenv func(string) string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.apps[appName]
-	if k == "gone" {
-		if a != nil {
-			return "app " + appName + " exists"
-		}
-		return ""
+// herokusim-procs [APP]: APP's formation, one "TYPE=QUANTITY:SIZE
+// restarts=N" line a process type.
+func cmdProcs(ts *testscript.TestScript, neg bool, args []string) {
+	h := running(ts)
+	out, err := h.sim.DescribeFormation(h.appArg(args, 0))
+	if err != nil {
+		ts.Fatalf("herokusim-procs: %v", err)
 	}
-	if a == nil {
-		return "no app " + appName
-	}
-	name, envVar, _ := strings.Cut(v, ":")
-	switch k {
-	case "builds":
-		want, err := strconv.Atoi(v)
-		if err != nil {
-			return "builds=" + v + " is not a number"
-		}
-		if len(a.builds) != want {
-			return fmt.Sprintf("%d builds for %s, want %d", len(a.builds), appName, want)
-		}
-	case "maintenance":
-		if on := map[bool]string{true: "on", false: "off"}[a.Maintenance]; on != v {
-			return fmt.Sprintf("maintenance mode of %s is %s, want %s", appName, on, v)
-		}
-	case "config":
-		got, ok := a.config[name]
-		switch {
-		case !ok:
-			return fmt.Sprintf("%s has no config var %s", appName, name)
-		case got != getenv(envVar):
-			return fmt.Sprintf("config var %s of %s differs from $%s", name, appName, envVar)
-		}
-	case "config-of":
-		other := s.apps[envVar]
-		got, ok := a.config[name]
-		switch {
-		case other == nil:
-			return "no app " + envVar
-		case !ok:
-			return fmt.Sprintf("%s has no config var %s", appName, name)
-		case got != other.config[name]:
-			return fmt.Sprintf("config var %s of %s differs from %s's", name, appName, envVar)
-		}
-	case "no-config":
-		if _, ok := a.config[v]; ok {
-			return fmt.Sprintf("%s still has config var %s", appName, v)
-		}
-	case "dyno-env":
-		if len(a.dynos) == 0 {
-			return appName + " has no dyno"
-		}
-		d := a.dynos[len(a.dynos)-1]
-		if got, ok := d.Env[name]; !ok || got != getenv(envVar) {
-			return fmt.Sprintf("env %s of dyno %s is missing or differs from $%s", name, d.Name, envVar)
-		}
-	case "coupled":
-		got := "none"
-		if c := a.coupling; c != nil {
-			got = c.pipeline.Name + "/" + c.stage
-		}
-		if got != v {
-			return fmt.Sprintf("%s is coupled to %s, want %s", appName, got, v)
-		}
-	default:
-		return "unknown check " + k
-	}
-	return ""
+	fmt.Fprint(ts.Stdout(), out)
 }
 
-func (s *Server) dynoUp(appName string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.apps[appName]
-	if a == nil {
-		return false
+// leakSecrets turns the simulator's secrets into the leak check's.
+func leakSecrets(ss []herokusim.Secret) []leakcheck.Secret {
+	out := make([]leakcheck.Secret, len(ss))
+	for i, s := range ss {
+		out[i] = leakcheck.Secret{Kind: s.Kind, Value: s.Value}
 	}
-	for _, d := range a.dynos {
-		d.mu.Lock()
-		up := d.State == "up"
-		d.mu.Unlock()
-		if up {
-			return true
-		}
-	}
-	return false
-}
-
-// nonceRE finds the per-run nonce in heroku-deploy's exit-status marker,
-// which herokusim-dynos shows as NONCE so golden files stay stable.
-var nonceRE = regexp.MustCompile(`(heroku-command-exit-status) [0-9a-f]{16}:`)
-
-func (s *Server) describeDynos(appName string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.apps[appName]
-	if a == nil {
-		return ""
-	}
-	var b strings.Builder
-	for _, d := range a.dynos {
-		names := make([]string, 0, len(d.Env))
-		for k := range d.Env {
-			names = append(names, k)
-		}
-		sort.Strings(names)
-		cmd := nonceRE.ReplaceAllString(strings.ReplaceAll(d.Command, "\uFFFF", "<U+FFFF>"), "$1 NONCE:")
-		cmd = strings.ReplaceAll(cmd, "\n", "\n    ") // each line of it indented
-		d.mu.Lock()
-		fmt.Fprintf(&b, "%s %s attach=%t tty=%t size=%s ttl=%d env=%s\n    %s\n",
-			d.Name, d.State, d.Attach, d.TTY, d.Size, d.TTL, strings.Join(names, ","), cmd)
-		d.mu.Unlock()
-	}
-	return b.String()
-}
-
-// Apps returns the names of the apps that exist, sorted.
-func (s *Server) Apps() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var names []string
-	for _, a := range s.appList() {
-		names = append(names, a.Name)
-	}
-	return names
-}
-
-// appList returns the apps, by name (s.mu held).
-func (s *Server) appList() []*app {
-	var list []*app
-	for k, a := range s.apps {
-		if k == a.Name { // each app is there by name and by id
-			list = append(list, a)
-		}
-	}
-	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
-	return list
-}
-
-// describeApps lists the apps: name, owner, team, space, region,
-// generation and add-ons (service names).
-func (s *Server) describeApps() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var b strings.Builder
-	for _, a := range s.appList() {
-		team, sp, gen := "-", "-", "cedar"
-		if a.team != nil {
-			team = a.team.Name
-		}
-		if a.space != nil {
-			sp = a.space.Name
-		}
-		if a.Fir {
-			gen = "fir"
-		}
-		var addons []string
-		for _, ad := range a.addons {
-			addons = append(addons, ad.service)
-		}
-		fmt.Fprintf(&b, "%s owner=%s team=%s space=%s region=%s %s addons=%s\n",
-			a.Name, a.Owner, team, sp, a.Region, gen, strings.Join(addons, ","))
-	}
-	return b.String()
-}
-
-func (s *Server) configNames(appName string) []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var names []string
-	if a := s.apps[appName]; a != nil {
-		for k := range a.config {
-			names = append(names, k)
-		}
-	}
-	sort.Strings(names)
-	return names
-}
-
-// faultsHolding is how many requests faults that hold requests (delay,
-// hang, barrier) hold right now, and whether there are such faults.
-func (s *Server) faultsHolding() (held int, holds bool) {
-	for _, f := range s.opts.Faults {
-		if f.Holds() {
-			holds = true
-			held += f.Holding()
-		}
-	}
-	return held, holds
-}
-
-// faultHits is how many requests met an armed fault.
-func (s *Server) faultHits() int {
-	n := 0
-	for _, f := range s.opts.Faults {
-		n += f.Hits()
-	}
-	return n
+	return out
 }

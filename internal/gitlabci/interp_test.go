@@ -1,4 +1,4 @@
-package componenttest
+package gitlabci
 
 import (
 	"strings"
@@ -23,21 +23,21 @@ const specAll = `spec:
 
 func renderString(t *testing.T, src string, args string) (any, error) {
 	t.Helper()
-	c, err := parseComponent([]byte(src))
+	c, err := ParseComponent([]byte(src))
 	if err != nil {
 		return nil, err
 	}
-	var am *omap
+	var am *Map
 	if args != "" {
-		v, err := loadOne([]byte(args))
+		v, err := LoadOne([]byte(args))
 		if err != nil {
 			t.Fatal(err)
 		}
-		am = v.(*omap)
+		am = v.(*Map)
 	}
-	return c.render(am, renderOptions{
-		vars:   map[string]string{"CI_DEFAULT_BRANCH": "main", "CI_PROJECT_NAME": "heroku"},
-		masked: map[string]bool{"SECRET": true},
+	return c.Render(am, RenderOptions{
+		Vars:   map[string]string{"CI_DEFAULT_BRANCH": "main", "CI_PROJECT_NAME": "heroku"},
+		Masked: map[string]bool{"SECRET": true},
 	})
 }
 
@@ -80,11 +80,11 @@ func TestInterpolationValues(t *testing.T) {
 			t.Errorf("%s with %q: %v", tc.body, tc.args, err)
 			continue
 		}
-		want, err := loadOne([]byte(tc.want))
+		want, err := LoadOne([]byte(tc.want))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if g, w := string(dumpYAML(got)), string(dumpYAML(want)); g != w {
+		if g, w := string(DumpYAML(got)), string(DumpYAML(want)); g != w {
 			t.Errorf("%s with %q:\n got %s\nwant %s", tc.body, tc.args, g, w)
 		}
 	}
@@ -190,17 +190,17 @@ func TestRulesExpressions(t *testing.T) {
 		`$CI_COMMIT_BRANCH && ($A == "y" || $A =~ /^x$/)`: true,
 		`$CI_COMMIT_BRANCH != "main" || $A !~ /x/`:        false,
 	} {
-		n, err := parseExpr(expr)
+		n, err := ParseExpr(expr)
 		if err != nil {
 			t.Errorf("%s: %v", expr, err)
 			continue
 		}
-		if got := n.eval(vars); got != want {
+		if got := n.Eval(vars); got != want {
 			t.Errorf("%s = %v, want %v", expr, got, want)
 		}
 	}
 	for _, bad := range []string{`$CI_COMMIT_BRANCH == main`, `${CI_COMMIT_BRANCH} == "main"`, `"main" ==`, `($A`, ``} {
-		if _, err := parseExpr(bad); err == nil {
+		if _, err := ParseExpr(bad); err == nil {
 			t.Errorf("%q parsed; GitLab says invalid expression syntax", bad)
 		}
 	}

@@ -1,4 +1,10 @@
-package herokusim
+// Package dynoshell is the shell the Heroku simulator's one-off dynos (and
+// app setups' postdeploy scripts) run: an interpreter of the small subset
+// of bash that tests need of a command (its output, its exit status, how
+// long it takes, how it dies), which takes the shapes it knows as bash
+// does (TestShellLikeBash runs them through the machine's bash too) and
+// fails the rest as bash would, never running them differently.
+package dynoshell
 
 import (
 	"crypto/rand"
@@ -10,7 +16,7 @@ import (
 	"time"
 )
 
-// shell is the little shell one-off dynos run, enough to script what a
+// Shell is the little shell one-off dynos run, enough to script what a
 // test needs of a command: its output, its exit status, how long it takes,
 // and how it dies. Its grammar:
 //
@@ -48,11 +54,11 @@ import (
 // Where it is kinder than bash: no redirections other than <<,
 // loops or functions (a script that uses them fails with bash's
 // "command not found" or a syntax error, never runs differently).
-type shell struct {
-	env    map[string]string
-	out    io.Writer
-	kill   <-chan struct{}
-	fir    bool
+type Shell struct {
+	Env    map[string]string // the process's environment
+	Out    io.Writer         // where its output goes (stdout and stderr alike)
+	Kill   <-chan struct{}   // closed when the dyno is stopped: Run returns ErrKilled
+	Fir    bool              // a Fir app's dyno: launcher runs commands
 	status int
 	in     io.Reader // standard input: a pipe's; nil: none (as a dyno's, empty)
 	stdin  io.Reader // the command's: its here-document, or in
@@ -64,16 +70,18 @@ type exitNow struct{ code int }
 func (e exitNow) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
 var (
-	errCrash  = errors.New("crashed")
-	errKilled = errors.New("killed")
+	// ErrCrash: the process died without a status (the crash command).
+	ErrCrash = errors.New("crashed")
+	// ErrKilled: Kill was closed under the process.
+	ErrKilled = errors.New("killed")
 )
 
-// runScript runs a command line and returns its exit status, or errCrash
-// or errKilled when the dyno died under it.
-func (sh *shell) runScript(line string) (int, error) {
+// Run runs a command line and returns its exit status, or ErrCrash
+// or ErrKilled when the dyno died under it.
+func (sh *Shell) Run(line string) (int, error) {
 	toks, err := tokenize(line)
 	if err != nil {
-		fmt.Fprintf(sh.out, "bash: %v\n", err)
+		fmt.Fprintf(sh.Out, "bash: %v\n", err)
 		return 2, nil
 	}
 	p := &parser{toks: toks}
@@ -82,7 +90,7 @@ func (sh *shell) runScript(line string) (int, error) {
 		err = fmt.Errorf("syntax error near unexpected token `%s'", p.toks[p.pos].text)
 	}
 	if err != nil {
-		fmt.Fprintf(sh.out, "bash: %v\n", err)
+		fmt.Fprintf(sh.Out, "bash: %v\n", err)
 		return 2, nil
 	}
 	err = sh.list(l)
@@ -346,7 +354,7 @@ func (p *parser) command() (command, error) {
 	return c, nil
 }
 
-func (sh *shell) list(l cmdList) error {
+func (sh *Shell) list(l cmdList) error {
 	for _, ao := range l {
 		for i, c := range ao.cmds {
 			if i > 0 && (ao.ops[i-1] == "&&") != (sh.status == 0) {
@@ -360,10 +368,10 @@ func (sh *shell) list(l cmdList) error {
 	return nil
 }
 
-func (sh *shell) command(c command) error {
+func (sh *Shell) command(c command) error {
 	select {
-	case <-sh.kill:
-		return errKilled
+	case <-sh.Kill:
+		return ErrKilled
 	default:
 	}
 	if c.next != nil {
@@ -392,30 +400,30 @@ func (sh *shell) command(c command) error {
 
 // pipe runs c | c.next..., each side a subshell as in bash, side by side;
 // the status is the last command's.
-func (sh *shell) pipe(c command) error {
+func (sh *Shell) pipe(c command) error {
 	first := c
 	first.next = nil
 	pr, pw := io.Pipe()
-	left := &shell{env: sh.env, out: pw, kill: sh.kill, fir: sh.fir, status: sh.status, in: sh.in}
+	left := &Shell{Env: sh.Env, Out: pw, Kill: sh.Kill, Fir: sh.Fir, status: sh.status, in: sh.in}
 	done := make(chan error, 1)
 	go func() {
 		err := left.sub(func() error { return left.command(first) })
 		pw.Close()
 		done <- err
 	}()
-	right := &shell{env: sh.env, out: sh.out, kill: sh.kill, fir: sh.fir, status: sh.status, in: pr}
+	right := &Shell{Env: sh.Env, Out: sh.Out, Kill: sh.Kill, Fir: sh.Fir, status: sh.status, in: pr}
 	err := right.sub(func() error { return right.command(*c.next) })
 	pr.Close() // a writer still at it gets an error, as SIGPIPE
 	lerr := <-done
 	sh.status = right.status
-	if err == nil && (errors.Is(lerr, errCrash) || errors.Is(lerr, errKilled)) {
+	if err == nil && (errors.Is(lerr, ErrCrash) || errors.Is(lerr, ErrKilled)) {
 		err = lerr
 	}
 	return err
 }
 
 // expandDoc expands $NAME, ${NAME} and $? in a here-document's body.
-func (sh *shell) expandDoc(body string) string {
+func (sh *Shell) expandDoc(body string) string {
 	var b strings.Builder
 	for i := 0; i < len(body); {
 		switch {
@@ -433,7 +441,7 @@ func (sh *shell) expandDoc(body string) string {
 }
 
 // sub runs f as a subshell: its `exit` ends only it.
-func (sh *shell) sub(f func() error) error {
+func (sh *Shell) sub(f func() error) error {
 	err := f()
 	var ex exitNow
 	if errors.As(err, &ex) {
@@ -443,34 +451,34 @@ func (sh *shell) sub(f func() error) error {
 	return err
 }
 
-func (sh *shell) exec(args []string) error {
+func (sh *Shell) exec(args []string) error {
 	name, prev := args[0], sh.status
 	sh.status = 0
 	switch name {
 	case "echo":
-		fmt.Fprintln(sh.out, strings.Join(args[1:], " "))
+		fmt.Fprintln(sh.Out, strings.Join(args[1:], " "))
 	case "exit":
 		code := prev
 		if len(args) > 1 {
 			n, err := strconv.Atoi(args[1])
 			if err != nil {
-				fmt.Fprintf(sh.out, "bash: exit: %s: numeric argument required\n", args[1])
+				fmt.Fprintf(sh.Out, "bash: exit: %s: numeric argument required\n", args[1])
 				n = 2
 			}
 			code = n & 0xff
 		}
 		return exitNow{code}
 	case "cat":
-		io.Copy(sh.out, sh.stdin)
+		io.Copy(sh.Out, sh.stdin)
 	case "tr":
 		return sh.tr(args)
 	case "printf":
 		if len(args) < 2 {
-			fmt.Fprintln(sh.out, "printf: usage: printf format [arguments]")
+			fmt.Fprintln(sh.Out, "printf: usage: printf format [arguments]")
 			sh.status = 2
 			return nil
 		}
-		io.WriteString(sh.out, printf(args[1], args[2:]))
+		io.WriteString(sh.Out, printf(args[1], args[2:]))
 	case "head":
 		return sh.head(args)
 	case "true":
@@ -479,19 +487,19 @@ func (sh *shell) exec(args []string) error {
 	case "sleep":
 		secs, err := strconv.ParseFloat(strings.Join(args[1:], ""), 64)
 		if err != nil {
-			fmt.Fprintf(sh.out, "sleep: invalid time interval\n")
+			fmt.Fprintf(sh.Out, "sleep: invalid time interval\n")
 			sh.status = 1
 			return nil
 		}
 		select {
 		case <-time.After(time.Duration(secs * float64(time.Second))):
-		case <-sh.kill:
-			return errKilled
+		case <-sh.Kill:
+			return ErrKilled
 		}
 	case "test", "[":
 		if name == "[" {
 			if args[len(args)-1] != "]" {
-				fmt.Fprintln(sh.out, "bash: [: missing `]'")
+				fmt.Fprintln(sh.Out, "bash: [: missing `]'")
 				sh.status = 2
 				return nil
 			}
@@ -500,21 +508,21 @@ func (sh *shell) exec(args []string) error {
 		sh.status = testExpr(args[1:])
 	case "bash", "sh":
 		if len(args) < 3 || args[1] != "-c" {
-			fmt.Fprintf(sh.out, "%s: the simulator runs only %s -c LINE\n", name, name)
+			fmt.Fprintf(sh.Out, "%s: the simulator runs only %s -c LINE\n", name, name)
 			sh.status = 2
 			return nil
 		}
-		child := &shell{env: sh.env, out: sh.out, kill: sh.kill, fir: sh.fir}
-		st, err := child.runScript(args[2])
+		child := &Shell{Env: sh.Env, Out: sh.Out, Kill: sh.Kill, Fir: sh.Fir}
+		st, err := child.Run(args[2])
 		sh.status = st
 		return err
 	case "launcher":
-		if !sh.fir || len(args) < 2 {
+		if !sh.Fir || len(args) < 2 {
 			return sh.notFound(name)
 		}
 		return sh.exec(args[1:])
 	case "crash":
-		return errCrash
+		return ErrCrash
 	default:
 		return sh.notFound(name)
 	}
@@ -523,29 +531,29 @@ func (sh *shell) exec(args []string) error {
 
 // head is `head -c N FILE` of an endless file: output in quantity, with
 // no line break (/dev/zero) or with some (/dev/urandom).
-func (sh *shell) head(args []string) error {
+func (sh *Shell) head(args []string) error {
 	var n int64
 	err := errors.New("usage")
 	if len(args) == 4 {
 		n, err = strconv.ParseInt(args[2], 10, 64)
 	}
 	if err != nil || args[1] != "-c" || n < 0 || (args[3] != "/dev/zero" && args[3] != "/dev/urandom") {
-		fmt.Fprintln(sh.out, "head: the simulator runs only head -c N /dev/zero|/dev/urandom")
+		fmt.Fprintln(sh.Out, "head: the simulator runs only head -c N /dev/zero|/dev/urandom")
 		sh.status = 1
 		return nil
 	}
 	buf := make([]byte, 64<<10)
 	for n > 0 {
 		select {
-		case <-sh.kill:
-			return errKilled
+		case <-sh.Kill:
+			return ErrKilled
 		default:
 		}
 		chunk := buf[:min(int64(len(buf)), n)]
 		if args[3] == "/dev/urandom" {
 			rand.Read(chunk)
 		}
-		if _, err := sh.out.Write(chunk); err != nil {
+		if _, err := sh.Out.Write(chunk); err != nil {
 			return nil // the output is gone (a cut session): the process goes on
 		}
 		n -= int64(len(chunk))
@@ -555,9 +563,9 @@ func (sh *shell) head(args []string) error {
 
 // tr maps bytes of its input, as tr(1) with two sets of one-byte
 // characters.
-func (sh *shell) tr(args []string) error {
+func (sh *Shell) tr(args []string) error {
 	if len(args) != 3 || len(unescape(args[1])) != len(unescape(args[2])) {
-		fmt.Fprintln(sh.out, "tr: the simulator runs only tr SET1 SET2, two sets of the same length")
+		fmt.Fprintln(sh.Out, "tr: the simulator runs only tr SET1 SET2, two sets of the same length")
 		sh.status = 1
 		return nil
 	}
@@ -572,15 +580,15 @@ func (sh *shell) tr(args []string) error {
 	buf := make([]byte, 64<<10)
 	for {
 		select {
-		case <-sh.kill:
-			return errKilled
+		case <-sh.Kill:
+			return ErrKilled
 		default:
 		}
 		n, err := sh.stdin.Read(buf)
 		for i := range n {
 			buf[i] = table[buf[i]]
 		}
-		if _, werr := sh.out.Write(buf[:n]); werr != nil {
+		if _, werr := sh.Out.Write(buf[:n]); werr != nil {
 			return nil
 		}
 		if err != nil {
@@ -679,8 +687,8 @@ func printf(format string, args []string) string {
 	}
 }
 
-func (sh *shell) notFound(name string) error {
-	fmt.Fprintf(sh.out, "bash: %s: command not found\n", name)
+func (sh *Shell) notFound(name string) error {
+	fmt.Fprintf(sh.Out, "bash: %s: command not found\n", name)
 	sh.status = 127
 	return nil
 }
@@ -708,7 +716,7 @@ func testExpr(a []string) int {
 }
 
 // expand removes quotes and expands variables in one word.
-func (sh *shell) expand(w string) string {
+func (sh *Shell) expand(w string) string {
 	var b strings.Builder
 	for i := 0; i < len(w); {
 		switch c := w[i]; c {
@@ -748,7 +756,7 @@ func (sh *shell) expand(w string) string {
 
 // variable expands the variable at w[i] == '$' and returns where the word
 // goes on.
-func (sh *shell) variable(w string, i int, b *strings.Builder) int {
+func (sh *Shell) variable(w string, i int, b *strings.Builder) int {
 	j := i + 1
 	switch {
 	case j < len(w) && w[j] == '?':
@@ -760,7 +768,7 @@ func (sh *shell) variable(w string, i int, b *strings.Builder) int {
 			b.WriteByte('$')
 			return j
 		}
-		b.WriteString(sh.env[w[j+1:j+end]])
+		b.WriteString(sh.Env[w[j+1:j+end]])
 		return j + end + 1
 	}
 	k := j
@@ -771,6 +779,6 @@ func (sh *shell) variable(w string, i int, b *strings.Builder) int {
 		b.WriteByte('$')
 		return j
 	}
-	b.WriteString(sh.env[w[j:k]])
+	b.WriteString(sh.Env[w[j:k]])
 	return k
 }

@@ -1,4 +1,4 @@
-package componenttest
+package gitlabci
 
 import (
 	"bytes"
@@ -76,7 +76,7 @@ puts JSON.generate({
 		t.Fatal(err)
 	}
 	for i, l := range c.Lists {
-		got, err := rubyInspectArray(fromJSON(l))
+		got, err := RubyInspectArray(fromJSON(l))
 		if err != nil {
 			t.Fatal(err)
 		}

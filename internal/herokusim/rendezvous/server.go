@@ -1,4 +1,17 @@
-package herokusim
+// Package rendezvous is Heroku's rendezvous service on loopback, for the
+// simulator's attached one-off dynos: TLS with a certificate from a CA made
+// at start, which clients trust only through HEROKU_DEPLOY_RENDEZVOUS_CA. A
+// client sends a dyno's secret on the first line, gets "rendezvous" back,
+// then the dyno's output until its process ends. The mode (see ParseMode)
+// changes that: "blocked" points attach URLs at a port that accepts
+// connections and never answers, as a firewall that drops packets to port
+// 5000 looks to a client; "drop=N" resets each session after N bytes of
+// output; "linger" keeps a session open after the dyno's process ended (a
+// background process holding the output, a slow teardown), until the dyno
+// is stopped or the server closes; "https" hands out https:// attach URLs,
+// as Shield spaces do, which nothing here serves (the simulator writes
+// those URLs; this server only knows the mode).
+package rendezvous
 
 import (
 	"bufio"
@@ -11,6 +24,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"strconv"
@@ -19,19 +33,29 @@ import (
 	"time"
 )
 
-// rendezvousServer is Heroku's rendezvous service on loopback: TLS with a
-// certificate from a CA made at start, which clients trust only through
-// HEROKU_DEPLOY_RENDEZVOUS_CA. A client sends a dyno's secret on the first
-// line, gets "rendezvous" back, then the dyno's output until its process
-// ends. Options.Rendezvous changes that (see parseRendezvous): "blocked"
-// points attach URLs at a port that accepts connections and never answers,
-// as a firewall that drops packets to port 5000 looks to a client;
-// "drop=N" resets each session after N bytes of output; "linger" keeps a
-// session open after the dyno's process ended (a background process
-// holding the output, a slow teardown), until the dyno is stopped or the
-// simulator closes; "https" hands out https:// attach URLs, as Shield
-// spaces do, which nothing here serves.
-type rendezvousServer struct {
+// A Process is what a secret attaches a client to: a one-off dyno's.
+type Process interface {
+	// Attach gives the process its session's connection, before the
+	// handshake's answer: closing it (a stop) ends the session.
+	Attach(c net.Conn)
+	// Run runs the process to its end, its output on out.
+	Run(out io.Writer)
+	// TTY: the output gets a terminal's CRLF line endings.
+	TTY() bool
+	// Killed: a stop or time_to_live ended the process (a lingering
+	// session is not kept open then).
+	Killed() bool
+}
+
+// Server is the rendezvous service. Set Mode and Claim, then Start it (CA
+// and Start start it once; Close stops it).
+type Server struct {
+	// Mode is "", "blocked", "drop=N", "linger" or "https" (ParseMode).
+	Mode string
+	// Claim returns the process a secret names and forgets the secret (a
+	// secret attaches once), or nil.
+	Claim func(secret string) Process
+
 	once    sync.Once
 	err     error
 	caPEM   []byte
@@ -42,23 +66,25 @@ type rendezvousServer struct {
 	closing bool
 }
 
-// RendezvousCA returns the PEM certificate of the CA that signed the
-// rendezvous server's certificate, starting the server if needed.
-func (s *Server) RendezvousCA() ([]byte, error) {
-	if err := s.startRendezvous(); err != nil {
+// CA returns the PEM certificate of the CA that signed the server's
+// certificate, starting the server if needed.
+func (r *Server) CA() ([]byte, error) {
+	if err := r.Start(); err != nil {
 		return nil, err
 	}
-	return s.rdv.caPEM, nil
+	return r.caPEM, nil
 }
 
-func (s *Server) startRendezvous() error {
-	r := &s.rdv
-	r.once.Do(func() { r.err = s.listenRendezvous() })
+// Addr is where attach URLs point (host:port), once started.
+func (r *Server) Addr() string { return r.addr }
+
+// Start listens, once: later calls return the first one's error.
+func (r *Server) Start() error {
+	r.once.Do(func() { r.err = r.listen() })
 	return r.err
 }
 
-func (s *Server) listenRendezvous() error {
-	r := &s.rdv
+func (r *Server) listen() error {
 	cert, caPEM, err := testCertificate()
 	if err != nil {
 		return err
@@ -70,8 +96,8 @@ func (s *Server) listenRendezvous() error {
 	}
 	r.lns = append(r.lns, ln)
 	r.addr = ln.Addr().String()
-	go s.acceptRendezvous(ln)
-	if s.opts.Rendezvous == "blocked" {
+	go r.accept(ln)
+	if r.Mode == "blocked" {
 		bl, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return err
@@ -83,9 +109,9 @@ func (s *Server) listenRendezvous() error {
 	return nil
 }
 
-// parseRendezvous reads Options.Rendezvous: "", "blocked", "https" or
-// "drop=N". drop is -1 unless set.
-func parseRendezvous(opt string) (mode string, drop int, err error) {
+// ParseMode reads a mode: "", "blocked", "https", "linger" or "drop=N".
+// drop is -1 unless set.
+func ParseMode(opt string) (mode string, drop int, err error) {
 	if n, ok := strings.CutPrefix(opt, "drop="); ok {
 		drop, err := strconv.Atoi(n)
 		if err != nil || drop < 0 {
@@ -101,7 +127,7 @@ func parseRendezvous(opt string) (mode string, drop int, err error) {
 }
 
 // hold accepts connections and keeps them silent until Close.
-func (r *rendezvousServer) hold(ln net.Listener) {
+func (r *Server) hold(ln net.Listener) {
 	for {
 		c, err := ln.Accept()
 		if err != nil {
@@ -117,7 +143,8 @@ func (r *rendezvousServer) hold(ln net.Listener) {
 	}
 }
 
-func (r *rendezvousServer) close() {
+// Close stops listening and closes the connections it holds.
+func (r *Server) Close() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.closing = true
@@ -129,19 +156,19 @@ func (r *rendezvousServer) close() {
 	}
 }
 
-func (s *Server) acceptRendezvous(ln net.Listener) {
+func (r *Server) accept(ln net.Listener) {
 	for {
 		c, err := ln.Accept()
 		if err != nil {
 			return
 		}
-		go s.serveRendezvous(c)
+		go r.serve(c)
 	}
 }
 
-// serveRendezvous pairs a connection with its dyno by the secret on its
-// first line and runs the dyno's process on it.
-func (s *Server) serveRendezvous(c net.Conn) {
+// serve pairs a connection with its process by the secret on its first
+// line and runs the process on it.
+func (r *Server) serve(c net.Conn) {
 	linger := false
 	defer func() {
 		if !linger {
@@ -156,15 +183,12 @@ func (s *Server) serveRendezvous(c net.Conn) {
 	}
 	c.SetReadDeadline(time.Time{})
 	secret := strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
-	s.mu.Lock()
-	d := s.attachable[secret]
-	delete(s.attachable, secret)
-	s.mu.Unlock()
-	if d == nil {
+	p := r.Claim(secret)
+	if p == nil {
 		fmt.Fprint(c, "error: no such session\r\n")
 		return
 	}
-	d.setConn(c)
+	p.Attach(c)
 	fmt.Fprint(c, "rendezvous\r\n")
 	// Input: the client has none to give; it may send EOT (Ctrl-D).
 	go func() {
@@ -176,13 +200,12 @@ func (s *Server) serveRendezvous(c net.Conn) {
 		}
 	}()
 	var conn net.Conn = c
-	if _, drop, _ := parseRendezvous(s.opts.Rendezvous); drop >= 0 {
+	if _, drop, _ := ParseMode(r.Mode); drop >= 0 {
 		conn = &cutConn{Conn: c, left: drop}
 	}
-	s.runDyno(d, newlineWriter{w: conn, crlf: d.TTY})
-	if s.opts.Rendezvous == "linger" && !d.wasKilled() {
-		// Open until the simulator closes: close() closes what it holds.
-		r := &s.rdv
+	p.Run(newlineWriter{w: conn, crlf: p.TTY()})
+	if r.Mode == "linger" && !p.Killed() {
+		// Open until the server closes: Close closes what it holds.
 		r.mu.Lock()
 		if linger = !r.closing; linger {
 			r.held = append(r.held, c)

@@ -1,4 +1,4 @@
-package componenttest
+package gitlabci
 
 import (
 	"fmt"
@@ -26,23 +26,23 @@ import (
 // and doc/ci/inputs/_index.md (17.0: functions expand_vars and truncate;
 // posix_escape arrived in 18.6, the component context in 18.6).
 
-// inputSpec is one entry of spec:inputs.
-type inputSpec struct {
-	name        string
-	typ         string // string (the default), number, boolean, array
-	hasDefault  bool
-	def         any
-	description string
-	options     []any
-	hasRegex    bool
-	regex       string
+// InputSpec is one entry of spec:inputs.
+type InputSpec struct {
+	Name        string
+	Type        string // string (the default), number, boolean, array
+	HasDefault  bool
+	Default     any
+	Description string
+	Options     []any
+	HasRegex    bool
+	Regex       string
 }
 
-// component is a parsed template: its header and its body.
-type component struct {
-	inputs []inputSpec
-	header *omap // the first YAML document, nil when there is none
-	body   any   // the configuration document
+// Component is a parsed template: its header and its body.
+type Component struct {
+	Inputs []InputSpec
+	Header *Map // the first YAML document, nil when there is none
+	Body   any  // the configuration document
 }
 
 // Header keys GitLab 17.0 knows. header/root.rb: ALLOWED_KEYS = %i[spec];
@@ -59,89 +59,89 @@ var (
 
 const maxOptions = 50 // header/input.rb ALLOWED_OPTIONS_LIMIT
 
-// parseComponent reads a template file and validates its header the way
+// ParseComponent reads a template file and validates its header the way
 // Header::Root does. A file with one document has no header.
-func parseComponent(src []byte) (*component, error) {
-	docs, err := loadYAML(src)
+func ParseComponent(src []byte) (*Component, error) {
+	docs, err := LoadYAML(src)
 	if err != nil {
 		return nil, err
 	}
-	c := &component{}
+	c := &Component{}
 	switch len(docs) {
 	case 1:
-		c.body = docs[0]
+		c.Body = docs[0]
 		return c, nil
 	case 2:
-		c.body = docs[1]
+		c.Body = docs[1]
 	default:
 		return nil, fmt.Errorf("want a header and a configuration document, found %d documents", len(docs))
 	}
-	h, ok := docs[0].(*omap)
+	h, ok := docs[0].(*Map)
 	if !ok {
 		return nil, fmt.Errorf("header: config should be a hash")
 	}
-	c.header = h
+	c.Header = h
 	if err := allowedKeys("header", h, headerRootKeys); err != nil {
 		return nil, err
 	}
-	spec, _ := h.get("spec")
+	spec, _ := h.Get("spec")
 	if spec == nil {
 		return c, nil
 	}
-	sm, ok := spec.(*omap)
+	sm, ok := spec.(*Map)
 	if !ok {
 		return nil, fmt.Errorf("header:spec config should be a hash")
 	}
 	if err := allowedKeys("header:spec", sm, headerSpecKeys); err != nil {
 		return nil, err
 	}
-	ins, _ := sm.get("inputs")
+	ins, _ := sm.Get("inputs")
 	if ins == nil {
 		return c, nil
 	}
-	im, ok := ins.(*omap)
+	im, ok := ins.(*Map)
 	if !ok {
 		return nil, fmt.Errorf("header:spec:inputs config should be a hash")
 	}
-	for _, name := range im.keys {
+	for _, name := range im.Keys {
 		where := "header:spec:inputs:" + name
-		raw := im.vals[name]
+		raw := im.Vals[name]
 		// input.rb: validates :config, type: Hash.
-		m, ok := raw.(*omap)
+		m, ok := raw.(*Map)
 		if !ok {
 			return nil, fmt.Errorf("%s config should be a hash", where)
 		}
 		if err := allowedKeys(where, m, headerInputKeys); err != nil {
 			return nil, err
 		}
-		s := inputSpec{name: name, typ: "string"}
-		if v, ok := m.get("type"); ok {
+		s := InputSpec{Name: name, Type: "string"}
+		if v, ok := m.Get("type"); ok {
 			t, _ := v.(string)
 			if !contains(inputTypes, t) {
-				return nil, fmt.Errorf("%s input type unknown value: %v", where, rubyToS(v))
+				return nil, fmt.Errorf("%s input type unknown value: %v", where, RubyToS(v))
 			}
-			s.typ = t
+			s.Type = t
 		}
-		s.def, s.hasDefault = m.get("default")
-		if v, ok := m.get("description"); ok {
+		s.Default, s.HasDefault = m.Get("default")
+		if v, ok := m.Get("description"); ok {
 			// validates :input_description, alphanumeric: true
 			switch d := v.(type) {
 			case string:
-				s.description = d
+				s.Description = d
 			case int64:
-				s.description = rubyToS(d)
+				s.Description = RubyToS(d)
 			default:
 				return nil, fmt.Errorf("%s description must be an alphanumeric string", where)
 			}
 		}
-		if v, ok := m.get("regex"); ok {
+		if v, ok := m.Get("regex"); ok {
 			r, isStr := v.(string)
 			if !isStr {
 				return nil, fmt.Errorf("%s regex should be a string", where)
 			}
-			s.hasRegex, s.regex = true, r
+			s.HasRegex, s.Regex = true, r
 		}
-		if v, ok := m.get("options"); ok {
+		if v, ok := m.Get("options"); ok {
 			opts, isArr := v.([]any)
 			if !isArr {
 				return nil, fmt.Errorf("%s options should be an array", where)
@@ -149,17 +149,17 @@ func parseComponent(src []byte) (*component, error) {
 			if len(opts) > maxOptions {
 				return nil, fmt.Errorf("%s config cannot define more than %d options", where, maxOptions)
 			}
-			s.options = opts
+			s.Options = opts
 		}
-		c.inputs = append(c.inputs, s)
+		c.Inputs = append(c.Inputs, s)
 	}
 	return c, nil
 }
 
 // allowedKeys is Gitlab::Config::Entry::Validators::AllowedKeysValidator.
-func allowedKeys(where string, m *omap, allowed []string) error {
+func allowedKeys(where string, m *Map, allowed []string) error {
 	var unknown []string
-	for _, k := range m.keys {
+	for _, k := range m.Keys {
 		if !contains(allowed, k) {
 			unknown = append(unknown, k)
 		}
@@ -179,13 +179,13 @@ func contains[T comparable](list []T, v T) bool {
 	return false
 }
 
-func (c *component) input(name string) (inputSpec, bool) {
-	for _, in := range c.inputs {
-		if in.name == name {
+func (c *Component) Input(name string) (InputSpec, bool) {
+	for _, in := range c.Inputs {
+		if in.Name == name {
 			return in, true
 		}
 	}
-	return inputSpec{}, false
+	return InputSpec{}, false
 }
 
 // inputValues checks the consumer's arguments against the spec and
@@ -193,19 +193,19 @@ func (c *component) input(name string) (inputSpec, bool) {
 // unknown argument names are refused; every declared input is validated,
 // used or not; a default must satisfy its own type, options and regex; an
 // input without a default is required.
-func (c *component) inputValues(args *omap) (map[string]any, error) {
+func (c *Component) inputValues(args *Map) (map[string]any, error) {
 	if args == nil {
-		args = newMap()
+		args = NewMap()
 	}
-	if c.header == nil {
-		if len(args.keys) > 0 {
+	if c.Header == nil {
+		if len(args.Keys) > 0 {
 			return nil, fmt.Errorf("unknown input arguments") // interpolator.rb: inputs_without_header?
 		}
 		return map[string]any{}, nil
 	}
 	var unknown []string
-	for _, k := range args.keys {
-		if _, ok := c.input(k); !ok {
+	for _, k := range args.Keys {
+		if _, ok := c.Input(k); !ok {
 			unknown = append(unknown, k)
 		}
 	}
@@ -214,22 +214,22 @@ func (c *component) inputValues(args *omap) (map[string]any, error) {
 	}
 	values := map[string]any{}
 	var errs []string
-	for _, in := range c.inputs {
-		arg, given := args.get(in.name)
+	for _, in := range c.Inputs {
+		arg, given := args.Get(in.Name)
 		// base_input.rb: a nil argument counts as not given.
 		if given && arg == nil {
 			given = false
 		}
 		errf := func(format string, a ...any) {
-			errs = append(errs, fmt.Sprintf("`%s` input: ", in.name)+fmt.Sprintf(format, a...))
+			errs = append(errs, fmt.Sprintf("`%s` input: ", in.Name)+fmt.Sprintf(format, a...))
 		}
-		if !in.hasDefault && !given {
+		if !in.HasDefault && !given {
 			errf("required value has not been provided")
 			continue
 		}
 		n := len(errs)
-		if in.hasDefault {
-			for _, e := range in.check(in.def, true) {
+		if in.HasDefault {
+			for _, e := range in.check(in.Default, true) {
 				errf("%s", e)
 			}
 		}
@@ -242,9 +242,9 @@ func (c *component) inputValues(args *omap) (map[string]any, error) {
 			continue
 		}
 		if given {
-			values[in.name] = arg
+			values[in.Name] = arg
 		} else {
-			values[in.name] = in.def
+			values[in.Name] = in.Default
 		}
 	}
 	if len(errs) > 0 {
@@ -254,13 +254,13 @@ func (c *component) inputValues(args *omap) (map[string]any, error) {
 }
 
 // check is BaseInput#run_validations: type, then options, then regex.
-func (in inputSpec) check(v any, isDefault bool) []string {
+func (in InputSpec) check(v any, isDefault bool) []string {
 	which := "provided"
 	if isDefault {
 		which = "default"
 	}
 	var errs []string
-	switch in.typ {
+	switch in.Type {
 	case "string":
 		if _, ok := v.(string); !ok {
 			errs = append(errs, which+" value is not a string")
@@ -280,19 +280,19 @@ func (in inputSpec) check(v any, isDefault bool) []string {
 			errs = append(errs, which+" value is not an array")
 		}
 	}
-	if in.options != nil {
-		switch in.typ {
+	if in.Options != nil {
+		switch in.Type {
 		case "string", "number":
-			if !containsValue(in.options, v) {
-				errs = append(errs, fmt.Sprintf("`%s` cannot be used because it is not in the list of allowed options", rubyToS(v)))
+			if !containsValue(in.Options, v) {
+				errs = append(errs, fmt.Sprintf("`%s` cannot be used because it is not in the list of allowed options", RubyToS(v)))
 			}
 		default:
 			// Options for arrays arrive in 19.0.
 			errs = append(errs, "Options can only be used with string and number inputs")
 		}
 	}
-	if in.hasRegex {
-		if in.typ != "string" {
+	if in.HasRegex {
+		if in.Type != "string" {
 			errs = append(errs, "RegEx validation can only be used with string inputs")
 		} else if s, ok := v.(string); ok {
 			// string_input.rb (validate_regex!): Gitlab::UntrustedRegexp
@@ -303,7 +303,7 @@ func (in inputSpec) check(v any, isDefault bool) []string {
 			// or spaces) never matches, whatever the regex, so `default:
 			// ""` with a regex fails every pipeline on 17.x (gitlab#477707,
 			// fixed in 18.x by MRs !192082 and !235458).
-			re, err := regexp.Compile(in.regex)
+			re, err := regexp.Compile(in.Regex)
 			switch {
 			case err != nil:
 				errs = append(errs, "invalid regular expression")
@@ -340,38 +340,38 @@ func asFloat(v any) (float64, bool) {
 	return 0, false
 }
 
-// renderOptions are what the pipeline supplies at include time.
-type renderOptions struct {
-	// vars are the variables expand_vars can see (those usable in include,
+// RenderOptions are what the pipeline supplies at include time.
+type RenderOptions struct {
+	// Vars are the variables expand_vars can see (those usable in include,
 	// not masked).
-	vars map[string]string
-	// masked names variables expand_vars must refuse.
-	masked map[string]bool
+	Vars map[string]string
+	// Masked names variables expand_vars must refuse.
+	Masked map[string]bool
 }
 
-// render interpolates the component with the consumer's arguments and
+// Render interpolates the component with the consumer's arguments and
 // returns the configuration document, as GitLab would merge it into the
 // pipeline.
-func (c *component) render(args *omap, opts renderOptions) (any, error) {
+func (c *Component) Render(args *Map, opts RenderOptions) (any, error) {
 	values, err := c.inputValues(args)
 	if err != nil {
 		return nil, err
 	}
-	if c.header == nil {
-		return deepCopy(c.body), nil
+	if c.Header == nil {
+		return DeepCopy(c.Body), nil
 	}
 	r := &renderer{values: values, opts: opts}
-	out := r.walk(c.body)
+	out := r.walk(c.Body)
 	if len(r.errs) > 0 {
 		return nil, fmt.Errorf("%s", strings.Join(r.errs, ", "))
 	}
 	return out, nil
 }
 
-// blockRE is Template::BLOCK_REGEXP: `$[[`, optional spaces, at least two
+// BlockRE is Template::BLOCK_REGEXP: `$[[`, optional spaces, at least two
 // non-space-delimited characters (non-greedy, not across lines), optional
 // spaces, `]]`.
-var blockRE = regexp.MustCompile(`\$\[\[\s*(\S.*?\S)\s*\]\]`)
+var BlockRE = regexp.MustCompile(`\$\[\[\s*(\S.*?\S)\s*\]\]`)
 
 const (
 	maxBlocks      = 10000       // template.rb MAX_BLOCKS
@@ -382,7 +382,7 @@ const (
 
 type renderer struct {
 	values map[string]any
-	opts   renderOptions
+	opts   RenderOptions
 	blocks map[string]bool
 	errs   []string
 }
@@ -391,16 +391,16 @@ type renderer struct {
 // included, goes through the template.
 func (r *renderer) walk(v any) any {
 	switch x := v.(type) {
-	case *omap:
-		out := newMap()
-		for _, k := range x.keys {
+	case *Map:
+		out := NewMap()
+		for _, k := range x.Keys {
 			nk := r.walk(k)
 			ks, ok := scalarKey(nk)
 			if !ok {
 				r.errs = append(r.errs, fmt.Sprintf("key %q: interpolated into a %s, not a string", k, rubyType(nk)))
 				continue
 			}
-			out.set(ks, r.walk(x.vals[k]))
+			out.Set(ks, r.walk(x.Vals[k]))
 		}
 		return out
 	case []any:
@@ -426,7 +426,7 @@ func (r *renderer) node(s string) any {
 		r.errs = append(r.errs, "config node too large")
 		return s
 	}
-	matches := blockRE.FindAllStringSubmatchIndex(s, -1)
+	matches := BlockRE.FindAllStringSubmatchIndex(s, -1)
 	if len(matches) == 0 {
 		return s
 	}
@@ -612,13 +612,13 @@ func (r *renderer) function(expr string, v any) (any, error) {
 		out := variableRefRE.ReplaceAllStringFunc(s, func(ref string) string {
 			m := variableRefRE.FindStringSubmatch(ref)
 			name := m[1] + m[2] + m[3]
-			if r.opts.masked[name] {
+			if r.opts.Masked[name] {
 				err = fmt.Errorf("error in `expand_vars` function: variable expansion error: masked variables cannot be expanded")
 				return ref
 			}
 			// expand_existing: a variable that does not exist stays as
 			// written.
-			if val, ok := r.opts.vars[name]; ok {
+			if val, ok := r.opts.Vars[name]; ok {
 				return val
 			}
 			return ref
@@ -635,17 +635,17 @@ func (r *renderer) function(expr string, v any) (any, error) {
 // an array prints differently across Ruby versions (3.4 changed
 // Hash#inspect), so it is refused rather than guessed.
 func rubyText(v any) (string, error) {
-	if _, ok := v.(*omap); ok {
+	if _, ok := v.(*Map); ok {
 		return "", fmt.Errorf("a hash renders as Ruby's Hash#inspect, which differs between Ruby versions")
 	}
 	if a, ok := v.([]any); ok {
-		return rubyInspectArray(a)
+		return RubyInspectArray(a)
 	}
-	return rubyToS(v), nil
+	return RubyToS(v), nil
 }
 
-// rubyToS is Ruby's to_s of a scalar: nil is "", booleans are true/false.
-func rubyToS(v any) string {
+// RubyToS is Ruby's to_s of a scalar: nil is "", booleans are true/false.
+func RubyToS(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
@@ -693,8 +693,8 @@ func rubyFloat(f float64) string {
 	return s
 }
 
-// rubyInspectArray is Array#inspect (what Array#to_s is).
-func rubyInspectArray(a []any) (string, error) {
+// RubyInspectArray is Array#inspect (what Array#to_s is).
+func RubyInspectArray(a []any) (string, error) {
 	parts := make([]string, len(a))
 	for i, e := range a {
 		switch x := e.(type) {
@@ -703,15 +703,15 @@ func rubyInspectArray(a []any) (string, error) {
 		case string:
 			parts[i] = rubyInspectString(x)
 		case []any:
-			s, err := rubyInspectArray(x)
+			s, err := RubyInspectArray(x)
 			if err != nil {
 				return "", err
 			}
 			parts[i] = s
-		case *omap:
+		case *Map:
 			return "", fmt.Errorf("a hash renders as Ruby's Hash#inspect, which differs between Ruby versions")
 		default:
-			parts[i] = rubyToS(x)
+			parts[i] = RubyToS(x)
 		}
 	}
 	return "[" + strings.Join(parts, ", ") + "]", nil
@@ -801,7 +801,7 @@ func rubyType(v any) string {
 		return "number"
 	case []any:
 		return "array"
-	case *omap:
+	case *Map:
 		return "hash"
 	}
 	return fmt.Sprintf("%T", v)

@@ -1,4 +1,4 @@
-package componenttest
+package gitlabci
 
 import (
 	"bytes"
@@ -21,63 +21,63 @@ import (
 // Psych's ScalarScanner resolves it, because YAML 1.2 and 1.1 disagree
 // (`on`, `off`, `yes`, `no` are booleans to Psych, strings to YAML 1.2).
 
-// omap is a YAML mapping that keeps its key order (GitLab's hashes keep it
+// Map is a YAML mapping that keeps its key order (GitLab's hashes keep it
 // too, and the order of jobs and keys matters when the pipeline is written
 // back for gitlab-ci-local).
-type omap struct {
-	keys []string
-	vals map[string]any
+type Map struct {
+	Keys []string       // in order; change them with Set and Del
+	Vals map[string]any // by key
 }
 
-func newMap() *omap { return &omap{vals: map[string]any{}} }
+func NewMap() *Map { return &Map{Vals: map[string]any{}} }
 
-func (m *omap) get(k string) (any, bool) {
+func (m *Map) Get(k string) (any, bool) {
 	if m == nil {
 		return nil, false
 	}
-	v, ok := m.vals[k]
+	v, ok := m.Vals[k]
 	return v, ok
 }
 
-func (m *omap) set(k string, v any) {
-	if _, ok := m.vals[k]; !ok {
-		m.keys = append(m.keys, k)
+func (m *Map) Set(k string, v any) {
+	if _, ok := m.Vals[k]; !ok {
+		m.Keys = append(m.Keys, k)
 	}
-	m.vals[k] = v
+	m.Vals[k] = v
 }
 
-func (m *omap) del(k string) {
-	if _, ok := m.vals[k]; !ok {
+func (m *Map) Del(k string) {
+	if _, ok := m.Vals[k]; !ok {
 		return
 	}
-	delete(m.vals, k)
-	for i, key := range m.keys {
+	delete(m.Vals, k)
+	for i, key := range m.Keys {
 		if key == k {
-			m.keys = append(m.keys[:i:i], m.keys[i+1:]...)
+			m.Keys = append(m.Keys[:i:i], m.Keys[i+1:]...)
 			break
 		}
 	}
 }
 
-// str returns the value of k when it is a string.
-func (m *omap) str(k string) string {
-	v, _ := m.get(k)
+// Str returns the value of k when it is a string.
+func (m *Map) Str(k string) string {
+	v, _ := m.Get(k)
 	s, _ := v.(string)
 	return s
 }
 
-// sub returns the value of k when it is a mapping.
-func (m *omap) sub(k string) *omap {
-	v, _ := m.get(k)
-	o, _ := v.(*omap)
+// Sub returns the value of k when it is a mapping.
+func (m *Map) Sub(k string) *Map {
+	v, _ := m.Get(k)
+	o, _ := v.(*Map)
 	return o
 }
 
-// reference is GitLab's !reference [job, key] custom tag, kept as is.
-type reference []any
+// Reference is GitLab's !reference [job, key] custom tag, kept as is.
+type Reference []any
 
-// loadYAML reads every document of a YAML stream.
-func loadYAML(src []byte) ([]any, error) {
+// LoadYAML reads every document of a YAML stream.
+func LoadYAML(src []byte) ([]any, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	var docs []any
 	for {
@@ -97,9 +97,9 @@ func loadYAML(src []byte) ([]any, error) {
 	}
 }
 
-// loadOne reads a stream that must hold exactly one document.
-func loadOne(src []byte) (any, error) {
-	docs, err := loadYAML(src)
+// LoadOne reads a stream that must hold exactly one document.
+func LoadOne(src []byte) (any, error) {
+	docs, err := LoadYAML(src)
 	if err != nil {
 		return nil, err
 	}
@@ -128,11 +128,11 @@ func convert(n *yaml.Node) (any, error) {
 			out = append(out, v)
 		}
 		if n.Tag == "!reference" {
-			return reference(out), nil
+			return Reference(out), nil
 		}
 		return out, nil
 	case yaml.MappingNode:
-		m := newMap()
+		m := NewMap()
 		var merges []*yaml.Node
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
@@ -152,10 +152,10 @@ func convert(n *yaml.Node) (any, error) {
 			if !ok {
 				return nil, fmt.Errorf("line %d: a mapping key must be a scalar", k.Line)
 			}
-			if _, dup := m.get(ks); dup {
+			if _, dup := m.Get(ks); dup {
 				return nil, fmt.Errorf("line %d: duplicate key %q", k.Line, ks)
 			}
-			m.set(ks, val)
+			m.Set(ks, val)
 		}
 		// Merge keys (<<: *anchor, or a list of them): keys written in the
 		// mapping itself win, then earlier merged mappings win.
@@ -169,13 +169,13 @@ func convert(n *yaml.Node) (any, error) {
 				if err != nil {
 					return nil, err
 				}
-				sm, ok := v.(*omap)
+				sm, ok := v.(*Map)
 				if !ok {
 					return nil, fmt.Errorf("line %d: << must merge a mapping", mg.Line)
 				}
-				for _, k := range sm.keys {
-					if _, ok := m.get(k); !ok {
-						m.set(k, sm.vals[k])
+				for _, k := range sm.Keys {
+					if _, ok := m.Get(k); !ok {
+						m.Set(k, sm.Vals[k])
 					}
 				}
 			}
@@ -194,7 +194,7 @@ func scalarKey(v any) (string, bool) {
 	case nil:
 		return "", true
 	case bool, int64, float64:
-		return rubyToS(k), true
+		return RubyToS(k), true
 	}
 	return "", false
 }
@@ -280,12 +280,12 @@ func scalar(n *yaml.Node) (any, error) {
 // no YAML parser (gitlab-ci-local's included) can read it as anything else.
 func toNode(v any) *yaml.Node {
 	switch x := v.(type) {
-	case *omap:
+	case *Map:
 		n := &yaml.Node{Kind: yaml.MappingNode}
-		for _, k := range x.keys {
+		for _, k := range x.Keys {
 			n.Content = append(n.Content,
 				&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k, Style: yaml.DoubleQuotedStyle},
-				toNode(x.vals[k]))
+				toNode(x.Vals[k]))
 		}
 		return n
 	case []any:
@@ -294,7 +294,7 @@ func toNode(v any) *yaml.Node {
 			n.Content = append(n.Content, toNode(e))
 		}
 		return n
-	case reference:
+	case Reference:
 		n := toNode([]any(x))
 		n.Tag = "!reference"
 		n.Style = yaml.FlowStyle
@@ -313,7 +313,7 @@ func toNode(v any) *yaml.Node {
 	panic(fmt.Sprintf("toNode: unexpected %T", v))
 }
 
-func dumpYAML(v any) []byte {
+func DumpYAML(v any) []byte {
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
@@ -324,61 +324,61 @@ func dumpYAML(v any) []byte {
 	return b.Bytes()
 }
 
-// toJSONValue turns a value into what encoding/json and the JSON schema
+// ToJSONValue turns a value into what encoding/json and the JSON schema
 // validator take: map[string]any, []any and scalars.
-func toJSONValue(v any) any {
+func ToJSONValue(v any) any {
 	switch x := v.(type) {
-	case *omap:
+	case *Map:
 		m := map[string]any{}
-		for _, k := range x.keys {
-			m[k] = toJSONValue(x.vals[k])
+		for _, k := range x.Keys {
+			m[k] = ToJSONValue(x.Vals[k])
 		}
 		return m
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = toJSONValue(e)
+			out[i] = ToJSONValue(e)
 		}
 		return out
-	case reference:
-		return toJSONValue([]any(x))
+	case Reference:
+		return ToJSONValue([]any(x))
 	}
 	return v
 }
 
-// deepCopy copies a value tree, so a test can mutate it.
-func deepCopy(v any) any {
+// DeepCopy copies a value tree, so a test can mutate it.
+func DeepCopy(v any) any {
 	switch x := v.(type) {
-	case *omap:
-		m := newMap()
-		for _, k := range x.keys {
-			m.set(k, deepCopy(x.vals[k]))
+	case *Map:
+		m := NewMap()
+		for _, k := range x.Keys {
+			m.Set(k, DeepCopy(x.Vals[k]))
 		}
 		return m
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = deepCopy(e)
+			out[i] = DeepCopy(e)
 		}
 		return out
 	}
 	return v
 }
 
-// deepMerge merges src into dst the way GitLab merges included files and
+// DeepMerge merges src into dst the way GitLab merges included files and
 // the including file (lib/gitlab/ci/config/external/processor.rb uses
 // Hash#deep_merge): mappings merge key by key, anything else is replaced.
-func deepMerge(dst, src *omap) *omap {
-	out := deepCopy(dst).(*omap)
-	for _, k := range src.keys {
-		sv := src.vals[k]
-		if dm, ok := out.vals[k].(*omap); ok {
-			if sm, ok := sv.(*omap); ok {
-				out.set(k, deepMerge(dm, sm))
+func DeepMerge(dst, src *Map) *Map {
+	out := DeepCopy(dst).(*Map)
+	for _, k := range src.Keys {
+		sv := src.Vals[k]
+		if dm, ok := out.Vals[k].(*Map); ok {
+			if sm, ok := sv.(*Map); ok {
+				out.Set(k, DeepMerge(dm, sm))
 				continue
 			}
 		}
-		out.set(k, deepCopy(sv))
+		out.Set(k, DeepCopy(sv))
 	}
 	return out
 }

@@ -1,4 +1,4 @@
-package componenttest
+package gitlabci
 
 import (
 	"fmt"
@@ -60,10 +60,10 @@ func isWordByte(c byte) bool {
 	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
-// exprNode is a parsed expression.
-type exprNode struct {
+// Expr is a parsed expression.
+type Expr struct {
 	op          string // "", ==, !=, =~, !~, &&, ||
-	left, right *exprNode
+	left, right *Expr
 	leaf        token
 }
 
@@ -72,7 +72,7 @@ type exprParser struct {
 	pos  int
 }
 
-func parseExpr(s string) (*exprNode, error) {
+func ParseExpr(s string) (*Expr, error) {
 	toks, err := lexExpr(s)
 	if err != nil {
 		return nil, err
@@ -95,29 +95,29 @@ func (p *exprParser) peek(text string) bool {
 	return p.pos < len(p.toks) && p.toks[p.pos].kind == "op" && p.toks[p.pos].text == text
 }
 
-func (p *exprParser) or() (*exprNode, error) {
+func (p *exprParser) or() (*Expr, error) {
 	l, err := p.and()
 	for err == nil && p.peek("||") {
 		p.pos++
-		var r *exprNode
+		var r *Expr
 		r, err = p.and()
-		l = &exprNode{op: "||", left: l, right: r}
+		l = &Expr{op: "||", left: l, right: r}
 	}
 	return l, err
 }
 
-func (p *exprParser) and() (*exprNode, error) {
+func (p *exprParser) and() (*Expr, error) {
 	l, err := p.cmp()
 	for err == nil && p.peek("&&") {
 		p.pos++
-		var r *exprNode
+		var r *Expr
 		r, err = p.cmp()
-		l = &exprNode{op: "&&", left: l, right: r}
+		l = &Expr{op: "&&", left: l, right: r}
 	}
 	return l, err
 }
 
-func (p *exprParser) cmp() (*exprNode, error) {
+func (p *exprParser) cmp() (*Expr, error) {
 	l, err := p.primary()
 	if err != nil {
 		return nil, err
@@ -132,13 +132,13 @@ func (p *exprParser) cmp() (*exprNode, error) {
 			if (op == "=~" || op == "!~") && r.leaf.kind != "pattern" && r.leaf.kind != "var" {
 				return nil, fmt.Errorf("invalid expression syntax: %s needs a /pattern/", op)
 			}
-			return &exprNode{op: op, left: l, right: r}, nil
+			return &Expr{op: op, left: l, right: r}, nil
 		}
 	}
 	return l, nil
 }
 
-func (p *exprParser) primary() (*exprNode, error) {
+func (p *exprParser) primary() (*Expr, error) {
 	if p.pos >= len(p.toks) {
 		return nil, fmt.Errorf("invalid expression syntax: unexpected end")
 	}
@@ -146,7 +146,7 @@ func (p *exprParser) primary() (*exprNode, error) {
 	p.pos++
 	switch t.kind {
 	case "var", "string", "pattern", "null":
-		return &exprNode{leaf: t}, nil
+		return &Expr{leaf: t}, nil
 	case "(":
 		n, err := p.or()
 		if err != nil {
@@ -165,7 +165,7 @@ func (p *exprParser) primary() (*exprNode, error) {
 // null.
 type exprValue *string
 
-func (n *exprNode) value(vars map[string]string) exprValue {
+func (n *Expr) value(vars map[string]string) exprValue {
 	switch n.leaf.kind {
 	case "var":
 		if v, ok := vars[n.leaf.text[1:]]; ok {
@@ -184,14 +184,14 @@ func (n *exprNode) value(vars map[string]string) exprValue {
 
 func truthy(v exprValue) bool { return v != nil && *v != "" }
 
-func (n *exprNode) eval(vars map[string]string) bool {
+func (n *Expr) Eval(vars map[string]string) bool {
 	switch n.op {
 	case "":
 		return truthy(n.value(vars))
 	case "&&":
-		return n.left.eval(vars) && n.right.eval(vars)
+		return n.left.Eval(vars) && n.right.Eval(vars)
 	case "||":
-		return n.left.eval(vars) || n.right.eval(vars)
+		return n.left.Eval(vars) || n.right.Eval(vars)
 	case "==", "!=":
 		l, r := n.left.value(vars), n.right.value(vars)
 		eq := (l == nil && r == nil) || (l != nil && r != nil && *l == *r)
@@ -214,4 +214,33 @@ func (n *exprNode) eval(vars map[string]string) bool {
 		return match == (n.op == "=~")
 	}
 	return false
+}
+
+// JobRuns evaluates a job's rules:if the way GitLab does when it creates a
+// pipeline with these variables (the first rule that matches decides;
+// when: never, or no match, leaves the job out; no rules keeps it).
+func JobRuns(job *Map, vars map[string]string) (bool, error) {
+	rules, ok := job.Get("rules")
+	if !ok {
+		return true, nil
+	}
+	list, _ := rules.([]any)
+	for _, r := range list {
+		rm, _ := r.(*Map)
+		if rm == nil {
+			continue
+		}
+		if cond, ok := rm.Get("if"); ok {
+			s, _ := cond.(string)
+			n, err := ParseExpr(s)
+			if err != nil {
+				return false, fmt.Errorf("rules:if %q: %v", s, err)
+			}
+			if !n.Eval(vars) {
+				continue
+			}
+		}
+		return rm.Str("when") != "never", nil
+	}
+	return false, nil
 }

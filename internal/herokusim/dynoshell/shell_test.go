@@ -1,4 +1,4 @@
-package herokusim
+package dynoshell
 
 import (
 	"bytes"
@@ -43,8 +43,8 @@ func TestShellLikeBash(t *testing.T) {
 		c.Stdout = &want
 		c.Run()
 		var got bytes.Buffer
-		sh := &shell{env: map[string]string{"X": "x"}, out: &got, kill: make(chan struct{})}
-		st, err := sh.runScript(cmd)
+		sh := &Shell{Env: map[string]string{"X": "x"}, Out: &got, Kill: make(chan struct{})}
+		st, err := sh.Run(cmd)
 		// bash's syntax errors go to stderr, the simulator's to the
 		// output: compare the status lines and what came before.
 		if err != nil || firstLines(got.String()) != firstLines(want.String()) || st != c.ProcessState.ExitCode() {
