@@ -156,7 +156,7 @@ func TestUnmet(t *testing.T) {
 		want  string
 	}{
 		{map[string]string{"A": "1", "B": "2", "D": "x"}, ""},
-		{map[string]string{"A": "1", "B": "2", "C": "3"}, "C"},    // C was not seen, so not removed
+		{map[string]string{"A": "1", "B": "2", "C": "3"}, "C"},     // C was not seen, so not removed
 		{map[string]string{"A": "1", "B": "old", "C": "3"}, "B,C"}, // B not as asked
 		{map[string]string{}, "A,B"},
 	} {
