@@ -15,7 +15,9 @@
 // logsession.go, team.go, addon.go, appsetup.go, formation.go), the rendezvous service in
 // rendezvous.go and the shell its dynos run in shell.go, the fake
 // buildpacks in buildpack.go, routes and middleware in router.go, faults in
-// fault.go, and the testscript commands in testscript.go.
+// fault.go (armed later with Arm, state.go), what a command can change as
+// facts to compare in state.go, and the testscript commands in
+// testscript.go.
 //
 // Where it knowingly differs from Heroku:
 //

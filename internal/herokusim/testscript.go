@@ -506,7 +506,7 @@ func (s *Server) configNames(appName string) []string {
 // faultsHolding is how many requests faults that hold requests (delay,
 // hang, barrier) hold right now, and whether there are such faults.
 func (s *Server) faultsHolding() (held int, holds bool) {
-	for _, f := range s.opts.Faults {
+	for _, f := range s.faults() {
 		if f.Holds() {
 			holds = true
 			held += f.Holding()
@@ -518,7 +518,7 @@ func (s *Server) faultsHolding() (held int, holds bool) {
 // faultHits is how many requests met an armed fault.
 func (s *Server) faultHits() int {
 	n := 0
-	for _, f := range s.opts.Faults {
+	for _, f := range s.faults() {
 		n += f.Hits()
 	}
 	return n
