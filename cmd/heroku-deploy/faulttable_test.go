@@ -412,7 +412,7 @@ func (sc scenario) table(t *testing.T, work string, sem chan struct{}) int {
 			defer func() { <-sem }()
 			t.Run(p.name(), func(t *testing.T) {
 				ran.Add(1)
-				got := sc.run(t, work, &p)
+				got := sc.run(t, work, &p, initial)
 				if t.Failed() {
 					end.add("failed to run")
 					return
@@ -459,7 +459,7 @@ func (sc scenario) clean(t *testing.T, work string, sem chan struct{}) (initial 
 	sem <- struct{}{}
 	defer func() { <-sem }()
 	fk := sc.start(t, work, nil)
-	initial = settled(t, fk.sim)
+	initial = fk.before
 	before := len(fk.sim.Requests())
 	clean = sc.exec(t, work, fk)
 	if clean.code != 0 && clean.code != 5 {
@@ -607,6 +607,8 @@ type fakes struct {
 	sim   *herokusim.Server
 	gl    *gitlabfake.Server // nil: none
 	fault *fault.Fault       // nil: the clean run
+	// before is the simulator's state the command starts from.
+	before map[string]string
 }
 
 // start brings up the fakes and runs the setup; p's fault, when p is not
@@ -640,11 +642,11 @@ func (sc scenario) start(t *testing.T, work string, p *probe) fakes {
 			t.Fatalf("%s: setup run %q exited %d\nstdout:\n%s\nstderr:\n%s", sc.name, args, o.code, o.stdout, o.stderr)
 		}
 	}
+	fk.before = settled(t, fk.sim)
 	if p != nil && !p.gitlab {
 		if fk.fault, err = herokusim.ParseFault(p.text()); err != nil {
 			t.Fatal(err)
 		}
-		settled(t, fk.sim)
 		fk.sim.Arm(fk.fault)
 	}
 	return fk
@@ -680,8 +682,12 @@ func (sc scenario) exec(t *testing.T, work string, fk fakes) outcome {
 }
 
 // run is one faulted run.
-func (sc scenario) run(t *testing.T, work string, p *probe) outcome {
-	return sc.exec(t, work, sc.start(t, work, p))
+func (sc scenario) run(t *testing.T, work string, p *probe, initial map[string]string) outcome {
+	fk := sc.start(t, work, p)
+	if d := diffState(initial, fk.before); d != "" {
+		t.Fatalf("%s: the setup made another state than for the clean run:\n%s", sc.name, d)
+	}
+	return sc.exec(t, work, fk)
 }
 
 // runBinary runs heroku-deploy with args in work, bounded by runBound.
