@@ -72,6 +72,28 @@ func (p Plan) Live(current map[string]string) (live, before []string) {
 	return live, before
 }
 
+// Unmet lists the names, sorted, whose state in current (the config after
+// a change) is not what was asked: a wanted name missing or with another
+// value, an unset name still there. It compares values and returns names
+// only. A plan is computed from a read of the config; checking the config
+// the change left against the whole ask, not against the plan, catches a
+// read that was not the app's config (an answer that was not Heroku's).
+func Unmet(current, wanted map[string]string, unset []string) []string {
+	var out []string
+	for name, v := range wanted {
+		if cur, ok := current[name]; !ok || cur != v {
+			out = append(out, name)
+		}
+	}
+	for _, name := range unset {
+		if _, ok := current[name]; ok && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 var (
 	// nameRE is Heroku's rule for config var names.
 	nameRE = regexp.MustCompile(`^\w+$`)

@@ -145,3 +145,23 @@ func TestLive(t *testing.T) {
 		t.Errorf("none applied: live %v, before %v", live, before)
 	}
 }
+
+// TestUnmet: the config a change left is checked against the whole ask,
+// not against the plan, which a read that was not the app's config ({})
+// made too small.
+func TestUnmet(t *testing.T) {
+	wanted, unset := map[string]string{"A": "1", "B": "2"}, []string{"C"}
+	for _, c := range []struct {
+		after map[string]string
+		want  string
+	}{
+		{map[string]string{"A": "1", "B": "2", "D": "x"}, ""},
+		{map[string]string{"A": "1", "B": "2", "C": "3"}, "C"},     // C was not seen, so not removed
+		{map[string]string{"A": "1", "B": "old", "C": "3"}, "B,C"}, // B not as asked
+		{map[string]string{}, "A,B"},
+	} {
+		if got := strings.Join(Unmet(c.after, wanted, unset), ","); got != c.want {
+			t.Errorf("Unmet(%v) = %q, want %q", c.after, got, c.want)
+		}
+	}
+}

@@ -39,14 +39,24 @@ func (d *Deployer) SetConfig(ctx context.Context, app string, wanted map[string]
 		d.Out.Step("Nothing to change: no release made")
 		return nil, nil
 	}
-	// The answer holds every config value of the app: it is never read.
-	if err := d.Client.UpdateConfigVars(ctx, app, plan.Patch()); err != nil {
+	// The answer holds every config var of the app after the change: its
+	// values are compared, never printed.
+	after, err := d.Client.UpdateConfigVars(ctx, app, plan.Patch())
+	if err != nil {
 		if ctx.Err() == nil && !herokuapi.Ambiguous(err) {
 			return nil, fmt.Errorf("update config vars of %s: %w", app, err) // refused: nothing changed
 		}
-		if err := d.readBack(ctx, app, plan, err); err != nil {
+		if after, err = d.readBack(ctx, app, plan, err); err != nil {
 			return nil, err
 		}
+	}
+	// Verify after: the plan came from a read, and a read that was not the
+	// app's config ({} from a proxy is well-formed) makes a plan that
+	// leaves the config other than asked. Reported done, it would be a lie.
+	if unmet := configvars.Unmet(after, wanted, unset); len(unmet) > 0 {
+		return nil, &follow.Unknown{App: app, Msg: fmt.Sprintf(
+			"the config vars of %s are not as asked after the change (%s): Heroku's answer to it shows them otherwise, so the config read before it, which the change was computed from, was not the app's; the change made a release; config set again sends what still differs",
+			app, strings.Join(unmet, ", "))}
 	}
 	rel, err := d.Client.LatestRelease(ctx, app)
 	if err != nil {
@@ -65,10 +75,10 @@ func (d *Deployer) SetConfig(ctx context.Context, app string, wanted map[string]
 
 // readBack reads the config back after a PATCH that failed ambiguously (a
 // 5xx, a lost connection, a stop while it was in flight) and says whether
-// the change is live, by name only. It returns nil when every change is
-// live and the run goes on (the change's release is followed); otherwise
-// the error to return, which says what was read.
-func (d *Deployer) readBack(ctx context.Context, app string, plan configvars.Plan, cause error) error {
+// the change is live, by name only. It returns the config read when every
+// change is live and the run goes on (the change's release is followed);
+// otherwise the error to return, which says what was read.
+func (d *Deployer) readBack(ctx context.Context, app string, plan configvars.Plan, cause error) (map[string]string, error) {
 	rctx := ctx
 	if ctx.Err() != nil {
 		var cancel context.CancelFunc
@@ -83,7 +93,7 @@ func (d *Deployer) readBack(ctx context.Context, app string, plan configvars.Pla
 		note = fmt.Sprintf("reading the config vars back failed too (%v): whether the change is live is unknown; config set again sends only what differs", err)
 	case len(before) == 0 && ctx.Err() == nil:
 		d.Out.Step("Heroku's answer was lost (%v), but the config read back shows the change live (%s): following its release", cause, strings.Join(live, ", "))
-		return nil
+		return current, nil
 	case len(before) == 0:
 		note = fmt.Sprintf("read back, the change is live (%s): it made a release, which goes on on Heroku", strings.Join(live, ", "))
 	case len(live) == 0:
@@ -92,9 +102,9 @@ func (d *Deployer) readBack(ctx context.Context, app string, plan configvars.Pla
 		note = fmt.Sprintf("read back, part of the change is live (%s) and part is not (%s as before); config set again sends only what differs", strings.Join(live, ", "), strings.Join(before, ", "))
 	}
 	if ctx.Err() != nil {
-		return follow.StoppedAt(ctx, "the config vars of "+app+" to be set", note)
+		return nil, follow.StoppedAt(ctx, "the config vars of "+app+" to be set", note)
 	}
-	return fmt.Errorf("update config vars of %s: %w; %s", app, cause, note)
+	return nil, fmt.Errorf("update config vars of %s: %w; %s", app, cause, note)
 }
 
 // readBackBudget bounds the read after a stop (GitLab Runner waits a

@@ -115,7 +115,8 @@ var calls = map[string]func(ctx context.Context, c *Client) error{
 	"GET /apps/*/config-vars": func(ctx context.Context, c *Client) error { _, err := c.ConfigVars(ctx, "app"); return err },
 	"PATCH /apps/*/config-vars": func(ctx context.Context, c *Client) error {
 		v := "y"
-		return c.UpdateConfigVars(ctx, "app", map[string]*string{"A": &v})
+		_, err := c.UpdateConfigVars(ctx, "app", map[string]*string{"A": &v})
+		return err
 	},
 	"POST /apps/*/dynos": func(ctx context.Context, c *Client) error {
 		_, err := c.DynoCreate(ctx, "app", DynoRequest{Command: "true"})

@@ -103,7 +103,7 @@ func dialect(s *Server) *fault.Dialect {
 
 // injector applies the first armed fault that matches the request.
 func (s *Server) injector(next http.Handler) http.Handler {
-	return dialect(s).Middleware(func() []*Fault { return s.opts.Faults }, func(f *Fault, r *http.Request) {
+	return dialect(s).Middleware(s.faults, func(f *Fault, r *http.Request) {
 		recordOf(r).Fault = f.String()
 		if n, ok := f.Int("drop"); ok {
 			s.mu.Lock()

@@ -205,7 +205,7 @@ func (s *Server) ConfigNames(appName string) []string {
 // FaultsHolding is how many requests faults that hold requests (delay,
 // hang, barrier) hold right now, and whether there are such faults.
 func (s *Server) FaultsHolding() (held int, holds bool) {
-	for _, f := range s.opts.Faults {
+	for _, f := range s.faults() {
 		if f.Holds() {
 			holds = true
 			held += f.Holding()
@@ -217,7 +217,7 @@ func (s *Server) FaultsHolding() (held int, holds bool) {
 // FaultHits is how many requests met an armed fault.
 func (s *Server) FaultHits() int {
 	n := 0
-	for _, f := range s.opts.Faults {
+	for _, f := range s.faults() {
 		n += f.Hits()
 	}
 	return n

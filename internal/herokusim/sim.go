@@ -15,7 +15,7 @@
 // ociimage.go, pipeline.go, stream.go, web.go, configvars.go, dyno.go,
 // logsession.go, team.go, addon.go, appsetup.go, formation.go), the fake
 // buildpacks in buildpack.go, routes and middleware in router.go, faults in
-// fault.go, what tests read of its state in inspect.go, its flags in
+// fault.go, what tests read of its state in inspect.go and state.go (facts to compare, Arm), its flags in
 // flags.go. Beside it: the shell its dynos run (dynoshell), the
 // rendezvous service they attach through (rendezvous), and its testscript
 // commands (simscript). README.md says how to add a route and lists the
