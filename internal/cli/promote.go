@@ -114,8 +114,8 @@ func (c *promoteCmd) classify(ctx context.Context, h *heroku, err error) error {
 	app := c.From
 	switch {
 	case errors.As(err, &cs):
-		return usage(fmt.Sprintf("%v, and the source %s is not: a promotion goes between apps of one kind", err, c.From),
-			"deploy the same image to each container app, or promote between apps that build from source")
+		return usage(err.Error(),
+			fmt.Sprintf("the source %s is not on the container stack: a promotion goes between apps of one kind (container apps are promoted from a container app, their image copied)", c.From))
 	case errors.As(err, &pe):
 		return safety(err,
 			fmt.Sprintf("a promotion ships what its pipeline tested: deploy %s to %s first (or wait for that deploy), or promote from the pipeline of the commit %[2]s runs", short(pe.Want), pe.App),

@@ -116,6 +116,9 @@ func (s *Server) LeakSecrets() []leakcheck.Secret {
 			out = append(out, leakcheck.Secret{Kind: kind, Value: v})
 		}
 	}
+	for _, v := range s.registrySecrets() {
+		add("the job token, or a registry's token", v)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, k := range s.opts.Keys {
@@ -205,6 +208,12 @@ type Options struct {
 	// PageSize is how many apps GET /apps answers at most without a max
 	// in its Range (Heroku: 200).
 	PageSize int
+	// RegistryFaults make the registries misbehave: "heroku FAULT" or
+	// "gitlab FAULT", FAULT in registrysim's language (container.go).
+	RegistryFaults []string
+	// SourceImages are REPO:TAG images stored in the GitLab registry at
+	// start (OCI, linux/amd64, with curl and a revision label): the demo's.
+	SourceImages []string
 }
 
 // Server is a running simulator.
@@ -247,6 +256,8 @@ type Server struct {
 	spaces  map[string]*space
 	setups  map[string]*appSetup
 	deleted []*app
+
+	reg *registries // container.go
 }
 
 type account struct {
@@ -289,6 +300,10 @@ func StartOn(addr string, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := New(opts)
+	if err := s.startRegistries(); err != nil {
+		l.Close()
+		return nil, err
+	}
 	s.URL = "http://" + l.Addr().String()
 	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go s.http.Serve(l)
@@ -336,6 +351,7 @@ func New(opts Options) *Server {
 		teams:      map[string]*team{},
 		spaces:     map[string]*space{},
 		setups:     map[string]*appSetup{},
+		reg:        newRegistries(opts),
 	}
 	s.handler = s.routes()
 	for i, k := range opts.Keys {
@@ -381,6 +397,7 @@ func (s *Server) Close() error {
 		s.killDyno(d, "stopped")
 	}
 	s.rdv.close()
+	s.closeRegistries()
 	s.mu.Lock()
 	for _, st := range s.streams {
 		st.close()
