@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -23,7 +24,7 @@ import (
 type ImageFlags struct {
 	Image        string   `name:"image" env:"HEROKU_DEPLOY_CONTAINER_IMAGE" placeholder:"REF" help:"Deploy this container image (registry/path:tag or …@sha256:…) to a container-stack app instead of building --dir: read from its registry (the job token for $CI_REGISTRY, else DOCKER_AUTH_CONFIG, else anonymous), pushed to Heroku's registry as Docker v2 schema 2 linux/amd64 without a Docker daemon, and released for --process-types."`
 	ProcessTypes []string `name:"process-types" env:"HEROKU_DEPLOY_PROCESS_TYPES" list:"" sep:"," placeholder:"TYPE,..." help:"Process types that run --image (default web); a release type runs release phase. promote: the types whose images are promoted (default web). Its variable holds a list: [\"web\", \"worker\"]."`
-	ImageFor     []string `name:"image-for" env:"HEROKU_DEPLOY_IMAGE_FOR" list:"" sep:"none" placeholder:"TYPE=REF" help:"Give process type TYPE its own image; repeatable. Its variable holds a list: [\"worker=registry/app/worker:tag\"]."`
+	ImageFor     []string `name:"image-for" env:"HEROKU_DEPLOY_IMAGE_FOR" list:"" sep:"none" placeholder:"TYPE=REF" help:"Give process type TYPE its own image; repeatable. $VARIABLES in REF are expanded (a reference holds no $). Its variable holds a list: [\"worker=$CI_REGISTRY_IMAGE/worker:TAG\"]."`
 }
 
 // on reports whether an image deploy was asked for.
@@ -31,7 +32,7 @@ func (f *ImageFlags) on() bool { return f.Image != "" || len(f.ImageFor) > 0 }
 
 // sources checks the image flags and pairs each process type with its
 // image, before any request.
-func (f *ImageFlags) sources(getenv func(string) string) ([]container.Source, error) {
+func (f *ImageFlags) sources(getenv func(string) string, lookup func(string) (string, bool)) ([]container.Source, error) {
 	types := f.ProcessTypes
 	switch {
 	case f.Image == "" && len(types) > 0:
@@ -60,6 +61,17 @@ func (f *ImageFlags) sources(getenv func(string) string) ([]container.Source, er
 		}
 		if err := checkType("--image-for", t); err != nil {
 			return nil, err
+		}
+		var unset []string
+		ref = os.Expand(ref, func(name string) string {
+			v, ok := lookup(name)
+			if !ok {
+				unset = append(unset, "$"+name)
+			}
+			return v
+		})
+		if len(unset) > 0 {
+			return nil, usagef("--image-for %s: %s is not set", t, strings.Join(unset, ", "))
 		}
 		if given[t] {
 			return nil, usagef("--image-for gives %s an image twice", t)
@@ -101,7 +113,7 @@ func (c *deployCmd) deployImages(ctx context.Context, g *globals, h *heroku) err
 	case len(c.Buildpack) > 0 || len(c.Exclude) > 0 || c.Rebuild:
 		return usage("--buildpack, --exclude and --rebuild are for source deploys, not an image deploy (--image)")
 	}
-	srcs, err := c.ImageFlags.sources(g.Env.Getenv)
+	srcs, err := c.ImageFlags.sources(g.Env.Getenv, g.Env.Lookup)
 	if err != nil {
 		return h.classify(ctx, err, c.App)
 	}
