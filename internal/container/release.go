@@ -57,16 +57,17 @@ func (r *releaser) release(ctx context.Context, app string, images []herokuapi.D
 	var rel *herokuapi.Release
 	switch {
 	case err == nil:
-		lerr := error(nil)
-		if rel, lerr = r.await(ctx, app, before, nil); lerr != nil || rel == nil {
-			if ctx.Err() != nil {
-				return nil, follow.StoppedAt(ctx, "the release of "+desc+" on "+app, "Heroku accepted it: it goes on on Heroku; see https://dashboard.heroku.com/apps/"+app+"/activity")
-			}
-			why := fmt.Sprintf("it lists no release newer than v%d within %s", before, roundWait(r.Client.LookupWindow()))
-			if lerr != nil {
-				why = fmt.Sprintf("its releases could not be read (%v)", lerr)
-			}
-			return nil, &follow.Unknown{App: app, Msg: fmt.Sprintf("Heroku accepted the release of %s on %s, but %s: whether it serves is unknown", desc, app, why)}
+		// Accepted: the release is the newest one above before.
+		found, lerr := r.await(ctx, app, before, nil)
+		switch {
+		case found != nil:
+			rel = found
+		case ctx.Err() != nil:
+			return nil, follow.StoppedAt(ctx, "the release of "+desc+" on "+app, "Heroku accepted it: it goes on on Heroku; see https://dashboard.heroku.com/apps/"+app+"/activity")
+		case lerr != nil:
+			return nil, &follow.Unknown{App: app, Msg: fmt.Sprintf("Heroku accepted the release of %s on %s, but its releases could not be read (%v): whether it serves is unknown", desc, app, lerr)}
+		default:
+			return nil, &follow.Unknown{App: app, Msg: fmt.Sprintf("Heroku accepted the release of %s on %s, but lists no release newer than v%d within %s: whether it serves is unknown", desc, app, before, roundWait(r.Client.LookupWindow()))}
 		}
 	case ctx.Err() == nil && !herokuapi.Ambiguous(err):
 		// A definite refusal (4xx): nothing was released.
