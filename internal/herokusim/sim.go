@@ -12,7 +12,8 @@
 //
 // One file per resource (app.go, source.go, build.go, release.go, slug.go,
 // ociimage.go, pipeline.go, stream.go, web.go, configvars.go, dyno.go,
-// logsession.go, team.go, addon.go, appsetup.go, formation.go), the rendezvous service in
+// logsession.go, team.go, addon.go, appsetup.go, formation.go; container.go: the
+// two registries and releases of images), the rendezvous service in
 // rendezvous.go and the shell its dynos run in shell.go, the fake
 // buildpacks in buildpack.go, routes and middleware in router.go, faults in
 // fault.go, and the testscript commands in testscript.go.
