@@ -1,7 +1,8 @@
 // Command herokusim runs the Heroku Platform API simulator on loopback.
 //
-//	herokusim [flags]                 serve, print HEROKU_API_URL, the key and
-//	                                  HEROKU_DEPLOY_RENDEZVOUS_CA
+//	herokusim [flags]                 serve, print HEROKU_API_URL, the key,
+//	                                  HEROKU_DEPLOY_RENDEZVOUS_CA, and the
+//	                                  registries' HEROKU_REGISTRY_URL and CI_REGISTRY…
 //	herokusim [flags] -- CMD ARGS...  serve while CMD runs with those set;
 //	                                  exit with its code
 //
@@ -62,15 +63,33 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	if len(rest) == 0 {
 		fmt.Fprintf(stdout, "HEROKU_API_URL=%s\nHEROKU_API_KEY=%s\nHEROKU_DEPLOY_RENDEZVOUS_CA=%s\n", srv.URL, key, caFile)
+		fmt.Fprintln(stdout, strings.Join(srv.RegistryEnv(), "\n"))
 		fmt.Fprintf(stderr, "herokusim: a simulated Heroku API serving apps %s; nothing here is real; Ctrl-C stops\n", strings.Join(appNames(opts.Apps), ", "))
 		<-sigs
 		return 0
 	}
 	fmt.Fprintf(stderr, "herokusim: a simulated Heroku API at %s (apps: %s); nothing here is deployed for real\n",
 		srv.URL, strings.Join(appNames(opts.Apps), ", "))
+	// $NAME of a variable the simulator sets (its registries' addresses
+	// change with every start) is replaced in CMD's arguments, so a demo
+	// line needs no shell: --image '$CI_REGISTRY_IMAGE:demo'.
+	set := map[string]string{}
+	for _, kv := range srv.RegistryEnv() {
+		k, v, _ := strings.Cut(kv, "=")
+		set[k] = v
+	}
+	for i, a := range rest[1:] {
+		rest[i+1] = os.Expand(a, func(name string) string {
+			if v, ok := set[name]; ok {
+				return v
+			}
+			return "$" + name
+		})
+	}
 	cmd := exec.Command(rest[0], rest[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, stdout, stderr
 	cmd.Env = append(os.Environ(), "HEROKU_API_URL="+srv.URL, "HEROKU_DEPLOY_RENDEZVOUS_CA="+caFile)
+	cmd.Env = append(cmd.Env, srv.RegistryEnv()...) // its registries: Heroku's and a GitLab project's
 	if _, ok := os.LookupEnv("HEROKU_API_KEY"); !ok {
 		cmd.Env = append(cmd.Env, "HEROKU_API_KEY="+key)
 	}

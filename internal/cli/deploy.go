@@ -29,6 +29,7 @@ type deployCmd struct {
 	Maintenance   bool     `env:"HEROKU_DEPLOY_MAINTENANCE" help:"Keep the app in maintenance mode from before the build to the end of release phase, and turn it off whatever happens, confirmed by a read (exit 6 if it cannot be). Left on, untouched, if it was on before."`
 	Rebuild       bool     `env:"HEROKU_DEPLOY_REBUILD" help:"Build again even when Heroku still keeps a build of this --source-version, which is otherwise released again (no upload, no build)."`
 
+	ImageFlags  `embed:""`
 	HealthFlags `embed:""`
 	HerokuFlags `embed:""`
 }
@@ -80,6 +81,12 @@ func (c *deployCmd) check() (string, *ignore.Matcher, error) {
 
 // Run deploys.
 func (c *deployCmd) Run(ctx context.Context, g *globals, h *heroku) error {
+	if c.ImageFlags.on() {
+		return c.deployImages(ctx, g, h) // container.go
+	}
+	if len(c.ProcessTypes) > 0 {
+		return usage("--process-types names the types that run --image, and there is no --image")
+	}
 	dir, exclude, err := c.check()
 	if err != nil {
 		return err

@@ -50,6 +50,12 @@ type heroku struct {
 	Warn   func(string)
 	flags  *HerokuFlags
 	apiURL string
+	// For Heroku's container registry (container.go): the key, the
+	// redactor's door and the environment.
+	key       string
+	secret    func(...string)
+	getenv    func(string) string
+	userAgent string
 }
 
 // AfterApply makes *heroku available to the command's Run, built lazily:
@@ -105,6 +111,8 @@ func (f *HerokuFlags) connect(g *globals) (*heroku, error) {
 		Warn:   g.voice.warn,
 		flags:  f,
 		apiURL: apiURL,
+
+		key: key, secret: g.redact.Add, getenv: g.Env.Getenv, userAgent: cfg.UserAgent,
 	}, nil
 }
 
@@ -188,6 +196,9 @@ func (h *heroku) classify(ctx context.Context, err error, app string) error {
 	case follow.IsStopped(err):
 		return &exitError{Code: exitUnavailable, Err: err,
 			Hints: []string{"raise --timeout (the component's timeout input) if Heroku builds this app slowly"}}
+	case isImageError(err):
+		ce, _ := classifyImages(err, app, keyVar)
+		return ce
 	case errors.As(err, &ie):
 		return &exitError{Code: exitUsage, Err: err}
 	case errors.As(err, &te):
@@ -244,6 +255,13 @@ func (h *heroku) classify(ctx context.Context, err error, app string) error {
 		return &exitError{Code: exitUnavailable, Err: err, Hints: []string{"raise --timeout (the component's timeout input)"}}
 	}
 	return err
+}
+
+// isImageError reports whether err is a registry's or an image's
+// (classifyImages).
+func isImageError(err error) bool {
+	_, ok := classifyImages(err, "", "")
+	return ok
 }
 
 // AppFlag is --app for the commands that work on one app. A command embeds

@@ -20,8 +20,9 @@ type promoteCmd struct {
 	AnyCommit     bool     `env:"HEROKU_DEPLOY_ANY_COMMIT" help:"Promote whatever the source runs, without checking its commit."`
 	Dotenv        string   `placeholder:"FILE" help:"Write the promotion's dotenv report here (HEROKU_APP_NAME, HEROKU_APP_URL, HEROKU_RELEASE_VERSION…; with several targets one set each, suffixed with the app's name; see the README)."`
 
-	HealthFlags `embed:""`
-	HerokuFlags `embed:""`
+	PromoteImageFlags `embed:""`
+	HealthFlags       `embed:""`
+	HerokuFlags       `embed:""`
 }
 
 // check validates the flags before any request.
@@ -76,6 +77,9 @@ func (c *promoteCmd) Run(ctx context.Context, h *heroku) error {
 	res, err := p.Promote(ctx, promote.Config{
 		From: c.From, To: c.To, SourceVersion: c.SourceVersion, AnyCommit: c.AnyCommit, Health: c.HealthFlags.options(h),
 	})
+	if from, ok := containerSource(err, c.From); ok {
+		return c.promoteImages(ctx, h, from) // container.go
+	}
 	if err != nil {
 		return c.classify(ctx, h, err)
 	}
@@ -106,8 +110,12 @@ func (c *promoteCmd) classify(ctx context.Context, h *heroku, err error) error {
 	var pe *promote.ProvenanceError
 	var re *promote.RolledBackError
 	var ae *promote.AppError
+	var cs *promote.ContainerStackError
 	app := c.From
 	switch {
+	case errors.As(err, &cs):
+		return usage(err.Error(),
+			fmt.Sprintf("the source %s is not on the container stack: a promotion goes between apps of one kind (container apps are promoted from a container app, their image copied)", c.From))
 	case errors.As(err, &pe):
 		return safety(err,
 			fmt.Sprintf("a promotion ships what its pipeline tested: deploy %s to %s first (or wait for that deploy), or promote from the pipeline of the commit %[2]s runs", short(pe.Want), pe.App),

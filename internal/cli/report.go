@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
+	"gitlab.com/heroku-deploy/heroku/internal/container"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 )
 
@@ -16,6 +17,8 @@ type report struct {
 	ReleaseVersion          int
 	ArtifactKind            string // "slug" or "oci-image"
 	ArtifactID              string
+	// Images a container release runs, by process type.
+	Images []container.Image
 }
 
 func reportOf(app, webURL, generation string, rel *herokuapi.Release) report {
@@ -46,6 +49,19 @@ func (r report) vars(suffix string) []ciout.Var {
 	case "oci-image":
 		add("HEROKU_OCI_IMAGE_ID", r.ArtifactID)
 	}
+	// A container release: the first type's image unsuffixed (--image's),
+	// each type's with its name when there are several.
+	for i, img := range r.Images {
+		if i == 0 {
+			add("HEROKU_IMAGE_DIGEST", img.ManifestDigest)
+			add("HEROKU_IMAGE_ID", img.ImageID)
+		}
+		if len(r.Images) > 1 {
+			t := "_" + strings.ToUpper(strings.ReplaceAll(img.Type, "-", "_"))
+			add("HEROKU_IMAGE_DIGEST"+t, img.ManifestDigest)
+			add("HEROKU_IMAGE_ID"+t, img.ImageID)
+		}
+	}
 	return vars
 }
 
@@ -57,7 +73,11 @@ func (r report) artifact() string {
 	case "oci-image":
 		return "OCI image " + r.ArtifactID
 	}
-	return ""
+	var each []string
+	for _, img := range r.Images {
+		each = append(each, img.Type+" "+img.ImageID)
+	}
+	return strings.Join(each, ", ")
 }
 
 // suffixOf turns an app name into a variable-name suffix: my-app-prod →

@@ -73,7 +73,8 @@ func newProject(t *testing.T) *project {
 	sim, err := herokusim.Start(herokusim.Options{
 		Keys: []string{herokusim.DefaultKey, stagingKey},
 		Apps: []string{"my-app-production:user1", "my-app-staging:user2", "broken-app:user1",
-			"flow-staging:user1,pipeline=flow/staging", "flow-production:user1,pipeline=flow/production"},
+			"flow-staging:user1,pipeline=flow/staging", "flow-production:user1,pipeline=flow/production",
+			"box-staging:user1,container,pipeline=box/staging", "box-production:user1,container,pipeline=box/production"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -126,6 +127,9 @@ func (p *project) gcl(args ...string) (string, error) {
 		"--variable", "HEROKU_DEPLOY_RETRY_WAIT=5ms",
 		// Were the exclude list expanded, "$LITERAL" would become "app.py".
 		"--variable", "LITERAL=app.py",
+	}
+	for _, kv := range p.sim.RegistryEnv() { // Heroku's registry and the project's
+		base = append(base, "--variable", kv)
 	}
 	cmd := exec.Command("gitlab-ci-local", append(base, args...)...)
 	cmd.Dir = p.dir

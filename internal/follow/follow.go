@@ -63,6 +63,10 @@ type Job[T any] struct {
 	// StopNote, when Cancel is nil, says what happens to the object after a
 	// stop ("release phase goes on on Heroku…").
 	StopNote string
+	// Unregistered, when set, says what a stream that never registered
+	// means (a container image without curl: release phase does not
+	// stream); the wait goes on by status alone, as for any lost stream.
+	Unregistered string
 }
 
 // cancelBudget bounds the requests made after a stop: GitLab Runner waits a
@@ -93,7 +97,11 @@ func Wait[T any](ctx context.Context, w *Waiter, j Job[T], cur T) (T, error) {
 				Client: w.Client.Plain, NotFoundWindow: w.StreamWait, RetryWait: w.RetryWait, Quiet: w.Quiet,
 				Notify: func(msg string) { w.Warn(j.Kind + " " + msg) },
 			})
-			if err != nil && streamCtx.Err() == nil {
+			switch {
+			case err == nil || streamCtx.Err() != nil:
+			case errors.Is(err, logstream.ErrNotRegistered) && j.Unregistered != "":
+				w.Warn(fmt.Sprintf("%s output was never registered: %s; waiting for the %s result", j.Kind, j.Unregistered, j.Kind))
+			default:
 				w.Warn(fmt.Sprintf("%s output unavailable (%v); waiting for the %s result", j.Kind, err, j.Kind))
 			}
 		}()

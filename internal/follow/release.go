@@ -13,12 +13,18 @@ import (
 // one, streams in a section of out, shown even when it already ended (a
 // failure's reason is in it). stopNote says what a stop leaves behind.
 func (w *Waiter) Release(ctx context.Context, out *ciout.Writer, app string, rel *herokuapi.Release, stopNote string) (*herokuapi.Release, error) {
+	return w.ReleaseNoting(ctx, out, app, rel, stopNote, "")
+}
+
+// ReleaseNoting is Release, unregistered saying what a release-phase
+// stream that never registers means (Job.Unregistered).
+func (w *Waiter) ReleaseNoting(ctx context.Context, out *ciout.Writer, app string, rel *herokuapi.Release, stopNote, unregistered string) (*herokuapi.Release, error) {
 	job := Job[*herokuapi.Release]{
 		Kind: "release", What: fmt.Sprintf("release v%d", rel.Version), Out: out,
 		Fetch:    func(ctx context.Context) (*herokuapi.Release, error) { return w.Client.ReleaseInfo(ctx, app, rel.ID) },
 		State:    func(r *herokuapi.Release) string { return r.Status },
 		Final:    func(r *herokuapi.Release) bool { return r.Status != "pending" },
-		StopNote: stopNote,
+		StopNote: stopNote, Unregistered: unregistered,
 	}
 	if rel.OutputStreamURL != nil && *rel.OutputStreamURL != "" {
 		job.Stream = *rel.OutputStreamURL

@@ -26,6 +26,7 @@ import (
 // answer is what one request's 2xx answer must be.
 type answer struct {
 	route    string // "METHOD /path", the path a path.Match pattern
+	variant  string // the Accept variant it answers ("docker-releases"), "" for plain version 3
 	decode   func([]byte) error
 	rules    []rule
 	list     bool // a JSON array whose every item meets the rules
@@ -45,6 +46,17 @@ func listOf[T any](rules ...rule) answer {
 }
 
 func (a answer) at(route string) answer { a.route = route; return a }
+
+// under is the answer of a request sent under an Accept variant.
+func (a answer) under(variant string) answer { a.variant = variant; return a }
+
+// key names the entry: its route, and its variant if any.
+func (a answer) key() string {
+	if a.variant == "" {
+		return a.route
+	}
+	return a.route + " (" + a.variant + ")"
+}
 
 // The fields each resource is read for.
 var (
@@ -97,6 +109,10 @@ var answers = []answer{
 	// The batch update answers the whole list, as the GET (schema:
 	// formation "Batch Update", targetSchema an array).
 	listOf[Formation](formationRules...).at("PATCH /apps/*/formation"),
+	// A release of images (docker-releases variant, dockerreleases.go):
+	// what it answers is not documented and not read [inferred: the
+	// formation, as the batch update]; the release is looked up instead.
+	listOf[Formation](str("type")).under(dockerReleases).at("PATCH /apps/*/formation"),
 	// Restarting answers 202 with {} or no body (schema: dyno "Restart
 	// all", formation "Restart"; the body is not read).
 	{route: "DELETE /apps/*/dynos", decode: func(b []byte) error { return json.Unmarshal(b, new(map[string]any)) }, empty: true},
@@ -122,21 +138,29 @@ var answers = []answer{
 	object[Source](str("source_blob.get_url"), str("source_blob.put_url")).at("POST /sources"),
 }
 
-// answerFor finds the answer a request must get.
-func answerFor(method, p string) (answer, bool) {
-	for _, a := range answers {
-		m, pattern, _ := strings.Cut(a.route, " ")
-		if ok, _ := path.Match(pattern, p); ok && m == method {
-			return a, true
+// answerFor finds the answer a request sent under variant must get: the
+// entry of that variant, else the plain one (a variant that changes only
+// what a request does, such as cancel-build, answers as plain version 3).
+func answerFor(method, p, variant string) (answer, bool) {
+	for _, v := range []string{variant, ""} {
+		for _, a := range answers {
+			m, pattern, _ := strings.Cut(a.route, " ")
+			if ok, _ := path.Match(pattern, p); ok && m == method && a.variant == v {
+				return a, true
+			}
+		}
+		if variant == "" {
+			break
 		}
 	}
 	return answer{}, false
 }
 
-// checkAnswer says what is wrong with a 2xx answer to method p, already
+// checkAnswer says what is wrong with a 2xx answer to method p (sent
+// under variant), already
 // decoded into v (nil for an empty body), or "" when it is well-formed.
-func checkAnswer(method, p string, body []byte, v any) string {
-	a, ok := answerFor(method, p)
+func checkAnswer(method, p, variant string, body []byte, v any) string {
+	a, ok := answerFor(method, p, variant)
 	switch {
 	case !ok:
 		return "no answer to this request is known"

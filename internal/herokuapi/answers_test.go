@@ -16,14 +16,16 @@ import (
 // wellFormed is a well-formed answer to each request of the table, as
 // Heroku's would be (fields trimmed to those read and a few beside).
 var wellFormed = map[string]string{
-	"GET /apps/*/formation":       `[` + formationJSON + `]`,
-	"PATCH /apps/*/formation":     `[` + formationJSON + `]`,
-	"DELETE /apps/*/dynos":        `{}`,
-	"DELETE /apps/*/formations/*": `{}`,
-	"GET /apps":                   `[` + appJSON + `]`,
-	"GET /apps/*":                 appJSON,
-	"PATCH /apps/*":               appJSON,
-	"POST /apps":                  appJSON,
+	"GET /apps/*/formation":   `[` + formationJSON + `]`,
+	"PATCH /apps/*/formation": `[` + formationJSON + `]`,
+	// Under docker-releases: the formation, as far as is known.
+	"PATCH /apps/*/formation (docker-releases)": `[{"id":"f1","type":"web","quantity":1,"size":"Basic","command":"sh","docker_image":{"id":"sha256:00"}}]`,
+	"DELETE /apps/*/dynos":                      `{}`,
+	"DELETE /apps/*/formations/*":               `{}`,
+	"GET /apps":                                 `[` + appJSON + `]`,
+	"GET /apps/*":                               appJSON,
+	"PATCH /apps/*":                             appJSON,
+	"POST /apps":                                appJSON,
 	"POST /teams/apps": `{"id":"a0000000-0000-4000-8000-000000000001","name":"app","joined":true,"locked":false,` +
 		`"maintenance":false,"stack":{"id":"s","name":"heroku-24"}}`,
 	"DELETE /apps/*":                    appJSON,
@@ -69,13 +71,13 @@ const (
 	couplingJSON = `{"id":"c1","app":{"id":"a1"},"pipeline":{"id":"p1"},"stage":"review"}`
 )
 
-// wellFormedFor is the well-formed answer to method p.
-func wellFormedFor(method, p string) string {
-	a, ok := answerFor(method, p)
+// wellFormedFor is the well-formed answer to r.
+func wellFormedFor(r *http.Request) string {
+	a, ok := answerFor(r.Method, r.URL.Path, variantOf(r))
 	if !ok {
 		return `{}`
 	}
-	return wellFormed[a.route]
+	return wellFormed[a.key()]
 }
 
 // calls sends each request of the table through the client's method.
@@ -85,6 +87,9 @@ var calls = map[string]func(ctx context.Context, c *Client) error{
 		n := 2
 		_, err := c.FormationBatchUpdate(ctx, "app", []FormationUpdate{{Type: "web", Quantity: &n}})
 		return err
+	},
+	"PATCH /apps/*/formation (docker-releases)": func(ctx context.Context, c *Client) error {
+		return c.ReleaseImages(ctx, "app", []DockerImage{{Type: "web", Image: "sha256:" + strings.Repeat("0", 64)}})
 	},
 	"DELETE /apps/*/dynos":        func(ctx context.Context, c *Client) error { return c.RestartAll(ctx, "app") },
 	"DELETE /apps/*/formations/*": func(ctx context.Context, c *Client) error { return c.RestartType(ctx, "app", "web") },
@@ -164,12 +169,12 @@ var calls = map[string]func(ctx context.Context, c *Client) error{
 // client's methods name the same requests.
 func TestEveryRequestHasAnAnswer(t *testing.T) {
 	for _, a := range answers {
-		if wellFormed[a.route] == "" || calls[a.route] == nil {
-			t.Errorf("%s: no well-formed answer or no call in the tests", a.route)
+		if wellFormed[a.key()] == "" || calls[a.key()] == nil {
+			t.Errorf("%s: no well-formed answer or no call in the tests", a.key())
 		}
 		m, p, _ := strings.Cut(a.route, " ")
-		if got, _ := answerFor(m, strings.ReplaceAll(p, "*", "x")); got.route != a.route {
-			t.Errorf("%s is read as %s: an earlier entry shadows it", a.route, got.route)
+		if got, _ := answerFor(m, strings.ReplaceAll(p, "*", "x"), a.variant); got.key() != a.key() {
+			t.Errorf("%s is read as %s: an earlier entry shadows it", a.key(), got.key())
 		}
 	}
 	if len(wellFormed) != len(answers) || len(calls) != len(answers) {
@@ -207,7 +212,7 @@ func TestWellFormedAnswersAreRead(t *testing.T) {
 			if r.Method == "POST" {
 				status = 201
 			}
-			return status, wellFormedFor(r.Method, r.URL.Path)
+			return status, wellFormedFor(r)
 		})
 		if err := call(context.Background(), c); err != nil {
 			t.Errorf("%s: %v", route, err)
@@ -296,7 +301,7 @@ func TestMalformedAnswersAreUnknown(t *testing.T) {
 				if !errors.As(err, &e) || !e.Unknown || !IsUnknown(err) || !Unavailable(err) || StatusOf(err) != 0 || Absent(err) {
 					t.Fatalf("answer %s: err = %v, want an unknown answer", body, err)
 				}
-				method, pattern, _ := strings.Cut(route, " ")
+				method, pattern, _ := strings.Cut(strings.Split(route, " (")[0], " ")
 				if ok, _ := path.Match(pattern, e.Path); !ok || e.Method != method || !strings.Contains(err.Error(), "the answer was not the JSON the API sends") {
 					t.Errorf("error %q: want it to name %s and say the answer was not Heroku's", err, route)
 				}
@@ -358,7 +363,7 @@ func TestRequiredFields(t *testing.T) {
 				t.Fatalf("%s: bad test body: %v", tc.route, err)
 			}
 		}
-		if got := checkAnswer(method, p, []byte(tc.body), v); got != tc.why {
+		if got := checkAnswer(method, p, "", []byte(tc.body), v); got != tc.why {
 			t.Errorf("%s answered %s: %q, want %q", tc.route, tc.body, got, tc.why)
 		}
 	}

@@ -72,6 +72,9 @@ type Client struct {
 	// cancel sends the "3.cancel-build" Accept variant that build
 	// cancellation requires; heroku-go has no per-request Accept.
 	cancel *heroku.Service
+	// docker sends the "3.docker-releases" variant under which a
+	// formation update takes docker_image (dockerreleases.go).
+	docker *heroku.Service
 
 	upload *retryClient
 	cfg    Config
@@ -136,10 +139,12 @@ func New(cfg Config) *Client {
 	}
 	api, apiHTTP := newService(nil)
 	cancel, _ := newService(http.Header{"Accept": {"application/vnd.heroku+json; version=3.cancel-build"}})
+	docker, _ := newService(http.Header{"Accept": {"application/vnd.heroku+json; version=3." + dockerReleases}})
 	return &Client{
 		api:       api,
 		apiHTTP:   apiHTTP,
 		cancel:    cancel,
+		docker:    docker,
 		Plain:     &http.Client{Transport: wire},
 		upload:    newRetryClient(cfg, &http.Client{Transport: wire}, safeRetry, Redact),
 		cfg:       cfg,
@@ -357,7 +362,7 @@ func (j *jsonChecker) RoundTrip(req *http.Request) (*http.Response, error) {
 	var v any
 	why := "not JSON, or not an object"
 	if answerShape(answerMethod(req), resp.StatusCode, body, &v) {
-		why = checkAnswer(req.Method, req.URL.Path, body, v)
+		why = checkAnswer(req.Method, req.URL.Path, variantOf(req), body, v)
 	}
 	if why != "" {
 		bad := *resp

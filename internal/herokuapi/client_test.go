@@ -56,7 +56,7 @@ func (s *scripted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("RateLimit-Remaining", "4321")
 		w.WriteHeader(map[string]int{"200": 200, "201": 201}[step])
-		io.WriteString(w, wellFormedFor(r.Method, r.URL.Path))
+		io.WriteString(w, wellFormedFor(r))
 	default:
 		code := map[string]int{"404": 404, "409": 409, "429": 429, "500": 500, "501": 501, "503": 503}[step]
 		w.Header().Set("Content-Type", "application/json")

@@ -68,7 +68,7 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 // errors are printed to errOut as well as returned.
 func ParseFlags(name string, args []string, errOut io.Writer) (Options, []string, error) {
 	var o Options
-	var apps, keys, faults, health, teams, spaces listFlag
+	var apps, keys, faults, health, teams, spaces, regFaults, srcImages listFlag
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(errOut)
 	fs.Usage = func() {
@@ -83,6 +83,8 @@ func ParseFlags(name string, args []string, errOut io.Writer) (Options, []string
 	fs.IntVar(&o.PageSize, "page-size", 0, "apps per page of GET /apps without a max in Range (default 200, as Heroku)")
 	fs.Var(&keys, "key", "accept this API key, KEY[:SCOPE] with an OAuth scope such as write or write-protected (default global); repeatable; default "+DefaultKey)
 	fs.Var(&faults, "fault", `inject a fault, e.g. "GET /apps/*/builds/* 503 html times=3" (repeatable)`)
+	fs.Var(&srcImages, "source-image", "store a demo image in the GitLab registry (CI_REGISTRY) at start: REPO:TAG, e.g. group/project:demo (OCI, linux/amd64, with curl); repeatable")
+	fs.Var(&regFaults, "registry-fault", `inject a fault into a registry: heroku or gitlab, then METHOD PATH EFFECT... with effects NNN, after, reset, drop=N, times=N, skip=N, e.g. "heroku PATCH /v2/*/*/blobs/uploads/* 500 times=1" (repeatable)`)
 	fs.DurationVar(&o.Step, "step", 0, "pause between build log lines")
 	fs.DurationVar(&o.BuildStream404, "build-stream-404", 0, "build streams answer 404 this long")
 	fs.DurationVar(&o.ReleaseStream404, "release-stream-404", 0, "release streams answer 404 this long")
@@ -100,7 +102,7 @@ func ParseFlags(name string, args []string, errOut io.Writer) (Options, []string
 	if err := fs.Parse(args); err != nil {
 		return o, nil, err
 	}
-	o.Apps, o.Keys, o.Health, o.Teams, o.Spaces = apps, keys, health, teams, spaces
+	o.Apps, o.Keys, o.Health, o.Teams, o.Spaces, o.RegistryFaults, o.SourceImages = apps, keys, health, teams, spaces, regFaults, srcImages
 	// Errors of our own are printed here, as the flag package prints its.
 	fail := func(err error) (Options, []string, error) {
 		fmt.Fprintf(errOut, "%s: %v\n", name, err)
@@ -133,6 +135,16 @@ func ParseFlags(name string, args []string, errOut io.Writer) (Options, []string
 	}
 	for _, h := range health {
 		if _, _, err := parseHealth(h); err != nil {
+			return fail(err)
+		}
+	}
+	for _, ref := range srcImages {
+		if err := checkSourceImage(ref); err != nil {
+			return fail(err)
+		}
+	}
+	for _, f := range regFaults {
+		if err := checkRegistryFault(f); err != nil {
 			return fail(err)
 		}
 	}

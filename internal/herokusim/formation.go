@@ -161,6 +161,10 @@ const maxPerType = 100
 // patchFormation is PATCH /apps/{app}/formation: every update is checked
 // first, then all are applied; the answer lists the types updated.
 func (s *Server) patchFormation(w http.ResponseWriter, r *http.Request, a *app) {
+	if strings.HasSuffix(r.Header.Get("Accept"), "version=3.docker-releases") {
+		s.patchDockerFormation(w, r, a) // container.go
+		return
+	}
 	var body struct {
 		Updates []formationUpdate `json:"updates"`
 	}

@@ -97,7 +97,7 @@ func (s *Server) runRelease(a *app, r *release, cmd string) {
 func (s *Server) releaseJSON(a *app, r *release) map[string]any {
 	var slug, stream any
 	artifacts := []any{}
-	if r.artifact.kind != "" {
+	if r.artifact.kind == "slug" || r.artifact.kind == "oci-image" { // not a release of images (container.go)
 		artifacts = append(artifacts, map[string]string{"type": r.artifact.kind, "id": r.artifact.id})
 	}
 	if r.artifact.kind == "slug" {

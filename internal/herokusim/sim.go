@@ -13,7 +13,8 @@
 //
 // One file per resource (app.go, source.go, build.go, release.go, slug.go,
 // ociimage.go, pipeline.go, stream.go, web.go, configvars.go, dyno.go,
-// logsession.go, team.go, addon.go, appsetup.go, formation.go), the fake
+// logsession.go, team.go, addon.go, appsetup.go, formation.go; container.go: the
+// two registries and releases of images), the fake
 // buildpacks in buildpack.go, routes and middleware in router.go, faults in
 // fault.go, what tests read of its state in inspect.go and state.go (facts to compare, Arm), its flags in
 // flags.go. Beside it: the shell its dynos run (dynoshell), the
@@ -132,6 +133,9 @@ func (s *Server) LeakSecrets() []Secret {
 			out = append(out, Secret{Kind: kind, Value: v})
 		}
 	}
+	for _, v := range s.registrySecrets() {
+		add("the job token, or a registry's token", v)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, k := range s.opts.Keys {
@@ -221,6 +225,12 @@ type Options struct {
 	// PageSize is how many apps GET /apps answers at most without a max
 	// in its Range (Heroku: 200).
 	PageSize int
+	// RegistryFaults make the registries misbehave: "heroku FAULT" or
+	// "gitlab FAULT", FAULT in registrysim's language (container.go).
+	RegistryFaults []string
+	// SourceImages are REPO:TAG images stored in the GitLab registry at
+	// start (OCI, linux/amd64, with curl and a revision label): the demo's.
+	SourceImages []string
 }
 
 // Server is a running simulator.
@@ -263,6 +273,8 @@ type Server struct {
 	spaces  map[string]*space
 	setups  map[string]*appSetup
 	deleted []*app
+
+	reg *registries // container.go
 }
 
 type account struct {
@@ -305,6 +317,10 @@ func StartOn(addr string, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := New(opts)
+	if err := s.startRegistries(); err != nil {
+		l.Close()
+		return nil, err
+	}
 	s.URL = "http://" + l.Addr().String()
 	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go s.http.Serve(l)
@@ -352,6 +368,7 @@ func New(opts Options) *Server {
 		teams:      map[string]*team{},
 		spaces:     map[string]*space{},
 		setups:     map[string]*appSetup{},
+		reg:        newRegistries(opts),
 	}
 	s.rdv.Mode, s.rdv.Claim = opts.Rendezvous, s.claimDyno
 	s.handler = s.routes()
@@ -398,6 +415,7 @@ func (s *Server) Close() error {
 		s.killDyno(d, "stopped")
 	}
 	s.rdv.Close()
+	s.closeRegistries()
 	s.mu.Lock()
 	for _, st := range s.streams {
 		st.close()

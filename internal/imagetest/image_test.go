@@ -121,7 +121,7 @@ func TestImage(t *testing.T) {
 		t.Errorf("entrypoint %s, want none (the runner's sh -c must reach a shell)", ep)
 	}
 
-	sim, err := herokusim.Start(herokusim.Options{Apps: []string{"my-app"}})
+	sim, err := herokusim.Start(herokusim.Options{Apps: []string{"my-app", "box:container"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,5 +169,45 @@ func TestImage(t *testing.T) {
 	}
 	if n := sim.BuildCount("my-app"); n != 2 {
 		t.Errorf("%d builds, want 2", n)
+	}
+	containerDeploy(t, sim, c)
+}
+
+// containerDeploy builds an OCI image with buildah (its default format,
+// from the shell base), pushes it to the simulator's GitLab registry with
+// the job token over plain HTTP to loopback, and deploys it from inside
+// the heroku-deploy image, as the deploy component's job runs: Heroku's
+// image id is buildah's, the blobs having gone byte for byte.
+func containerDeploy(t *testing.T, sim *herokusim.Server, c string) {
+	reg := map[string]string{}
+	for _, kv := range sim.RegistryEnv() {
+		k, v, _ := strings.Cut(kv, "=")
+		reg[k] = v
+	}
+	const revision = "0123456789abcdef0123456789abcdef01234567"
+	app := buildah(t, "from", "--pull=never", "localhost/hd-shell-base")
+	buildah(t, "config", "--cmd", "/bin/sh -c 'echo serving'", "--label", "org.opencontainers.image.revision="+revision, app)
+	id := "sha256:" + buildah(t, "commit", "-q", app, "localhost/hd-box:test")
+	buildah(t, "rm", app)
+	ref := reg["CI_REGISTRY_IMAGE"] + ":" + revision
+	buildah(t, "push", "-q", "--tls-verify=false", "--creds", reg["CI_REGISTRY_USER"]+":"+reg["CI_REGISTRY_PASSWORD"], "localhost/hd-box:test", "docker://"+ref)
+	var env []string
+	for _, kv := range sim.RegistryEnv() {
+		k, v, _ := strings.Cut(kv, "=")
+		env = append(env, k+"="+strconv.Quote(v))
+	}
+	script := fmt.Sprintf("export %s HEROKU_API_URL=%s HEROKU_API_KEY=%s && heroku-deploy deploy --app box --image %s --dotenv /tmp/box.env && cat /tmp/box.env",
+		strings.Join(env, " "), sim.URL, strconv.Quote(herokusim.DefaultKey), ref)
+	out := buildah(t, "run", "--network", "host", c, "sh", "-c", script)
+	for _, want := range []string{"OCI manifest relabelled as Docker v2 schema 2", "built from commit 01234567",
+		"==> Deployed box: release v3 (web " + id + ")", "HEROKU_IMAGE_ID=" + id} {
+		if !strings.Contains(out, want) {
+			t.Errorf("container deploy in the image: output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, secret := range sim.Secrets() {
+		if strings.Contains(out, secret) {
+			t.Errorf("container deploy in the image: output contains a secret (%.10s…)", secret)
+		}
 	}
 }

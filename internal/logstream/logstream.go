@@ -19,9 +19,9 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/pause"
 )
 
-// errNotRegistered means the stream still answered 404 when the wait for it
+// ErrNotRegistered means the stream still answered 404 when the wait for it
 // ran out.
-var errNotRegistered = errors.New("output stream was never registered")
+var ErrNotRegistered = errors.New("output stream was never registered")
 
 // Options tune Follow. Zero values take the defaults in brackets.
 type Options struct {
@@ -99,7 +99,7 @@ func Follow(ctx context.Context, url string, w io.Writer, opts Options) error {
 			}
 			waited := time.Since(start)
 			if waited >= opts.NotFoundWindow {
-				return errNotRegistered
+				return ErrNotRegistered
 			}
 			// A short 404 is normal at a stream's start; a long one is news.
 			if !waitSaid && waited >= opts.NotFoundWindow/6 {

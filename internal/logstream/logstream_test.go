@@ -96,7 +96,7 @@ func TestResumeNoLossNoRepeat(t *testing.T) {
 func TestNotRegistered(t *testing.T) {
 	f := &fakeStream{content: []byte("x"), notFound: 1 << 30}
 	_, err := follow(t, f, Options{NotFoundWindow: 20 * time.Millisecond})
-	if !errors.Is(err, errNotRegistered) {
+	if !errors.Is(err, ErrNotRegistered) {
 		t.Fatalf("got %v, want ErrNotRegistered", err)
 	}
 	if strings.Contains(err.Error(), "SECRET") {

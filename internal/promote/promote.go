@@ -399,12 +399,25 @@ func (p *Promoter) app(ctx context.Context, name string) (*appInfo, error) {
 		return nil, &AppError{App: name, Err: fmt.Errorf("look up app %s: %w", name, err)}
 	}
 	if a.Stack.Name == "container" || a.BuildStack.Name == "container" {
-		return nil, &follow.InputError{
-			Msg:  fmt.Sprintf("app %s is on the container stack: Heroku pipelines cannot promote container apps", name),
-			Hint: "deploy the same image to each app from the container registry instead",
-		}
+		// Heroku pipelines cannot promote them; heroku-deploy copies the
+		// image instead (internal/container), when the source is one.
+		return nil, &ContainerStackError{App: a}
 	}
-	c, err := p.Client.CouplingOf(ctx, name)
+	c, err := coupling(ctx, p.Client, name)
+	if err != nil {
+		return nil, err
+	}
+	u, note, err := p.Client.URL(ctx, a)
+	if err != nil {
+		return nil, &AppError{App: name, Err: err}
+	}
+	return &appInfo{name: a.Name, id: a.ID, pipeline: c.Pipeline.ID, stage: c.Stage, url: u, urlNote: note, generation: herokuapi.Generation(a)}, nil
+}
+
+// coupling reads an app's pipeline coupling; an app in no pipeline is an
+// InputError.
+func coupling(ctx context.Context, c *herokuapi.Client, name string) (*herokuapi.Coupling, error) {
+	cp, err := c.CouplingOf(ctx, name)
 	if herokuapi.Absent(err) {
 		return nil, &follow.InputError{
 			Msg:  fmt.Sprintf("app %s is in no pipeline", name),
@@ -414,11 +427,33 @@ func (p *Promoter) app(ctx context.Context, name string) (*appInfo, error) {
 	if err != nil {
 		return nil, &AppError{App: name, Err: fmt.Errorf("look up the pipeline of %s: %w", name, err)}
 	}
-	u, note, err := p.Client.URL(ctx, a)
-	if err != nil {
-		return nil, &AppError{App: name, Err: err}
+	return cp, nil
+}
+
+// ContainerStackError is an app on the container stack, which Heroku
+// pipelines cannot promote (heroku/roadmap#222). When it is the source,
+// the promotion is a container promotion (internal/container); a target
+// on the container stack with a source that is not is refused.
+type ContainerStackError struct{ App *herokuapi.App }
+
+func (e *ContainerStackError) Error() string {
+	return fmt.Sprintf("app %s is on the container stack: Heroku pipelines cannot promote container apps", e.App.Name)
+}
+
+// CheckPipeline applies the stage rule of a promotion to apps read
+// elsewhere (a container promotion's): from and every app of to coupled
+// to one pipeline, from at development or staging, each target
+// downstream of it.
+func CheckPipeline(ctx context.Context, c *herokuapi.Client, from string, to []string) error {
+	apps := map[string]*appInfo{}
+	for _, name := range append([]string{from}, to...) {
+		cp, err := coupling(ctx, c, name)
+		if err != nil {
+			return err
+		}
+		apps[name] = &appInfo{name: name, pipeline: cp.Pipeline.ID, stage: cp.Stage}
 	}
-	return &appInfo{name: a.Name, id: a.ID, pipeline: c.Pipeline.ID, stage: c.Stage, url: u, urlNote: note, generation: herokuapi.Generation(a)}, nil
+	return checkStages(apps[from], to, apps)
 }
 
 // checkStages: the source is a development or staging app, and every

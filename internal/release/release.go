@@ -18,6 +18,9 @@ type Follower struct {
 	Client *herokuapi.Client
 	Wait   *follow.Waiter
 	Out    *ciout.Writer
+	// Unregistered, when set, says what a release-phase stream that never
+	// registers means (a container image without curl).
+	Unregistered string
 }
 
 // stopNote is what a stop leaves behind while a release is pending.
@@ -35,7 +38,7 @@ func (f *Follower) Follow(ctx context.Context, app, id string) (*herokuapi.Relea
 		}
 		return nil, fmt.Errorf("look up release %s of %s: %w", id, app, err)
 	}
-	rel, err = f.Wait.Release(ctx, f.Out, app, rel, stopNote)
+	rel, err = f.Wait.ReleaseNoting(ctx, f.Out, app, rel, stopNote, f.Unregistered)
 	if err != nil {
 		return rel, err
 	}

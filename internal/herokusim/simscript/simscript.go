@@ -29,6 +29,7 @@
 //	herokusim-expire [APP] vN       retention: APP's releases up to vN expire (the current one excepted)
 //	herokusim-release-fails [APP] on|off  from now on, APP's release commands fail (on) or run as written (off)
 //	herokusim-procs [APP]           APP's formation: one "TYPE=QUANTITY:SIZE restarts=N" line a process type
+//	herokusim-images [APP], herokusim-push-image ...  container apps' images (container.go)
 //	leakcheck [VALUE...]            add VALUEs to the secrets; fail if a secret is in the last stdout,
 //	                                stderr or any file under $WORK (see internal/leakcheck)
 //
@@ -114,6 +115,8 @@ func Commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		"herokusim-expire":        cmdExpire,
 		"herokusim-release-fails": cmdReleaseFails,
 		"herokusim-procs":         cmdProcs,
+		"herokusim-images":        cmdImages,
+		"herokusim-push-image":    cmdPushImage,
 		"leakcheck":               leakcheck.Cmd,
 	}
 }
@@ -143,7 +146,8 @@ func (h *holder) appArg(args []string, i int) string {
 }
 
 // herokusim [flags]: start a simulator (one app, my-app, by default) and
-// point HEROKU_API_URL at it. A later herokusim in the same script
+// point HEROKU_API_URL at it, HEROKU_REGISTRY_URL and CI_REGISTRY… at its
+// registries. A later herokusim in the same script
 // replaces it.
 func cmdSim(ts *testscript.TestScript, neg bool, args []string) {
 	var errOut bytes.Buffer
@@ -175,6 +179,10 @@ func cmdSim(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	ts.Defer(func() { s.Close() })
 	ts.Setenv("HEROKU_API_URL", s.URL)
+	for _, kv := range s.RegistryEnv() { // the registries (container.go)
+		k, v, _ := strings.Cut(kv, "=")
+		ts.Setenv(k, v)
+	}
 	ca, err := s.RendezvousCA()
 	if err != nil {
 		ts.Fatalf("herokusim: rendezvous: %v", err)
