@@ -38,8 +38,7 @@ func (c *configSetCmd) Run(ctx context.Context, g *globals, h *heroku) error {
 	}
 	ctx, cancel := h.withTimeout(ctx)
 	defer cancel()
-	d := &deploy.Deployer{Client: h.Client, Wait: h.Wait, Out: h.Out, Warn: h.Warn}
-	if _, err := d.SetConfig(ctx, c.App, wanted, c.Unset); err != nil {
+	if _, err := deploy.SetConfig(ctx, h.Session, c.App, wanted, c.Unset); err != nil {
 		return h.classify(ctx, err, c.App)
 	}
 	return nil

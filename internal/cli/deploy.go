@@ -99,10 +99,9 @@ func (c *deployCmd) Run(ctx context.Context, g *globals, h *heroku) error {
 // health check and the dotenv report.
 func (c *deployCmd) deploy(ctx context.Context, h *heroku, dir string, exclude *ignore.Matcher, config map[string]string) error {
 	version, dirty := c.version(ctx)
-	d := &deploy.Deployer{Client: h.Client, Wait: h.Wait, Out: h.Out, Warn: h.Warn}
-	res, err := d.Deploy(ctx, deploy.Config{
+	res, err := deploy.Deploy(ctx, h.Session, deploy.Config{
 		App: c.App, Dir: dir, DirName: c.Dir, SourceVersion: version, Dirty: dirty, Buildpacks: c.Buildpack, Exclude: exclude,
-		ConfigVars: config, Maintenance: c.Maintenance, Rebuild: c.Rebuild, Health: c.HealthFlags.options(h),
+		ConfigVars: config, Maintenance: c.Maintenance, Rebuild: c.Rebuild, Health: c.HealthFlags.options(),
 	})
 	if err != nil {
 		return h.classify(ctx, err, c.App)

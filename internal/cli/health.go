@@ -32,7 +32,7 @@ func (f *HealthFlags) check() error {
 	return nil
 }
 
-func (f *HealthFlags) options(h *heroku) health.Options {
+func (f *HealthFlags) options() health.Options {
 	return health.Options{Check: f.HealthCheck, Contains: f.HealthCheckContains, Timeout: f.HealthCheckTimeout,
-		Rollback: f.RollbackOnFailure, Wait: h.flags.RetryWait}
+		Rollback: f.RollbackOnFailure}
 }

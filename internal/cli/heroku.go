@@ -13,12 +13,12 @@ import (
 	"github.com/alecthomas/kong"
 
 	"gitlab.com/heroku-deploy/heroku/internal/archive"
-	"gitlab.com/heroku-deploy/heroku/internal/ciout"
 	"gitlab.com/heroku-deploy/heroku/internal/configvars"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/maintenance"
 	"gitlab.com/heroku-deploy/heroku/internal/redact"
+	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
 // HerokuFlags are the flags of every command that talks to Heroku. A
@@ -44,10 +44,7 @@ type HerokuFlags struct {
 
 // heroku is what a command needs to talk to Heroku.
 type heroku struct {
-	Client *herokuapi.Client
-	Wait   *follow.Waiter
-	Out    *ciout.Writer // the job log, on stdout
-	Warn   func(string)
+	*session.Session
 	flags  *HerokuFlags
 	apiURL string
 }
@@ -98,11 +95,15 @@ func (f *HerokuFlags) connect(g *globals) (*heroku, error) {
 	}
 	client := herokuapi.New(cfg)
 	return &heroku{
-		Client: client,
-		Wait: &follow.Waiter{Client: client, Warn: g.voice.warn, Poll: f.PollInterval, StreamPoll: f.StreamPoll,
-			StreamWait: f.StreamWait, Quiet: f.StreamQuiet, RetryWait: f.RetryWait},
-		Out:    g.out,
-		Warn:   g.voice.warn,
+		Session: &session.Session{
+			Client: client,
+			Wait: &follow.Waiter{Client: client, Warn: g.voice.warn, Poll: f.PollInterval, StreamPoll: f.StreamPoll,
+				StreamWait: f.StreamWait, Quiet: f.StreamQuiet, RetryWait: f.RetryWait},
+			Out:       g.out,
+			Warn:      g.voice.warn,
+			Secret:    g.redact.Add,
+			RetryWait: f.RetryWait,
+		},
 		flags:  f,
 		apiURL: apiURL,
 	}, nil

@@ -19,13 +19,11 @@ type maintenanceCmd struct {
 func (c *maintenanceCmd) Run(ctx context.Context, h *heroku) error {
 	ctx, cancel := h.withTimeout(ctx)
 	defer cancel()
-	sw := &maintenance.Switch{Client: h.Client, Out: h.Out}
-	var err error
+	act := maintenance.Off
 	if c.State == "on" {
-		err = sw.On(ctx, c.App)
-	} else {
-		err = sw.Off(ctx, c.App)
+		act = maintenance.On
 	}
+	err := act(ctx, h.Session, c.App)
 	if err != nil {
 		return h.classify(ctx, err, c.App)
 	}

@@ -15,6 +15,7 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/herokusim"
 	"gitlab.com/heroku-deploy/heroku/internal/maintenance"
+	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
 // inject replaces the command's work with work, called once the command's
@@ -104,8 +105,7 @@ func TestPanicIsNeverNothingChanged(t *testing.T) {
 // off by hand.
 func TestPanicInsideMaintenance(t *testing.T) {
 	work := func(ctx context.Context, h *heroku) error {
-		sw := &maintenance.Switch{Client: h.Client, Out: h.Out}
-		return sw.Around(ctx, "my-app", func(context.Context) error {
+		return maintenance.Around(ctx, h.Session, "my-app", func(context.Context) error {
 			var b *herokuapi.Build
 			h.Out.Step("Build %s", b.ID) // a nil answer
 			return nil
@@ -137,8 +137,8 @@ func TestPanicInsideMaintenance(t *testing.T) {
 		// A confirmed "off" (the operator's, against another simulator
 		// here) takes my-app off LeftOn: the tests after this one see none.
 		clean, _, _, _ := simEnv(t)
-		sw := &maintenance.Switch{Client: herokuapi.New(herokuapi.Config{URL: clean.URL, Key: herokusim.DefaultKey}), Out: ciout.New(io.Discard, false)}
-		if err := sw.Off(context.Background(), "my-app"); err != nil || len(maintenance.LeftOn()) != 0 {
+		s := &session.Session{Client: herokuapi.New(herokuapi.Config{URL: clean.URL, Key: herokusim.DefaultKey}), Out: ciout.New(io.Discard, false)}
+		if err := maintenance.Off(context.Background(), s, "my-app"); err != nil || len(maintenance.LeftOn()) != 0 {
 			t.Errorf("Off: %v; LeftOn after a confirmed off: %v", err, maintenance.LeftOn())
 		}
 	})

@@ -72,9 +72,8 @@ func (c *promoteCmd) Run(ctx context.Context, h *heroku) error {
 	}
 	ctx, cancel := h.withTimeout(ctx)
 	defer cancel()
-	p := &promote.Promoter{Client: h.Client, Wait: h.Wait, Out: h.Out}
-	res, err := p.Promote(ctx, promote.Config{
-		From: c.From, To: c.To, SourceVersion: c.SourceVersion, AnyCommit: c.AnyCommit, Health: c.HealthFlags.options(h),
+	res, err := promote.Promote(ctx, h.Session, promote.Config{
+		From: c.From, To: c.To, SourceVersion: c.SourceVersion, AnyCommit: c.AnyCommit, Health: c.HealthFlags.options(),
 	})
 	if err != nil {
 		return c.classify(ctx, h, err)

@@ -31,8 +31,7 @@ func (c *restartCmd) Run(ctx context.Context, h *heroku) error {
 	}
 	ctx, cancel := h.withTimeout(ctx)
 	defer cancel()
-	r := &formation.Runner{Client: h.Client, Warn: h.Warn}
-	if err := r.Restart(ctx, c.App, types); err != nil {
+	if err := formation.Restart(ctx, h.Session, c.App, types); err != nil {
 		return h.classify(ctx, err, c.App)
 	}
 	if len(types) == 0 {

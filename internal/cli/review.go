@@ -15,6 +15,7 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/gitlabapi"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/review"
+	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
 // reviewCmd groups the review app commands: one Heroku app per merge
@@ -138,9 +139,8 @@ func (c *reviewDeployCmd) Run(ctx context.Context, g *globals, h *heroku) error 
 	} else {
 		h.Out.Step("Review app %s (merge request !%s)", app, c.MR)
 	}
-	apps := &review.Apps{Client: h.Client, Wait: h.Wait, Out: h.Out}
-	d := &deploy.Deployer{Client: h.Client, Wait: h.Wait, Out: h.Out, Warn: h.Warn}
-	exists, err := apps.Exists(ctx, app)
+	apps := h.Session
+	exists, err := review.Exists(ctx, apps, app)
 	if err != nil {
 		return c.fail(ctx, h, err, app)
 	}
@@ -153,12 +153,12 @@ func (c *reviewDeployCmd) Run(ctx context.Context, g *globals, h *heroku) error 
 	if !exists {
 		if manifest {
 			version, dirty := dc.version(ctx)
-			src, err := d.Upload(ctx, deploy.Config{App: app, Dir: dir, DirName: c.Dir, SourceVersion: version, Dirty: dirty, Exclude: exclude})
+			src, err := deploy.Upload(ctx, h.Session, deploy.Config{App: app, Dir: dir, DirName: c.Dir, SourceVersion: version, Dirty: dirty, Exclude: exclude})
 			if err != nil {
 				return c.fail(ctx, h, err, app)
 			}
 			var st *herokuapi.AppSetup
-			st, created, err = apps.Setup(ctx, herokuapi.AppSetupRequest{App: where, SourceURL: src.SourceURL, Checksum: src.Checksum, Version: src.Version, Env: wanted})
+			st, created, err = review.Setup(ctx, apps, herokuapi.AppSetupRequest{App: where, SourceURL: src.SourceURL, Checksum: src.Checksum, Version: src.Version, Env: wanted})
 			if err != nil {
 				return c.fail(ctx, h, err, app)
 			}
@@ -166,18 +166,18 @@ func (c *reviewDeployCmd) Run(ctx context.Context, g *globals, h *heroku) error 
 				if err := c.couple(ctx, h, apps, app); err != nil {
 					return c.fail(ctx, h, err, app)
 				}
-				res, err := d.Built(ctx, app, st.Build.ID)
+				res, err := deploy.Built(ctx, h.Session, app, st.Build.ID)
 				if err != nil {
 					return c.fail(ctx, h, err, app)
 				}
 				// The setup's release is this deploy's: it gets the health
 				// check a later deploy's release gets.
-				if err := d.Verify(ctx, res, c.HealthFlags.options(h)); err != nil {
+				if err := deploy.Verify(ctx, h.Session, res, c.HealthFlags.options()); err != nil {
 					return c.fail(ctx, h, err, app)
 				}
 				return reportDeploy(h, res, c.Dotenv)
 			}
-		} else if created, err = apps.Create(ctx, where); err != nil {
+		} else if created, err = review.Create(ctx, apps, where); err != nil {
 			return c.fail(ctx, h, err, app)
 		}
 		if created {
@@ -190,7 +190,7 @@ func (c *reviewDeployCmd) Run(ctx context.Context, g *globals, h *heroku) error 
 		// An app found is refused at a stage review apps are not at, and
 		// the coupling made after a creation may have failed: this is
 		// where it is made up for.
-		note, err := apps.CheckExisting(ctx, app, c.Pipeline)
+		note, err := review.CheckExisting(ctx, apps, app, c.Pipeline)
 		if err != nil {
 			return c.fail(ctx, h, err, app)
 		}
@@ -209,10 +209,10 @@ func hasAppJSON(dir string) bool {
 
 // config is the config the app must have: the template's, when there is
 // one, then --config-var's values over it. Names only reach the log.
-func (c *reviewDeployCmd) config(ctx context.Context, h *heroku, apps *review.Apps, vars map[string]string) (map[string]string, error) {
+func (c *reviewDeployCmd) config(ctx context.Context, h *heroku, apps *session.Session, vars map[string]string) (map[string]string, error) {
 	wanted := map[string]string{}
 	if c.ConfigFrom != "" {
-		t, err := apps.Template(ctx, c.ConfigFrom, c.ConfigSkip)
+		t, err := review.TemplateOf(ctx, apps, c.ConfigFrom, c.ConfigSkip)
 		if err != nil {
 			return nil, err
 		}
@@ -244,11 +244,11 @@ func listOrNone(names []string) string {
 }
 
 // couple puts a new app into --pipeline at stage review.
-func (c *reviewDeployCmd) couple(ctx context.Context, h *heroku, apps *review.Apps, app string) error {
+func (c *reviewDeployCmd) couple(ctx context.Context, h *heroku, apps *session.Session, app string) error {
 	if c.Pipeline == "" {
 		return nil
 	}
-	return apps.Couple(ctx, app, c.Pipeline)
+	return review.Couple(ctx, apps, app, c.Pipeline)
 }
 
 // fail classifies a review deploy's error: a name another account holds
@@ -302,8 +302,8 @@ func (c *reviewDestroyCmd) Run(ctx context.Context, h *heroku) error {
 	}
 	ctx, cancel := h.withTimeout(ctx)
 	defer cancel()
-	apps := &review.Apps{Client: h.Client, Wait: h.Wait, Out: h.Out}
-	exists, err := apps.Exists(ctx, app)
+	apps := h.Session
+	exists, err := review.Exists(ctx, apps, app)
 	var taken *review.TakenError
 	switch {
 	case errors.As(err, &taken):
@@ -315,10 +315,10 @@ func (c *reviewDestroyCmd) Run(ctx context.Context, h *heroku) error {
 		h.Out.Step("App %s does not exist (never created, or already deleted): nothing to delete", app)
 		return nil
 	}
-	if err := apps.CheckStage(ctx, app); err != nil {
+	if err := review.CheckStage(ctx, apps, app); err != nil {
 		return c.refuse(ctx, h, err, app)
 	}
-	d, err := apps.Delete(ctx, app)
+	d, err := review.Delete(ctx, apps, app)
 	if err != nil {
 		return h.classify(ctx, err, app)
 	}
@@ -472,8 +472,8 @@ func (c *reviewSweepCmd) Run(ctx context.Context, g *globals, h *heroku) error {
 		return len(mrs[i]) < len(mrs[j]) || (len(mrs[i]) == len(mrs[j]) && mrs[i] < mrs[j])
 	})
 	h.Out.Step("Open merge requests, from %s: %s", source, listOrNone(mrs))
-	apps := &review.Apps{Client: h.Client, Wait: h.Wait, Out: h.Out}
-	plan, err := apps.Sweep(ctx, c.Name, open)
+	apps := h.Session
+	plan, err := review.Sweep(ctx, apps, c.Name, open)
 	if err != nil {
 		var unsafe *review.UnsafeError
 		if errors.As(err, &unsafe) {
@@ -488,7 +488,7 @@ func (c *reviewSweepCmd) Run(ctx context.Context, g *globals, h *heroku) error {
 	}
 	var first error
 	for _, app := range plan.Delete {
-		d, err := apps.Delete(ctx, app)
+		d, err := review.Delete(ctx, apps, app)
 		if err != nil {
 			h.Warn(fmt.Sprintf("could not delete %s: %v", app, err))
 			if first == nil {

@@ -58,8 +58,7 @@ func (c *rollbackCmd) Run(ctx context.Context, h *heroku) error {
 	if note != "" {
 		h.Out.Step("%s", note)
 	}
-	f := &release.Follower{Client: h.Client, Wait: h.Wait, Out: h.Out}
-	out, err := f.Back(ctx, c.App, to)
+	out, err := release.Back(ctx, h.Session, c.App, to)
 	var ie *release.Ineligible
 	var ne *release.NoSuchRelease
 	switch {

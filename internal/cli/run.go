@@ -6,10 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/url"
 	"os"
 	"regexp"
-	"strings"
 	"time"
 
 	"gitlab.com/heroku-deploy/heroku/internal/configvars"
@@ -106,12 +104,8 @@ func (c *runCmd) Run(ctx context.Context, g *globals, h *heroku) error {
 	ctx, cancel := h.withTimeout(ctx)
 	defer cancel()
 	g.addValues(cfg.Env, "--env", "the command's output") // should the command print one, it is masked
-	r := &oneoff.Runner{
-		Client: h.Client, Wait: h.Wait, Out: h.Out, Warn: h.Warn,
-		Attach: rendezvous.Options{Timeout: c.AttachTimeout, LoopbackRoots: roots},
-		Secret: func(u string) { g.redact.Add(u, strings.TrimPrefix(urlPath(u), "/")) },
-	}
-	res, err := r.Run(ctx, cfg)
+	cfg.Attach = rendezvous.Options{Timeout: c.AttachTimeout, LoopbackRoots: roots}
+	res, err := oneoff.Run(ctx, h.Session, cfg)
 	if err != nil {
 		return err
 	}
@@ -163,15 +157,6 @@ func (c *runCmd) exit(ctx context.Context, err error) error {
 		return &exitError{Code: exitRunTimeout, Err: ee.Err, Hints: []string{"raise --timeout (the component's timeout input) if the command needs longer"}}
 	}
 	return &exitError{Code: exitRunFailed, Err: ee.Err, Hints: ee.Hints}
-}
-
-// urlPath is the path of a URL, "" if it has none.
-func urlPath(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return ""
-	}
-	return u.Path
 }
 
 // varError reports a NAME[=CI_VAR] list that cannot be read.

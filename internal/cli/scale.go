@@ -23,16 +23,15 @@ func (c *scaleCmd) Run(ctx context.Context, h *heroku) error {
 	}
 	ctx, cancel := h.withTimeout(ctx)
 	defer cancel()
-	r := &formation.Runner{Client: h.Client, Warn: h.Warn}
 	if len(changes) == 0 {
-		f, err := r.Read(ctx, c.App)
+		f, err := formation.Read(ctx, h.Session, c.App)
 		if err != nil {
 			return h.classify(ctx, err, c.App)
 		}
 		h.Out.Step("Formation of %s: %s", c.App, formation.Describe(f))
 		return nil
 	}
-	res, err := r.Scale(ctx, c.App, changes)
+	res, err := formation.Scale(ctx, h.Session, c.App, changes)
 	var me *formation.MismatchError
 	switch {
 	case errors.As(err, &me):

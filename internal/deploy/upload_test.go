@@ -8,6 +8,7 @@ import (
 
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/health"
+	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
 // TestVerifyWithoutURLIsAFailure: a path health check on an app set up
@@ -15,8 +16,7 @@ import (
 // is a failure (exit 1) that says the release is live, not bad input
 // (exit 2, "found before any change").
 func TestVerifyWithoutURLIsAFailure(t *testing.T) {
-	d := &Deployer{}
-	err := d.Verify(context.Background(), &Result{App: "review-app", ReleaseVersion: 3}, health.Options{Check: "/health", Rollback: true})
+	err := Verify(context.Background(), &session.Session{}, &Result{App: "review-app", ReleaseVersion: 3}, health.Options{Check: "/health", Rollback: true})
 	var failed *follow.Failed
 	if !errors.As(err, &failed) {
 		t.Fatalf("got %T %v, want *follow.Failed", err, err)

@@ -17,6 +17,7 @@ import (
 
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
 // Change is one process type to scale: TYPE=QUANTITY[:SIZE].
@@ -77,12 +78,6 @@ func ParseChanges(args []string) ([]Change, error) {
 	return out, nil
 }
 
-// Runner scales and restarts.
-type Runner struct {
-	Client *herokuapi.Client
-	Warn   func(string)
-}
-
 // Result is what a scale did, read back.
 type Result struct {
 	// Formation is the app's formation as read after the change (before
@@ -94,8 +89,8 @@ type Result struct {
 }
 
 // Read returns the app's formation, sorted by type.
-func (r *Runner) Read(ctx context.Context, app string) ([]herokuapi.Formation, error) {
-	f, err := r.Client.FormationList(ctx, app)
+func Read(ctx context.Context, s *session.Session, app string) ([]herokuapi.Formation, error) {
+	f, err := s.Client.FormationList(ctx, app)
 	if err != nil {
 		return nil, err
 	}
@@ -132,8 +127,8 @@ func (e *ChangedError) Unwrap() error { return e.Refusal }
 // A refusal is an *follow.InputError only when the formation reads as it
 // did before; otherwise a *ChangedError. An answer that never came is
 // judged by the formation read back: as asked is success, with a warning.
-func (r *Runner) Scale(ctx context.Context, app string, changes []Change) (*Result, error) {
-	before, err := r.Read(ctx, app)
+func Scale(ctx context.Context, s *session.Session, app string, changes []Change) (*Result, error) {
+	before, err := Read(ctx, s, app)
 	if err != nil {
 		return nil, err
 	}
@@ -148,12 +143,12 @@ func (r *Runner) Scale(ctx context.Context, app string, changes []Change) (*Resu
 		q := c.Quantity
 		updates[i] = herokuapi.FormationUpdate{Type: c.Type, Quantity: &q, Size: c.Size}
 	}
-	_, perr := r.Client.FormationBatchUpdate(ctx, app, updates)
+	_, perr := s.Client.FormationBatchUpdate(ctx, app, updates)
 	var he *herokuapi.Error
 	if perr != nil && (ctx.Err() != nil || (errors.As(perr, &he) && (he.Status == 401 || he.Status == 403))) {
 		return nil, perr // stopped, or the key refused: nothing to read back with
 	}
-	after, rerr := r.Read(ctx, app)
+	after, rerr := Read(ctx, s, app)
 	asked := describeChanges(changes)
 	switch {
 	case perr == nil && rerr != nil:
@@ -170,7 +165,7 @@ func (r *Runner) Scale(ctx context.Context, app string, changes []Change) (*Resu
 	case refused(perr):
 		return nil, &ChangedError{App: app, Now: Describe(after), Refusal: perr}
 	case satisfied(after, changes):
-		r.Warn(fmt.Sprintf("%v; the formation read back is as asked", perr))
+		s.Warn(fmt.Sprintf("%v; the formation read back is as asked", perr))
 		return &Result{Formation: after, Sent: true}, nil
 	case same(before, after):
 		return nil, fmt.Errorf("%w; nothing changed: the formation reads as before, %s", perr, Describe(after))
@@ -180,11 +175,11 @@ func (r *Runner) Scale(ctx context.Context, app string, changes []Change) (*Resu
 
 // Restart restarts every dyno of the app (no types), or those of each
 // type given, after checking the types exist.
-func (r *Runner) Restart(ctx context.Context, app string, types []string) error {
+func Restart(ctx context.Context, s *session.Session, app string, types []string) error {
 	if len(types) == 0 {
-		return r.Client.RestartAll(ctx, app)
+		return s.Client.RestartAll(ctx, app)
 	}
-	f, err := r.Read(ctx, app)
+	f, err := Read(ctx, s, app)
 	if err != nil {
 		return err
 	}
@@ -192,7 +187,7 @@ func (r *Runner) Restart(ctx context.Context, app string, types []string) error 
 		return err
 	}
 	for _, t := range types {
-		if err := r.Client.RestartType(ctx, app, t); err != nil {
+		if err := s.Client.RestartType(ctx, app, t); err != nil {
 			return err
 		}
 	}

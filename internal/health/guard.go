@@ -7,10 +7,10 @@ import (
 	"net/http"
 	"time"
 
-	"gitlab.com/heroku-deploy/heroku/internal/ciout"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/release"
+	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
 // Options are the health-check flags a command passes on.
@@ -19,7 +19,6 @@ type Options struct {
 	Contains string
 	Timeout  time.Duration
 	Rollback bool // roll back when the check fails
-	Wait     time.Duration
 }
 
 // Guard checks a new release and, if the check fails, rolls the app back
@@ -30,22 +29,23 @@ type Guard struct {
 	Check    Check
 	Rollback bool
 	Before   *herokuapi.Release
-	Follower *release.Follower
+	Session  *session.Session // the rollback's
 }
 
-// NewGuard is the guard of app, whose URL is webURL.
-func (o *Options) NewGuard(app, webURL string, before *herokuapi.Release, f *release.Follower, out *ciout.Writer) (*Guard, error) {
+// NewGuard is the guard of app, whose URL is webURL, in session s (its job
+// log, its retry pace, its client for the rollback; nil: no client).
+func (o *Options) NewGuard(s *session.Session, app, webURL string, before *herokuapi.Release) (*Guard, error) {
 	u, err := resolveURL(o.Check, webURL)
 	if err != nil {
 		return nil, err
 	}
 	g := &Guard{
 		App:      app,
-		Check:    Check{URL: u, Contains: o.Contains, Timeout: o.Timeout, Wait: o.Wait, Out: out},
-		Rollback: o.Rollback, Before: before, Follower: f,
+		Check:    Check{URL: u, Contains: o.Contains, Timeout: o.Timeout, Wait: s.RetryWait, Out: s.Out},
+		Rollback: o.Rollback, Before: before, Session: s,
 	}
-	if f != nil && f.Client != nil {
-		g.Check.Maintenance = func(ctx context.Context) (bool, error) { return f.Client.Maintenance(ctx, app) }
+	if s.Client != nil {
+		g.Check.Maintenance = func(ctx context.Context) (bool, error) { return s.Client.Maintenance(ctx, app) }
 	}
 	return g, nil
 }
@@ -102,7 +102,7 @@ func (g *Guard) Verify(ctx context.Context) error {
 	if err := release.Check(g.App, g.Before); err != nil {
 		return fail("could not roll back: %v; the new release stays live", err)
 	}
-	rel, err := g.Follower.Rollback(ctx, g.App, g.Before)
+	rel, err := release.Rollback(ctx, g.Session, g.App, g.Before)
 	switch {
 	case follow.IsStopped(err):
 		return err

@@ -8,17 +8,10 @@ import (
 	"context"
 	"fmt"
 
-	"gitlab.com/heroku-deploy/heroku/internal/ciout"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
-
-// Follower carries what following a release needs.
-type Follower struct {
-	Client *herokuapi.Client
-	Wait   *follow.Waiter
-	Out    *ciout.Writer
-}
 
 // stopNote is what a stop leaves behind while a release is pending.
 const stopNote = "release phase goes on on Heroku; the previous release serves until it succeeds"
@@ -27,15 +20,15 @@ const stopNote = "release phase goes on on Heroku; the previous release serves u
 // (follow.Waiter.Release: its release phase streamed, if it has one), and
 // returns it. A release that ends other than succeeded returns
 // *follow.Failed; a stop returns *follow.Stopped.
-func (f *Follower) Follow(ctx context.Context, app, id string) (*herokuapi.Release, error) {
-	rel, err := f.Client.ReleaseInfo(ctx, app, id)
+func Follow(ctx context.Context, s *session.Session, app, id string) (*herokuapi.Release, error) {
+	rel, err := s.Client.ReleaseInfo(ctx, app, id)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, follow.StoppedAt(ctx, "release "+id, "")
 		}
 		return nil, fmt.Errorf("look up release %s of %s: %w", id, app, err)
 	}
-	rel, err = f.Wait.Release(ctx, f.Out, app, rel, stopNote)
+	rel, err = s.Wait.Release(ctx, s.Out, app, rel, stopNote)
 	if err != nil {
 		return rel, err
 	}
