@@ -21,7 +21,9 @@ import (
 
 	"gitlab.com/heroku-deploy/heroku/internal/archive"
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
+	"gitlab.com/heroku-deploy/heroku/internal/classify"
 	"gitlab.com/heroku-deploy/heroku/internal/maintenance"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/redact"
 )
 
@@ -82,7 +84,7 @@ func withSignals(main func(context.Context, environment) int) int {
 		v := &voice{w: env.Stderr}
 		sig := <-sigs
 		v.say("", fmt.Sprintf("received %s: stopping", sigName(sig)))
-		cancel(&signalError{Signal: sigName(sig)})
+		cancel(&outcome.Signal{Name: sigName(sig)})
 		// A second signal cannot wait for the cancel requests: exit now,
 		// but not without a word or with the temporary archive left behind,
 		// and not as a plain cancel while an app may be in maintenance
@@ -93,20 +95,15 @@ func withSignals(main func(context.Context, environment) int) int {
 		if apps := maintenance.LeftOn(); len(apps) > 0 {
 			for _, app := range apps {
 				v.say("", "!!! "+maintenance.Headline(app))
-				v.say("hint", offByHand(app))
+				v.say("hint", classify.OffByHand(app))
 			}
-			os.Exit(exitMaintenance)
+			os.Exit(outcome.MaintenanceOn.Code())
 		}
-		os.Exit(exitCancelled)
+		os.Exit(outcome.Stopped.Code())
 	}()
 	defer signal.Stop(sigs)
 	return main(ctx, env)
 }
-
-// signalError is the cause of a context cancelled by a signal.
-type signalError struct{ Signal string }
-
-func (e *signalError) Error() string { return "cancelled by " + e.Signal }
 
 func sigName(s os.Signal) string {
 	if s == syscall.SIGTERM {
@@ -127,14 +124,14 @@ func run(ctx context.Context, version string, args []string, env environment) (c
 	var cli commandLine
 	parser, err := newParser(&cli, version, env)
 	if err != nil {
-		return v.report(usage(err.Error()))
+		return v.report(outcome.Input(err.Error()))
 	}
 	defer func() {
 		r := recover()
 		if p, ok := r.(exitPanic); ok {
 			code = int(p)
 			if code != 0 {
-				code = exitUsage // kong's 80 must not leak out
+				code = outcome.BadInput.Code() // kong's 80 must not leak out
 			}
 		} else if r != nil {
 			// A bug. Unrecovered, Go's runtime would exit 2, which
@@ -152,14 +149,14 @@ func run(ctx context.Context, version string, args []string, env environment) (c
 		if errors.As(err, &pe) {
 			kctx = pe.Context // how far parsing got: which command, if any
 		}
-		var ee *exitError
-		if !errors.As(err, &ee) { // a flag group's own check (AppFlag) keeps its hints
-			ee = parseError(kctx, err)
+		var oe *outcome.Error
+		if !errors.As(err, &oe) { // a flag group's own check (AppFlag) keeps its hints
+			oe = parseError(kctx, err)
 		}
-		return v.report(exitOf(ctx, kctx, ee))
+		return v.report(classified(ctx, kctx, oe))
 	}
 	kctx.BindTo(ctx, (*context.Context)(nil))
-	return v.report(exitOf(ctx, kctx, runCommand(kctx, &globals{Version: version, Verbose: cli.Verbose, Env: env, voice: v, out: out, redact: red})))
+	return v.report(classified(ctx, kctx, runCommand(kctx, &globals{Version: version, Verbose: cli.Verbose, Env: env, voice: v, out: out, redact: red})))
 }
 
 // runCommand runs the command parsing selected. Tests replace it to
@@ -177,14 +174,13 @@ func crashed(r any, site string) error {
 	if site != "" {
 		site = " at " + site
 	}
-	err := &exitError{Code: exitUnavailable, Err: fmt.Errorf("internal error (a bug in heroku-deploy): panic: %v%s", r, site), Hints: []string{
+	err := outcome.New(outcome.Unknown, fmt.Errorf("internal error (a bug in heroku-deploy): panic: %v%s", r, site),
 		"what the command had changed on Heroku before it stopped is unknown: check the app's activity in the Heroku dashboard",
-		"please report this bug with the job log: " + issuesURL,
-	}}
+		"please report this bug with the job log: "+issuesURL)
 	if apps := maintenance.LeftOn(); len(apps) > 0 {
-		err.Code = exitMaintenance
+		err.Kind = outcome.MaintenanceOn
 		for _, app := range apps {
-			err.Hints = append(err.Hints, offByHand(app))
+			err.Hints = append(err.Hints, classify.OffByHand(app))
 		}
 	}
 	return err
@@ -228,10 +224,10 @@ func moduleFile(path string) string {
 // parseError is kong's error in our words, pointing at the help of the
 // command it concerns: a missing argument is named with the values it
 // takes (kong says only `expected "<state>"`).
-func parseError(kctx *kong.Context, err error) *exitError {
+func parseError(kctx *kong.Context, err error) *outcome.Error {
 	cmd := commandOf(kctx)
 	if cmd == nil {
-		return usage(err.Error(), "run 'heroku-deploy --help' for usage")
+		return outcome.Input(err.Error(), "run 'heroku-deploy --help' for usage")
 	}
 	help := fmt.Sprintf("run '%s --help' for usage", cmd.FullPath())
 	for _, arg := range cmd.Positional {
@@ -243,9 +239,9 @@ func parseError(kctx *kong.Context, err error) *exitError {
 			what = strings.Join(enum, " or ")
 			line = strings.Replace(line, "<"+arg.Name+">", strings.Join(enum, "|"), 1)
 		}
-		return usage(fmt.Sprintf("%s needs its %s argument: %s", cmd.Path(), arg.Name, what), "usage: "+line, help)
+		return outcome.Input(fmt.Sprintf("%s needs its %s argument: %s", cmd.Path(), arg.Name, what), "usage: "+line, help)
 	}
-	return usage(err.Error(), help)
+	return outcome.Input(err.Error(), help)
 }
 
 // commandOf is the command parsing reached, the application if none, or
@@ -264,24 +260,37 @@ func commandOf(kctx *kong.Context) *kong.Node {
 	return n
 }
 
-// exitMapper is a command with exit codes of its own (run's 124-126): all
-// of its errors go through exit, those of parsing its flags and checking
-// its key included.
-type exitMapper interface {
-	exit(ctx context.Context, err error) error
+// classified is err's outcome (classify.Of), with what the selected
+// command knows: its app, the key's variable, the API URL, and whether it
+// is run, whose outcomes have codes of their own. Parsing errors and the
+// key's go through it too.
+func classified(ctx context.Context, kctx *kong.Context, err error) error {
+	var c classify.Context
+	if n := selected(kctx); n != nil && n.Target.CanAddr() {
+		cmd := n.Target.Addr().Interface()
+		if a, ok := cmd.(interface{ appName() string }); ok {
+			c.App = a.appName()
+		}
+		if h, ok := cmd.(interface{ herokuFlags() *HerokuFlags }); ok {
+			f := h.herokuFlags()
+			c.KeyVar, c.APIURL = f.APIKeyVar, f.apiURL
+			if f.ctx != nil {
+				ctx = f.ctx
+			}
+		}
+		_, c.Run = cmd.(*runCmd)
+	}
+	if o := classify.Of(ctx, err, c); o != nil {
+		return o
+	}
+	return nil
 }
 
-// exitOf maps err through the selected command's exit, if it has one.
-func exitOf(ctx context.Context, kctx *kong.Context, err error) error {
-	if kctx == nil || err == nil {
-		return err
+func selected(kctx *kong.Context) *kong.Node {
+	if kctx == nil {
+		return nil
 	}
-	if n := kctx.Selected(); n != nil && n.Target.CanAddr() {
-		if m, ok := n.Target.Addr().Interface().(exitMapper); ok {
-			return m.exit(ctx, err)
-		}
-	}
-	return err
+	return kctx.Selected()
 }
 
 // newParser builds the parser for the command tree, shared by run and the

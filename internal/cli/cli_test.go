@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"gitlab.com/heroku-deploy/heroku/internal/herokusim"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 )
 
 // TestSIGTERMCancelsBuild sends the process SIGTERM, as GitLab Runner does
@@ -39,8 +40,8 @@ func TestSIGTERMCancelsBuild(t *testing.T) {
 		syscall.Kill(os.Getpid(), syscall.SIGTERM)
 	}()
 	code := Main("test", []string{"deploy", "--app", "my-app", "--dir", dir})
-	if code != exitCancelled {
-		t.Fatalf("exit code %d, want %d", code, exitCancelled)
+	if code != outcome.Stopped.Code() {
+		t.Fatalf("exit code %d, want %d", code, outcome.Stopped.Code())
 	}
 	if took := time.Since(<-sentAt); took > 5*time.Second {
 		t.Errorf("took %s after SIGTERM to exit", took)
@@ -69,36 +70,17 @@ func TestExitCodes(t *testing.T) {
 		args []string
 		want int
 	}{
-		{[]string{"--help"}, exitOK},
-		{[]string{"--version"}, exitOK},
-		{[]string{}, exitUsage},
-		{[]string{"nope"}, exitUsage},
-		{[]string{"deploy", "--app", "my-app", "--timeout", "x"}, exitUsage},
-		{[]string{"deploy", "--app", "my-app"}, exitUsage}, // no key
+		{[]string{"--help"}, outcome.Done.Code()},
+		{[]string{"--version"}, outcome.Done.Code()},
+		{[]string{}, outcome.BadInput.Code()},
+		{[]string{"nope"}, outcome.BadInput.Code()},
+		{[]string{"deploy", "--app", "my-app", "--timeout", "x"}, outcome.BadInput.Code()},
+		{[]string{"deploy", "--app", "my-app"}, outcome.BadInput.Code()}, // no key
 	}
 	for _, c := range cases {
 		e, out := env(map[string]string{})
 		if got := run(context.Background(), "test", c.args, e); got != c.want {
 			t.Errorf("%v: exit %d, want %d\n%s", c.args, got, c.want, out)
-		}
-	}
-}
-
-func TestCheckAPIURL(t *testing.T) {
-	for raw, ok := range map[string]bool{
-		"":                            true,
-		"https://api.heroku.com/":     true,
-		"http://127.0.0.1:5000":       true,
-		"http://localhost:5000":       true,
-		"http://[::1]:5000":           true,
-		"http://api.example.com":      false,
-		"ftp://api.heroku.com":        false,
-		"api.heroku.com":              false,
-		"https://u:p@api.heroku.com":  false,
-		"https://api.heroku.com/?x=1": false,
-	} {
-		if _, err := checkAPIURL(raw); (err == nil) != ok {
-			t.Errorf("checkAPIURL(%q): err=%v, want ok=%v", raw, err, ok)
 		}
 	}
 }
@@ -175,11 +157,11 @@ func TestAppFlag(t *testing.T) {
 		args []string
 		code int
 	}{
-		{[]string{"deploy"}, exitUsage},
-		{[]string{"rollback"}, exitUsage},
-		{[]string{"run", "--command", "true"}, exitRunFailed},
-		{[]string{"config", "set", "FOO"}, exitUsage},
-		{[]string{"maintenance", "on"}, exitUsage},
+		{[]string{"deploy"}, outcome.BadInput.Code()},
+		{[]string{"rollback"}, outcome.BadInput.Code()},
+		{[]string{"run", "--command", "true"}, outcome.RunBroken.Code()},
+		{[]string{"config", "set", "FOO"}, outcome.BadInput.Code()},
+		{[]string{"maintenance", "on"}, outcome.BadInput.Code()},
 	} {
 		var out bytes.Buffer
 		e := environment{Getenv: func(string) string { return "" }, Lookup: func(string) (string, bool) { return "", false }, Stdout: &out, Stderr: &out}
@@ -210,8 +192,8 @@ func TestParseErrorsPointAtTheCommandsHelp(t *testing.T) {
 	} {
 		var out bytes.Buffer
 		e := environment{Getenv: func(string) string { return "" }, Lookup: func(string) (string, bool) { return "", false }, Stdout: &out, Stderr: &out}
-		if got := run(context.Background(), "test", c.args, e); got != exitUsage {
-			t.Errorf("%v: exit %d, want %d", c.args, got, exitUsage)
+		if got := run(context.Background(), "test", c.args, e); got != outcome.BadInput.Code() {
+			t.Errorf("%v: exit %d, want %d", c.args, got, outcome.BadInput.Code())
 		}
 		for _, w := range c.want {
 			if !strings.Contains(out.String(), "heroku-deploy: "+w+"\n") {

@@ -15,6 +15,7 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/configvars"
 	"gitlab.com/heroku-deploy/heroku/internal/deploy"
 	"gitlab.com/heroku-deploy/heroku/internal/ignore"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 )
 
 // deployCmd is `heroku-deploy deploy`.
@@ -44,28 +45,28 @@ func (c *deployCmd) check() (string, *ignore.Matcher, error) {
 		if _, serr := os.Stat(c.Dir); serr != nil {
 			err = serr // the system's words ("too many levels of symbolic links")
 		}
-		return "", nil, usagef("--dir %s: %v", c.Dir, unwrapPath(err))
+		return "", nil, outcome.Inputf("--dir %s: %v", c.Dir, unwrapPath(err))
 	}
 	if fi, err := os.Stat(dir); err != nil {
-		return "", nil, usagef("--dir %s: %v", c.Dir, unwrapPath(err))
+		return "", nil, outcome.Inputf("--dir %s: %v", c.Dir, unwrapPath(err))
 	} else if !fi.IsDir() {
-		return "", nil, usagef("--dir %s is not a directory", c.Dir)
+		return "", nil, outcome.Inputf("--dir %s is not a directory", c.Dir)
 	}
 	for _, bp := range c.Buildpack {
 		if u, err := url.Parse(bp); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
 			continue
 		}
 		if !bpNameRE.MatchString(bp) {
-			return "", nil, usage(fmt.Sprintf("--buildpack %q is neither a URL nor a buildpack name", bp),
+			return "", nil, outcome.Input(fmt.Sprintf("--buildpack %q is neither a URL nor a buildpack name", bp),
 				"use a registry name such as heroku/nodejs or an https:// URL")
 		}
 	}
 	exclude, err := ignore.New(c.Exclude)
 	if err != nil {
-		return "", nil, usagef("--exclude: %v", err)
+		return "", nil, outcome.Inputf("--exclude: %v", err)
 	}
 	if strings.ContainsAny(c.SourceVersion, "\r\n") {
-		return "", nil, usagef("--source-version must be one line")
+		return "", nil, outcome.Inputf("--source-version must be one line")
 	}
 	if err := c.HealthFlags.check(); err != nil {
 		return "", nil, err
@@ -104,7 +105,7 @@ func (c *deployCmd) deploy(ctx context.Context, h *heroku, dir string, exclude *
 		ConfigVars: config, Maintenance: c.Maintenance, Rebuild: c.Rebuild, Health: c.HealthFlags.options(),
 	})
 	if err != nil {
-		return h.classify(ctx, err, c.App)
+		return err
 	}
 	return reportDeploy(h, res, c.Dotenv)
 }
@@ -139,11 +140,11 @@ func reportDeploy(h *heroku, res *deploy.Result, dotenv string) error {
 // check it would block until a reader came).
 func checkDotenv(p string) error {
 	if fi, err := os.Lstat(p); err == nil && !fi.Mode().IsRegular() {
-		return usagef("--dotenv %s is not a regular file", p)
+		return outcome.Inputf("--dotenv %s is not a regular file", p)
 	}
 	f, err := os.CreateTemp(filepath.Dir(p), ".heroku-deploy-dotenv-check-*")
 	if err != nil {
-		return usagef("--dotenv %s is not writable: %v", p, unwrapPath(err))
+		return outcome.Inputf("--dotenv %s is not writable: %v", p, unwrapPath(err))
 	}
 	f.Close()
 	return os.Remove(f.Name())

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,7 +9,9 @@ import (
 	"slices"
 	"strings"
 
+	"gitlab.com/heroku-deploy/heroku/internal/credential"
 	"gitlab.com/heroku-deploy/heroku/internal/dpl"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/redact"
 )
 
@@ -34,10 +35,10 @@ func MainAs(name, version string, args []string) int {
 func runGem(args []string, env environment) int {
 	v := &voice{w: env.Stderr}
 	if err := dpl.Gem(args); err != nil {
-		return v.report(dplError(err))
+		return v.report(err)
 	}
 	v.say("", "gem install dpl: nothing to install, dpl is built into this image (heroku-deploy answers to it)")
-	return exitOK
+	return outcome.Done.Code()
 }
 
 // dplKeyVar names the key in the environment of the commands a dpl line
@@ -57,7 +58,7 @@ func runDpl(ctx context.Context, version string, args []string, env environment)
 	v := &voice{w: env.Stderr, redact: red}
 	plan, err := dpl.Parse(args, env.Lookup)
 	if err != nil {
-		return v.report(dplError(err))
+		return v.report(err)
 	}
 	switch {
 	case plan.Help:
@@ -65,14 +66,16 @@ func runDpl(ctx context.Context, version string, args []string, env environment)
 			"  dpl --provider=heroku --app=NAME --api-key=$KEY_VARIABLE [--run=restart|--run=COMMAND]...\n"+
 			"  dpl heroku api --app NAME --api_key $KEY_VARIABLE [--run restart|--run COMMAND]...\n\n"+
 			"Options and exit codes: %s\n", version, docsURL)
-		return exitOK
+		return outcome.Done.Code()
 	case plan.ShowVersion:
 		fmt.Fprintf(env.Stdout, "heroku-deploy %s (answering as dpl)\n", version)
-		return exitOK
+		return outcome.Done.Code()
 	}
-	g := &globals{Env: env, voice: v, redact: red}
 	// The key passes the checks of a key read from a variable.
-	key, err := checkSecret(g, plan.APIKeyFrom, plan.APIKey, secretSpec{flag: plan.APIKeyFrom, example: "HEROKU_API_KEY", noun: "key", holds: "the Heroku API key"})
+	creds := &credential.Reader{Lookup: env.Lookup, Register: red.Add}
+	spec := credential.HerokuKey
+	spec.Flag = plan.APIKeyFrom
+	key, err := creds.Check(plan.APIKeyFrom, plan.APIKey, spec)
 	if err != nil {
 		return v.report(err)
 	}
@@ -108,32 +111,23 @@ func runDpl(ctx context.Context, version string, args []string, env environment)
 	if plan.SourceVersion != "" {
 		deploy = append(deploy, "--source-version", plan.SourceVersion)
 	}
-	if code := run(ctx, version, deploy, sub); code != exitOK {
+	if code := run(ctx, version, deploy, sub); code != outcome.Done.Code() {
 		return code
 	}
 	for i, cmd := range plan.Run {
 		if ctx.Err() != nil {
-			return exitCancelled
+			return outcome.Stopped.Code()
 		}
 		argv := append([]string{"restart"}, common...)
 		if cmd != "restart" {
 			v.warn(fmt.Sprintf("--run command %d of %d runs on a one-off dyno as heroku-deploy run does: unlike with dpl, its exit status is the job's", i+1, len(plan.Run)))
 			argv = append(append([]string{"run"}, common...), "--", cmd)
 		}
-		if code := run(ctx, version, argv, sub); code != exitOK {
+		if code := run(ctx, version, argv, sub); code != outcome.Done.Code() {
 			return code
 		}
 	}
-	return exitOK
-}
-
-// dplError is a dpl or gem command line that cannot be carried out: exit 2.
-func dplError(err error) error {
-	var de *dpl.Error
-	if errors.As(err, &de) {
-		return usage(de.Msg, de.Hints...)
-	}
-	return err
+	return outcome.Done.Code()
 }
 
 // holding names the variable of the job that holds value, the one dpl's

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"gitlab.com/heroku-deploy/heroku/internal/health"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 )
 
 // HealthFlags are the health-check flags of the commands that make a
@@ -19,15 +20,15 @@ type HealthFlags struct {
 func (f *HealthFlags) check() error {
 	if f.HealthCheck == "" {
 		if f.HealthCheckContains != "" {
-			return usage("--health-check-contains needs --health-check")
+			return outcome.Input("--health-check-contains needs --health-check")
 		}
 		return nil
 	}
 	if err := health.CheckSpec(f.HealthCheck); err != nil {
-		return usage(err.Error(), "give a path such as /healthz (joined to the app's URL) or a full https:// URL")
+		return outcome.Input(err.Error(), "give a path such as /healthz (joined to the app's URL) or a full https:// URL")
 	}
 	if f.HealthCheckTimeout <= 0 {
-		return usagef("--health-check-timeout must be positive, got %s", f.HealthCheckTimeout)
+		return outcome.Inputf("--health-check-timeout must be positive, got %s", f.HealthCheckTimeout)
 	}
 	return nil
 }

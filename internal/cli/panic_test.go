@@ -15,6 +15,7 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/herokusim"
 	"gitlab.com/heroku-deploy/heroku/internal/maintenance"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
@@ -76,8 +77,8 @@ func TestPanicIsNeverNothingChanged(t *testing.T) {
 			_, env, stdout, stderr := simEnv(t)
 			inject(t, work)
 			code := run(context.Background(), "test", []string{"maintenance", "on", "--app", "my-app"}, env)
-			if code != exitUnavailable {
-				t.Errorf("exit %d, want %d", code, exitUnavailable)
+			if code != outcome.Unknown.Code() {
+				t.Errorf("exit %d, want %d", code, outcome.Unknown.Code())
 			}
 			out := stderr.String()
 			for _, want := range []string{
@@ -115,8 +116,8 @@ func TestPanicInsideMaintenance(t *testing.T) {
 		sim, env, stdout, stderr := simEnv(t)
 		inject(t, work)
 		code := run(context.Background(), "test", []string{"maintenance", "on", "--app", "my-app"}, env)
-		if on := onAt(t, sim); code != exitUnavailable || !strings.Contains(stdout.String(), "==> Maintenance mode is off for my-app") || on {
-			t.Errorf("exit %d (want %d), maintenance on: %v\n%s%s", code, exitUnavailable, on, stdout, stderr)
+		if on := onAt(t, sim); code != outcome.Unknown.Code() || !strings.Contains(stdout.String(), "==> Maintenance mode is off for my-app") || on {
+			t.Errorf("exit %d (want %d), maintenance on: %v\n%s%s", code, outcome.Unknown.Code(), on, stdout, stderr)
 		}
 		if !strings.Contains(stderr.String(), "panic: runtime error: invalid memory address or nil pointer dereference at internal/cli/panic_test.go:") {
 			t.Errorf("stderr: %s", stderr)
@@ -126,8 +127,8 @@ func TestPanicInsideMaintenance(t *testing.T) {
 		sim, env, stdout, stderr := simEnv(t, "PATCH /apps/* 503 skip=1")
 		inject(t, work)
 		code := run(context.Background(), "test", []string{"maintenance", "on", "--app", "my-app"}, env)
-		if on := onAt(t, sim); code != exitMaintenance || !on {
-			t.Errorf("exit %d (want %d), maintenance on: %v\n%s%s", code, exitMaintenance, on, stdout, stderr)
+		if on := onAt(t, sim); code != outcome.MaintenanceOn.Code() || !on {
+			t.Errorf("exit %d (want %d), maintenance on: %v\n%s%s", code, outcome.MaintenanceOn.Code(), on, stdout, stderr)
 		}
 		if !strings.Contains(stdout.String(), "!!! MAINTENANCE MODE IS STILL ON for my-app") ||
 			!strings.Contains(stderr.String(), "heroku-deploy: !!! MAINTENANCE MODE IS STILL ON for my-app") ||

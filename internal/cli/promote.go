@@ -2,13 +2,13 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/promote"
 )
 
@@ -30,34 +30,34 @@ func (c *promoteCmd) check() error {
 		return err
 	}
 	if len(c.To) == 0 {
-		return usage("--to: no target app", "name the app to promote to: --to my-app-production")
+		return outcome.Input("--to: no target app", "name the app to promote to: --to my-app-production")
 	}
 	for i, to := range c.To {
 		if strings.Contains(to, ",") {
-			return usage(fmt.Sprintf("--to %q: one app per --to", to), "repeat --to for each target: --to my-app-eu --to my-app-us")
+			return outcome.Input(fmt.Sprintf("--to %q: one app per --to", to), "repeat --to for each target: --to my-app-eu --to my-app-us")
 		}
 		if err := checkApp(to); err != nil {
 			return err
 		}
 		switch {
 		case to == c.From:
-			return usagef("--to %s is the app promoted from: a promotion goes to other apps", to)
+			return outcome.Inputf("--to %s is the app promoted from: a promotion goes to other apps", to)
 		case slices.Contains(c.To[:i], to):
-			return usagef("--to %s is given twice", to)
+			return outcome.Inputf("--to %s is given twice", to)
 		}
 	}
 	if strings.ContainsAny(c.SourceVersion, "\r\n") {
-		return usagef("--source-version must be one line")
+		return outcome.Inputf("--source-version must be one line")
 	}
 	if c.SourceVersion == "" && !c.AnyCommit {
-		return usage("no --source-version: promote checks that the source runs the commit this pipeline tested",
+		return outcome.Input("no --source-version: promote checks that the source runs the commit this pipeline tested",
 			"GitLab CI sets CI_COMMIT_SHA; elsewhere pass --source-version SHA, or --any-commit to promote whatever the source runs")
 	}
 	if err := c.HealthFlags.check(); err != nil {
 		return err
 	}
 	if c.HealthCheck != "" && !strings.HasPrefix(c.HealthCheck, "/") && len(c.To) > 1 {
-		return usage("--health-check is a URL, but there are several targets: give a path, joined to each app's URL")
+		return outcome.Input("--health-check is a URL, but there are several targets: give a path, joined to each app's URL")
 	}
 	if c.Dotenv != "" {
 		return checkDotenv(c.Dotenv)
@@ -76,12 +76,12 @@ func (c *promoteCmd) Run(ctx context.Context, h *heroku) error {
 		From: c.From, To: c.To, SourceVersion: c.SourceVersion, AnyCommit: c.AnyCommit, Health: c.HealthFlags.options(),
 	})
 	if err != nil {
-		return c.classify(ctx, h, err)
+		return err
 	}
 	var vars []ciout.Var
 	for _, t := range res.Targets {
 		if t.Release == nil { // promote reports a success only with its release
-			return h.classify(ctx, &follow.Unknown{App: t.App, Msg: fmt.Sprintf("the promotion to %s ended without its release: the promotion may have gone through", t.App)}, t.App)
+			return &follow.Unknown{App: t.App, Msg: fmt.Sprintf("the promotion to %s ended without its release: the promotion may have gone through", t.App)}
 		}
 		r := reportOf(t.App, t.WebURL, t.Generation, t.Release)
 		suffix := ""
@@ -100,25 +100,6 @@ func (c *promoteCmd) Run(ctx context.Context, h *heroku) error {
 	return nil
 }
 
-// classify maps a promotion's outcome to its exit code.
-func (c *promoteCmd) classify(ctx context.Context, h *heroku, err error) error {
-	var pe *promote.ProvenanceError
-	var re *promote.RolledBackError
-	var ae *promote.AppError
-	app := c.From
-	switch {
-	case errors.As(err, &pe):
-		return safety(err,
-			fmt.Sprintf("a promotion ships what its pipeline tested: deploy %s to %s first (or wait for that deploy), or promote from the pipeline of the commit %[2]s runs", short(pe.Want), pe.App),
-			"--any-commit promotes whatever the source runs, unchecked")
-	case errors.As(err, &re):
-		return safety(err,
-			fmt.Sprintf("a commit rolled back on %s is not promoted: promote a commit deployed there since (its pipeline's promote job)", re.App),
-			"--any-commit promotes whatever the source runs, unchecked")
-	case errors.As(err, &ae):
-		app = ae.App
-	}
-	return h.classify(ctx, err, app)
-}
-
-func short(sha string) string { return sha[:min(8, len(sha))] }
+// appName is the app the outcome's hints name, unless the error names
+// another.
+func (c *promoteCmd) appName() string { return c.From }

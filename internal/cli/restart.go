@@ -6,6 +6,7 @@ import (
 
 	"gitlab.com/heroku-deploy/heroku/internal/formation"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 )
 
 // restartCmd is `heroku-deploy restart`.
@@ -22,7 +23,7 @@ func (c *restartCmd) Run(ctx context.Context, h *heroku) error {
 	seen := map[string]bool{}
 	for _, t := range c.Types {
 		if !herokuapi.ValidProcessType(t) {
-			return usagef("%q is not a process type name (letters, digits, _ and -)", t)
+			return outcome.Inputf("%q is not a process type name (letters, digits, _ and -)", t)
 		}
 		if !seen[t] {
 			types = append(types, t)
@@ -32,7 +33,7 @@ func (c *restartCmd) Run(ctx context.Context, h *heroku) error {
 	ctx, cancel := h.withTimeout(ctx)
 	defer cancel()
 	if err := formation.Restart(ctx, h.Session, c.App, types); err != nil {
-		return h.classify(ctx, err, c.App)
+		return err
 	}
 	if len(types) == 0 {
 		h.Out.Step("Restart of every dyno of %s accepted by Heroku", c.App)

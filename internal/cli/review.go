@@ -12,8 +12,8 @@ import (
 
 	"gitlab.com/heroku-deploy/heroku/internal/configvars"
 	"gitlab.com/heroku-deploy/heroku/internal/deploy"
-	"gitlab.com/heroku-deploy/heroku/internal/gitlabapi"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/review"
 	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
@@ -46,17 +46,17 @@ func (f *ReviewFlags) app(override string) (string, error) {
 		return override, checkApp(override)
 	}
 	if f.Name == "" {
-		return "", usage("--name is required: the prefix of the review apps (the component's name input)")
+		return "", outcome.Input("--name is required: the prefix of the review apps (the component's name input)")
 	}
 	if err := review.CheckPrefix(f.Name); err != nil {
-		return "", usagef("--name: %v", err)
+		return "", outcome.Inputf("--name: %v", err)
 	}
 	if f.MR == "" {
-		return "", usage("no merge request: --mr is empty and CI_MERGE_REQUEST_IID is not set",
+		return "", outcome.Input("no merge request: --mr is empty and CI_MERGE_REQUEST_IID is not set",
 			"run it in a merge request pipeline (rules: if: $CI_PIPELINE_SOURCE == \"merge_request_event\"), or pass --mr IID")
 	}
 	if err := review.CheckMR(f.MR); err != nil {
-		return "", usagef("--mr: %v", err)
+		return "", outcome.Inputf("--mr: %v", err)
 	}
 	return review.Name(f.Name, f.MR), nil
 }
@@ -93,24 +93,24 @@ func (c *reviewDeployCmd) check(g *globals) (*deployCmd, string, map[string]stri
 		Rebuild: c.Rebuild, HealthFlags: c.HealthFlags, HerokuFlags: c.HerokuFlags}
 	for _, f := range [][2]string{{"--team", c.Team}, {"--space", c.Space}, {"--pipeline", c.Pipeline}} {
 		if f[1] != "" && !teamNameRE.MatchString(f[1]) {
-			return nil, "", nil, usagef("%s %q: want a Heroku name (lowercase letters, digits and dashes)", f[0], f[1])
+			return nil, "", nil, outcome.Inputf("%s %q: want a Heroku name (lowercase letters, digits and dashes)", f[0], f[1])
 		}
 	}
 	switch {
 	case c.Region != "" && !regionRE.MatchString(c.Region):
-		return nil, "", nil, usagef("--region %q: want a Heroku region name such as us or eu", c.Region)
+		return nil, "", nil, outcome.Inputf("--region %q: want a Heroku region name such as us or eu", c.Region)
 	case c.Region != "" && c.Space != "":
-		return nil, "", nil, usage("--region and --space together: an app in a private space takes the space's region", "drop --region")
+		return nil, "", nil, outcome.Input("--region and --space together: an app in a private space takes the space's region", "drop --region")
 	case c.ConfigFrom != "" && !herokuapi.ValidAppName(c.ConfigFrom):
-		return nil, "", nil, usagef("--config-from %q: not a Heroku app name", c.ConfigFrom)
+		return nil, "", nil, outcome.Inputf("--config-from %q: not a Heroku app name", c.ConfigFrom)
 	case c.ConfigFrom == app:
-		return nil, "", nil, usagef("--config-from %s is the review app itself", app)
+		return nil, "", nil, outcome.Inputf("--config-from %s is the review app itself", app)
 	case len(c.ConfigSkip) > 0 && c.ConfigFrom == "":
-		return nil, "", nil, usage("--config-skip without --config-from: there is nothing to skip")
+		return nil, "", nil, outcome.Input("--config-skip without --config-from: there is nothing to skip")
 	}
 	for _, n := range c.ConfigSkip {
 		if err := configvars.CheckName(n); err != nil {
-			return nil, "", nil, usagef("--config-skip: %v", err)
+			return nil, "", nil, outcome.Inputf("--config-skip: %v", err)
 		}
 	}
 	vars, err := configvars.Resolve(c.ConfigVar, g.Env.Lookup, g.Env.environ())
@@ -142,11 +142,11 @@ func (c *reviewDeployCmd) Run(ctx context.Context, g *globals, h *heroku) error 
 	apps := h.Session
 	exists, err := review.Exists(ctx, apps, app)
 	if err != nil {
-		return c.fail(ctx, h, err, app)
+		return fail(err)
 	}
 	wanted, err := c.config(ctx, h, apps, vars)
 	if err != nil {
-		return c.fail(ctx, h, err, app)
+		return fail(err)
 	}
 	where := herokuapi.AppCreate{Name: app, Team: c.Team, Region: c.Region, Space: c.Space}
 	var created bool
@@ -155,34 +155,34 @@ func (c *reviewDeployCmd) Run(ctx context.Context, g *globals, h *heroku) error 
 			version, dirty := dc.version(ctx)
 			src, err := deploy.Upload(ctx, h.Session, deploy.Config{App: app, Dir: dir, DirName: c.Dir, SourceVersion: version, Dirty: dirty, Exclude: exclude})
 			if err != nil {
-				return c.fail(ctx, h, err, app)
+				return fail(err)
 			}
 			var st *herokuapi.AppSetup
 			st, created, err = review.Setup(ctx, apps, herokuapi.AppSetupRequest{App: where, SourceURL: src.SourceURL, Checksum: src.Checksum, Version: src.Version, Env: wanted})
 			if err != nil {
-				return c.fail(ctx, h, err, app)
+				return fail(err)
 			}
 			if created {
 				if err := c.couple(ctx, h, apps, app); err != nil {
-					return c.fail(ctx, h, err, app)
+					return fail(err)
 				}
 				res, err := deploy.Built(ctx, h.Session, app, st.Build.ID)
 				if err != nil {
-					return c.fail(ctx, h, err, app)
+					return fail(err)
 				}
 				// The setup's release is this deploy's: it gets the health
 				// check a later deploy's release gets.
 				if err := deploy.Verify(ctx, h.Session, res, c.HealthFlags.options()); err != nil {
-					return c.fail(ctx, h, err, app)
+					return fail(err)
 				}
 				return reportDeploy(h, res, c.Dotenv)
 			}
 		} else if created, err = review.Create(ctx, apps, where); err != nil {
-			return c.fail(ctx, h, err, app)
+			return fail(err)
 		}
 		if created {
 			if err := c.couple(ctx, h, apps, app); err != nil {
-				return c.fail(ctx, h, err, app)
+				return fail(err)
 			}
 		}
 	}
@@ -192,7 +192,7 @@ func (c *reviewDeployCmd) Run(ctx context.Context, g *globals, h *heroku) error 
 		// where it is made up for.
 		note, err := review.CheckExisting(ctx, apps, app, c.Pipeline)
 		if err != nil {
-			return c.fail(ctx, h, err, app)
+			return fail(err)
 		}
 		if note != "" {
 			h.Warn(note)
@@ -251,26 +251,17 @@ func (c *reviewDeployCmd) couple(ctx context.Context, h *heroku, apps *session.S
 	return review.Couple(ctx, apps, app, c.Pipeline)
 }
 
-// fail classifies a review deploy's error: a name another account holds
-// is refused (exit 3), with what to do about it.
-func (c *reviewDeployCmd) fail(ctx context.Context, h *heroku, err error, app string) error {
-	var taken *review.TakenError
-	var setup *review.SetupError
+// fail says that nothing was deployed when a safety check stopped it.
+func fail(err error) error {
 	var unsafe *review.UnsafeError
 	if errors.As(err, &unsafe) {
-		return safety(err, "nothing was deployed: check the name and app inputs, or move the app out of that stage")
+		return outcome.New(outcome.Unsafe, err, "nothing was deployed: check the name and app inputs, or move the app out of that stage")
 	}
-	if errors.As(err, &setup) && len(setup.ManifestErrors) > 0 {
-		return &exitError{Code: exitFailed, Err: err, Hints: []string{
-			"fix app.json in --dir (the dir input), or give a required config var with --config-var or --config-from (the config_vars and config_from inputs)"}}
-	}
-	if errors.As(err, &taken) {
-		return &exitError{Code: exitRefused, Err: err, Hints: []string{
-			"Heroku app names are global: choose another --name prefix (the component's name input), or pass --app",
-			fmt.Sprintf("if the app is your team's, give the account of the key in %s access to it", c.APIKeyVar)}}
-	}
-	return h.classify(ctx, err, app)
+	return err
 }
+
+// appName is the review app, for the outcome's hints.
+func (c *reviewDeployCmd) appName() string { app, _ := c.ReviewFlags.app(c.App); return app }
 
 // reviewDestroyCmd is `heroku-deploy review destroy`.
 type reviewDestroyCmd struct {
@@ -287,17 +278,17 @@ type reviewDestroyCmd struct {
 // anything is deleted (exit 4). An app that does not exist is success.
 func (c *reviewDestroyCmd) Run(ctx context.Context, h *heroku) error {
 	if c.Name == "" {
-		return usage("--name is required: review destroy deletes only the review apps of a prefix")
+		return outcome.Input("--name is required: review destroy deletes only the review apps of a prefix")
 	}
 	if err := review.CheckPrefix(c.Name); err != nil {
-		return usagef("--name: %v", err)
+		return outcome.Inputf("--name: %v", err)
 	}
 	app, err := c.ReviewFlags.app(c.App)
 	if err != nil {
 		return err
 	}
 	if _, ok := review.MR(c.Name, app); !ok {
-		return safety(&review.UnsafeError{App: app, Reason: fmt.Sprintf("it is not a review app of prefix %s (their names are %s)", c.Name, review.Name(c.Name, "IID"))},
+		return outcome.New(outcome.Unsafe, &review.UnsafeError{App: app, Reason: fmt.Sprintf("it is not a review app of prefix %s (their names are %s)", c.Name, review.Name(c.Name, "IID"))},
 			"review destroy deletes only the apps review deploy names: check the name and app inputs")
 	}
 	ctx, cancel := h.withTimeout(ctx)
@@ -307,24 +298,27 @@ func (c *reviewDestroyCmd) Run(ctx context.Context, h *heroku) error {
 	var taken *review.TakenError
 	switch {
 	case errors.As(err, &taken):
-		return &exitError{Code: exitRefused, Err: err, Hints: []string{"nothing was deleted: the app is not this key's account's"}}
+		return outcome.New(outcome.Denied, err, "nothing was deleted: the app is not this key's account's")
 	case err != nil:
-		return nothingDeleted(h.classify(ctx, err, app))
+		return outcome.Note(err, "nothing was deleted")
 	case !exists:
 		// Heroku cannot tell an app deleted from one never made.
 		h.Out.Step("App %s does not exist (never created, or already deleted): nothing to delete", app)
 		return nil
 	}
 	if err := review.CheckStage(ctx, apps, app); err != nil {
-		return c.refuse(ctx, h, err, app)
+		return refuse(err)
 	}
 	d, err := review.Delete(ctx, apps, app)
 	if err != nil {
-		return h.classify(ctx, err, app)
+		return err
 	}
 	reportDeletion(h, app, d)
 	return nil
 }
+
+// appName is the review app, for the outcome's hints.
+func (c *reviewDestroyCmd) appName() string { app, _ := c.ReviewFlags.app(c.App); return app }
 
 // reportDeletion says how a deletion ended.
 func reportDeletion(h *heroku, app string, d review.Deletion) {
@@ -338,24 +332,13 @@ func reportDeletion(h *heroku, app string, d review.Deletion) {
 	}
 }
 
-// refuse maps a failed safety check to exit 5, and any other error as
-// usual.
-func (c *reviewDestroyCmd) refuse(ctx context.Context, h *heroku, err error, app string) error {
+// refuse says that nothing was deleted.
+func refuse(err error) error {
 	var unsafe *review.UnsafeError
 	if errors.As(err, &unsafe) {
-		return safety(err, "nothing was deleted")
+		return outcome.New(outcome.Unsafe, err, "nothing was deleted")
 	}
-	return nothingDeleted(h.classify(ctx, err, app))
-}
-
-// nothingDeleted adds to an error found before any deletion that nothing
-// was deleted.
-func nothingDeleted(err error) error {
-	var ee *exitError
-	if errors.As(err, &ee) && ee.Code != exitCancelled {
-		ee.Hints = append([]string{"nothing was deleted"}, ee.Hints...)
-	}
-	return err
+	return outcome.Note(err, "nothing was deleted")
 }
 
 // reviewSweepCmd is `heroku-deploy review sweep`.
@@ -383,71 +366,14 @@ func (c *reviewSweepCmd) openMRs(ctx context.Context, g *globals, h *heroku) (ma
 		for _, iid := range iidListRE.Split(strings.TrimSpace(c.OpenMRs), -1) {
 			iid = strings.TrimPrefix(iid, "!")
 			if err := review.CheckMR(iid); err != nil {
-				return nil, "", usagef("--open-mrs: %v", err)
+				return nil, "", outcome.Inputf("--open-mrs: %v", err)
 			}
 			open[iid] = true
 		}
 		return open, "--open-mrs", nil
 	}
-	client, source, err := c.gitlab(g)
-	if err != nil {
-		return nil, "", err
-	}
-	iids, err := client.OpenMergeRequests(ctx, c.Project)
-	if err != nil {
-		return nil, "", c.gitlabError(err, source)
-	}
-	for _, iid := range iids {
-		open[iid] = true
-	}
-	return open, source, nil
-}
-
-// gitlab builds the GitLab client from the token variable, or the job's
-// token. It makes no request.
-func (c *reviewSweepCmd) gitlab(g *globals) (*gitlabapi.Client, string, error) {
-	if c.GitLabURL == "" || c.Project == "" {
-		return nil, "", usage("no list of open merge requests: pass --open-mrs, or run in a GitLab job (CI_API_V4_URL and CI_PROJECT_ID) to ask GitLab's API")
-	}
-	if _, err := checkServiceURL("CI_API_V4_URL", c.GitLabURL, "the GitLab token"); err != nil {
-		return nil, "", err
-	}
-	cfg := gitlabapi.Config{URL: c.GitLabURL, RetryWaitMin: c.RetryWait, RetryWaitMax: 30 * c.RetryWait, RequestTimeout: c.RequestTimeout, Notify: g.voice.warn}
-	if g.Verbose {
-		cfg.Trace = func(msg string) { g.voice.say("http", msg) }
-	}
-	source := "GitLab's API (CI_JOB_TOKEN)"
-	if c.GitLabTokenVar != "" {
-		token, err := secretVar(g, c.GitLabTokenVar, secretSpec{flag: "--gitlab-token-var", example: "GITLAB_REVIEW_TOKEN", noun: "token", holds: "a GitLab access token (read_api)"})
-		if err != nil {
-			return nil, "", err
-		}
-		cfg.Token, cfg.Auth = token, gitlabapi.AccessToken
-		source = "GitLab's API (" + c.GitLabTokenVar + ")"
-	} else {
-		token, err := secretVar(g, "CI_JOB_TOKEN", secretSpec{flag: "CI_JOB_TOKEN", example: "CI_JOB_TOKEN", noun: "token", holds: "the job's token"})
-		if err != nil {
-			return nil, "", usage("no list of open merge requests: pass --open-mrs or --gitlab-token-var, or run in a GitLab job (CI_JOB_TOKEN)")
-		}
-		cfg.Token, cfg.Auth = token, gitlabapi.JobToken
-	}
-	return gitlabapi.New(cfg), source, nil
-}
-
-// gitlabError maps a failed merge request list: refused (401, 403, 404)
-// is exit 3, anything else exit 4. Nothing is deleted either way.
-func (c *reviewSweepCmd) gitlabError(err error, source string) error {
-	st := gitlabapi.StatusOf(err)
-	if st < 400 || st >= 500 || st == 429 {
-		return &exitError{Code: exitUnavailable, Err: err, Hints: []string{"nothing was deleted: the open merge requests could not be read"}}
-	}
-	hints := []string{"nothing was deleted: the open merge requests could not be read"}
-	if c.GitLabTokenVar == "" {
-		hints = append(hints, "this GitLab may not let CI_JOB_TOKEN list merge requests (GitLab 18 added it; see the README): set gitlab_token_variable (--gitlab-token-var) to a project access token with read_api")
-	} else {
-		hints = append(hints, fmt.Sprintf("the token in %s needs the read_api scope and at least the Reporter role in project %s", c.GitLabTokenVar, c.Project))
-	}
-	return &exitError{Code: exitRefused, Err: err, Hints: hints}
+	return review.OpenMRs(ctx, h.Session, g.creds(), review.GitLab{URL: c.GitLabURL, Project: c.Project, TokenVar: c.GitLabTokenVar,
+		RequestTimeout: c.RequestTimeout, Trace: g.trace()})
 }
 
 // Run deletes the review apps of the prefix whose merge request is not
@@ -456,7 +382,7 @@ func (c *reviewSweepCmd) gitlabError(err error, source string) error {
 // deleted (exit 5).
 func (c *reviewSweepCmd) Run(ctx context.Context, g *globals, h *heroku) error {
 	if err := review.CheckPrefix(c.Name); err != nil {
-		return usagef("--name: %v", err)
+		return outcome.Inputf("--name: %v", err)
 	}
 	ctx, cancel := h.withTimeout(ctx)
 	defer cancel()
@@ -477,9 +403,9 @@ func (c *reviewSweepCmd) Run(ctx context.Context, g *globals, h *heroku) error {
 	if err != nil {
 		var unsafe *review.UnsafeError
 		if errors.As(err, &unsafe) {
-			return safety(err, "nothing was deleted: the sweep stops at an app it must not delete")
+			return outcome.New(outcome.Unsafe, err, "nothing was deleted: the sweep stops at an app it must not delete")
 		}
-		return nothingDeleted(h.classify(ctx, err, ""))
+		return outcome.Note(err, "nothing was deleted")
 	}
 	h.Out.Step("Review apps of %s: %d kept (open merge requests), %d to delete%s", c.Name, len(plan.Keep), len(plan.Delete), colonList(plan.Delete))
 	if c.DryRun {
@@ -492,7 +418,7 @@ func (c *reviewSweepCmd) Run(ctx context.Context, g *globals, h *heroku) error {
 		if err != nil {
 			h.Warn(fmt.Sprintf("could not delete %s: %v", app, err))
 			if first == nil {
-				first = h.classify(ctx, err, app)
+				first = &outcome.AppError{App: app, Err: err}
 			}
 			continue
 		}

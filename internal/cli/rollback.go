@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"strings"
 
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/release"
 )
 
@@ -33,11 +33,11 @@ func (c *rollbackCmd) Run(ctx context.Context, h *heroku) error {
 	to := ""
 	if c.To != nil {
 		if to = *c.To; to == "" {
-			return usage("--to is empty: nothing was changed",
+			return outcome.Input("--to is empty: nothing was changed",
 				"name a release (--to v41, or a release id), or leave --to out for the default target")
 		}
 		if !versionRE.MatchString(to) && !uuidRE.MatchString(to) {
-			return usagef("--to %q is neither a release version (v41) nor a release id", to)
+			return outcome.Inputf("--to %q is neither a release version (v41) nor a release id", to)
 		}
 	}
 	if c.Dotenv != "" {
@@ -49,28 +49,25 @@ func (c *rollbackCmd) Run(ctx context.Context, h *heroku) error {
 	defer cancel()
 	app, err := h.Client.AppInfo(ctx, c.App)
 	if err != nil {
-		return h.classify(ctx, fmt.Errorf("look up app %s: %w", c.App, err), c.App)
+		return fmt.Errorf("look up app %s: %w", c.App, err)
 	}
 	webURL, note, err := h.Client.URL(ctx, app)
 	if err != nil {
-		return h.classify(ctx, err, c.App)
+		return err
 	}
 	if note != "" {
 		h.Out.Step("%s", note)
 	}
 	out, err := release.Back(ctx, h.Session, c.App, to)
 	var ie *release.Ineligible
-	var ne *release.NoSuchRelease
 	switch {
 	case errors.As(err, &ie):
-		return safety(fmt.Errorf("%w: nothing was changed", err), pickHints(c.App, ie.Candidates)...)
-	case errors.As(err, &ne):
-		return usage(ne.Error(), pickHints(c.App, nil)...)
+		return fmt.Errorf("%w: nothing was changed", err)
 	case err != nil:
-		return h.classify(ctx, err, c.App)
+		return err
 	}
 	if out.Release == nil { // Back reports a success only with its release
-		return h.classify(ctx, &follow.Unknown{App: c.App, Msg: "the rollback ended without its release: it may have been made"}, c.App)
+		return &follow.Unknown{App: c.App, Msg: "the rollback ended without its release: it may have been made"}
 	}
 	r := reportOf(app.Name, webURL, herokuapi.Generation(app), out.Release)
 	if c.Dotenv != "" {
@@ -86,35 +83,8 @@ func (c *rollbackCmd) Run(ctx context.Context, h *heroku) error {
 		if len(out.Further) == 0 {
 			h.Out.Line("No release older than v%d can still be rolled back to: see https://dashboard.heroku.com/apps/%s/activity", out.Target, c.App)
 		} else {
-			h.Out.Line("To go further back: heroku-deploy rollback --app %s --to vN%s", c.App, further(out.Further))
+			h.Out.Line("To go further back: heroku-deploy rollback --app %s --to vN%s", c.App, release.Listing(out.Further))
 		}
 	}
 	return nil
-}
-
-// pickHints point at the releases that can still be rolled back to: those
-// the tool found, and the app's activity page, which lists every release.
-func pickHints(app string, candidates []herokuapi.Release) []string {
-	var hints []string
-	if len(candidates) > 0 {
-		hints = append(hints, "pick one with --to"+further(candidates))
-	}
-	return append(hints, fmt.Sprintf("every release of %s is on https://dashboard.heroku.com/apps/%s/activity; a redeploy of a commit builds it again", app, app))
-}
-
-// further lists releases for --to: " (can still be rolled back to: v3
-// Deploy 0123abcd, …)".
-func further(rs []herokuapi.Release) string {
-	if len(rs) == 0 {
-		return ""
-	}
-	var s []string
-	for _, r := range rs {
-		d := []rune(oneLine(r.Description))
-		if len(d) > 40 {
-			d = append(d[:40], '…')
-		}
-		s = append(s, fmt.Sprintf("v%d %s", r.Version, string(d)))
-	}
-	return " (can still be rolled back to: " + strings.Join(s, ", ") + ")"
 }

@@ -11,19 +11,9 @@ import (
 	"time"
 
 	"gitlab.com/heroku-deploy/heroku/internal/configvars"
-	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/oneoff"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/rendezvous"
-)
-
-// Exit codes of `run`, after GNU timeout and docker run: the command's own
-// status passes through (0-255), and these mean the tool's outcome instead.
-// They can collide with a command's own status; README says which to use in
-// allow_failure.
-const (
-	exitRunTimeout  = 124 // --timeout reached: the dyno was stopped
-	exitRunFailed   = 125 // heroku-deploy failed before the command's status was known
-	exitRunNoStatus = 126 // the output ended without an exit status: outcome unknown
 )
 
 // runCmd is `heroku-deploy run`.
@@ -39,8 +29,6 @@ type runCmd struct {
 	RendezvousCA  string        `hidden:"" env:"HEROKU_DEPLOY_RENDEZVOUS_CA"`
 
 	HerokuFlags `embed:""`
-
-	heroku *heroku // once Run has it, for exit's hints
 }
 
 var sizeRE = regexp.MustCompile(`^[A-Za-z0-9-]{1,40}$`)
@@ -61,17 +49,17 @@ func (c *runCmd) check(g *globals) (oneoff.Config, *x509.CertPool, error) {
 	cfg := oneoff.Config{App: c.App, Args: c.Args, Size: c.Size}
 	switch {
 	case c.Command != "" && len(c.Args) > 0:
-		return cfg, nil, usage("the command is given twice: as --command (or HEROKU_DEPLOY_COMMAND) and after --")
+		return cfg, nil, outcome.Input("the command is given twice: as --command (or HEROKU_DEPLOY_COMMAND) and after --")
 	case c.Command != "":
 		cfg.Args = []string{c.Command}
 	case len(c.Args) == 0 || c.Args[0] == "":
-		return cfg, nil, usage("no command to run", "heroku-deploy run --app NAME -- COMMAND [ARGS...]")
+		return cfg, nil, outcome.Input("no command to run", "heroku-deploy run --app NAME -- COMMAND [ARGS...]")
 	}
 	if c.Size != "" && !sizeRE.MatchString(c.Size) {
-		return cfg, nil, usagef("--size %q is not a dyno size", c.Size)
+		return cfg, nil, outcome.Inputf("--size %q is not a dyno size", c.Size)
 	}
 	if c.Timeout+ttlMargin > maxTTL {
-		return cfg, nil, usagef("--timeout %s is too long: a one-off dyno lives at most %s", c.Timeout, maxTTL-ttlMargin)
+		return cfg, nil, outcome.Inputf("--timeout %s is too long: a one-off dyno lives at most %s", c.Timeout, maxTTL-ttlMargin)
 	}
 	cfg.TimeToLive = int(math.Ceil((c.Timeout + ttlMargin).Seconds()))
 	env, err := configvars.Resolve(c.Env, g.Env.Lookup, g.Env.environ())
@@ -83,20 +71,20 @@ func (c *runCmd) check(g *globals) (oneoff.Config, *x509.CertPool, error) {
 	if c.RendezvousCA != "" {
 		pem, err := os.ReadFile(c.RendezvousCA)
 		if err != nil {
-			return cfg, nil, usagef("HEROKU_DEPLOY_RENDEZVOUS_CA: %v", unwrapPath(err))
+			return cfg, nil, outcome.Inputf("HEROKU_DEPLOY_RENDEZVOUS_CA: %v", unwrapPath(err))
 		}
 		roots = x509.NewCertPool()
 		if !roots.AppendCertsFromPEM(pem) {
-			return cfg, nil, usagef("HEROKU_DEPLOY_RENDEZVOUS_CA: %s holds no PEM certificate", c.RendezvousCA)
+			return cfg, nil, outcome.Inputf("HEROKU_DEPLOY_RENDEZVOUS_CA: %s holds no PEM certificate", c.RendezvousCA)
 		}
 	}
 	return cfg, roots, nil
 }
 
-// Run runs the command; its exit status becomes heroku-deploy's. Errors go
-// through exit, by way of run in cli.go.
+// Run runs the command; its exit status becomes heroku-deploy's (the
+// outcome RunStatus). Every error of run, those of parsing its flags and
+// checking its key included, maps to run's own codes (classify.Context.Run).
 func (c *runCmd) Run(ctx context.Context, g *globals, h *heroku) error {
-	c.heroku = h
 	cfg, roots, err := c.check(g)
 	if err != nil {
 		return err
@@ -110,60 +98,18 @@ func (c *runCmd) Run(ctx context.Context, g *globals, h *heroku) error {
 		return err
 	}
 	if res.Status != 0 {
-		return &commandStatus{Dyno: res.Dyno, Status: res.Status}
+		return &outcome.Error{Kind: outcome.RunStatus, Status: res.Status,
+			Err: fmt.Errorf("the command exited with status %d (dyno %s)", res.Status, res.Dyno)}
 	}
 	h.Out.Step("Exited with status 0 (dyno %s)", res.Dyno)
 	return nil
-}
-
-// commandStatus is the command's own non-zero exit status.
-type commandStatus struct {
-	Dyno   string
-	Status int
-}
-
-func (e *commandStatus) Error() string {
-	return fmt.Sprintf("the command exited with status %d (dyno %s)", e.Status, e.Dyno)
-}
-
-// exit is the one place where run's outcomes become exit codes: the
-// command's status as it is, 124 for a timeout, 126 for a missing status,
-// 130 for a signal, and 125 for every failure of heroku-deploy itself
-// (what the general table numbers 1 to 4), keeping classify's message and
-// hints. run in cli.go calls it for parse and key errors too.
-func (c *runCmd) exit(ctx context.Context, err error) error {
-	var st *commandStatus
-	var ns *oneoff.NoStatusError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &st):
-		return &exitError{Code: st.Status, Err: err}
-	case errors.As(err, &ns):
-		return &exitError{Code: exitRunNoStatus, Err: err}
-	}
-	h := c.heroku
-	if h == nil { // parsing or the key failed: no request was made
-		h = &heroku{flags: &c.HerokuFlags}
-	}
-	var ee *exitError
-	if !errors.As(h.classify(ctx, err, c.App), &ee) {
-		ee = &exitError{Code: exitFailed, Err: err}
-	}
-	switch {
-	case ee.Code == exitCancelled:
-		return ee
-	case ee.Code == exitUnavailable && follow.IsStopped(err):
-		return &exitError{Code: exitRunTimeout, Err: ee.Err, Hints: []string{"raise --timeout (the component's timeout input) if the command needs longer"}}
-	}
-	return &exitError{Code: exitRunFailed, Err: ee.Err, Hints: ee.Hints}
 }
 
 // varError reports a NAME[=CI_VAR] list that cannot be read.
 func varError(flag string, err error) error {
 	var ae *configvars.ArgError
 	if errors.As(err, &ae) {
-		return usage(flag+" "+ae.Msg, ae.Hints...)
+		return outcome.Input(flag+" "+ae.Msg, ae.Hints...)
 	}
-	return usagef("%s %v", flag, err)
+	return outcome.Inputf("%s %v", flag, err)
 }

@@ -18,6 +18,7 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/ignore"
 	"gitlab.com/heroku-deploy/heroku/internal/maintenance"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/release"
 	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
@@ -91,7 +92,7 @@ func Deploy(ctx context.Context, s *session.Session, cfg Config) (*Result, error
 	var guard *health.Guard
 	if cfg.Health.Check != "" {
 		if guard, err = cfg.Health.NewGuard(s, cfg.App, res.WebURL, nil); err != nil {
-			return nil, &follow.InputError{Msg: err.Error(), Hint: "pass a full URL to --health-check (the health_check input)"}
+			return nil, outcome.Input(err.Error(), "pass a full URL to --health-check (the health_check input)")
 		}
 		// What a failed check rolls back to: read before anything changes.
 		if cfg.Health.Rollback {
@@ -197,10 +198,10 @@ func readApp(ctx context.Context, s *session.Session, cfg Config) (*Result, erro
 	if res.Generation == "fir" && len(cfg.Buildpacks) > 0 {
 		// Heroku takes a build's buildpacks on Cedar only; on Fir they come
 		// from project.toml and the field would be ignored.
-		return nil, &follow.InputError{
-			Msg:  fmt.Sprintf("app %s is a Fir-generation app: it takes its buildpacks from project.toml, not from --buildpack", app.Name),
-			Hint: "declare them in project.toml ([[io.buildpacks.group]] id = \"heroku/nodejs\"), commit it in --dir, and drop --buildpack (the buildpacks input)",
-		}
+		return nil, outcome.Input(
+			fmt.Sprintf("app %s is a Fir-generation app: it takes its buildpacks from project.toml, not from --buildpack", app.Name),
+			"declare them in project.toml ([[io.buildpacks.group]] id = \"heroku/nodejs\"), commit it in --dir, and drop --buildpack (the buildpacks input)",
+		)
 	}
 	if res.WebURL, err = webURL(ctx, s, app); err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/health"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
@@ -21,7 +22,7 @@ func TestVerifyWithoutURLIsAFailure(t *testing.T) {
 	if !errors.As(err, &failed) {
 		t.Fatalf("got %T %v, want *follow.Failed", err, err)
 	}
-	var input *follow.InputError
+	var input *outcome.Error
 	if errors.As(err, &input) || !strings.Contains(err.Error(), "release v3 is live, unchecked") {
 		t.Errorf("got %q", err)
 	}

@@ -275,16 +275,6 @@ type Failed struct{ Msg string }
 
 func (e *Failed) Error() string { return e.Msg }
 
-// InputError is work that cannot go as asked, found before anything
-// changed on Heroku: the apps or the flags must change. It sits here, with
-// the other outcomes, so that deploy and promote share it.
-type InputError struct {
-	Msg  string
-	Hint string
-}
-
-func (e *InputError) Error() string { return e.Msg }
-
 // Unknown is an outcome that could not be established: an answer lacked
 // what it must carry (a succeeded promotion target without its release),
 // or a request may or may not have taken effect and reading afterwards did

@@ -15,8 +15,8 @@ import (
 	"strconv"
 	"strings"
 
-	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
@@ -124,7 +124,7 @@ func (e *ChangedError) Unwrap() error { return e.Refusal }
 
 // Scale sets the quantity (and size) of each process type in one request,
 // after checking every type exists, and returns the formation read back.
-// A refusal is an *follow.InputError only when the formation reads as it
+// A refusal is input refused (outcome.BadInput) only when the formation reads as it
 // did before; otherwise a *ChangedError. An answer that never came is
 // judged by the formation read back: as asked is success, with a warning.
 func Scale(ctx context.Context, s *session.Session, app string, changes []Change) (*Result, error) {
@@ -160,8 +160,10 @@ func Scale(ctx context.Context, s *session.Session, app string, changes []Change
 	case rerr != nil:
 		return nil, fmt.Errorf("%v; reading the formation back failed too, so what runs is unknown: %w", perr, rerr)
 	case refused(perr) && same(before, after):
-		return nil, &follow.InputError{Msg: fmt.Sprintf("Heroku refused the change (%s): %s", asked, message(perr)),
-			Hint: fmt.Sprintf("nothing changed: app %s's formation reads as before, %s", app, Describe(after))}
+		return nil, outcome.Input(
+			fmt.Sprintf("Heroku refused the change (%s): %s", asked, message(perr)),
+			fmt.Sprintf("nothing changed: app %s's formation reads as before, %s", app, Describe(after)),
+		)
 	case refused(perr):
 		return nil, &ChangedError{App: app, Now: Describe(after), Refusal: perr}
 	case satisfied(after, changes):
@@ -239,7 +241,7 @@ func checkTypes(app string, f []herokuapi.Formation, types []string) error {
 		if len(names) == 0 {
 			hint = fmt.Sprintf("app %s has no process types yet: deploy it first", app)
 		}
-		return &follow.InputError{Msg: fmt.Sprintf("app %s has no process type %s", app, t), Hint: hint}
+		return outcome.Input(fmt.Sprintf("app %s has no process type %s", app, t), hint)
 	}
 	return nil
 }

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
@@ -89,8 +89,8 @@ func TestScaleJudgedByReadBack(t *testing.T) {
 			}
 		}},
 		{"refused, nothing changed", func(f *fake) (int, string) { return 422, `{"id":"invalid_params","message":"no"}` }, func(t *testing.T, _ *Result, err error) {
-			var ie *follow.InputError
-			if !errors.As(err, &ie) || !strings.Contains(ie.Hint, "nothing changed") {
+			var ie *outcome.Error
+			if !errors.As(err, &ie) || ie.Kind != outcome.BadInput || !strings.Contains(strings.Join(ie.Hints, " "), "nothing changed") {
 				t.Errorf("err %v, want an input error", err)
 			}
 		}},

@@ -17,6 +17,7 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/health"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/pause"
 	"gitlab.com/heroku-deploy/heroku/internal/release"
 	"gitlab.com/heroku-deploy/heroku/internal/session"
@@ -52,15 +53,6 @@ type Result struct {
 	Commit  string             // what it was built from, "" if not recorded
 	Targets []*Target
 }
-
-// AppError is an error about one app, which the exit code's hint names.
-type AppError struct {
-	App string
-	Err error
-}
-
-func (e *AppError) Error() string { return e.Err.Error() }
-func (e *AppError) Unwrap() error { return e.Err }
 
 // ProvenanceError is a source that runs another commit than the one the
 // pipeline tested: nothing was promoted.
@@ -122,7 +114,7 @@ func Promote(ctx context.Context, s *session.Session, cfg Config) (*Result, erro
 	res := &Result{Source: src.name}
 	list, err := s.Client.RecentReleases(ctx, src.name, 50)
 	if err != nil {
-		return nil, &AppError{App: src.name, Err: fmt.Errorf("list the releases of %s: %w", src.name, err)}
+		return nil, &outcome.AppError{App: src.name, Err: fmt.Errorf("list the releases of %s: %w", src.name, err)}
 	}
 	res.Release = release.Current(list)
 	var kind, id string
@@ -130,7 +122,7 @@ func Promote(ctx context.Context, s *session.Session, cfg Config) (*Result, erro
 		kind, id = herokuapi.Artifact(res.Release)
 	}
 	if kind == "" {
-		return nil, &follow.InputError{Msg: fmt.Sprintf("%s has no release with a slug or image to promote", src.name), Hint: "deploy it first"}
+		return nil, outcome.Input(fmt.Sprintf("%s has no release with a slug or image to promote", src.name), "deploy it first")
 	}
 	commits := map[string]string{} // artifact id -> commit: config releases share a slug
 	commitOf := func(r *herokuapi.Release) (string, error) {
@@ -140,7 +132,7 @@ func Promote(ctx context.Context, s *session.Session, cfg Config) (*Result, erro
 		}
 		c, err := s.Client.ArtifactCommit(ctx, src.name, kind, id)
 		if err != nil {
-			return "", &AppError{App: src.name, Err: fmt.Errorf("read the commit of %s's release v%d: %w", src.name, r.Version, err)}
+			return "", &outcome.AppError{App: src.name, Err: fmt.Errorf("read the commit of %s's release v%d: %w", src.name, r.Version, err)}
 		}
 		commits[id] = c
 		return c, nil
@@ -205,7 +197,7 @@ func Promote(ctx context.Context, s *session.Session, cfg Config) (*Result, erro
 	for _, t := range res.Targets {
 		l, err := s.Client.RecentReleases(ctx, t.App, 1)
 		if err != nil {
-			return nil, &AppError{App: t.App, Err: fmt.Errorf("list the releases of %s: %w", t.App, err)}
+			return nil, &outcome.AppError{App: t.App, Err: fmt.Errorf("list the releases of %s: %w", t.App, err)}
 		}
 		if len(l) > 0 {
 			before[t.App] = l[0].Version
@@ -225,7 +217,7 @@ func Promote(ctx context.Context, s *session.Session, cfg Config) (*Result, erro
 	case err == nil:
 	case ctx.Err() == nil && !errors.As(err, &unknown) && !herokuapi.Ambiguous(err):
 		// A definite refusal (4xx): nothing was promoted.
-		return nil, &AppError{App: cfg.To[0], Err: fmt.Errorf("create the promotion: %w", err)}
+		return nil, &outcome.AppError{App: cfg.To[0], Err: fmt.Errorf("create the promotion: %w", err)}
 	default:
 		// It may have gone through: say what the targets show.
 		return res, afterAmbiguous(ctx, s, res, id, before, err)
@@ -276,7 +268,7 @@ func afterAmbiguous(ctx context.Context, s *session.Session, res *Result, artifa
 	if ctx.Err() != nil {
 		return follow.StoppedAt(ctx, fmt.Sprintf("the promotion of %s v%d to be created", res.Source, res.Release.Version), note)
 	}
-	return &AppError{App: res.Targets[0].App, Err: fmt.Errorf("create the promotion: %w; %s", cause, note)}
+	return &outcome.AppError{App: res.Targets[0].App, Err: fmt.Errorf("create the promotion: %w; %s", cause, note)}
 }
 
 // lookupBudget bounds the reads made after a stop to find what a request
@@ -389,27 +381,27 @@ func shortCommit(c string) string {
 func readApp(ctx context.Context, s *session.Session, name string) (*appInfo, error) {
 	a, err := s.Client.AppInfo(ctx, name)
 	if err != nil {
-		return nil, &AppError{App: name, Err: fmt.Errorf("look up app %s: %w", name, err)}
+		return nil, &outcome.AppError{App: name, Err: fmt.Errorf("look up app %s: %w", name, err)}
 	}
 	if a.Stack.Name == "container" || a.BuildStack.Name == "container" {
-		return nil, &follow.InputError{
-			Msg:  fmt.Sprintf("app %s is on the container stack: Heroku pipelines cannot promote container apps", name),
-			Hint: "deploy the same image to each app from the container registry instead",
-		}
+		return nil, outcome.Input(
+			fmt.Sprintf("app %s is on the container stack: Heroku pipelines cannot promote container apps", name),
+			"deploy the same image to each app from the container registry instead",
+		)
 	}
 	c, err := s.Client.CouplingOf(ctx, name)
 	if herokuapi.Absent(err) {
-		return nil, &follow.InputError{
-			Msg:  fmt.Sprintf("app %s is in no pipeline", name),
-			Hint: fmt.Sprintf("add it to the source's pipeline at its stage: heroku pipelines:add PIPELINE --app %s --stage STAGE", name),
-		}
+		return nil, outcome.Input(
+			fmt.Sprintf("app %s is in no pipeline", name),
+			fmt.Sprintf("add it to the source's pipeline at its stage: heroku pipelines:add PIPELINE --app %s --stage STAGE", name),
+		)
 	}
 	if err != nil {
-		return nil, &AppError{App: name, Err: fmt.Errorf("look up the pipeline of %s: %w", name, err)}
+		return nil, &outcome.AppError{App: name, Err: fmt.Errorf("look up the pipeline of %s: %w", name, err)}
 	}
 	u, note, err := s.Client.URL(ctx, a)
 	if err != nil {
-		return nil, &AppError{App: name, Err: err}
+		return nil, &outcome.AppError{App: name, Err: err}
 	}
 	return &appInfo{name: a.Name, id: a.ID, pipeline: c.Pipeline.ID, stage: c.Stage, url: u, urlNote: note, generation: herokuapi.Generation(a)}, nil
 }
@@ -419,24 +411,24 @@ func readApp(ctx context.Context, s *session.Session, name string) (*appInfo, er
 func checkStages(src *appInfo, to []string, apps map[string]*appInfo) error {
 	from := slices.Index(stageOrder, src.stage)
 	if from < 0 || from == len(stageOrder)-1 {
-		return &follow.InputError{
-			Msg:  fmt.Sprintf("%s is at stage %s: only development and staging apps are promoted (development → staging → production)", src.name, src.stage),
-			Hint: "promote from the app at the stage before the targets'",
-		}
+		return outcome.Input(
+			fmt.Sprintf("%s is at stage %s: only development and staging apps are promoted (development → staging → production)", src.name, src.stage),
+			"promote from the app at the stage before the targets'",
+		)
 	}
 	for _, name := range to {
 		t := apps[name]
 		if t.pipeline != src.pipeline {
-			return &follow.InputError{
-				Msg:  fmt.Sprintf("%s (stage %s) is in another pipeline than %s (stage %s): a promotion stays in one pipeline", t.name, t.stage, src.name, src.stage),
-				Hint: "couple both apps to one pipeline (heroku pipelines:add), or promote from an app of the target's pipeline",
-			}
+			return outcome.Input(
+				fmt.Sprintf("%s (stage %s) is in another pipeline than %s (stage %s): a promotion stays in one pipeline", t.name, t.stage, src.name, src.stage),
+				"couple both apps to one pipeline (heroku pipelines:add), or promote from an app of the target's pipeline",
+			)
 		}
 		if slices.Index(stageOrder, t.stage) <= from {
-			return &follow.InputError{
-				Msg:  fmt.Sprintf("%s is at stage %s, not downstream of %s (stage %s): promotions go development → staging → production", t.name, t.stage, src.name, src.stage),
-				Hint: "promote to apps at a later stage than the source's",
-			}
+			return outcome.Input(
+				fmt.Sprintf("%s is at stage %s, not downstream of %s (stage %s): promotions go development → staging → production", t.name, t.stage, src.name, src.stage),
+				"promote to apps at a later stage than the source's",
+			)
 		}
 	}
 	return nil
@@ -449,11 +441,11 @@ func guards(ctx context.Context, s *session.Session, o health.Options, targets [
 		out := s.Out.Prefixed("[" + t.App + "] ")
 		g, err := o.NewGuard(s.WithOut(out), t.App, t.WebURL, nil)
 		if err != nil {
-			return &follow.InputError{Msg: err.Error(), Hint: "pass a full URL to --health-check (the health_check input), or give the app a URL"}
+			return outcome.Input(err.Error(), "pass a full URL to --health-check (the health_check input), or give the app a URL")
 		}
 		if o.Rollback {
 			if g.Before, err = release.CurrentOf(ctx, s.Client, t.App); err != nil {
-				return &AppError{App: t.App, Err: err}
+				return &outcome.AppError{App: t.App, Err: err}
 			}
 		}
 		t.guard = g

@@ -204,3 +204,20 @@ func capital(s string) string {
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
 }
+
+// Listing lists releases for --to: " (can still be rolled back to: v3
+// Deploy 0123abcd, …)"; "" for none.
+func Listing(rs []herokuapi.Release) string {
+	if len(rs) == 0 {
+		return ""
+	}
+	var s []string
+	for _, r := range rs {
+		d := []rune(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(r.Description))
+		if len(d) > 40 {
+			d = append(d[:40], '…')
+		}
+		s = append(s, fmt.Sprintf("v%d %s", r.Version, string(d)))
+	}
+	return " (can still be rolled back to: " + strings.Join(s, ", ") + ")"
+}
