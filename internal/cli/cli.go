@@ -22,6 +22,7 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/archive"
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
 	"gitlab.com/heroku-deploy/heroku/internal/classify"
+	"gitlab.com/heroku-deploy/heroku/internal/gitlablist"
 	"gitlab.com/heroku-deploy/heroku/internal/maintenance"
 	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/redact"
@@ -321,7 +322,15 @@ func envResolver(env environment) kong.Resolver {
 			}
 			switch {
 			case flag.Tag.Has("list"):
-				return listValue(name, v, flag.Tag.Get("list") == "or-item")
+				list, err := gitlablist.Read(name, v, flag.Tag.Get("list") == "or-item")
+				if err != nil {
+					return nil, err
+				}
+				items := make([]any, len(list)) // the shape kong's slice mapper takes
+				for i, s := range list {
+					items[i] = s
+				}
+				return items, nil
 			case flag.IsBool():
 				return boolValue(name, v)
 			}

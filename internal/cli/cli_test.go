@@ -85,50 +85,6 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
-func TestParseGitLabList(t *testing.T) {
-	for raw, want := range map[string][]string{
-		"":                                     nil,
-		"[]":                                   {},
-		"[]\n":                                 {},
-		`["heroku/nodejs", "https://x/y.tgz"]`: {"heroku/nodejs", "https://x/y.tgz"},
-		`["https://h/a,b.tgz", "my file.txt"]` + "\n": {"https://h/a,b.tgz", "my file.txt"},
-		`["a\"b", "c\\d", "\#{x}", "données"]`:        {`a"b`, `c\d`, "#{x}", "données"},
-		`["\u{1F600}", "\xC3\xA9"]`:                   {"\U0001F600", "é"},
-		`["a","b"]`:                                   {"a", "b"},
-	} {
-		got, err := parseGitLabList(raw)
-		if err != nil || !slices.Equal(got, want) || (got == nil) != (want == nil) {
-			t.Errorf("parseGitLabList(%q) = %q, %v; want %q", raw, got, err, want)
-		}
-	}
-	for _, raw := range []string{`["unterminated`, `heroku/nodejs,heroku/python`, `[1, "a"]`, `["a" "b"]`, `["a",]`, `["\q"]`, `[nil]`, `["a\nb"]`, `["\u0001\e"]`} {
-		if got, err := parseGitLabList(raw); err == nil {
-			t.Errorf("parseGitLabList(%q) = %q, want an error", raw, got)
-		}
-	}
-}
-
-// TestListValueOrItem: a list:"or-item" variable takes one plain item (what
-// the component passes) or a list, never the comma-separated form.
-func TestListValueOrItem(t *testing.T) {
-	for raw, want := range map[string][]any{
-		"":                           {},
-		"my-app":                     {"my-app"},
-		`["my-app-eu", "my-app-us"]`: {"my-app-eu", "my-app-us"},
-	} {
-		got, err := listValue("HEROKU_DEPLOY_TO", raw, true)
-		if err != nil || !slices.Equal(got.([]any), want) {
-			t.Errorf("listValue(%q) = %v, %v; want %v", raw, got, err, want)
-		}
-	}
-	if got, err := listValue("HEROKU_DEPLOY_TO", "my-app-eu,my-app-us", true); err == nil {
-		t.Errorf("a comma-separated value gave %v, want an error", got)
-	}
-	if got, err := listValue("HEROKU_DEPLOY_EXCLUDE", "*.log", false); err == nil {
-		t.Errorf("a plain item in a list:\"\" variable gave %v, want an error", got)
-	}
-}
-
 // TestDeployHelpShowsWhatMatters: the defaults people need (the key's
 // variable, the directory), every variable a flag reads, and no variable
 // twice.
@@ -200,5 +156,42 @@ func TestParseErrorsPointAtTheCommandsHelp(t *testing.T) {
 				t.Errorf("%v: no %q in\n%s", c.args, w, out.String())
 			}
 		}
+	}
+}
+
+// TestComponentVariables: the variables as the components render them
+// (issue 12's boolean as text with a newline, an empty health check) read
+// as the flags they stand for.
+func TestComponentVariables(t *testing.T) {
+	vars := map[string]string{
+		"HEROKU_DEPLOY_APP": "my-app", "HEROKU_DEPLOY_REBUILD": "true\n", "HEROKU_DEPLOY_HEALTH_CHECK": "",
+		"HEROKU_DEPLOY_FROM": "my-app-staging", "HEROKU_DEPLOY_TO": "my-app-production",
+	}
+	env := environment{Getenv: func(k string) string { return vars[k] }, Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }}
+	for _, cmd := range []string{"deploy", "promote"} {
+		var c commandLine
+		parser, err := newParser(&c, "test", env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := parser.Parse([]string{cmd}); err != nil {
+			t.Fatalf("%s: %v", cmd, err)
+		}
+		switch cmd {
+		case "deploy":
+			if !c.Deploy.Rebuild || c.Deploy.HealthCheck != "" || !c.Deploy.RollbackOnFailure {
+				t.Errorf("deploy: %+v", c.Deploy)
+			}
+		case "promote":
+			if c.Promote.From != "my-app-staging" || !slices.Equal(c.Promote.To, []string{"my-app-production"}) {
+				t.Errorf("promote: %+v", c.Promote)
+			}
+		}
+	}
+	vars["HEROKU_DEPLOY_REBUILD"] = "false\n"
+	var c commandLine
+	parser, _ := newParser(&c, "test", env)
+	if _, err := parser.Parse([]string{"deploy"}); err != nil || c.Deploy.Rebuild {
+		t.Errorf("rebuild %q: %v %v", vars["HEROKU_DEPLOY_REBUILD"], c.Deploy.Rebuild, err)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
 	"gitlab.com/heroku-deploy/heroku/internal/configvars"
 	"gitlab.com/heroku-deploy/heroku/internal/deploy"
+	"gitlab.com/heroku-deploy/heroku/internal/gitrev"
 	"gitlab.com/heroku-deploy/heroku/internal/ignore"
 	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 )
@@ -71,12 +71,7 @@ func (c *deployCmd) check() (string, *ignore.Matcher, error) {
 	if err := c.HealthFlags.check(); err != nil {
 		return "", nil, err
 	}
-	if c.Dotenv != "" {
-		if err := checkDotenv(c.Dotenv); err != nil {
-			return "", nil, err
-		}
-	}
-	return dir, exclude, nil
+	return dir, exclude, checkDotenv(c.Dotenv)
 }
 
 // Run deploys.
@@ -107,47 +102,18 @@ func (c *deployCmd) deploy(ctx context.Context, h *heroku, dir string, exclude *
 	if err != nil {
 		return err
 	}
-	return reportDeploy(h, res, c.Dotenv)
+	return deploy.Report(h.Session, res, c.Dotenv)
 }
 
-// reportDeploy writes the dotenv report of what was deployed, when asked
-// to, and says so in the log.
-func reportDeploy(h *heroku, res *deploy.Result, dotenv string) error {
-	r := report{App: res.App, WebURL: res.WebURL, Generation: res.Generation, BuildID: res.BuildID,
-		ReleaseID: res.ReleaseID, ReleaseVersion: res.ReleaseVersion, ArtifactKind: res.ArtifactKind, ArtifactID: res.ArtifactID}
-	if dotenv != "" {
-		if err := ciout.WriteDotenv(dotenv, r.vars("")); err != nil {
-			return err
-		}
+// checkDotenv checks --dotenv, if given, before any change.
+func checkDotenv(p string) error {
+	if p == "" {
+		return nil
 	}
-	build := "build " + res.BuildID
-	if res.Reused {
-		build += " again"
-	}
-	if a := r.artifact(); a != "" {
-		build += ", " + a
-	}
-	h.Out.Step("Deployed %s: release v%d (%s)", res.App, res.ReleaseVersion, build)
-	if res.WebURL != "" {
-		h.Out.Line("%s", res.WebURL)
+	if err := ciout.CheckDotenv(p); err != nil {
+		return outcome.Inputf("--dotenv %s %v", p, err)
 	}
 	return nil
-}
-
-// checkDotenv checks --dotenv the way it will be written: a temporary file
-// in its directory, renamed over it. So the directory must take a new file,
-// and the target, if it exists, must be a regular file (opening a FIFO to
-// check it would block until a reader came).
-func checkDotenv(p string) error {
-	if fi, err := os.Lstat(p); err == nil && !fi.Mode().IsRegular() {
-		return outcome.Inputf("--dotenv %s is not a regular file", p)
-	}
-	f, err := os.CreateTemp(filepath.Dir(p), ".heroku-deploy-dotenv-check-*")
-	if err != nil {
-		return outcome.Inputf("--dotenv %s is not writable: %v", p, unwrapPath(err))
-	}
-	f.Close()
-	return os.Remove(f.Name())
 }
 
 func unwrapPath(err error) error {
@@ -166,25 +132,6 @@ func (c *deployCmd) version(ctx context.Context) (version string, dirty bool) {
 	if c.SourceVersion != "" {
 		return c.SourceVersion, false
 	}
-	head, clean := gitHead(ctx, c.Dir)
+	head, clean := gitrev.Head(ctx, c.Dir)
 	return head, head != "" && !clean
-}
-
-// gitHead returns HEAD's commit in dir, or "" when git or a repository is
-// missing: the version is optional on Heroku. clean says whether dir holds
-// exactly what HEAD records: no change, no untracked or ignored file.
-func gitHead(ctx context.Context, dir string) (head string, clean bool) {
-	if _, err := exec.LookPath("git"); err != nil {
-		return "", false
-	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return "", false
-	}
-	out, err := exec.CommandContext(ctx, "git", "-C", abs, "rev-parse", "--verify", "-q", "HEAD").Output()
-	if err != nil {
-		return "", false
-	}
-	status, err := exec.CommandContext(ctx, "git", "-C", abs, "status", "--porcelain", "--ignored", "--untracked-files=all", "--", ".").Output()
-	return strings.TrimSpace(string(out)), err == nil && len(status) == 0
 }

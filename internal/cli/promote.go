@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"gitlab.com/heroku-deploy/heroku/internal/ciout"
-	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/promote"
 )
@@ -59,10 +57,7 @@ func (c *promoteCmd) check() error {
 	if c.HealthCheck != "" && !strings.HasPrefix(c.HealthCheck, "/") && len(c.To) > 1 {
 		return outcome.Input("--health-check is a URL, but there are several targets: give a path, joined to each app's URL")
 	}
-	if c.Dotenv != "" {
-		return checkDotenv(c.Dotenv)
-	}
-	return nil
+	return checkDotenv(c.Dotenv)
 }
 
 // Run promotes.
@@ -78,26 +73,7 @@ func (c *promoteCmd) Run(ctx context.Context, h *heroku) error {
 	if err != nil {
 		return err
 	}
-	var vars []ciout.Var
-	for _, t := range res.Targets {
-		if t.Release == nil { // promote reports a success only with its release
-			return &follow.Unknown{App: t.App, Msg: fmt.Sprintf("the promotion to %s ended without its release: the promotion may have gone through", t.App)}
-		}
-		r := reportOf(t.App, t.WebURL, t.Generation, t.Release)
-		suffix := ""
-		if len(res.Targets) > 1 {
-			suffix = suffixOf(t.App)
-		}
-		vars = append(vars, r.vars(suffix)...)
-		h.Out.Step("Promoted %s to %s: release v%d (%s)", res.Source, t.App, t.Release.Version, r.artifact())
-		if t.WebURL != "" {
-			h.Out.Line("%s", t.WebURL)
-		}
-	}
-	if c.Dotenv != "" {
-		return ciout.WriteDotenv(c.Dotenv, vars)
-	}
-	return nil
+	return promote.Report(h.Session, res, c.Dotenv)
 }
 
 // appName is the app the outcome's hints name, unless the error names

@@ -175,7 +175,7 @@ func (c *reviewDeployCmd) Run(ctx context.Context, g *globals, h *heroku) error 
 				if err := deploy.Verify(ctx, h.Session, res, c.HealthFlags.options()); err != nil {
 					return fail(err)
 				}
-				return reportDeploy(h, res, c.Dotenv)
+				return deploy.Report(h.Session, res, c.Dotenv)
 			}
 		} else if created, err = review.Create(ctx, apps, where); err != nil {
 			return fail(err)

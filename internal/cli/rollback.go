@@ -2,13 +2,8 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"regexp"
 
-	"gitlab.com/heroku-deploy/heroku/internal/ciout"
-	"gitlab.com/heroku-deploy/heroku/internal/follow"
-	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/release"
 )
@@ -28,7 +23,7 @@ var (
 	uuidRE    = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 )
 
-// Run rolls back (release.Follower.Back: the rule a retry follows).
+// Run rolls back (release.Back: the rule a retry follows).
 func (c *rollbackCmd) Run(ctx context.Context, h *heroku) error {
 	to := ""
 	if c.To != nil {
@@ -40,51 +35,14 @@ func (c *rollbackCmd) Run(ctx context.Context, h *heroku) error {
 			return outcome.Inputf("--to %q is neither a release version (v41) nor a release id", to)
 		}
 	}
-	if c.Dotenv != "" {
-		if err := checkDotenv(c.Dotenv); err != nil {
-			return err
-		}
+	if err := checkDotenv(c.Dotenv); err != nil {
+		return err
 	}
 	ctx, cancel := h.withTimeout(ctx)
 	defer cancel()
-	app, err := h.Client.AppInfo(ctx, c.App)
-	if err != nil {
-		return fmt.Errorf("look up app %s: %w", c.App, err)
-	}
-	webURL, note, err := h.Client.URL(ctx, app)
-	if err != nil {
-		return err
-	}
-	if note != "" {
-		h.Out.Step("%s", note)
-	}
 	out, err := release.Back(ctx, h.Session, c.App, to)
-	var ie *release.Ineligible
-	switch {
-	case errors.As(err, &ie):
-		return fmt.Errorf("%w: nothing was changed", err)
-	case err != nil:
+	if err != nil {
 		return err
 	}
-	if out.Release == nil { // Back reports a success only with its release
-		return &follow.Unknown{App: c.App, Msg: "the rollback ended without its release: it may have been made"}
-	}
-	r := reportOf(app.Name, webURL, herokuapi.Generation(app), out.Release)
-	if c.Dotenv != "" {
-		if err := ciout.WriteDotenv(c.Dotenv, r.vars("")); err != nil {
-			return err
-		}
-	}
-	h.Out.Step("Rolled %s back to v%d: release v%d (%s)", c.App, out.Target, r.ReleaseVersion, r.artifact())
-	if r.WebURL != "" {
-		h.Out.Line("%s", r.WebURL)
-	}
-	if out.Act == release.Done {
-		if len(out.Further) == 0 {
-			h.Out.Line("No release older than v%d can still be rolled back to: see https://dashboard.heroku.com/apps/%s/activity", out.Target, c.App)
-		} else {
-			h.Out.Line("To go further back: heroku-deploy rollback --app %s --to vN%s", c.App, release.Listing(out.Further))
-		}
-	}
-	return nil
+	return release.ReportBack(h.Session, out, c.Dotenv)
 }

@@ -51,17 +51,11 @@ type Config struct {
 	Health health.Options
 }
 
-// Result is what was deployed.
+// Result is what was deployed: the dotenv report's facts, and whether the
+// build is an earlier one released again.
 type Result struct {
-	App            string
-	Generation     string // "cedar" or "fir"
-	WebURL         string // "" when the app has none
-	BuildID        string
-	Reused         bool // BuildID is an earlier build, released again
-	ReleaseID      string
-	ReleaseVersion int
-	ArtifactKind   string // "slug" (Cedar) or "oci-image" (Fir)
-	ArtifactID     string
+	release.Report
+	Reused bool // BuildID is an earlier build, released again
 }
 
 // Deploy deploys cfg.Dir: it releases again an earlier build of the same
@@ -194,7 +188,7 @@ func readApp(ctx context.Context, s *session.Session, cfg Config) (*Result, erro
 	if err != nil {
 		return nil, fmt.Errorf("look up app %s: %w", cfg.App, err)
 	}
-	res := &Result{App: app.Name, Generation: herokuapi.Generation(app)}
+	res := &Result{Report: release.Report{App: app.Name, Generation: herokuapi.Generation(app)}}
 	if res.Generation == "fir" && len(cfg.Buildpacks) > 0 {
 		// Heroku takes a build's buildpacks on Cedar only; on Fir they come
 		// from project.toml and the field would be ignored.

@@ -9,6 +9,7 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/health"
 	"gitlab.com/heroku-deploy/heroku/internal/outcome"
+	"gitlab.com/heroku-deploy/heroku/internal/release"
 	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
@@ -17,7 +18,7 @@ import (
 // is a failure (exit 1) that says the release is live, not bad input
 // (exit 2, "found before any change").
 func TestVerifyWithoutURLIsAFailure(t *testing.T) {
-	err := Verify(context.Background(), &session.Session{}, &Result{App: "review-app", ReleaseVersion: 3}, health.Options{Check: "/health", Rollback: true})
+	err := Verify(context.Background(), &session.Session{}, &Result{Report: release.Report{App: "review-app", ReleaseVersion: 3}}, health.Options{Check: "/health", Rollback: true})
 	var failed *follow.Failed
 	if !errors.As(err, &failed) {
 		t.Fatalf("got %T %v, want *follow.Failed", err, err)

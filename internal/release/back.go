@@ -2,10 +2,12 @@ package release
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
+	"gitlab.com/heroku-deploy/heroku/internal/ciout"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/session"
@@ -47,12 +49,15 @@ const (
 
 // Outcome is what a rollback run did.
 type Outcome struct {
+	App     string
 	Act     Act
 	Target  int                // the version rolled back to
 	Release *herokuapi.Release // the rollback's release, as last read
 	// Further (Done) are older releases that can still be rolled back to,
 	// newest first, for --to.
 	Further []herokuapi.Release
+	// Report is the dotenv report of the app's new release.
+	Report Report
 }
 
 // NoSuchRelease is a --to that names no release of the app: nothing was
@@ -63,9 +68,64 @@ func (e *NoSuchRelease) Error() string {
 	return fmt.Sprintf("app %s has no release %s", e.App, e.Release)
 }
 
-// Back rolls app back: to a release by version ("v41", "41") or id, or, with
-// to "", to the default target, following the rule above.
+// Back is the rollback command's work: it reads the app and its URL, rolls
+// it back (back: the rule above) and reads the new release for the
+// report. A target that cannot be rolled back to (*Ineligible) or does not
+// exist (*NoSuchRelease) changes nothing.
 func Back(ctx context.Context, s *session.Session, app, to string) (*Outcome, error) {
+	a, err := s.Client.AppInfo(ctx, app)
+	if err != nil {
+		return nil, fmt.Errorf("look up app %s: %w", app, err)
+	}
+	webURL, note, err := s.Client.URL(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	if note != "" {
+		s.Out.Step("%s", note)
+	}
+	out, err := back(ctx, s, app, to)
+	var ie *Ineligible
+	switch {
+	case errors.As(err, &ie):
+		return nil, fmt.Errorf("%w: nothing was changed", err)
+	case err != nil:
+		return nil, err
+	case out.Release == nil: // back reports a success only with its release
+		return nil, &follow.Unknown{App: app, Msg: "the rollback ended without its release: it may have been made"}
+	}
+	out.App, out.Report = app, ReportOf(a.Name, webURL, herokuapi.Generation(a), out.Release)
+	return out, nil
+}
+
+// ReportBack writes the dotenv report of a rollback to the file dotenv
+// ("": none), then says in the job log what the app runs, and, when the
+// run made nothing (an earlier run's rollback was done), how to go
+// further back.
+func ReportBack(s *session.Session, out *Outcome, dotenv string) error {
+	r := out.Report
+	if dotenv != "" {
+		if err := ciout.WriteDotenv(dotenv, r.Vars("")); err != nil {
+			return err
+		}
+	}
+	s.Out.Step("Rolled %s back to v%d: release v%d (%s)", out.App, out.Target, r.ReleaseVersion, r.Artifact())
+	if r.WebURL != "" {
+		s.Out.Line("%s", r.WebURL)
+	}
+	if out.Act == Done {
+		if len(out.Further) == 0 {
+			s.Out.Line("No release older than v%d can still be rolled back to: see https://dashboard.heroku.com/apps/%s/activity", out.Target, out.App)
+		} else {
+			s.Out.Line("To go further back: heroku-deploy rollback --app %s --to vN%s", out.App, Listing(out.Further))
+		}
+	}
+	return nil
+}
+
+// back rolls app back: to a release by version ("v41", "41") or id, or,
+// with to "", to the default target, following the rule above.
+func back(ctx context.Context, s *session.Session, app, to string) (*Outcome, error) {
 	list, err := s.Client.RecentReleases(ctx, app, 50)
 	if err != nil {
 		return nil, fmt.Errorf("list the releases of %s: %w", app, err)
