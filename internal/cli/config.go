@@ -29,11 +29,11 @@ func (c *configSetCmd) Run(ctx context.Context, g *globals, h *heroku) error {
 	if len(c.Vars) == 0 && len(c.Unset) == 0 {
 		return outcome.Input("nothing to set or unset", "heroku-deploy config set --app NAME NAME[=CI_VAR]... [--unset NAME]...")
 	}
-	wanted, err := configvars.Resolve(c.Vars, g.Env.Lookup, g.Env.environ())
+	// A release phase that prints a value shows it masked.
+	wanted, err := g.configVars(c.Vars, "config set:", "config var", "release phase")
 	if err != nil {
-		return varError("config set:", err)
+		return err
 	}
-	g.addValues(wanted, "config var", "release phase") // a release phase that prints one shows it masked
 	if _, err := configvars.Diff(nil, wanted, c.Unset); err != nil {
 		return outcome.Inputf("config set: %v", err) // bad or conflicting --unset names, before any request
 	}

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
-	"gitlab.com/heroku-deploy/heroku/internal/configvars"
 	"gitlab.com/heroku-deploy/heroku/internal/deploy"
 	"gitlab.com/heroku-deploy/heroku/internal/gitrev"
 	"gitlab.com/heroku-deploy/heroku/internal/ignore"
@@ -36,69 +35,60 @@ type deployCmd struct {
 
 var bpNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
 
-// check validates the deploy's own flags before any request, and returns
-// the directory to pack, symlinks resolved: the walk packs exactly what
-// was checked.
-func (c *deployCmd) check() (string, *ignore.Matcher, error) {
-	dir, err := filepath.EvalSymlinks(c.Dir)
+// checkSource checks, before any request, what deploy and review deploy
+// share: the directory (symlinks resolved: the walk packs exactly what was
+// checked), --buildpack, --exclude, --source-version, the health check and
+// --dotenv. It returns the deploy's config so far.
+func checkSource(app, dirFlag, version string, buildpacks, excludes []string, dotenv string, hf *HealthFlags) (deploy.Config, error) {
+	dir, err := filepath.EvalSymlinks(dirFlag)
 	if err != nil {
-		if _, serr := os.Stat(c.Dir); serr != nil {
+		if _, serr := os.Stat(dirFlag); serr != nil {
 			err = serr // the system's words ("too many levels of symbolic links")
 		}
-		return "", nil, outcome.Inputf("--dir %s: %v", c.Dir, unwrapPath(err))
+		return deploy.Config{}, outcome.Inputf("--dir %s: %v", dirFlag, unwrapPath(err))
 	}
 	if fi, err := os.Stat(dir); err != nil {
-		return "", nil, outcome.Inputf("--dir %s: %v", c.Dir, unwrapPath(err))
+		return deploy.Config{}, outcome.Inputf("--dir %s: %v", dirFlag, unwrapPath(err))
 	} else if !fi.IsDir() {
-		return "", nil, outcome.Inputf("--dir %s is not a directory", c.Dir)
+		return deploy.Config{}, outcome.Inputf("--dir %s is not a directory", dirFlag)
 	}
-	for _, bp := range c.Buildpack {
+	for _, bp := range buildpacks {
 		if u, err := url.Parse(bp); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
 			continue
 		}
 		if !bpNameRE.MatchString(bp) {
-			return "", nil, outcome.Input(fmt.Sprintf("--buildpack %q is neither a URL nor a buildpack name", bp),
+			return deploy.Config{}, outcome.Input(fmt.Sprintf("--buildpack %q is neither a URL nor a buildpack name", bp),
 				"use a registry name such as heroku/nodejs or an https:// URL")
 		}
 	}
-	exclude, err := ignore.New(c.Exclude)
+	exclude, err := ignore.New(excludes)
 	if err != nil {
-		return "", nil, outcome.Inputf("--exclude: %v", err)
+		return deploy.Config{}, outcome.Inputf("--exclude: %v", err)
 	}
-	if strings.ContainsAny(c.SourceVersion, "\r\n") {
-		return "", nil, outcome.Inputf("--source-version must be one line")
+	if strings.ContainsAny(version, "\r\n") {
+		return deploy.Config{}, outcome.Inputf("--source-version must be one line")
 	}
-	if err := c.HealthFlags.check(); err != nil {
-		return "", nil, err
+	if err := hf.check(); err != nil {
+		return deploy.Config{}, err
 	}
-	return dir, exclude, checkDotenv(c.Dotenv)
+	cfg := deploy.Config{App: app, Dir: dir, DirName: dirFlag, SourceVersion: version, Buildpacks: buildpacks, Exclude: exclude, Health: hf.options()}
+	return cfg, checkDotenv(dotenv)
 }
 
 // Run deploys.
 func (c *deployCmd) Run(ctx context.Context, g *globals, h *heroku) error {
-	dir, exclude, err := c.check()
+	cfg, err := checkSource(c.App, c.Dir, c.SourceVersion, c.Buildpack, c.Exclude, c.Dotenv, &c.HealthFlags)
 	if err != nil {
 		return err
 	}
-	config, err := configvars.Resolve(c.ConfigVar, g.Env.Lookup, g.Env.environ())
-	if err != nil {
-		return varError("--config-var:", err)
+	if cfg.ConfigVars, err = g.configVars(c.ConfigVar, "--config-var:", "--config-var", "the build log or release phase"); err != nil {
+		return err
 	}
-	g.addValues(config, "--config-var", "the build log or release phase") // a log that prints one shows it masked
+	cfg.Maintenance, cfg.Rebuild = c.Maintenance, c.Rebuild
 	ctx, cancel := h.withTimeout(ctx)
 	defer cancel()
-	return c.deploy(ctx, h, dir, exclude, config)
-}
-
-// deploy deploys dir, checked, to c.App, config vars set first: an earlier
-// build of the version is released again unless told otherwise; then the
-// health check and the dotenv report.
-func (c *deployCmd) deploy(ctx context.Context, h *heroku, dir string, exclude *ignore.Matcher, config map[string]string) error {
-	version, dirty := c.version(ctx)
-	res, err := deploy.Deploy(ctx, h.Session, deploy.Config{
-		App: c.App, Dir: dir, DirName: c.Dir, SourceVersion: version, Dirty: dirty, Buildpacks: c.Buildpack, Exclude: exclude,
-		ConfigVars: config, Maintenance: c.Maintenance, Rebuild: c.Rebuild, Health: c.HealthFlags.options(),
-	})
+	cfg.SourceVersion, cfg.Dirty = version(ctx, c.SourceVersion, c.Dir)
+	res, err := deploy.Deploy(ctx, h.Session, cfg)
 	if err != nil {
 		return err
 	}
@@ -125,13 +115,13 @@ func unwrapPath(err error) error {
 }
 
 // version is what the build is recorded under: --source-version
-// (CI_COMMIT_SHA), else git's HEAD in --dir. HEAD names the tree only if
+// (CI_COMMIT_SHA), else git's HEAD in dir. HEAD names the tree only if
 // nothing in it is uncommitted or ignored (the archive packs ignored files
 // too): otherwise it is dirty, and the deploy records another version.
-func (c *deployCmd) version(ctx context.Context) (version string, dirty bool) {
-	if c.SourceVersion != "" {
-		return c.SourceVersion, false
+func version(ctx context.Context, given, dir string) (version string, dirty bool) {
+	if given != "" {
+		return given, false
 	}
-	head, clean := gitrev.Head(ctx, c.Dir)
+	head, clean := gitrev.Head(ctx, dir)
 	return head, head != "" && !clean
 }

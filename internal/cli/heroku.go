@@ -9,6 +9,7 @@ import (
 
 	"github.com/alecthomas/kong"
 
+	"gitlab.com/heroku-deploy/heroku/internal/configvars"
 	"gitlab.com/heroku-deploy/heroku/internal/credential"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
@@ -139,6 +140,17 @@ func (e environment) environ() []string {
 		return nil
 	}
 	return e.Environ()
+}
+
+// configVars reads NAME[=CI_VAR] specs (flag names them in errors) and
+// registers the values with the redactor (addValues).
+func (g *globals) configVars(specs []string, flag, what, where string) (map[string]string, error) {
+	vars, err := configvars.Resolve(specs, g.Env.Lookup, g.Env.environ())
+	if err != nil {
+		return nil, varError(flag, err)
+	}
+	g.addValues(vars, what, where)
+	return vars, nil
 }
 
 // addValues registers config values with the redactor. A value too short

@@ -173,12 +173,12 @@ type SweepPlan struct {
 	Keep, Delete []string
 }
 
-// Sweep plans the deletion of prefix's review apps whose merge request is
+// PlanSweep plans the deletion of prefix's review apps whose merge request is
 // not in open: it lists every app the key can use, keeps those the naming
 // rule does not give for prefix out of it entirely, and checks the stage
 // of each app to delete. One that fails the check fails the whole plan:
 // nothing is deleted.
-func Sweep(ctx context.Context, s *session.Session, prefix string, open map[string]bool) (*SweepPlan, error) {
+func PlanSweep(ctx context.Context, s *session.Session, prefix string, open map[string]bool) (*SweepPlan, error) {
 	list, err := s.Client.ListApps(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list apps: %w", err)
