@@ -11,8 +11,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"runtime"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -21,8 +19,8 @@ import (
 
 	"gitlab.com/heroku-deploy/heroku/internal/archive"
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
+	"gitlab.com/heroku-deploy/heroku/internal/civar"
 	"gitlab.com/heroku-deploy/heroku/internal/classify"
-	"gitlab.com/heroku-deploy/heroku/internal/gitlablist"
 	"gitlab.com/heroku-deploy/heroku/internal/maintenance"
 	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/redact"
@@ -137,7 +135,7 @@ func run(ctx context.Context, version string, args []string, env environment) (c
 		} else if r != nil {
 			// A bug. Unrecovered, Go's runtime would exit 2, which
 			// promises that nothing changed.
-			err := crashed(r, panicSite())
+			err := classify.Panic(r)
 			for _, app := range maintenance.LeftOn() {
 				v.say("", "!!! "+maintenance.Headline(app))
 			}
@@ -163,64 +161,6 @@ func run(ctx context.Context, version string, args []string, env environment) (c
 // runCommand runs the command parsing selected. Tests replace it to
 // inject a fault into a command's work (a panic).
 var runCommand = func(kctx *kong.Context, g *globals) error { return kctx.Run(g) }
-
-// crashed is a recovered panic: a bug, which may have struck after the
-// command changed something. So it never exits 2 ("nothing changed"): 6
-// while maintenance mode may be on (maintenance.Around turns it off
-// before it lets a panic go on, and the app stays listed only if that
-// failed), else 4, "unknown", as for an answer that could not be read:
-// what the command did before it stopped is not known. The message
-// passes through the redactor like every other.
-func crashed(r any, site string) error {
-	if site != "" {
-		site = " at " + site
-	}
-	err := outcome.New(outcome.Unknown, fmt.Errorf("internal error (a bug in heroku-deploy): panic: %v%s", r, site),
-		"what the command had changed on Heroku before it stopped is unknown: check the app's activity in the Heroku dashboard",
-		"please report this bug with the job log: "+issuesURL)
-	if apps := maintenance.LeftOn(); len(apps) > 0 {
-		err.Kind = outcome.MaintenanceOn
-		for _, app := range apps {
-			err.Hints = append(err.Hints, classify.OffByHand(app))
-		}
-	}
-	return err
-}
-
-// issuesURL is where bugs are reported (inferred from the module path).
-const issuesURL = "https://gitlab.com/heroku-deploy/heroku/-/issues"
-
-// panicSite is where the panic being recovered began, as
-// "internal/promote/promote.go:123": the first frame outside the runtime
-// after the last runtime.gopanic (a panic re-raised by a deferred call,
-// as maintenance.Around does, sits on top of the first one's frames).
-func panicSite() string {
-	pc := make([]uintptr, 64)
-	frames := runtime.CallersFrames(pc[:runtime.Callers(2, pc)])
-	site, after := "", false
-	for {
-		f, more := frames.Next()
-		switch {
-		case f.Function == "runtime.gopanic":
-			after = true
-		case after && !strings.HasPrefix(f.Function, "runtime."):
-			site, after = fmt.Sprintf("%s:%d", moduleFile(f.File), f.Line), false
-		}
-		if !more {
-			return site
-		}
-	}
-}
-
-// moduleFile is a source path from the module's root.
-func moduleFile(path string) string {
-	for _, dir := range []string{"/internal/", "/cmd/"} {
-		if i := strings.LastIndex(path, dir); i >= 0 {
-			return path[i+1:]
-		}
-	}
-	return filepath.Base(path)
-}
 
 // parseError is kong's error in our words, pointing at the help of the
 // command it concerns: a missing argument is named with the values it
@@ -322,7 +262,7 @@ func envResolver(env environment) kong.Resolver {
 			}
 			switch {
 			case flag.Tag.Has("list"):
-				list, err := gitlablist.Read(name, v, flag.Tag.Get("list") == "or-item")
+				list, err := civar.List(name, v, flag.Tag.Get("list") == "or-item")
 				if err != nil {
 					return nil, err
 				}
@@ -332,24 +272,12 @@ func envResolver(env environment) kong.Resolver {
 				}
 				return items, nil
 			case flag.IsBool():
-				return boolValue(name, v)
+				return civar.Bool(name, v)
 			}
 			return v, nil
 		}
 		return nil, nil
 	})
-}
-
-// boolValue reads a switch from its variable the ways people write one:
-// empty, 0, false, no, off, or 1, true, yes, on.
-func boolValue(name, raw string) (any, error) {
-	switch strings.ToLower(strings.TrimSpace(raw)) {
-	case "", "0", "false", "no", "off":
-		return false, nil
-	case "1", "true", "yes", "on":
-		return true, nil
-	}
-	return nil, fmt.Errorf("%s=%q: want true or false (1/0, yes/no, on/off)", name, raw)
 }
 
 func versionString(v string) string {

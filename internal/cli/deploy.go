@@ -3,13 +3,9 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net/url"
-	"os"
-	"path/filepath"
-	"regexp"
 	"strings"
 
+	"gitlab.com/heroku-deploy/heroku/internal/archive"
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
 	"gitlab.com/heroku-deploy/heroku/internal/deploy"
 	"gitlab.com/heroku-deploy/heroku/internal/gitrev"
@@ -33,32 +29,21 @@ type deployCmd struct {
 	HerokuFlags `embed:""`
 }
 
-var bpNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
-
 // checkSource checks, before any request, what deploy and review deploy
 // share: the directory (symlinks resolved: the walk packs exactly what was
 // checked), --buildpack, --exclude, --source-version, the health check and
 // --dotenv. It returns the deploy's config so far.
 func checkSource(app, dirFlag, version string, buildpacks, excludes []string, dotenv string, hf *HealthFlags) (deploy.Config, error) {
-	dir, err := filepath.EvalSymlinks(dirFlag)
-	if err != nil {
-		if _, serr := os.Stat(dirFlag); serr != nil {
-			err = serr // the system's words ("too many levels of symbolic links")
-		}
-		return deploy.Config{}, outcome.Inputf("--dir %s: %v", dirFlag, unwrapPath(err))
-	}
-	if fi, err := os.Stat(dir); err != nil {
-		return deploy.Config{}, outcome.Inputf("--dir %s: %v", dirFlag, unwrapPath(err))
-	} else if !fi.IsDir() {
-		return deploy.Config{}, outcome.Inputf("--dir %s is not a directory", dirFlag)
+	dir, err := archive.CheckDir(dirFlag)
+	switch {
+	case errors.Is(err, archive.ErrNotDir):
+		return deploy.Config{}, outcome.Inputf("--dir %s %v", dirFlag, err)
+	case err != nil:
+		return deploy.Config{}, outcome.Inputf("--dir %s: %v", dirFlag, err)
 	}
 	for _, bp := range buildpacks {
-		if u, err := url.Parse(bp); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
-			continue
-		}
-		if !bpNameRE.MatchString(bp) {
-			return deploy.Config{}, outcome.Input(fmt.Sprintf("--buildpack %q is neither a URL nor a buildpack name", bp),
-				"use a registry name such as heroku/nodejs or an https:// URL")
+		if err := deploy.CheckBuildpack(bp); err != nil {
+			return deploy.Config{}, err
 		}
 	}
 	exclude, err := ignore.New(excludes)
@@ -68,7 +53,7 @@ func checkSource(app, dirFlag, version string, buildpacks, excludes []string, do
 	if strings.ContainsAny(version, "\r\n") {
 		return deploy.Config{}, outcome.Inputf("--source-version must be one line")
 	}
-	if err := hf.check(); err != nil {
+	if err := hf.options().Validate(); err != nil {
 		return deploy.Config{}, err
 	}
 	cfg := deploy.Config{App: app, Dir: dir, DirName: dirFlag, SourceVersion: version, Buildpacks: buildpacks, Exclude: exclude, Health: hf.options()}
@@ -104,14 +89,6 @@ func checkDotenv(p string) error {
 		return outcome.Inputf("--dotenv %s %v", p, err)
 	}
 	return nil
-}
-
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // version is what the build is recorded under: --source-version

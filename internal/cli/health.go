@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"gitlab.com/heroku-deploy/heroku/internal/health"
-	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 )
 
 // HealthFlags are the health-check flags of the commands that make a
@@ -14,23 +13,6 @@ type HealthFlags struct {
 	HealthCheckTimeout  time.Duration `name:"health-check-timeout" env:"HEROKU_DEPLOY_HEALTH_CHECK_TIMEOUT" default:"2m" help:"How long the health check may take (default ${default})."`
 	HealthCheckContains string        `name:"health-check-contains" env:"HEROKU_DEPLOY_HEALTH_CHECK_CONTAINS" placeholder:"TEXT" help:"The health check also needs this text in the answer."`
 	RollbackOnFailure   bool          `name:"rollback-on-failure" env:"HEROKU_DEPLOY_ROLLBACK_ON_FAILURE" default:"true" negatable:"" help:"When the health check fails, roll back to the release that was current before (default ${default})."`
-}
-
-// check validates the health flags before any request.
-func (f *HealthFlags) check() error {
-	if f.HealthCheck == "" {
-		if f.HealthCheckContains != "" {
-			return outcome.Input("--health-check-contains needs --health-check")
-		}
-		return nil
-	}
-	if err := health.CheckSpec(f.HealthCheck); err != nil {
-		return outcome.Input(err.Error(), "give a path such as /healthz (joined to the app's URL) or a full https:// URL")
-	}
-	if f.HealthCheckTimeout <= 0 {
-		return outcome.Inputf("--health-check-timeout must be positive, got %s", f.HealthCheckTimeout)
-	}
-	return nil
 }
 
 func (f *HealthFlags) options() health.Options {

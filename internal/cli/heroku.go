@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -158,19 +157,10 @@ func (g *globals) configVars(specs []string, flag, what, where string) (map[stri
 // config vars only, but Heroku's side (where) can print it as it is: one
 // warning names them.
 func (g *globals) addValues(vars map[string]string, what, where string) {
-	var short []string
-	for name, v := range vars {
-		g.redact.Add(v)
-		if redact.Short(v) {
-			short = append(short, name)
-		}
+	if short := g.redact.AddValues(vars); len(short) > 0 {
+		g.voice.warn(fmt.Sprintf("%s %s: a value under %d characters is too short to mask: heroku-deploy prints only names, but %s would show it as it is",
+			what, strings.Join(short, ", "), redact.MinLen, where))
 	}
-	if len(short) == 0 {
-		return
-	}
-	slices.Sort(short)
-	g.voice.warn(fmt.Sprintf("%s %s: a value under %d characters is too short to mask: heroku-deploy prints only names, but %s would show it as it is",
-		what, strings.Join(short, ", "), redact.MinLen, where))
 }
 
 // creds reads credentials from the environment, registering each with the

@@ -51,7 +51,7 @@ func (c *promoteCmd) check() error {
 		return outcome.Input("no --source-version: promote checks that the source runs the commit this pipeline tested",
 			"GitLab CI sets CI_COMMIT_SHA; elsewhere pass --source-version SHA, or --any-commit to promote whatever the source runs")
 	}
-	if err := c.HealthFlags.check(); err != nil {
+	if err := c.HealthFlags.options().Validate(); err != nil {
 		return err
 	}
 	if c.HealthCheck != "" && !strings.HasPrefix(c.HealthCheck, "/") && len(c.To) > 1 {

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"regexp"
-
 	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/review"
 )
@@ -20,13 +18,6 @@ type ReviewFlags struct {
 	Name string `env:"HEROKU_DEPLOY_NAME" placeholder:"PREFIX" help:"Prefix of the review apps: merge request IID's app is PREFIX-mr-IID, cut and hashed to Heroku's 30 characters (see the README)."`
 	MR   string `name:"mr" env:"CI_MERGE_REQUEST_IID" placeholder:"IID" help:"The merge request's IID (default: CI_MERGE_REQUEST_IID, set in merge request pipelines)."`
 }
-
-var (
-	// teamNameRE is Heroku's team, space and pipeline name rule, loosely:
-	// what can go into a request without escaping.
-	teamNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{1,29}$`)
-	regionRE   = regexp.MustCompile(`^[a-z][a-z0-9-]{1,29}$`)
-)
 
 // app returns the review app's name, checked before any request. override
 // (--app) replaces it whole.

@@ -44,12 +44,12 @@ func (c *reviewDeployCmd) check(g *globals) (review.DeployConfig, error) {
 		cfg.Why = "--app"
 	}
 	for _, f := range [][2]string{{"--team", c.Team}, {"--space", c.Space}, {"--pipeline", c.Pipeline}} {
-		if f[1] != "" && !teamNameRE.MatchString(f[1]) {
+		if f[1] != "" && !herokuapi.ValidName(f[1]) {
 			return cfg, outcome.Inputf("%s %q: want a Heroku name (lowercase letters, digits and dashes)", f[0], f[1])
 		}
 	}
 	switch {
-	case c.Region != "" && !regionRE.MatchString(c.Region):
+	case c.Region != "" && !herokuapi.ValidName(c.Region):
 		return cfg, outcome.Inputf("--region %q: want a Heroku region name such as us or eu", c.Region)
 	case c.Region != "" && c.Space != "":
 		return cfg, outcome.Input("--region and --space together: an app in a private space takes the space's region", "drop --region")

@@ -5,12 +5,10 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"math"
-	"os"
-	"regexp"
 	"time"
 
 	"gitlab.com/heroku-deploy/heroku/internal/configvars"
+	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/oneoff"
 	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/rendezvous"
@@ -31,16 +29,6 @@ type runCmd struct {
 	HerokuFlags `embed:""`
 }
 
-var sizeRE = regexp.MustCompile(`^[A-Za-z0-9-]{1,40}$`)
-
-// maxTTL is Heroku's limit for a dyno's time_to_live; ttlMargin leaves the
-// stop at --timeout to heroku-deploy, the time_to_live being the bound when
-// heroku-deploy itself is killed.
-const (
-	maxTTL    = 24 * time.Hour
-	ttlMargin = time.Minute
-)
-
 // check validates the flags before any request.
 func (c *runCmd) check(g *globals) (oneoff.Config, *x509.CertPool, error) {
 	if len(c.Args) > 0 && c.Args[0] == "--" {
@@ -55,27 +43,21 @@ func (c *runCmd) check(g *globals) (oneoff.Config, *x509.CertPool, error) {
 	case len(c.Args) == 0 || c.Args[0] == "":
 		return cfg, nil, outcome.Input("no command to run", "heroku-deploy run --app NAME -- COMMAND [ARGS...]")
 	}
-	if c.Size != "" && !sizeRE.MatchString(c.Size) {
+	if c.Size != "" && !herokuapi.ValidDynoSize(c.Size) {
 		return cfg, nil, outcome.Inputf("--size %q is not a dyno size", c.Size)
 	}
-	if c.Timeout+ttlMargin > maxTTL {
-		return cfg, nil, outcome.Inputf("--timeout %s is too long: a one-off dyno lives at most %s", c.Timeout, maxTTL-ttlMargin)
-	}
-	cfg.TimeToLive = int(math.Ceil((c.Timeout + ttlMargin).Seconds()))
-	env, err := configvars.Resolve(c.Env, g.Env.Lookup, g.Env.environ())
+	ttl, err := oneoff.TimeToLive(c.Timeout)
 	if err != nil {
+		return cfg, nil, outcome.Inputf("--timeout %s is too long: %v", c.Timeout, err)
+	}
+	cfg.TimeToLive = ttl
+	if cfg.Env, err = configvars.Resolve(c.Env, g.Env.Lookup, g.Env.environ()); err != nil {
 		return cfg, nil, varError("--env", err)
 	}
-	cfg.Env = env
 	var roots *x509.CertPool
 	if c.RendezvousCA != "" {
-		pem, err := os.ReadFile(c.RendezvousCA)
-		if err != nil {
-			return cfg, nil, outcome.Inputf("HEROKU_DEPLOY_RENDEZVOUS_CA: %v", unwrapPath(err))
-		}
-		roots = x509.NewCertPool()
-		if !roots.AppendCertsFromPEM(pem) {
-			return cfg, nil, outcome.Inputf("HEROKU_DEPLOY_RENDEZVOUS_CA: %s holds no PEM certificate", c.RendezvousCA)
+		if roots, err = rendezvous.LoopbackRoots(c.RendezvousCA); err != nil {
+			return cfg, nil, outcome.Inputf("HEROKU_DEPLOY_RENDEZVOUS_CA: %v", err)
 		}
 	}
 	return cfg, roots, nil

@@ -9,7 +9,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
+	"regexp"
 	"time"
 
 	"gitlab.com/heroku-deploy/heroku/internal/archive"
@@ -345,4 +347,19 @@ func humanBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+var bpNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
+
+// CheckBuildpack checks a --buildpack before any request: an http(s) URL,
+// or a registry name such as heroku/nodejs.
+func CheckBuildpack(bp string) error {
+	if u, err := url.Parse(bp); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+		return nil
+	}
+	if !bpNameRE.MatchString(bp) {
+		return outcome.Input(fmt.Sprintf("--buildpack %q is neither a URL nor a buildpack name", bp),
+			"use a registry name such as heroku/nodejs or an https:// URL")
+	}
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -175,11 +176,29 @@ func Scale(ctx context.Context, s *session.Session, app string, changes []Change
 	return nil, fmt.Errorf("%w; the formation now reads %s", perr, Describe(after))
 }
 
+// ParseTypes reads process type names (web, worker…), each once.
+func ParseTypes(args []string) ([]string, error) {
+	var types []string
+	for _, t := range args {
+		if !herokuapi.ValidProcessType(t) {
+			return nil, fmt.Errorf("%q is not a process type name (letters, digits, _ and -)", t)
+		}
+		if !slices.Contains(types, t) {
+			types = append(types, t)
+		}
+	}
+	return types, nil
+}
+
 // Restart restarts every dyno of the app (no types), or those of each
-// type given, after checking the types exist.
+// type given, after checking the types exist, and says Heroku accepted it.
 func Restart(ctx context.Context, s *session.Session, app string, types []string) error {
 	if len(types) == 0 {
-		return s.Client.RestartAll(ctx, app)
+		if err := s.Client.RestartAll(ctx, app); err != nil {
+			return err
+		}
+		s.Out.Step("Restart of every dyno of %s accepted by Heroku", app)
+		return nil
 	}
 	f, err := Read(ctx, s, app)
 	if err != nil {
@@ -193,6 +212,7 @@ func Restart(ctx context.Context, s *session.Session, app string, types []string
 			return err
 		}
 	}
+	s.Out.Step("Restart of the %s dynos of %s accepted by Heroku", strings.Join(types, ", "), app)
 	return nil
 }
 

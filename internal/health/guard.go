@@ -9,6 +9,7 @@ import (
 
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/release"
 	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
@@ -19,6 +20,24 @@ type Options struct {
 	Contains string
 	Timeout  time.Duration
 	Rollback bool // roll back when the check fails
+}
+
+// Validate checks the options before any request: input refused names
+// the flags that gave them.
+func (o Options) Validate() error {
+	if o.Check == "" {
+		if o.Contains != "" {
+			return outcome.Input("--health-check-contains needs --health-check")
+		}
+		return nil
+	}
+	if err := CheckSpec(o.Check); err != nil {
+		return outcome.Input(err.Error(), "give a path such as /healthz (joined to the app's URL) or a full https:// URL")
+	}
+	if o.Timeout <= 0 {
+		return outcome.Inputf("--health-check-timeout must be positive, got %s", o.Timeout)
+	}
+	return nil
 }
 
 // Guard checks a new release and, if the check fails, rolls the app back

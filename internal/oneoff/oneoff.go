@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -31,7 +32,8 @@ type Config struct {
 	Args []string // the command: one shell command line, or words to quote
 	Env  map[string]string
 	Size string
-	// TimeToLive is the dyno's own bound on Heroku, in seconds.
+	// TimeToLive is the dyno's own bound on Heroku, in seconds
+	// (TimeToLive, the func).
 	TimeToLive int
 	// Attach is how to reach the dyno's rendezvous.
 	Attach rendezvous.Options
@@ -405,4 +407,22 @@ func urlPath(raw string) string {
 		return ""
 	}
 	return u.Path
+}
+
+// maxTTL is Heroku's limit for a dyno's time_to_live; ttlMargin leaves the
+// stop at the command's own timeout to heroku-deploy, the time_to_live
+// being the bound when heroku-deploy itself is killed.
+const (
+	maxTTL    = 24 * time.Hour
+	ttlMargin = time.Minute
+)
+
+// TimeToLive is the time_to_live, in seconds, of a dyno whose command
+// heroku-deploy stops after timeout; an error when it is longer than a
+// dyno may live.
+func TimeToLive(timeout time.Duration) (int, error) {
+	if timeout+ttlMargin > maxTTL {
+		return 0, fmt.Errorf("a one-off dyno lives at most %s", maxTTL-ttlMargin)
+	}
+	return int(math.Ceil((timeout + ttlMargin).Seconds())), nil
 }

@@ -1,4 +1,4 @@
-package gitlablist
+package civar
 
 import (
 	"slices"
@@ -28,23 +28,23 @@ func TestParse(t *testing.T) {
 	}
 }
 
-// TestReadOrItem: a list:"or-item" variable takes one plain item (what
+// TestListOrItem: a list:"or-item" variable takes one plain item (what
 // the component passes) or a list, never the comma-separated form.
-func TestReadOrItem(t *testing.T) {
+func TestListOrItem(t *testing.T) {
 	for raw, want := range map[string][]string{
 		"":                           {},
 		"my-app":                     {"my-app"},
 		`["my-app-eu", "my-app-us"]`: {"my-app-eu", "my-app-us"},
 	} {
-		got, err := Read("HEROKU_DEPLOY_TO", raw, true)
+		got, err := List("HEROKU_DEPLOY_TO", raw, true)
 		if err != nil || !slices.Equal(got, want) {
-			t.Errorf("Read(%q) = %v, %v; want %v", raw, got, err, want)
+			t.Errorf("List(%q) = %v, %v; want %v", raw, got, err, want)
 		}
 	}
-	if got, err := Read("HEROKU_DEPLOY_TO", "my-app-eu,my-app-us", true); err == nil {
+	if got, err := List("HEROKU_DEPLOY_TO", "my-app-eu,my-app-us", true); err == nil {
 		t.Errorf("a comma-separated value gave %v, want an error", got)
 	}
-	if got, err := Read("HEROKU_DEPLOY_EXCLUDE", "*.log", false); err == nil {
+	if got, err := List("HEROKU_DEPLOY_EXCLUDE", "*.log", false); err == nil {
 		t.Errorf("a plain item in a list:\"\" variable gave %v, want an error", got)
 	}
 }

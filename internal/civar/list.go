@@ -1,7 +1,8 @@
-// Package gitlablist reads a list from a CI/CD variable the way GitLab
-// renders an array input inside a string (Ruby's Array#inspect), or, where
-// the flag takes it, one plain item.
-package gitlablist
+// Package civar reads typed values from CI/CD variables: a list the way
+// GitLab renders an array input inside a string (Ruby's Array#inspect), or
+// one plain item where the flag takes it; a switch the ways people write
+// one.
+package civar
 
 import (
 	"fmt"
@@ -11,10 +12,10 @@ import (
 	"unicode/utf8"
 )
 
-// Read is the list in variable name, whose value is raw. With orItem, a
+// List is the list in variable name, whose value is raw. With orItem, a
 // value that is not a list is one item: a component passes one value
 // there (promote's to), a list only when run by hand.
-func Read(name, raw string, orItem bool) ([]string, error) {
+func List(name, raw string, orItem bool) ([]string, error) {
 	var list []string
 	var err error
 	if s := strings.TrimSpace(raw); orItem && s != "" && !strings.HasPrefix(s, "[") {
