@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"gitlab.com/heroku-deploy/heroku/internal/formation"
-	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 )
 
 // restartCmd is `heroku-deploy restart`.
@@ -15,13 +14,9 @@ type restartCmd struct {
 	HerokuFlags `embed:""`
 }
 
-// Run restarts.
+// Run restarts (formation.Restart checks the types first).
 func (c *restartCmd) Run(ctx context.Context, h *heroku) error {
-	types, err := formation.ParseTypes(c.Types)
-	if err != nil {
-		return outcome.Input(err.Error())
-	}
 	ctx, cancel := h.withTimeout(ctx)
 	defer cancel()
-	return formation.Restart(ctx, h.Session, c.App, types)
+	return formation.Restart(ctx, h.Session, c.App, c.Types)
 }

@@ -176,23 +176,19 @@ func Scale(ctx context.Context, s *session.Session, app string, changes []Change
 	return nil, fmt.Errorf("%w; the formation now reads %s", perr, Describe(after))
 }
 
-// ParseTypes reads process type names (web, worker…), each once.
-func ParseTypes(args []string) ([]string, error) {
+// Restart restarts every dyno of the app (no types), or those of each
+// type given (each once), after checking the names (input refused before
+// any request) and that the types exist, and says Heroku accepted it.
+func Restart(ctx context.Context, s *session.Session, app string, args []string) error {
 	var types []string
 	for _, t := range args {
 		if !herokuapi.ValidProcessType(t) {
-			return nil, fmt.Errorf("%q is not a process type name (letters, digits, _ and -)", t)
+			return outcome.Inputf("%q is not a process type name (letters, digits, _ and -)", t)
 		}
 		if !slices.Contains(types, t) {
 			types = append(types, t)
 		}
 	}
-	return types, nil
-}
-
-// Restart restarts every dyno of the app (no types), or those of each
-// type given, after checking the types exist, and says Heroku accepted it.
-func Restart(ctx context.Context, s *session.Session, app string, types []string) error {
 	if len(types) == 0 {
 		if err := s.Client.RestartAll(ctx, app); err != nil {
 			return err
