@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -171,6 +172,11 @@ func parseError(kctx *kong.Context, err error) *outcome.Error {
 		return outcome.Input(err.Error(), "run 'heroku-deploy --help' for usage")
 	}
 	help := fmt.Sprintf("run '%s --help' for usage", cmd.FullPath())
+	if m := keyFlagRE.FindStringSubmatch(err.Error()); m != nil {
+		// Not kong's "did you mean --api-key-var?": that takes a name.
+		return outcome.Input(fmt.Sprintf("%s: the API key is never taken as an argument (what was given is not shown)", m[1]),
+			"put the key in a masked CI/CD variable: HEROKU_API_KEY is read by default, or name another with --api-key-var NAME", help)
+	}
 	for _, arg := range cmd.Positional {
 		if !arg.Required || arg.Set || !strings.HasPrefix(err.Error(), "expected ") {
 			continue
@@ -184,6 +190,9 @@ func parseError(kctx *kong.Context, err error) *outcome.Error {
 	}
 	return outcome.Input(err.Error(), help)
 }
+
+// keyFlagRE is kong's error for a flag meant to take the key itself.
+var keyFlagRE = regexp.MustCompile(`(?i)^unknown flag (--?(?:heroku[-_])?(?:api[-_]?)?key)\b`)
 
 // commandOf is the command parsing reached, the application if none, or
 // nil if parsing did not start.
@@ -240,7 +249,7 @@ func newParser(cli any, version string, env environment) (*kong.Kong, error) {
 	return kong.New(cli,
 		kong.Name("heroku-deploy"),
 		kong.Description("Deploy to Heroku from CI through the Platform API: no Heroku CLI, no git push, no key on the command line."),
-		kong.Vars{"version": "heroku-deploy " + version},
+		kong.Vars{"version": "heroku-deploy " + version, "timeout_exit": "4"}, // run sets its own
 		kong.Writers(env.Stdout, env.Stderr),
 		kong.Exit(func(c int) { panic(exitPanic(c)) }),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -102,6 +103,35 @@ func TestDeployHelpShowsWhatMatters(t *testing.T) {
 	}
 	if n := strings.Count(help, "$CI_COMMIT_SHA"); n != 1 {
 		t.Errorf("$CI_COMMIT_SHA appears %d times", n)
+	}
+}
+
+// TestTimeoutHelpIsTheCommandsOwn: --timeout's help names the exit code of
+// the command it is read under (run's 124, every other's 4), not a list.
+func TestTimeoutHelpIsTheCommandsOwn(t *testing.T) {
+	var c commandLine
+	parser, err := newParser(&c, "test", environment{Lookup: func(string) (string, bool) { return "", false }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, n := range parser.Model.Leaves(false) {
+		for _, f := range n.Flags {
+			if f.Name != "timeout" {
+				continue
+			}
+			seen++
+			want := fmt.Sprintf("It then exits %d.", outcome.Unknown.Code())
+			if n.Name == "run" {
+				want = fmt.Sprintf("It then exits %d.", outcome.RunTimedOut.Code())
+			}
+			if !strings.HasSuffix(f.Help, want) {
+				t.Errorf("%s --timeout: %q, want it to end %q", n.FullPath(), f.Help, want)
+			}
+		}
+	}
+	if seen < 10 {
+		t.Errorf("--timeout found on %d commands", seen)
 	}
 }
 

@@ -25,7 +25,7 @@ import (
 // and kong runs hooks only on exported ones.
 type HerokuFlags struct {
 	APIKeyVar string        `name:"api-key-var" env:"HEROKU_DEPLOY_API_KEY_VARIABLE" default:"HEROKU_API_KEY" placeholder:"NAME" help:"NAME of the environment variable that holds the API key (default ${default}); the key itself is never accepted as an argument."`
-	Timeout   time.Duration `env:"HEROKU_DEPLOY_TIMEOUT" default:"30m" help:"Give up after this long; what is still pending on Heroku (a build, a dyno) is stopped where it can be. The exit code says so (deploy: 4, run: 124)."`
+	Timeout   time.Duration `env:"HEROKU_DEPLOY_TIMEOUT" default:"30m" help:"Give up after this long; what is still pending on Heroku (a build, a dyno) is stopped where it can be. It then exits ${timeout_exit}."`
 
 	// Test seams: hidden, read from the environment too. The defaults are
 	// Heroku's pace; the tests compress it.
