@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"gitlab.com/heroku-deploy/heroku/internal/gitrev"
 	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/promote"
 )
@@ -14,7 +15,7 @@ import (
 type promoteCmd struct {
 	From          string   `env:"HEROKU_DEPLOY_FROM" required:"" placeholder:"APP" help:"App to promote from (development or staging stage of a pipeline): its current release, or its newest carrying --source-version; no build."`
 	To            []string `env:"HEROKU_DEPLOY_TO" list:"or-item" sep:"none" required:"" placeholder:"APP" help:"App to promote to, downstream in the same pipeline; repeatable. Its variable holds one app or a list: [\"a\", \"b\"]."`
-	SourceVersion string   `env:"CI_COMMIT_SHA" placeholder:"SHA" help:"The commit the promoted release must carry (its slug's or OCI image's commit): the source's current release, or its newest kept one with it (exit 5 if none, or if the source was rolled back away from it); required unless --any-commit."`
+	SourceVersion string   `env:"CI_COMMIT_SHA" placeholder:"SHA" help:"The commit the promoted release must carry (its slug's or OCI image's commit): the source's current release, or its newest kept one with it (exit 5 if none, or if the source was rolled back away from it); without it, git rev-parse HEAD in the current directory, as deploy records it; not needed with --any-commit."`
 	AnyCommit     bool     `env:"HEROKU_DEPLOY_ANY_COMMIT" help:"Promote whatever the source runs, without checking its commit."`
 	Dotenv        string   `placeholder:"FILE" help:"Write the promotion's dotenv report here (HEROKU_APP_NAME, HEROKU_APP_URL, HEROKU_RELEASE_VERSION…; with several targets one set each, suffixed with the app's name; see the README)."`
 
@@ -22,8 +23,10 @@ type promoteCmd struct {
 	HerokuFlags `embed:""`
 }
 
-// check validates the flags before any request.
-func (c *promoteCmd) check() error {
+// check validates the flags before any request. Without --source-version,
+// the commit is git's HEAD here, as deploy records it: a tree that holds
+// what HEAD does not record has no commit to promote.
+func (c *promoteCmd) check(ctx context.Context) error {
 	if err := checkApp(c.From); err != nil {
 		return err
 	}
@@ -48,8 +51,16 @@ func (c *promoteCmd) check() error {
 		return outcome.Inputf("--source-version must be one line")
 	}
 	if c.SourceVersion == "" && !c.AnyCommit {
-		return outcome.Input("no --source-version: promote checks that the source runs the commit this pipeline tested",
-			"GitLab CI sets CI_COMMIT_SHA; elsewhere pass --source-version SHA, or --any-commit to promote whatever the source runs")
+		head, clean := gitrev.Head(ctx, ".")
+		switch {
+		case head == "":
+			return outcome.Input("no --source-version: promote checks that the source runs the commit this pipeline tested",
+				"GitLab CI sets CI_COMMIT_SHA; elsewhere run it in the commit's git checkout, or pass --source-version SHA, or --any-commit to promote whatever the source runs")
+		case !clean:
+			return outcome.Input(fmt.Sprintf("no --source-version, and this directory holds files git does not record at HEAD %s (changed, untracked or ignored): there is no commit to promote", head),
+				"a deploy of this tree is recorded under a -dirty- version, never as the commit: pass --source-version SHA, or --any-commit to promote whatever the source runs")
+		}
+		c.SourceVersion = head
 	}
 	if err := c.HealthFlags.options().Validate(); err != nil {
 		return err
@@ -62,7 +73,7 @@ func (c *promoteCmd) check() error {
 
 // Run promotes.
 func (c *promoteCmd) Run(ctx context.Context, h *heroku) error {
-	if err := c.check(); err != nil {
+	if err := c.check(ctx); err != nil {
 		return err
 	}
 	ctx, cancel := h.withTimeout(ctx)
