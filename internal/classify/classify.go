@@ -15,6 +15,7 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/archive"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/formation"
+	"gitlab.com/heroku-deploy/heroku/internal/health"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/maintenance"
 	"gitlab.com/heroku-deploy/heroku/internal/oneoff"
@@ -75,6 +76,7 @@ func of(ctx context.Context, err error, c Context) *outcome.Error {
 		ie     *archive.InputError
 		te     *archive.TempError
 		fe     *follow.Failed
+		hf     *health.CheckFailed
 		fu     *follow.Unknown
 		he     *herokuapi.Error
 		ue     *maintenance.UnconfirmedError
@@ -151,6 +153,9 @@ func of(ctx context.Context, err error, c Context) *outcome.Error {
 			where = fu.App
 		}
 		return as(outcome.Unknown, fmt.Sprintf("what happened is unknown: look at https://dashboard.heroku.com/apps/%s/activity before acting again", where))
+	case errors.As(err, &hf):
+		// No Heroku output explains it: the app's answers and logs do.
+		return as(outcome.Failed, fmt.Sprintf("the health check lines above show what the app answered; its logs say why: https://dashboard.heroku.com/apps/%s/logs", hf.App))
 	case errors.As(err, &fe):
 		return as(outcome.Failed, "the Heroku output above says why")
 	case errors.As(err, &he) && he.Unknown && he.Status != 429 && he.Status < 500:

@@ -40,6 +40,17 @@ func (o Options) Validate() error {
 	return nil
 }
 
+// CheckFailed is a release that served but failed its health check, and
+// what was done about it (rolled back, or why not). It is a
+// *follow.Failed too; what explains it is the app's answers and logs, not
+// Heroku's output.
+type CheckFailed struct {
+	App string
+	follow.Failed
+}
+
+func (e *CheckFailed) Unwrap() error { return &e.Failed }
+
 // Guard checks a new release and, if the check fails, rolls the app back
 // to the release that was current before (Before, read before anything
 // changed; nil when the app had none).
@@ -110,7 +121,7 @@ func (g *Guard) Verify(ctx context.Context) error {
 		return nil
 	}
 	fail := func(format string, args ...any) error {
-		return &follow.Failed{Msg: "health check failed: " + fmt.Sprintf(format, args...) + "; " + f.Error()}
+		return &CheckFailed{App: g.App, Failed: follow.Failed{Msg: "health check failed: " + fmt.Sprintf(format, args...) + "; " + f.Error()}}
 	}
 	switch {
 	case !g.Rollback:
