@@ -1,7 +1,9 @@
-// Package cli is heroku-deploy's command line: flags, validation before any
-// request, signals, and the mapping from outcomes to documented exit codes.
-// One file per command; heroku.go holds what every Heroku command shares,
-// errors.go the exit codes and the one voice on stderr.
+// Package cli is heroku-deploy's command line: flags, their checks before
+// any request, signals, and the one place every error becomes an outcome
+// and an exit code (run: classify.Of). One file per command, which builds
+// a workflow from its package and returns its error; heroku.go holds what
+// every Heroku command shares (the session, --timeout, --app), errors.go
+// the one voice on stderr.
 package cli
 
 import (
