@@ -13,6 +13,7 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/herokusim"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
@@ -183,5 +184,18 @@ func TestDeleteReadsBack(t *testing.T) {
 		if _, err := Delete(ctx, apps, "shop-mr-1"); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want an error with %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+// TestDestroyRefusesAnAppOutsideItsPrefix: review destroy's first safety
+// check needs no request (there is no client here): an app the prefix's
+// rule does not name is refused for safety (exit 5), with what to check.
+func TestDestroyRefusesAnAppOutsideItsPrefix(t *testing.T) {
+	s := &session.Session{Out: ciout.New(io.Discard, false)}
+	err := Destroy(context.Background(), s, "shop", "shop-staging")
+	var o *outcome.Error
+	var unsafe *UnsafeError
+	if !errors.As(err, &o) || o.Kind != outcome.Unsafe || !errors.As(err, &unsafe) || !strings.Contains(strings.Join(o.Hints, " "), "check the name and app inputs") {
+		t.Fatalf("err %v", err)
 	}
 }
