@@ -354,3 +354,28 @@ func kind(m fs.FileMode) string {
 		return strings.TrimSpace("an irregular file " + m.String())
 	}
 }
+
+// ErrNotDir is a directory to pack that is not one.
+var ErrNotDir = errors.New("is not a directory")
+
+// CheckDir checks dir before anything is packed, and returns it with its
+// symlinks resolved: the walk packs exactly what was checked. An error is
+// the system's words ("too many levels of symbolic links", "no such file
+// or directory"), or ErrNotDir.
+func CheckDir(dir string) (string, error) {
+	resolved, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		if _, serr := os.Stat(dir); serr != nil {
+			err = serr // the system's words
+		}
+		return "", unwrapPathErr(err)
+	}
+	fi, err := os.Stat(resolved)
+	switch {
+	case err != nil:
+		return "", unwrapPathErr(err)
+	case !fi.IsDir():
+		return "", ErrNotDir
+	}
+	return resolved, nil
+}

@@ -134,3 +134,17 @@ func (p *prefixer) flush() {
 		p.Write([]byte("\n"))
 	}
 }
+
+// Size is a byte count as the job log shows it: "512 B", "1.5 MiB".
+func Size(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

@@ -1,6 +1,7 @@
 package ciout
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -42,4 +43,25 @@ func WriteDotenv(path string, vars []Var) error {
 		return fmt.Errorf("write dotenv: %w", err)
 	}
 	return nil
+}
+
+// CheckDotenv checks, before any change, that path can take the report
+// the way WriteDotenv writes it: a temporary file in its directory,
+// renamed over it. So the directory must take a new file, and the target,
+// if it exists, must be a regular file (opening a FIFO to check it would
+// block until a reader came). The error says what path is not.
+func CheckDotenv(path string) error {
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+		return errors.New("is not a regular file")
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".heroku-deploy-dotenv-check-*")
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("is not writable: %w", err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }

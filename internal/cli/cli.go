@@ -1,7 +1,9 @@
-// Package cli is heroku-deploy's command line: flags, validation before any
-// request, signals, and the mapping from outcomes to documented exit codes.
-// One file per command; heroku.go holds what every Heroku command shares,
-// errors.go the exit codes and the one voice on stderr.
+// Package cli is heroku-deploy's command line: flags, their checks before
+// any request, signals, and the one place every error becomes an outcome
+// and an exit code (run: classify.Of). One file per command, which builds
+// a workflow from its package and returns its error; heroku.go holds what
+// every Heroku command shares (the session, --timeout, --app), errors.go
+// the one voice on stderr.
 package cli
 
 import (
@@ -11,8 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"runtime"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -21,7 +22,10 @@ import (
 
 	"gitlab.com/heroku-deploy/heroku/internal/archive"
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
+	"gitlab.com/heroku-deploy/heroku/internal/civar"
+	"gitlab.com/heroku-deploy/heroku/internal/classify"
 	"gitlab.com/heroku-deploy/heroku/internal/maintenance"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/redact"
 )
 
@@ -82,7 +86,7 @@ func withSignals(main func(context.Context, environment) int) int {
 		v := &voice{w: env.Stderr}
 		sig := <-sigs
 		v.say("", fmt.Sprintf("received %s: stopping", sigName(sig)))
-		cancel(&signalError{Signal: sigName(sig)})
+		cancel(&outcome.Signal{Name: sigName(sig)})
 		// A second signal cannot wait for the cancel requests: exit now,
 		// but not without a word or with the temporary archive left behind,
 		// and not as a plain cancel while an app may be in maintenance
@@ -93,20 +97,15 @@ func withSignals(main func(context.Context, environment) int) int {
 		if apps := maintenance.LeftOn(); len(apps) > 0 {
 			for _, app := range apps {
 				v.say("", "!!! "+maintenance.Headline(app))
-				v.say("hint", offByHand(app))
+				v.say("hint", classify.OffByHand(app))
 			}
-			os.Exit(exitMaintenance)
+			os.Exit(outcome.MaintenanceOn.Code())
 		}
-		os.Exit(exitCancelled)
+		os.Exit(outcome.Stopped.Code())
 	}()
 	defer signal.Stop(sigs)
 	return main(ctx, env)
 }
-
-// signalError is the cause of a context cancelled by a signal.
-type signalError struct{ Signal string }
-
-func (e *signalError) Error() string { return "cancelled by " + e.Signal }
 
 func sigName(s os.Signal) string {
 	if s == syscall.SIGTERM {
@@ -127,19 +126,19 @@ func run(ctx context.Context, version string, args []string, env environment) (c
 	var cli commandLine
 	parser, err := newParser(&cli, version, env)
 	if err != nil {
-		return v.report(usage(err.Error()))
+		return v.report(outcome.Input(err.Error()))
 	}
 	defer func() {
 		r := recover()
 		if p, ok := r.(exitPanic); ok {
 			code = int(p)
 			if code != 0 {
-				code = exitUsage // kong's 80 must not leak out
+				code = outcome.BadInput.Code() // kong's 80 must not leak out
 			}
 		} else if r != nil {
 			// A bug. Unrecovered, Go's runtime would exit 2, which
 			// promises that nothing changed.
-			err := crashed(r, panicSite())
+			err := classify.Panic(r)
 			for _, app := range maintenance.LeftOn() {
 				v.say("", "!!! "+maintenance.Headline(app))
 			}
@@ -152,88 +151,34 @@ func run(ctx context.Context, version string, args []string, env environment) (c
 		if errors.As(err, &pe) {
 			kctx = pe.Context // how far parsing got: which command, if any
 		}
-		var ee *exitError
-		if !errors.As(err, &ee) { // a flag group's own check (AppFlag) keeps its hints
-			ee = parseError(kctx, err)
+		var oe *outcome.Error
+		if !errors.As(err, &oe) { // a flag group's own check (AppFlag) keeps its hints
+			oe = parseError(kctx, err)
 		}
-		return v.report(exitOf(ctx, kctx, ee))
+		return v.report(classified(ctx, kctx, oe))
 	}
 	kctx.BindTo(ctx, (*context.Context)(nil))
-	return v.report(exitOf(ctx, kctx, runCommand(kctx, &globals{Version: version, Verbose: cli.Verbose, Env: env, voice: v, out: out, redact: red})))
+	return v.report(classified(ctx, kctx, runCommand(kctx, &globals{Version: version, Verbose: cli.Verbose, Env: env, voice: v, out: out, redact: red})))
 }
 
 // runCommand runs the command parsing selected. Tests replace it to
 // inject a fault into a command's work (a panic).
 var runCommand = func(kctx *kong.Context, g *globals) error { return kctx.Run(g) }
 
-// crashed is a recovered panic: a bug, which may have struck after the
-// command changed something. So it never exits 2 ("nothing changed"): 6
-// while maintenance mode may be on (maintenance.Around turns it off
-// before it lets a panic go on, and the app stays listed only if that
-// failed), else 4, "unknown", as for an answer that could not be read:
-// what the command did before it stopped is not known. The message
-// passes through the redactor like every other.
-func crashed(r any, site string) error {
-	if site != "" {
-		site = " at " + site
-	}
-	err := &exitError{Code: exitUnavailable, Err: fmt.Errorf("internal error (a bug in heroku-deploy): panic: %v%s", r, site), Hints: []string{
-		"what the command had changed on Heroku before it stopped is unknown: check the app's activity in the Heroku dashboard",
-		"please report this bug with the job log: " + issuesURL,
-	}}
-	if apps := maintenance.LeftOn(); len(apps) > 0 {
-		err.Code = exitMaintenance
-		for _, app := range apps {
-			err.Hints = append(err.Hints, offByHand(app))
-		}
-	}
-	return err
-}
-
-// issuesURL is where bugs are reported (inferred from the module path).
-const issuesURL = "https://gitlab.com/heroku-deploy/heroku/-/issues"
-
-// panicSite is where the panic being recovered began, as
-// "internal/promote/promote.go:123": the first frame outside the runtime
-// after the last runtime.gopanic (a panic re-raised by a deferred call,
-// as maintenance.Around does, sits on top of the first one's frames).
-func panicSite() string {
-	pc := make([]uintptr, 64)
-	frames := runtime.CallersFrames(pc[:runtime.Callers(2, pc)])
-	site, after := "", false
-	for {
-		f, more := frames.Next()
-		switch {
-		case f.Function == "runtime.gopanic":
-			after = true
-		case after && !strings.HasPrefix(f.Function, "runtime."):
-			site, after = fmt.Sprintf("%s:%d", moduleFile(f.File), f.Line), false
-		}
-		if !more {
-			return site
-		}
-	}
-}
-
-// moduleFile is a source path from the module's root.
-func moduleFile(path string) string {
-	for _, dir := range []string{"/internal/", "/cmd/"} {
-		if i := strings.LastIndex(path, dir); i >= 0 {
-			return path[i+1:]
-		}
-	}
-	return filepath.Base(path)
-}
-
 // parseError is kong's error in our words, pointing at the help of the
 // command it concerns: a missing argument is named with the values it
 // takes (kong says only `expected "<state>"`).
-func parseError(kctx *kong.Context, err error) *exitError {
+func parseError(kctx *kong.Context, err error) *outcome.Error {
 	cmd := commandOf(kctx)
 	if cmd == nil {
-		return usage(err.Error(), "run 'heroku-deploy --help' for usage")
+		return outcome.Input(err.Error(), "run 'heroku-deploy --help' for usage")
 	}
 	help := fmt.Sprintf("run '%s --help' for usage", cmd.FullPath())
+	if m := keyFlagRE.FindStringSubmatch(err.Error()); m != nil {
+		// Not kong's "did you mean --api-key-var?": that takes a name.
+		return outcome.Input(fmt.Sprintf("%s: the API key is never taken as an argument (what was given is not shown)", m[1]),
+			"put the key in a masked CI/CD variable: HEROKU_API_KEY is read by default, or name another with --api-key-var NAME", help)
+	}
 	for _, arg := range cmd.Positional {
 		if !arg.Required || arg.Set || !strings.HasPrefix(err.Error(), "expected ") {
 			continue
@@ -243,10 +188,13 @@ func parseError(kctx *kong.Context, err error) *exitError {
 			what = strings.Join(enum, " or ")
 			line = strings.Replace(line, "<"+arg.Name+">", strings.Join(enum, "|"), 1)
 		}
-		return usage(fmt.Sprintf("%s needs its %s argument: %s", cmd.Path(), arg.Name, what), "usage: "+line, help)
+		return outcome.Input(fmt.Sprintf("%s needs its %s argument: %s", cmd.Path(), arg.Name, what), "usage: "+line, help)
 	}
-	return usage(err.Error(), help)
+	return outcome.Input(err.Error(), help)
 }
+
+// keyFlagRE is kong's error for a flag meant to take the key itself.
+var keyFlagRE = regexp.MustCompile(`(?i)^unknown flag (--?(?:heroku[-_])?(?:api[-_]?)?key)\b`)
 
 // commandOf is the command parsing reached, the application if none, or
 // nil if parsing did not start.
@@ -264,24 +212,37 @@ func commandOf(kctx *kong.Context) *kong.Node {
 	return n
 }
 
-// exitMapper is a command with exit codes of its own (run's 124-126): all
-// of its errors go through exit, those of parsing its flags and checking
-// its key included.
-type exitMapper interface {
-	exit(ctx context.Context, err error) error
+// classified is err's outcome (classify.Of), with what the selected
+// command knows: its app, the key's variable, the API URL, and whether it
+// is run, whose outcomes have codes of their own. Parsing errors and the
+// key's go through it too.
+func classified(ctx context.Context, kctx *kong.Context, err error) error {
+	var c classify.Context
+	if n := selected(kctx); n != nil && n.Target.CanAddr() {
+		cmd := n.Target.Addr().Interface()
+		if a, ok := cmd.(interface{ appName() string }); ok {
+			c.App = a.appName()
+		}
+		if h, ok := cmd.(interface{ herokuFlags() *HerokuFlags }); ok {
+			f := h.herokuFlags()
+			c.KeyVar, c.APIURL = f.APIKeyVar, f.apiURL
+			if f.ctx != nil {
+				ctx = f.ctx
+			}
+		}
+		_, c.Run = cmd.(*runCmd)
+	}
+	if o := classify.Of(ctx, err, c); o != nil {
+		return o
+	}
+	return nil
 }
 
-// exitOf maps err through the selected command's exit, if it has one.
-func exitOf(ctx context.Context, kctx *kong.Context, err error) error {
-	if kctx == nil || err == nil {
-		return err
+func selected(kctx *kong.Context) *kong.Node {
+	if kctx == nil {
+		return nil
 	}
-	if n := kctx.Selected(); n != nil && n.Target.CanAddr() {
-		if m, ok := n.Target.Addr().Interface().(exitMapper); ok {
-			return m.exit(ctx, err)
-		}
-	}
-	return err
+	return kctx.Selected()
 }
 
 // newParser builds the parser for the command tree, shared by run and the
@@ -290,7 +251,7 @@ func newParser(cli any, version string, env environment) (*kong.Kong, error) {
 	return kong.New(cli,
 		kong.Name("heroku-deploy"),
 		kong.Description("Deploy to Heroku from CI through the Platform API: no Heroku CLI, no git push, no key on the command line."),
-		kong.Vars{"version": "heroku-deploy " + version},
+		kong.Vars{"version": "heroku-deploy " + version, "timeout_exit": "4"}, // run sets its own
 		kong.Writers(env.Stdout, env.Stderr),
 		kong.Exit(func(c int) { panic(exitPanic(c)) }),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
@@ -312,26 +273,22 @@ func envResolver(env environment) kong.Resolver {
 			}
 			switch {
 			case flag.Tag.Has("list"):
-				return listValue(name, v, flag.Tag.Get("list") == "or-item")
+				list, err := civar.List(name, v, flag.Tag.Get("list") == "or-item")
+				if err != nil {
+					return nil, err
+				}
+				items := make([]any, len(list)) // the shape kong's slice mapper takes
+				for i, s := range list {
+					items[i] = s
+				}
+				return items, nil
 			case flag.IsBool():
-				return boolValue(name, v)
+				return civar.Bool(name, v)
 			}
 			return v, nil
 		}
 		return nil, nil
 	})
-}
-
-// boolValue reads a switch from its variable the ways people write one:
-// empty, 0, false, no, off, or 1, true, yes, on.
-func boolValue(name, raw string) (any, error) {
-	switch strings.ToLower(strings.TrimSpace(raw)) {
-	case "", "0", "false", "no", "off":
-		return false, nil
-	case "1", "true", "yes", "on":
-		return true, nil
-	}
-	return nil, fmt.Errorf("%s=%q: want true or false (1/0, yes/no, on/off)", name, raw)
 }
 
 func versionString(v string) string {

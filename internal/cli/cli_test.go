@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"gitlab.com/heroku-deploy/heroku/internal/herokusim"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 )
 
 // TestSIGTERMCancelsBuild sends the process SIGTERM, as GitLab Runner does
@@ -39,8 +41,8 @@ func TestSIGTERMCancelsBuild(t *testing.T) {
 		syscall.Kill(os.Getpid(), syscall.SIGTERM)
 	}()
 	code := Main("test", []string{"deploy", "--app", "my-app", "--dir", dir})
-	if code != exitCancelled {
-		t.Fatalf("exit code %d, want %d", code, exitCancelled)
+	if code != outcome.Stopped.Code() {
+		t.Fatalf("exit code %d, want %d", code, outcome.Stopped.Code())
 	}
 	if took := time.Since(<-sentAt); took > 5*time.Second {
 		t.Errorf("took %s after SIGTERM to exit", took)
@@ -69,81 +71,18 @@ func TestExitCodes(t *testing.T) {
 		args []string
 		want int
 	}{
-		{[]string{"--help"}, exitOK},
-		{[]string{"--version"}, exitOK},
-		{[]string{}, exitUsage},
-		{[]string{"nope"}, exitUsage},
-		{[]string{"deploy", "--app", "my-app", "--timeout", "x"}, exitUsage},
-		{[]string{"deploy", "--app", "my-app"}, exitUsage}, // no key
+		{[]string{"--help"}, outcome.Done.Code()},
+		{[]string{"--version"}, outcome.Done.Code()},
+		{[]string{}, outcome.BadInput.Code()},
+		{[]string{"nope"}, outcome.BadInput.Code()},
+		{[]string{"deploy", "--app", "my-app", "--timeout", "x"}, outcome.BadInput.Code()},
+		{[]string{"deploy", "--app", "my-app"}, outcome.BadInput.Code()}, // no key
 	}
 	for _, c := range cases {
 		e, out := env(map[string]string{})
 		if got := run(context.Background(), "test", c.args, e); got != c.want {
 			t.Errorf("%v: exit %d, want %d\n%s", c.args, got, c.want, out)
 		}
-	}
-}
-
-func TestCheckAPIURL(t *testing.T) {
-	for raw, ok := range map[string]bool{
-		"":                            true,
-		"https://api.heroku.com/":     true,
-		"http://127.0.0.1:5000":       true,
-		"http://localhost:5000":       true,
-		"http://[::1]:5000":           true,
-		"http://api.example.com":      false,
-		"ftp://api.heroku.com":        false,
-		"api.heroku.com":              false,
-		"https://u:p@api.heroku.com":  false,
-		"https://api.heroku.com/?x=1": false,
-	} {
-		if _, err := checkAPIURL(raw); (err == nil) != ok {
-			t.Errorf("checkAPIURL(%q): err=%v, want ok=%v", raw, err, ok)
-		}
-	}
-}
-
-func TestParseGitLabList(t *testing.T) {
-	for raw, want := range map[string][]string{
-		"":                                     nil,
-		"[]":                                   {},
-		"[]\n":                                 {},
-		`["heroku/nodejs", "https://x/y.tgz"]`: {"heroku/nodejs", "https://x/y.tgz"},
-		`["https://h/a,b.tgz", "my file.txt"]` + "\n": {"https://h/a,b.tgz", "my file.txt"},
-		`["a\"b", "c\\d", "\#{x}", "données"]`:        {`a"b`, `c\d`, "#{x}", "données"},
-		`["\u{1F600}", "\xC3\xA9"]`:                   {"\U0001F600", "é"},
-		`["a","b"]`:                                   {"a", "b"},
-	} {
-		got, err := parseGitLabList(raw)
-		if err != nil || !slices.Equal(got, want) || (got == nil) != (want == nil) {
-			t.Errorf("parseGitLabList(%q) = %q, %v; want %q", raw, got, err, want)
-		}
-	}
-	for _, raw := range []string{`["unterminated`, `heroku/nodejs,heroku/python`, `[1, "a"]`, `["a" "b"]`, `["a",]`, `["\q"]`, `[nil]`, `["a\nb"]`, `["\u0001\e"]`} {
-		if got, err := parseGitLabList(raw); err == nil {
-			t.Errorf("parseGitLabList(%q) = %q, want an error", raw, got)
-		}
-	}
-}
-
-// TestListValueOrItem: a list:"or-item" variable takes one plain item (what
-// the component passes) or a list, never the comma-separated form.
-func TestListValueOrItem(t *testing.T) {
-	for raw, want := range map[string][]any{
-		"":                           {},
-		"my-app":                     {"my-app"},
-		`["my-app-eu", "my-app-us"]`: {"my-app-eu", "my-app-us"},
-	} {
-		got, err := listValue("HEROKU_DEPLOY_TO", raw, true)
-		if err != nil || !slices.Equal(got.([]any), want) {
-			t.Errorf("listValue(%q) = %v, %v; want %v", raw, got, err, want)
-		}
-	}
-	if got, err := listValue("HEROKU_DEPLOY_TO", "my-app-eu,my-app-us", true); err == nil {
-		t.Errorf("a comma-separated value gave %v, want an error", got)
-	}
-	if got, err := listValue("HEROKU_DEPLOY_EXCLUDE", "*.log", false); err == nil {
-		t.Errorf("a plain item in a list:\"\" variable gave %v, want an error", got)
 	}
 }
 
@@ -167,6 +106,35 @@ func TestDeployHelpShowsWhatMatters(t *testing.T) {
 	}
 }
 
+// TestTimeoutHelpIsTheCommandsOwn: --timeout's help names the exit code of
+// the command it is read under (run's 124, every other's 4), not a list.
+func TestTimeoutHelpIsTheCommandsOwn(t *testing.T) {
+	var c commandLine
+	parser, err := newParser(&c, "test", environment{Lookup: func(string) (string, bool) { return "", false }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, n := range parser.Model.Leaves(false) {
+		for _, f := range n.Flags {
+			if f.Name != "timeout" {
+				continue
+			}
+			seen++
+			want := fmt.Sprintf("It then exits %d.", outcome.Unknown.Code())
+			if n.Name == "run" {
+				want = fmt.Sprintf("It then exits %d.", outcome.RunTimedOut.Code())
+			}
+			if !strings.HasSuffix(f.Help, want) {
+				t.Errorf("%s --timeout: %q, want it to end %q", n.FullPath(), f.Help, want)
+			}
+		}
+	}
+	if seen < 10 {
+		t.Errorf("--timeout found on %d commands", seen)
+	}
+}
+
 // TestAppFlag: every command on one app checks --app while parsing, with
 // its hint, before the key is read (none is set here); a missing --app is
 // kong's error.
@@ -175,11 +143,11 @@ func TestAppFlag(t *testing.T) {
 		args []string
 		code int
 	}{
-		{[]string{"deploy"}, exitUsage},
-		{[]string{"rollback"}, exitUsage},
-		{[]string{"run", "--command", "true"}, exitRunFailed},
-		{[]string{"config", "set", "FOO"}, exitUsage},
-		{[]string{"maintenance", "on"}, exitUsage},
+		{[]string{"deploy"}, outcome.BadInput.Code()},
+		{[]string{"rollback"}, outcome.BadInput.Code()},
+		{[]string{"run", "--command", "true"}, outcome.RunBroken.Code()},
+		{[]string{"config", "set", "FOO"}, outcome.BadInput.Code()},
+		{[]string{"maintenance", "on"}, outcome.BadInput.Code()},
 	} {
 		var out bytes.Buffer
 		e := environment{Getenv: func(string) string { return "" }, Lookup: func(string) (string, bool) { return "", false }, Stdout: &out, Stderr: &out}
@@ -210,13 +178,50 @@ func TestParseErrorsPointAtTheCommandsHelp(t *testing.T) {
 	} {
 		var out bytes.Buffer
 		e := environment{Getenv: func(string) string { return "" }, Lookup: func(string) (string, bool) { return "", false }, Stdout: &out, Stderr: &out}
-		if got := run(context.Background(), "test", c.args, e); got != exitUsage {
-			t.Errorf("%v: exit %d, want %d", c.args, got, exitUsage)
+		if got := run(context.Background(), "test", c.args, e); got != outcome.BadInput.Code() {
+			t.Errorf("%v: exit %d, want %d", c.args, got, outcome.BadInput.Code())
 		}
 		for _, w := range c.want {
 			if !strings.Contains(out.String(), "heroku-deploy: "+w+"\n") {
 				t.Errorf("%v: no %q in\n%s", c.args, w, out.String())
 			}
 		}
+	}
+}
+
+// TestComponentVariables: the variables as the components render them
+// (issue 12's boolean as text with a newline, an empty health check) read
+// as the flags they stand for.
+func TestComponentVariables(t *testing.T) {
+	vars := map[string]string{
+		"HEROKU_DEPLOY_APP": "my-app", "HEROKU_DEPLOY_REBUILD": "true\n", "HEROKU_DEPLOY_HEALTH_CHECK": "",
+		"HEROKU_DEPLOY_FROM": "my-app-staging", "HEROKU_DEPLOY_TO": "my-app-production",
+	}
+	env := environment{Getenv: func(k string) string { return vars[k] }, Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }}
+	for _, cmd := range []string{"deploy", "promote"} {
+		var c commandLine
+		parser, err := newParser(&c, "test", env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := parser.Parse([]string{cmd}); err != nil {
+			t.Fatalf("%s: %v", cmd, err)
+		}
+		switch cmd {
+		case "deploy":
+			if !c.Deploy.Rebuild || c.Deploy.HealthCheck != "" || !c.Deploy.RollbackOnFailure {
+				t.Errorf("deploy: %+v", c.Deploy)
+			}
+		case "promote":
+			if c.Promote.From != "my-app-staging" || !slices.Equal(c.Promote.To, []string{"my-app-production"}) {
+				t.Errorf("promote: %+v", c.Promote)
+			}
+		}
+	}
+	vars["HEROKU_DEPLOY_REBUILD"] = "false\n"
+	var c commandLine
+	parser, _ := newParser(&c, "test", env)
+	if _, err := parser.Parse([]string{"deploy"}); err != nil || c.Deploy.Rebuild {
+		t.Errorf("rebuild %q: %v %v", vars["HEROKU_DEPLOY_REBUILD"], c.Deploy.Rebuild, err)
 	}
 }

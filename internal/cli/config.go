@@ -5,6 +5,7 @@ import (
 
 	"gitlab.com/heroku-deploy/heroku/internal/configvars"
 	"gitlab.com/heroku-deploy/heroku/internal/deploy"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 )
 
 // configCmd groups the config var commands.
@@ -26,21 +27,18 @@ type configSetCmd struct {
 // release it made, release phase included.
 func (c *configSetCmd) Run(ctx context.Context, g *globals, h *heroku) error {
 	if len(c.Vars) == 0 && len(c.Unset) == 0 {
-		return usage("nothing to set or unset", "heroku-deploy config set --app NAME NAME[=CI_VAR]... [--unset NAME]...")
+		return outcome.Input("nothing to set or unset", "heroku-deploy config set --app NAME NAME[=CI_VAR]... [--unset NAME]...")
 	}
-	wanted, err := configvars.Resolve(c.Vars, g.Env.Lookup, g.Env.environ())
+	// A release phase that prints a value shows it masked.
+	wanted, err := g.configVars(c.Vars, "config set:", "config var", "release phase")
 	if err != nil {
-		return varError("config set:", err)
+		return err
 	}
-	g.addValues(wanted, "config var", "release phase") // a release phase that prints one shows it masked
 	if _, err := configvars.Diff(nil, wanted, c.Unset); err != nil {
-		return usagef("config set: %v", err) // bad or conflicting --unset names, before any request
+		return outcome.Inputf("config set: %v", err) // bad or conflicting --unset names, before any request
 	}
 	ctx, cancel := h.withTimeout(ctx)
 	defer cancel()
-	d := &deploy.Deployer{Client: h.Client, Wait: h.Wait, Out: h.Out, Warn: h.Warn}
-	if _, err := d.SetConfig(ctx, c.App, wanted, c.Unset); err != nil {
-		return h.classify(ctx, err, c.App)
-	}
-	return nil
+	_, err = deploy.SetConfig(ctx, h.Session, c.App, wanted, c.Unset)
+	return err
 }

@@ -3,18 +3,15 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
 	"strings"
 
+	"gitlab.com/heroku-deploy/heroku/internal/archive"
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
-	"gitlab.com/heroku-deploy/heroku/internal/configvars"
+	"gitlab.com/heroku-deploy/heroku/internal/container"
 	"gitlab.com/heroku-deploy/heroku/internal/deploy"
+	"gitlab.com/heroku-deploy/heroku/internal/gitrev"
 	"gitlab.com/heroku-deploy/heroku/internal/ignore"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 )
 
 // deployCmd is `heroku-deploy deploy`.
@@ -24,7 +21,7 @@ type deployCmd struct {
 	SourceVersion string   `env:"CI_COMMIT_SHA" placeholder:"STR" help:"Version recorded on the build (SOURCE_VERSION at build time); without it, git rev-parse HEAD in --dir."`
 	Buildpack     []string `env:"HEROKU_DEPLOY_BUILDPACKS" list:"" sep:"none" placeholder:"URL|NAME" help:"Buildpack for this build, repeatable, in order (e.g. heroku/nodejs); without it, the app's own or detection. Cedar apps only: Fir takes project.toml. Its variable holds a list: [\"a\", \"b\"]."`
 	Exclude       []string `env:"HEROKU_DEPLOY_EXCLUDE" list:"" sep:"none" placeholder:"PATTERN" help:"Leave out paths matching this gitignore-style pattern; repeatable. Its variable holds a list: [\"a\", \"b\"]."`
-	Dotenv        string   `placeholder:"FILE" help:"Write the deploy's dotenv report here (HEROKU_APP_NAME, HEROKU_APP_URL, HEROKU_RELEASE_VERSION…; see the README), for artifacts:reports:dotenv."`
+	Dotenv        string   `placeholder:"FILE" help:"Write the deploy's dotenv report here (HEROKU_APP_NAME, HEROKU_APP_URL, HEROKU_RELEASE_VERSION…; see docs/deploy.md), for artifacts:reports:dotenv."`
 	ConfigVar     []string `name:"config-var" env:"HEROKU_DEPLOY_CONFIG_VARS" list:"" sep:"none" placeholder:"NAME[=CI_VAR]" help:"Before the build, set config var NAME to the value of the CI/CD variable CI_VAR (NAME alone: the variable NAME), changing only what differs; repeatable. Values are never printed. Its variable holds a list: [\"a\", \"b\"]."`
 	Maintenance   bool     `env:"HEROKU_DEPLOY_MAINTENANCE" help:"Keep the app in maintenance mode from before the build to the end of release phase, and turn it off whatever happens, confirmed by a read (exit 6 if it cannot be). Left on, untouched, if it was on before."`
 	Rebuild       bool     `env:"HEROKU_DEPLOY_REBUILD" help:"Build again even when Heroku still keeps a build of this --source-version, which is otherwise released again (no upload, no build)."`
@@ -34,164 +31,81 @@ type deployCmd struct {
 	HerokuFlags `embed:""`
 }
 
-var bpNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
-
-// check validates the deploy's own flags before any request, and returns
-// the directory to pack, symlinks resolved: the walk packs exactly what
-// was checked.
-func (c *deployCmd) check() (string, *ignore.Matcher, error) {
-	dir, err := filepath.EvalSymlinks(c.Dir)
+// checkSource checks, before any request, what deploy and review deploy
+// share: the directory (symlinks resolved: the walk packs exactly what was
+// checked), --buildpack, --exclude, --source-version, the health check and
+// --dotenv. It returns the deploy's config so far.
+func checkSource(app, dirFlag, version string, buildpacks, excludes []string, dotenv string, hf *HealthFlags) (deploy.Config, error) {
+	dir, err := archive.CheckDir(dirFlag)
+	switch {
+	case errors.Is(err, archive.ErrNotDir):
+		return deploy.Config{}, outcome.Inputf("--dir %s %v", dirFlag, err)
+	case err != nil:
+		return deploy.Config{}, outcome.Inputf("--dir %s: %v", dirFlag, err)
+	}
+	for _, bp := range buildpacks {
+		if err := deploy.CheckBuildpack(bp); err != nil {
+			return deploy.Config{}, err
+		}
+	}
+	exclude, err := ignore.New(excludes)
 	if err != nil {
-		if _, serr := os.Stat(c.Dir); serr != nil {
-			err = serr // the system's words ("too many levels of symbolic links")
-		}
-		return "", nil, usagef("--dir %s: %v", c.Dir, unwrapPath(err))
+		return deploy.Config{}, outcome.Inputf("--exclude: %v", err)
 	}
-	if fi, err := os.Stat(dir); err != nil {
-		return "", nil, usagef("--dir %s: %v", c.Dir, unwrapPath(err))
-	} else if !fi.IsDir() {
-		return "", nil, usagef("--dir %s is not a directory", c.Dir)
+	if strings.ContainsAny(version, "\r\n") {
+		return deploy.Config{}, outcome.Inputf("--source-version must be one line")
 	}
-	for _, bp := range c.Buildpack {
-		if u, err := url.Parse(bp); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
-			continue
-		}
-		if !bpNameRE.MatchString(bp) {
-			return "", nil, usage(fmt.Sprintf("--buildpack %q is neither a URL nor a buildpack name", bp),
-				"use a registry name such as heroku/nodejs or an https:// URL")
-		}
+	if err := hf.options().Validate(); err != nil {
+		return deploy.Config{}, err
 	}
-	exclude, err := ignore.New(c.Exclude)
-	if err != nil {
-		return "", nil, usagef("--exclude: %v", err)
-	}
-	if strings.ContainsAny(c.SourceVersion, "\r\n") {
-		return "", nil, usagef("--source-version must be one line")
-	}
-	if err := c.HealthFlags.check(); err != nil {
-		return "", nil, err
-	}
-	if c.Dotenv != "" {
-		if err := checkDotenv(c.Dotenv); err != nil {
-			return "", nil, err
-		}
-	}
-	return dir, exclude, nil
+	cfg := deploy.Config{App: app, Dir: dir, DirName: dirFlag, SourceVersion: version, Buildpacks: buildpacks, Exclude: exclude, Health: hf.options()}
+	return cfg, checkDotenv(dotenv)
 }
 
-// Run deploys.
+// Run deploys a directory, or container images (--image: internal/container).
 func (c *deployCmd) Run(ctx context.Context, g *globals, h *heroku) error {
-	if c.ImageFlags.on() {
-		return c.deployImages(ctx, g, h) // container.go
-	}
-	if len(c.ProcessTypes) > 0 {
-		return usage("--process-types names the types that run --image, and there is no --image")
-	}
-	dir, exclude, err := c.check()
+	cfg, err := checkSource(c.App, c.Dir, c.SourceVersion, c.Buildpack, c.Exclude, c.Dotenv, &c.HealthFlags)
 	if err != nil {
 		return err
 	}
-	config, err := configvars.Resolve(c.ConfigVar, g.Env.Lookup, g.Env.environ())
-	if err != nil {
-		return varError("--config-var:", err)
+	if cfg.ConfigVars, err = g.configVars(c.ConfigVar, "--config-var:", "--config-var", "the build log or release phase"); err != nil {
+		return err
 	}
-	g.addValues(config, "--config-var", "the build log or release phase") // a log that prints one shows it masked
+	cfg.Maintenance, cfg.Rebuild = c.Maintenance, c.Rebuild
 	ctx, cancel := h.withTimeout(ctx)
 	defer cancel()
-	return c.deploy(ctx, h, dir, exclude, config)
-}
-
-// deploy deploys dir, checked, to c.App, config vars set first: an earlier
-// build of the version is released again unless told otherwise; then the
-// health check and the dotenv report.
-func (c *deployCmd) deploy(ctx context.Context, h *heroku, dir string, exclude *ignore.Matcher, config map[string]string) error {
-	version, dirty := c.version(ctx)
-	d := &deploy.Deployer{Client: h.Client, Wait: h.Wait, Out: h.Out, Warn: h.Warn}
-	res, err := d.Deploy(ctx, deploy.Config{
-		App: c.App, Dir: dir, DirName: c.Dir, SourceVersion: version, Dirty: dirty, Buildpacks: c.Buildpack, Exclude: exclude,
-		ConfigVars: config, Maintenance: c.Maintenance, Rebuild: c.Rebuild, Health: c.HealthFlags.options(h),
-	})
+	var res *deploy.Result
+	if c.Image != "" || len(c.ImageFor)+len(c.ProcessTypes) > 0 { // the flags of source deploys are refused
+		res, err = container.Deploy(ctx, h.Session, h.registry(g), container.Ask{Config: cfg, Image: c.Image, ProcessTypes: c.ProcessTypes, ImageFor: c.ImageFor})
+	} else {
+		cfg.SourceVersion, cfg.Dirty = version(ctx, c.SourceVersion, c.Dir)
+		res, err = deploy.Deploy(ctx, h.Session, cfg)
+	}
 	if err != nil {
-		return h.classify(ctx, err, c.App)
+		return err
 	}
-	return reportDeploy(h, res, c.Dotenv)
+	return deploy.Report(h.Session, res, c.Dotenv)
 }
 
-// reportDeploy writes the dotenv report of what was deployed, when asked
-// to, and says so in the log.
-func reportDeploy(h *heroku, res *deploy.Result, dotenv string) error {
-	r := report{App: res.App, WebURL: res.WebURL, Generation: res.Generation, BuildID: res.BuildID,
-		ReleaseID: res.ReleaseID, ReleaseVersion: res.ReleaseVersion, ArtifactKind: res.ArtifactKind, ArtifactID: res.ArtifactID}
-	if dotenv != "" {
-		if err := ciout.WriteDotenv(dotenv, r.vars("")); err != nil {
-			return err
-		}
+// checkDotenv checks --dotenv, if given, before any change.
+func checkDotenv(p string) error {
+	if p == "" {
+		return nil
 	}
-	build := "build " + res.BuildID
-	if res.Reused {
-		build += " again"
-	}
-	if a := r.artifact(); a != "" {
-		build += ", " + a
-	}
-	h.Out.Step("Deployed %s: release v%d (%s)", res.App, res.ReleaseVersion, build)
-	if res.WebURL != "" {
-		h.Out.Line("%s", res.WebURL)
+	if err := ciout.CheckDotenv(p); err != nil {
+		return outcome.Inputf("--dotenv %s %v", p, err)
 	}
 	return nil
 }
 
-// checkDotenv checks --dotenv the way it will be written: a temporary file
-// in its directory, renamed over it. So the directory must take a new file,
-// and the target, if it exists, must be a regular file (opening a FIFO to
-// check it would block until a reader came).
-func checkDotenv(p string) error {
-	if fi, err := os.Lstat(p); err == nil && !fi.Mode().IsRegular() {
-		return usagef("--dotenv %s is not a regular file", p)
-	}
-	f, err := os.CreateTemp(filepath.Dir(p), ".heroku-deploy-dotenv-check-*")
-	if err != nil {
-		return usagef("--dotenv %s is not writable: %v", p, unwrapPath(err))
-	}
-	f.Close()
-	return os.Remove(f.Name())
-}
-
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
-
 // version is what the build is recorded under: --source-version
-// (CI_COMMIT_SHA), else git's HEAD in --dir. HEAD names the tree only if
+// (CI_COMMIT_SHA), else git's HEAD in dir. HEAD names the tree only if
 // nothing in it is uncommitted or ignored (the archive packs ignored files
 // too): otherwise it is dirty, and the deploy records another version.
-func (c *deployCmd) version(ctx context.Context) (version string, dirty bool) {
-	if c.SourceVersion != "" {
-		return c.SourceVersion, false
+func version(ctx context.Context, given, dir string) (version string, dirty bool) {
+	if given != "" {
+		return given, false
 	}
-	head, clean := gitHead(ctx, c.Dir)
+	head, clean := gitrev.Head(ctx, dir)
 	return head, head != "" && !clean
-}
-
-// gitHead returns HEAD's commit in dir, or "" when git or a repository is
-// missing: the version is optional on Heroku. clean says whether dir holds
-// exactly what HEAD records: no change, no untracked or ignored file.
-func gitHead(ctx context.Context, dir string) (head string, clean bool) {
-	if _, err := exec.LookPath("git"); err != nil {
-		return "", false
-	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return "", false
-	}
-	out, err := exec.CommandContext(ctx, "git", "-C", abs, "rev-parse", "--verify", "-q", "HEAD").Output()
-	if err != nil {
-		return "", false
-	}
-	status, err := exec.CommandContext(ctx, "git", "-C", abs, "status", "--porcelain", "--ignored", "--untracked-files=all", "--", ".").Output()
-	return strings.TrimSpace(string(out)), err == nil && len(status) == 0
 }

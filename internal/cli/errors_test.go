@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
@@ -9,9 +10,11 @@ import (
 	"testing"
 
 	"gitlab.com/heroku-deploy/heroku/internal/archive"
+	"gitlab.com/heroku-deploy/heroku/internal/classify"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/health"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/promote"
 	"gitlab.com/heroku-deploy/heroku/internal/redact"
 	"gitlab.com/heroku-deploy/heroku/internal/release"
@@ -36,16 +39,18 @@ func TestEveryErrorIsScrubbed(t *testing.T) {
 		&follow.Failed{Msg: "release failed: " + key},
 		&archive.InputError{Err: fmt.Errorf("read %s: permission denied", key)},
 		&archive.TempError{Dir: "/tmp/" + key, Err: errors.New("no space left on device")},
-		&follow.InputError{Msg: "bad " + signed, Hint: "the hint quotes " + key},
-		usage("usage error quoting "+key, "hint quoting "+stream),
-		fmt.Errorf("wrapped: %w", &exitError{Code: 4, Err: errors.New(signed), Hints: []string{key}}),
-		&follow.InputError{Msg: "app " + key, Hint: signed},
+		outcome.Input("bad "+signed, "the hint quotes "+key),
+		outcome.Input("usage error quoting "+key, "hint quoting "+stream),
+		fmt.Errorf("wrapped: %w", outcome.New(outcome.Unknown, errors.New(signed), key)),
+		outcome.Input("app "+key, signed),
 		&promote.ProvenanceError{App: "a", Version: 3, Commit: key, Want: signed},
 		&release.Ineligible{Msg: "release " + signed},
 		&health.Failure{URL: signed, Attempts: 3, Last: "500: " + key},
-		safety(errors.New("safety "+key), stream),
+		outcome.New(outcome.Unsafe, errors.New("safety "+key), stream),
 	} {
-		v.report(err)
+		// As run reports them: through the mapper, whose hints quote
+		// what the command was given.
+		v.report(classify.Of(context.Background(), err, classify.Context{App: key, KeyVar: "HEROKU_API_KEY", APIURL: signed}))
 	}
 	v.warn("Heroku: " + key + " " + signed)
 	v.say("http", "GET "+stream+": 200")

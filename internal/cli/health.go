@@ -15,24 +15,7 @@ type HealthFlags struct {
 	RollbackOnFailure   bool          `name:"rollback-on-failure" env:"HEROKU_DEPLOY_ROLLBACK_ON_FAILURE" default:"true" negatable:"" help:"When the health check fails, roll back to the release that was current before (default ${default})."`
 }
 
-// check validates the health flags before any request.
-func (f *HealthFlags) check() error {
-	if f.HealthCheck == "" {
-		if f.HealthCheckContains != "" {
-			return usage("--health-check-contains needs --health-check")
-		}
-		return nil
-	}
-	if err := health.CheckSpec(f.HealthCheck); err != nil {
-		return usage(err.Error(), "give a path such as /healthz (joined to the app's URL) or a full https:// URL")
-	}
-	if f.HealthCheckTimeout <= 0 {
-		return usagef("--health-check-timeout must be positive, got %s", f.HealthCheckTimeout)
-	}
-	return nil
-}
-
-func (f *HealthFlags) options(h *heroku) health.Options {
+func (f *HealthFlags) options() health.Options {
 	return health.Options{Check: f.HealthCheck, Contains: f.HealthCheckContains, Timeout: f.HealthCheckTimeout,
-		Rollback: f.RollbackOnFailure, Wait: h.flags.RetryWait}
+		Rollback: f.RollbackOnFailure}
 }

@@ -19,32 +19,9 @@ type maintenanceCmd struct {
 func (c *maintenanceCmd) Run(ctx context.Context, h *heroku) error {
 	ctx, cancel := h.withTimeout(ctx)
 	defer cancel()
-	sw := &maintenance.Switch{Client: h.Client, Out: h.Out}
-	var err error
+	act := maintenance.Off
 	if c.State == "on" {
-		err = sw.On(ctx, c.App)
-	} else {
-		err = sw.Off(ctx, c.App)
+		act = maintenance.On
 	}
-	if err != nil {
-		return h.classify(ctx, err, c.App)
-	}
-	return nil
-}
-
-// stillOn is exit 6 for an app left in maintenance mode: it outranks what
-// went wrong before, and keeps the hints of why turning it off failed
-// (inner, classified).
-func stillOn(inner, err error, app string) error {
-	var hints []string
-	if ee, ok := inner.(*exitError); ok {
-		hints = ee.Hints
-	}
-	hints = append(hints, offByHand(app))
-	return &exitError{Code: exitMaintenance, Err: err, Hints: hints}
-}
-
-// offByHand is the hint for an app left in maintenance mode.
-func offByHand(app string) string {
-	return "turn it off by hand: heroku-deploy maintenance off --app " + app + ", or in the Heroku dashboard"
+	return act(ctx, h.Session, c.App)
 }

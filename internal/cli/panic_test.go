@@ -15,6 +15,8 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/herokusim"
 	"gitlab.com/heroku-deploy/heroku/internal/maintenance"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
+	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
 // inject replaces the command's work with work, called once the command's
@@ -75,8 +77,8 @@ func TestPanicIsNeverNothingChanged(t *testing.T) {
 			_, env, stdout, stderr := simEnv(t)
 			inject(t, work)
 			code := run(context.Background(), "test", []string{"maintenance", "on", "--app", "my-app"}, env)
-			if code != exitUnavailable {
-				t.Errorf("exit %d, want %d", code, exitUnavailable)
+			if code != outcome.Unknown.Code() {
+				t.Errorf("exit %d, want %d", code, outcome.Unknown.Code())
 			}
 			out := stderr.String()
 			for _, want := range []string{
@@ -104,8 +106,7 @@ func TestPanicIsNeverNothingChanged(t *testing.T) {
 // off by hand.
 func TestPanicInsideMaintenance(t *testing.T) {
 	work := func(ctx context.Context, h *heroku) error {
-		sw := &maintenance.Switch{Client: h.Client, Out: h.Out}
-		return sw.Around(ctx, "my-app", func(context.Context) error {
+		return maintenance.Around(ctx, h.Session, "my-app", func(context.Context) error {
 			var b *herokuapi.Build
 			h.Out.Step("Build %s", b.ID) // a nil answer
 			return nil
@@ -115,8 +116,8 @@ func TestPanicInsideMaintenance(t *testing.T) {
 		sim, env, stdout, stderr := simEnv(t)
 		inject(t, work)
 		code := run(context.Background(), "test", []string{"maintenance", "on", "--app", "my-app"}, env)
-		if on := onAt(t, sim); code != exitUnavailable || !strings.Contains(stdout.String(), "==> Maintenance mode is off for my-app") || on {
-			t.Errorf("exit %d (want %d), maintenance on: %v\n%s%s", code, exitUnavailable, on, stdout, stderr)
+		if on := onAt(t, sim); code != outcome.Unknown.Code() || !strings.Contains(stdout.String(), "==> Maintenance mode is off for my-app") || on {
+			t.Errorf("exit %d (want %d), maintenance on: %v\n%s%s", code, outcome.Unknown.Code(), on, stdout, stderr)
 		}
 		if !strings.Contains(stderr.String(), "panic: runtime error: invalid memory address or nil pointer dereference at internal/cli/panic_test.go:") {
 			t.Errorf("stderr: %s", stderr)
@@ -126,8 +127,8 @@ func TestPanicInsideMaintenance(t *testing.T) {
 		sim, env, stdout, stderr := simEnv(t, "PATCH /apps/* 503 skip=1")
 		inject(t, work)
 		code := run(context.Background(), "test", []string{"maintenance", "on", "--app", "my-app"}, env)
-		if on := onAt(t, sim); code != exitMaintenance || !on {
-			t.Errorf("exit %d (want %d), maintenance on: %v\n%s%s", code, exitMaintenance, on, stdout, stderr)
+		if on := onAt(t, sim); code != outcome.MaintenanceOn.Code() || !on {
+			t.Errorf("exit %d (want %d), maintenance on: %v\n%s%s", code, outcome.MaintenanceOn.Code(), on, stdout, stderr)
 		}
 		if !strings.Contains(stdout.String(), "!!! MAINTENANCE MODE IS STILL ON for my-app") ||
 			!strings.Contains(stderr.String(), "heroku-deploy: !!! MAINTENANCE MODE IS STILL ON for my-app") ||
@@ -137,8 +138,8 @@ func TestPanicInsideMaintenance(t *testing.T) {
 		// A confirmed "off" (the operator's, against another simulator
 		// here) takes my-app off LeftOn: the tests after this one see none.
 		clean, _, _, _ := simEnv(t)
-		sw := &maintenance.Switch{Client: herokuapi.New(herokuapi.Config{URL: clean.URL, Key: herokusim.DefaultKey}), Out: ciout.New(io.Discard, false)}
-		if err := sw.Off(context.Background(), "my-app"); err != nil || len(maintenance.LeftOn()) != 0 {
+		s := &session.Session{Client: herokuapi.New(herokuapi.Config{URL: clean.URL, Key: herokusim.DefaultKey}), Out: ciout.New(io.Discard, false)}
+		if err := maintenance.Off(context.Background(), s, "my-app"); err != nil || len(maintenance.LeftOn()) != 0 {
 			t.Errorf("Off: %v; LeftOn after a confirmed off: %v", err, maintenance.LeftOn())
 		}
 	})

@@ -1,12 +1,8 @@
 package cli
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -111,66 +107,4 @@ func checkFlagTable(t *testing.T, section string, flags []*kong.Flag) {
 			t.Errorf("the table documents %s, which is not a flag here", name)
 		}
 	}
-}
-
-// TestREADMEExitCodes keeps both exit-code tables of the CLI reference
-// (docs/cli.md's "## Exit codes") equal to the exit*
-// constants, read from the source so that a new one is caught: the
-// general table to errors.go's, run's to run.go's and the cancel code.
-func TestREADMEExitCodes(t *testing.T) {
-	section := readmeSection(t, "## Exit codes")
-	general, _, _ := strings.Cut(section, "\n### ")
-	runCodes := append(exitConstants(t, "run.go"), exitCancelled)
-	for _, tc := range []struct {
-		table string
-		codes []int
-	}{
-		{general, exitConstants(t, "errors.go")},
-		{readmeSection(t, "### `run` exit codes"), runCodes},
-	} {
-		var documented []int
-		for _, m := range regexp.MustCompile(`(?m)^\| (\d+) \|`).FindAllStringSubmatch(tc.table, -1) {
-			n, _ := strconv.Atoi(m[1])
-			documented = append(documented, n)
-		}
-		slices.Sort(documented)
-		slices.Sort(tc.codes)
-		if !slices.Equal(documented, tc.codes) {
-			t.Errorf("%s documents exit codes %v; the code defines %v", cliDoc, documented, tc.codes)
-		}
-	}
-}
-
-// exitConstants returns the values of the exit* constants declared in file.
-func exitConstants(t *testing.T, file string) []int {
-	t.Helper()
-	f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var codes []int
-	for _, decl := range f.Decls {
-		gen, ok := decl.(*ast.GenDecl)
-		if !ok || gen.Tok != token.CONST {
-			continue
-		}
-		for _, spec := range gen.Specs {
-			vs := spec.(*ast.ValueSpec)
-			for i, name := range vs.Names {
-				if !strings.HasPrefix(name.Name, "exit") || i >= len(vs.Values) {
-					continue
-				}
-				lit, ok := vs.Values[i].(*ast.BasicLit)
-				if !ok {
-					t.Fatalf("%s: %s is not a literal", file, name.Name)
-				}
-				n, _ := strconv.Atoi(lit.Value)
-				codes = append(codes, n)
-			}
-		}
-	}
-	if len(codes) == 0 {
-		t.Fatalf("%s declares no exit codes", file)
-	}
-	return codes
 }

@@ -2,10 +2,8 @@ package cli
 
 import (
 	"context"
-	"strings"
 
 	"gitlab.com/heroku-deploy/heroku/internal/formation"
-	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 )
 
 // restartCmd is `heroku-deploy restart`.
@@ -16,29 +14,9 @@ type restartCmd struct {
 	HerokuFlags `embed:""`
 }
 
-// Run restarts.
+// Run restarts (formation.Restart checks the types first).
 func (c *restartCmd) Run(ctx context.Context, h *heroku) error {
-	var types []string
-	seen := map[string]bool{}
-	for _, t := range c.Types {
-		if !herokuapi.ValidProcessType(t) {
-			return usagef("%q is not a process type name (letters, digits, _ and -)", t)
-		}
-		if !seen[t] {
-			types = append(types, t)
-		}
-		seen[t] = true
-	}
 	ctx, cancel := h.withTimeout(ctx)
 	defer cancel()
-	r := &formation.Runner{Client: h.Client, Warn: h.Warn}
-	if err := r.Restart(ctx, c.App, types); err != nil {
-		return h.classify(ctx, err, c.App)
-	}
-	if len(types) == 0 {
-		h.Out.Step("Restart of every dyno of %s accepted by Heroku", c.App)
-	} else {
-		h.Out.Step("Restart of the %s dynos of %s accepted by Heroku", strings.Join(types, ", "), c.App)
-	}
-	return nil
+	return formation.Restart(ctx, h.Session, c.App, c.Types)
 }

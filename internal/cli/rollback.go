@@ -2,14 +2,9 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"regexp"
-	"strings"
 
-	"gitlab.com/heroku-deploy/heroku/internal/ciout"
-	"gitlab.com/heroku-deploy/heroku/internal/follow"
-	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/release"
 )
 
@@ -17,7 +12,7 @@ import (
 type rollbackCmd struct {
 	AppFlag `embed:"" set:"app_help=Heroku app to roll back."`
 	// To is a pointer: an explicitly empty --to is an error, not the default.
-	To     *string `placeholder:"vN|RELEASE_ID" help:"Release to roll back to; without it, the newest release before the current one that can still be rolled back to, unless an earlier rollback is the app's latest act (see the README)."`
+	To     *string `placeholder:"vN|RELEASE_ID" help:"Release to roll back to; without it, the newest release before the current one that can still be rolled back to, unless an earlier rollback is the app's latest act (see docs/cli.md)."`
 	Dotenv string  `placeholder:"FILE" help:"Write the dotenv report of the new release here (as deploy's, without HEROKU_BUILD_ID)."`
 
 	HerokuFlags `embed:""`
@@ -28,94 +23,26 @@ var (
 	uuidRE    = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 )
 
-// Run rolls back (release.Follower.Back: the rule a retry follows).
+// Run rolls back (release.Back: the rule a retry follows).
 func (c *rollbackCmd) Run(ctx context.Context, h *heroku) error {
 	to := ""
 	if c.To != nil {
 		if to = *c.To; to == "" {
-			return usage("--to is empty: nothing was changed",
+			return outcome.Input("--to is empty: nothing was changed",
 				"name a release (--to v41, or a release id), or leave --to out for the default target")
 		}
 		if !versionRE.MatchString(to) && !uuidRE.MatchString(to) {
-			return usagef("--to %q is neither a release version (v41) nor a release id", to)
+			return outcome.Inputf("--to %q is neither a release version (v41) nor a release id", to)
 		}
 	}
-	if c.Dotenv != "" {
-		if err := checkDotenv(c.Dotenv); err != nil {
-			return err
-		}
+	if err := checkDotenv(c.Dotenv); err != nil {
+		return err
 	}
 	ctx, cancel := h.withTimeout(ctx)
 	defer cancel()
-	app, err := h.Client.AppInfo(ctx, c.App)
+	out, err := release.Back(ctx, h.Session, c.App, to)
 	if err != nil {
-		return h.classify(ctx, fmt.Errorf("look up app %s: %w", c.App, err), c.App)
+		return err
 	}
-	webURL, note, err := h.Client.URL(ctx, app)
-	if err != nil {
-		return h.classify(ctx, err, c.App)
-	}
-	if note != "" {
-		h.Out.Step("%s", note)
-	}
-	f := &release.Follower{Client: h.Client, Wait: h.Wait, Out: h.Out}
-	out, err := f.Back(ctx, c.App, to)
-	var ie *release.Ineligible
-	var ne *release.NoSuchRelease
-	switch {
-	case errors.As(err, &ie):
-		return safety(fmt.Errorf("%w: nothing was changed", err), pickHints(c.App, ie.Candidates)...)
-	case errors.As(err, &ne):
-		return usage(ne.Error(), pickHints(c.App, nil)...)
-	case err != nil:
-		return h.classify(ctx, err, c.App)
-	}
-	if out.Release == nil { // Back reports a success only with its release
-		return h.classify(ctx, &follow.Unknown{App: c.App, Msg: "the rollback ended without its release: it may have been made"}, c.App)
-	}
-	r := reportOf(app.Name, webURL, herokuapi.Generation(app), out.Release)
-	if c.Dotenv != "" {
-		if err := ciout.WriteDotenv(c.Dotenv, r.vars("")); err != nil {
-			return err
-		}
-	}
-	h.Out.Step("Rolled %s back to v%d: release v%d (%s)", c.App, out.Target, r.ReleaseVersion, r.artifact())
-	if r.WebURL != "" {
-		h.Out.Line("%s", r.WebURL)
-	}
-	if out.Act == release.Done {
-		if len(out.Further) == 0 {
-			h.Out.Line("No release older than v%d can still be rolled back to: see https://dashboard.heroku.com/apps/%s/activity", out.Target, c.App)
-		} else {
-			h.Out.Line("To go further back: heroku-deploy rollback --app %s --to vN%s", c.App, further(out.Further))
-		}
-	}
-	return nil
-}
-
-// pickHints point at the releases that can still be rolled back to: those
-// the tool found, and the app's activity page, which lists every release.
-func pickHints(app string, candidates []herokuapi.Release) []string {
-	var hints []string
-	if len(candidates) > 0 {
-		hints = append(hints, "pick one with --to"+further(candidates))
-	}
-	return append(hints, fmt.Sprintf("every release of %s is on https://dashboard.heroku.com/apps/%s/activity; a redeploy of a commit builds it again", app, app))
-}
-
-// further lists releases for --to: " (can still be rolled back to: v3
-// Deploy 0123abcd, …)".
-func further(rs []herokuapi.Release) string {
-	if len(rs) == 0 {
-		return ""
-	}
-	var s []string
-	for _, r := range rs {
-		d := []rune(oneLine(r.Description))
-		if len(d) > 40 {
-			d = append(d[:40], '…')
-		}
-		s = append(s, fmt.Sprintf("v%d %s", r.Version, string(d)))
-	}
-	return " (can still be rolled back to: " + strings.Join(s, ", ") + ")"
+	return release.ReportBack(h.Session, out, c.Dotenv)
 }

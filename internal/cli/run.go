@@ -5,27 +5,13 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"math"
-	"net/url"
-	"os"
-	"regexp"
-	"strings"
 	"time"
 
 	"gitlab.com/heroku-deploy/heroku/internal/configvars"
-	"gitlab.com/heroku-deploy/heroku/internal/follow"
+	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/oneoff"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/rendezvous"
-)
-
-// Exit codes of `run`, after GNU timeout and docker run: the command's own
-// status passes through (0-255), and these mean the tool's outcome instead.
-// They can collide with a command's own status; README says which to use in
-// allow_failure.
-const (
-	exitRunTimeout  = 124 // --timeout reached: the dyno was stopped
-	exitRunFailed   = 125 // heroku-deploy failed before the command's status was known
-	exitRunNoStatus = 126 // the output ended without an exit status: outcome unknown
 )
 
 // runCmd is `heroku-deploy run`.
@@ -40,20 +26,8 @@ type runCmd struct {
 	AttachTimeout time.Duration `hidden:"" env:"HEROKU_DEPLOY_ATTACH_TIMEOUT" default:"10s"`
 	RendezvousCA  string        `hidden:"" env:"HEROKU_DEPLOY_RENDEZVOUS_CA"`
 
-	HerokuFlags `embed:""`
-
-	heroku *heroku // once Run has it, for exit's hints
+	HerokuFlags `embed:"" set:"timeout_exit=124"`
 }
-
-var sizeRE = regexp.MustCompile(`^[A-Za-z0-9-]{1,40}$`)
-
-// maxTTL is Heroku's limit for a dyno's time_to_live; ttlMargin leaves the
-// stop at --timeout to heroku-deploy, the time_to_live being the bound when
-// heroku-deploy itself is killed.
-const (
-	maxTTL    = 24 * time.Hour
-	ttlMargin = time.Minute
-)
 
 // check validates the flags before any request.
 func (c *runCmd) check(g *globals) (oneoff.Config, *x509.CertPool, error) {
@@ -63,42 +37,36 @@ func (c *runCmd) check(g *globals) (oneoff.Config, *x509.CertPool, error) {
 	cfg := oneoff.Config{App: c.App, Args: c.Args, Size: c.Size}
 	switch {
 	case c.Command != "" && len(c.Args) > 0:
-		return cfg, nil, usage("the command is given twice: as --command (or HEROKU_DEPLOY_COMMAND) and after --")
+		return cfg, nil, outcome.Input("the command is given twice: as --command (or HEROKU_DEPLOY_COMMAND) and after --")
 	case c.Command != "":
 		cfg.Args = []string{c.Command}
 	case len(c.Args) == 0 || c.Args[0] == "":
-		return cfg, nil, usage("no command to run", "heroku-deploy run --app NAME -- COMMAND [ARGS...]")
+		return cfg, nil, outcome.Input("no command to run", "heroku-deploy run --app NAME -- COMMAND [ARGS...]")
 	}
-	if c.Size != "" && !sizeRE.MatchString(c.Size) {
-		return cfg, nil, usagef("--size %q is not a dyno size", c.Size)
+	if c.Size != "" && !herokuapi.ValidDynoSize(c.Size) {
+		return cfg, nil, outcome.Inputf("--size %q is not a dyno size", c.Size)
 	}
-	if c.Timeout+ttlMargin > maxTTL {
-		return cfg, nil, usagef("--timeout %s is too long: a one-off dyno lives at most %s", c.Timeout, maxTTL-ttlMargin)
-	}
-	cfg.TimeToLive = int(math.Ceil((c.Timeout + ttlMargin).Seconds()))
-	env, err := configvars.Resolve(c.Env, g.Env.Lookup, g.Env.environ())
+	ttl, err := oneoff.TimeToLive(c.Timeout)
 	if err != nil {
+		return cfg, nil, outcome.Inputf("--timeout %s is too long: %v", c.Timeout, err)
+	}
+	cfg.TimeToLive = ttl
+	if cfg.Env, err = configvars.Resolve(c.Env, g.Env.Lookup, g.Env.environ()); err != nil {
 		return cfg, nil, varError("--env", err)
 	}
-	cfg.Env = env
 	var roots *x509.CertPool
 	if c.RendezvousCA != "" {
-		pem, err := os.ReadFile(c.RendezvousCA)
-		if err != nil {
-			return cfg, nil, usagef("HEROKU_DEPLOY_RENDEZVOUS_CA: %v", unwrapPath(err))
-		}
-		roots = x509.NewCertPool()
-		if !roots.AppendCertsFromPEM(pem) {
-			return cfg, nil, usagef("HEROKU_DEPLOY_RENDEZVOUS_CA: %s holds no PEM certificate", c.RendezvousCA)
+		if roots, err = rendezvous.LoopbackRoots(c.RendezvousCA); err != nil {
+			return cfg, nil, outcome.Inputf("HEROKU_DEPLOY_RENDEZVOUS_CA: %v", err)
 		}
 	}
 	return cfg, roots, nil
 }
 
-// Run runs the command; its exit status becomes heroku-deploy's. Errors go
-// through exit, by way of run in cli.go.
+// Run runs the command; its exit status becomes heroku-deploy's (the
+// outcome RunStatus). Every error of run, those of parsing its flags and
+// checking its key included, maps to run's own codes (classify.Context.Run).
 func (c *runCmd) Run(ctx context.Context, g *globals, h *heroku) error {
-	c.heroku = h
 	cfg, roots, err := c.check(g)
 	if err != nil {
 		return err
@@ -106,79 +74,24 @@ func (c *runCmd) Run(ctx context.Context, g *globals, h *heroku) error {
 	ctx, cancel := h.withTimeout(ctx)
 	defer cancel()
 	g.addValues(cfg.Env, "--env", "the command's output") // should the command print one, it is masked
-	r := &oneoff.Runner{
-		Client: h.Client, Wait: h.Wait, Out: h.Out, Warn: h.Warn,
-		Attach: rendezvous.Options{Timeout: c.AttachTimeout, LoopbackRoots: roots},
-		Secret: func(u string) { g.redact.Add(u, strings.TrimPrefix(urlPath(u), "/")) },
-	}
-	res, err := r.Run(ctx, cfg)
+	cfg.Attach = rendezvous.Options{Timeout: c.AttachTimeout, LoopbackRoots: roots}
+	res, err := oneoff.Run(ctx, h.Session, cfg)
 	if err != nil {
 		return err
 	}
 	if res.Status != 0 {
-		return &commandStatus{Dyno: res.Dyno, Status: res.Status}
+		return &outcome.Error{Kind: outcome.RunStatus, Status: res.Status,
+			Err: fmt.Errorf("the command exited with status %d (dyno %s)", res.Status, res.Dyno)}
 	}
 	h.Out.Step("Exited with status 0 (dyno %s)", res.Dyno)
 	return nil
-}
-
-// commandStatus is the command's own non-zero exit status.
-type commandStatus struct {
-	Dyno   string
-	Status int
-}
-
-func (e *commandStatus) Error() string {
-	return fmt.Sprintf("the command exited with status %d (dyno %s)", e.Status, e.Dyno)
-}
-
-// exit is the one place where run's outcomes become exit codes: the
-// command's status as it is, 124 for a timeout, 126 for a missing status,
-// 130 for a signal, and 125 for every failure of heroku-deploy itself
-// (what the general table numbers 1 to 4), keeping classify's message and
-// hints. run in cli.go calls it for parse and key errors too.
-func (c *runCmd) exit(ctx context.Context, err error) error {
-	var st *commandStatus
-	var ns *oneoff.NoStatusError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &st):
-		return &exitError{Code: st.Status, Err: err}
-	case errors.As(err, &ns):
-		return &exitError{Code: exitRunNoStatus, Err: err}
-	}
-	h := c.heroku
-	if h == nil { // parsing or the key failed: no request was made
-		h = &heroku{flags: &c.HerokuFlags}
-	}
-	var ee *exitError
-	if !errors.As(h.classify(ctx, err, c.App), &ee) {
-		ee = &exitError{Code: exitFailed, Err: err}
-	}
-	switch {
-	case ee.Code == exitCancelled:
-		return ee
-	case ee.Code == exitUnavailable && follow.IsStopped(err):
-		return &exitError{Code: exitRunTimeout, Err: ee.Err, Hints: []string{"raise --timeout (the component's timeout input) if the command needs longer"}}
-	}
-	return &exitError{Code: exitRunFailed, Err: ee.Err, Hints: ee.Hints}
-}
-
-// urlPath is the path of a URL, "" if it has none.
-func urlPath(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return ""
-	}
-	return u.Path
 }
 
 // varError reports a NAME[=CI_VAR] list that cannot be read.
 func varError(flag string, err error) error {
 	var ae *configvars.ArgError
 	if errors.As(err, &ae) {
-		return usage(flag+" "+ae.Msg, ae.Hints...)
+		return outcome.Input(flag+" "+ae.Msg, ae.Hints...)
 	}
-	return usagef("%s %v", flag, err)
+	return outcome.Inputf("%s %v", flag, err)
 }

@@ -2,9 +2,9 @@ package cli
 
 import (
 	"context"
-	"errors"
 
 	"gitlab.com/heroku-deploy/heroku/internal/formation"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 )
 
 // scaleCmd is `heroku-deploy scale`.
@@ -19,26 +19,22 @@ type scaleCmd struct {
 func (c *scaleCmd) Run(ctx context.Context, h *heroku) error {
 	changes, err := formation.ParseChanges(c.Changes)
 	if err != nil {
-		return usage(err.Error(), "heroku-deploy scale --app NAME web=2:standard-1x worker=0")
+		return outcome.Input(err.Error(), "heroku-deploy scale --app NAME web=2:standard-1x worker=0")
 	}
 	ctx, cancel := h.withTimeout(ctx)
 	defer cancel()
-	r := &formation.Runner{Client: h.Client, Warn: h.Warn}
 	if len(changes) == 0 {
-		f, err := r.Read(ctx, c.App)
+		f, err := formation.Read(ctx, h.Session, c.App)
 		if err != nil {
-			return h.classify(ctx, err, c.App)
+			return err
 		}
 		h.Out.Step("Formation of %s: %s", c.App, formation.Describe(f))
 		return nil
 	}
-	res, err := r.Scale(ctx, c.App, changes)
-	var me *formation.MismatchError
+	res, err := formation.Scale(ctx, h.Session, c.App, changes)
 	switch {
-	case errors.As(err, &me):
-		return &exitError{Code: exitUnavailable, Err: err, Hints: []string{"read it again with heroku-deploy scale --app " + c.App + " before scaling again"}}
 	case err != nil:
-		return h.classify(ctx, err, c.App)
+		return err
 	case !res.Sent:
 		h.Out.Step("Formation of %s already as asked, nothing sent: %s", c.App, formation.Describe(res.Formation))
 	default:

@@ -6,125 +6,95 @@ import (
 	"fmt"
 	"strings"
 
-	"gitlab.com/heroku-deploy/heroku/internal/ciout"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
-	"gitlab.com/heroku-deploy/heroku/internal/health"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/image"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/promote"
 	"gitlab.com/heroku-deploy/heroku/internal/registry"
 	"gitlab.com/heroku-deploy/heroku/internal/release"
+	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
-// Promoter carries what a container promotion needs: the deploy's
-// carrier and the registry client.
-type Promoter struct {
-	Client *herokuapi.Client
-	Wait   *follow.Waiter
-	Out    *ciout.Writer
-	Warn   func(string)
-	Images *image.Client
-}
-
-// PromoteConfig says what to promote where.
+// PromoteConfig says what to promote where: a promotion's config (From,
+// To, SourceVersion, AnyCommit, Health) and the container promotion's own.
 type PromoteConfig struct {
-	// From is the source app, read already (on the container stack).
-	From *herokuapi.App
-	To   []string
-	// Types are the process types whose images are promoted.
+	promote.Config
+	// App is the source app, read already (on the container stack):
+	// promote.Promote's *promote.ContainerStackError gives it (SourceApp).
+	App *herokuapi.App
+	// Types are the process types whose images are promoted (web when none
+	// is named).
 	Types []string
-	// SourceVersion is the commit the images must carry in their revision
-	// label, unless AnyCommit.
-	SourceVersion string
-	AnyCommit     bool
 	// CommitUnknownOK promotes an image without a revision label (its
 	// commit unchecked); an image with one is checked all the same.
 	CommitUnknownOK bool
-	Health          health.Options
 }
 
-// Staged is one process type's image on the source, as promoted.
-type Staged struct {
-	Type           string
-	ManifestDigest string
-	ImageID        string
-	Revision       string
+// SourceApp is the source app of a promotion when it is on the container
+// stack, as promote.Promote read it before it refused to go on: its
+// images are promoted here instead.
+func SourceApp(err error, from string) (*herokuapi.App, bool) {
+	var cs *promote.ContainerStackError
+	if errors.As(err, &cs) && cs.App.Name == from {
+		return cs.App, true
+	}
+	return nil, false
 }
 
-// Target is one target app and what the promotion did to it.
-type Target struct {
-	App, WebURL, Generation string
-	Release                 *herokuapi.Release
-	guard                   *health.Guard
-}
-
-// PromoteResult is what was promoted.
-type PromoteResult struct {
-	Source  string
-	Version int    // the source release that deployed what it runs
-	Commit  string // the images' revision, "" when unknown
-	Images  []Staged
-	Targets []*Target
-}
-
-// Promote checks, before anything changes, the targets (container stack,
-// Cedar), the pipeline and stages (as slug promotion), which image the
-// source runs for each type (its releases' descriptions) and that its
-// registry's latest tag holds that very image, and the commit the image
-// was built from (its revision label) against SourceVersion, refusing one
-// the source was rolled back away from. Then it copies the images to each
-// target's repositories within Heroku's registry (mounts, nothing
-// downloaded), releases them there with one formation update per target,
-// follows each release, and checks health.
-func (p *Promoter) Promote(ctx context.Context, cfg PromoteConfig) (*PromoteResult, error) {
-	src := cfg.From
+// Promote checks, before anything changes, the process types, the targets
+// (container stack, Cedar), the pipeline and stages (as slug promotion),
+// which image the source runs for each type (its releases' descriptions)
+// and that its registry's latest tag holds that very image, and the
+// commit the image was built from (its revision label) against
+// SourceVersion, refusing one the source was rolled back away from. Then
+// it copies the images to each target's repositories within Heroku's
+// registry (mounts, nothing downloaded), releases them there with one
+// formation update per target, follows each release, and checks health.
+// Its result is a promotion's, its Images what every target runs
+// (promote.Report reports it).
+func Promote(ctx context.Context, s *session.Session, r Registry, cfg PromoteConfig) (*promote.Result, error) {
+	src := cfg.App
 	if err := CheckApp(src); err != nil {
 		return nil, err
 	}
-	res := &PromoteResult{Source: src.Name}
+	types, err := checkTypes(cfg.Types)
+	if err != nil {
+		return nil, err
+	}
+	reg, err := r.client(s)
+	if err != nil {
+		return nil, err
+	}
+	res := &promote.Result{Source: src.Name}
 	for _, name := range cfg.To {
-		a, err := p.Client.AppInfo(ctx, name)
+		a, err := s.Client.AppInfo(ctx, name)
 		if err != nil {
-			return nil, &promote.AppError{App: name, Err: fmt.Errorf("look up app %s: %w", name, err)}
+			return nil, &outcome.AppError{App: name, Err: fmt.Errorf("look up app %s: %w", name, err)}
 		}
 		if err := CheckApp(a); err != nil {
-			var ie *follow.InputError
-			if errors.As(err, &ie) {
-				ie.Msg = fmt.Sprintf("%s is promoted as a container image, but target %s", src.Name, strings.TrimPrefix(ie.Msg, "app "))
-				ie.Hint = "promote between apps of one kind: container-stack Cedar apps here"
-			}
-			return nil, err
+			return nil, outcome.Input(fmt.Sprintf("%s is promoted as a container image, but target %s", src.Name, strings.TrimPrefix(err.Error(), "app ")),
+				"promote between apps of one kind: container-stack Cedar apps here")
 		}
-		u, note, err := p.Client.URL(ctx, a)
+		u, note, err := s.Client.URL(ctx, a)
 		if err != nil {
-			return nil, &promote.AppError{App: name, Err: err}
+			return nil, &outcome.AppError{App: name, Err: err}
 		}
 		if note != "" {
-			p.Out.Step("%s", note)
+			s.Out.Step("%s", note)
 		}
-		res.Targets = append(res.Targets, &Target{App: a.Name, WebURL: u, Generation: herokuapi.Generation(a)})
+		res.Targets = append(res.Targets, &promote.Target{App: a.Name, WebURL: u, Generation: herokuapi.Generation(a), Status: "pending"})
 	}
-	if err := promote.CheckPipeline(ctx, p.Client, src.Name, cfg.To); err != nil {
+	if err := promote.CheckPipeline(ctx, s.Client, src.Name, cfg.To); err != nil {
 		return nil, err
 	}
-	if err := p.check(ctx, cfg, res); err != nil {
+	staged, err := check(ctx, s, reg, cfg, types, res)
+	if err != nil {
 		return nil, err
 	}
-
 	if cfg.Health.Check != "" {
-		for _, t := range res.Targets {
-			out := p.Out.Prefixed("[" + t.App + "] ")
-			f := &release.Follower{Client: p.Client, Wait: p.Wait, Out: out, Unregistered: NoCurl}
-			g, err := cfg.Health.NewGuard(t.App, t.WebURL, nil, f, out)
-			if err != nil {
-				return nil, &follow.InputError{Msg: err.Error(), Hint: "pass a full URL to --health-check (the health_check input), or give the app a URL"}
-			}
-			if cfg.Health.Rollback {
-				if g.Before, err = release.CurrentOf(ctx, p.Client, t.App); err != nil {
-					return nil, &promote.AppError{App: t.App, Err: err}
-				}
-			}
-			t.guard = g
+		if err := promote.Guards(ctx, s, cfg.Health, res.Targets, release.Unregistered(NoCurl)); err != nil {
+			return nil, err
 		}
 	}
 
@@ -133,114 +103,125 @@ func (p *Promoter) Promote(ctx context.Context, cfg PromoteConfig) (*PromoteResu
 		commit = "commit " + shortCommit(res.Commit)
 	}
 	var each []string
-	for _, s := range res.Images {
-		each = append(each, fmt.Sprintf("%s %s", s.Type, short12(s.ImageID)))
+	for _, i := range res.Images {
+		each = append(each, fmt.Sprintf("%s %s", i.Type, short12(i.ImageID)))
 	}
-	p.Out.Step("Promoting %s v%d (%s; %s) to %s", src.Name, res.Version, commit, strings.Join(each, ", "), strings.Join(cfg.To, ", "))
+	s.Out.Step("Promoting %s v%d (%s; %s) to %s", src.Name, res.Release.Version, commit, strings.Join(each, ", "), strings.Join(cfg.To, ", "))
 	// Copies change only the registry: every target gets its images before
 	// any is released, so a registry failure releases nothing anywhere.
 	for _, t := range res.Targets {
-		for _, s := range res.Images {
-			pu, err := p.Images.Copy(ctx, src.Name, t.App, s.Type, s.ManifestDigest)
+		for _, i := range staged {
+			pu, err := reg.Copy(ctx, src.Name, t.App, i.Type, i.ManifestDigest)
 			if err != nil {
 				if ctx.Err() != nil {
-					return res, follow.StoppedAt(ctx, fmt.Sprintf("the copy of %s/%s to %s", src.Name, s.Type, t.App), "nothing was released on any target")
+					return res, follow.StoppedAt(ctx, fmt.Sprintf("the copy of %s/%s to %s", src.Name, i.Type, t.App), "nothing was released on any target")
 				}
-				return res, &promote.AppError{App: t.App, Err: fmt.Errorf("copy %s/%s@%s to %s: %w; nothing was released on any target", src.Name, s.Type, s.ManifestDigest, t.App, err)}
+				return res, &outcome.AppError{App: t.App, Err: fmt.Errorf("copy %s/%s@%s to %s: %w; nothing was released on any target", src.Name, i.Type, i.ManifestDigest, t.App, err)}
 			}
-			p.Out.Line("    %s:latest %s (image %s): %s", pu.Repository, pu.ManifestDigest, pu.ImageID, blobs(pu))
+			s.Out.Line("    %s:latest %s (image %s): %s", pu.Repository, pu.ManifestDigest, pu.ImageID, blobs(pu))
 		}
 	}
 	var updates []herokuapi.DockerImage
-	for _, s := range res.Images {
-		updates = append(updates, herokuapi.DockerImage{Type: s.Type, Image: s.ImageID})
+	for _, i := range res.Images {
+		updates = append(updates, herokuapi.DockerImage{Type: i.Type, Image: i.ImageID})
 	}
-	for i, t := range res.Targets {
-		out := p.Out.Prefixed("[" + t.App + "] ")
-		r := &releaser{Client: p.Client, Wait: p.Wait, Out: out}
-		f := &release.Follower{Client: p.Client, Wait: p.Wait, Out: out, Unregistered: NoCurl}
-		before, err := r.newest(ctx, t.App)
+	for n, t := range res.Targets {
+		out := s.Out.Prefixed("[" + t.App + "] ")
+		ts := s.WithOut(out)
+		before, err := newest(ctx, ts, t.App)
 		if err == nil {
-			t.Release, err = r.release(ctx, t.App, updates, before, f)
+			t.Release, err = releaseImages(ctx, ts, t.App, updates, before)
 		}
 		out.Flush()
 		if err != nil {
-			if rest := others(res.Targets[i+1:]); rest != "" {
+			if rest := others(res.Targets[n+1:]); rest != "" {
 				err = fmt.Errorf("%w (nothing was released on %s)", err, rest)
 			}
-			return res, &promote.AppError{App: t.App, Err: err}
+			return res, &outcome.AppError{App: t.App, Err: err}
 		}
+		t.Status = t.Release.Status
 	}
 	for _, t := range res.Targets {
-		if t.guard != nil {
-			if err := t.guard.Verify(ctx); err != nil {
-				return res, err
-			}
+		if err := t.Verify(ctx); err != nil {
+			return res, err
 		}
 	}
 	return res, nil
 }
 
+// staged is one process type's image on the source, as promoted.
+type staged struct {
+	release.Image
+	Revision string // org.opencontainers.image.revision, "" without
+}
+
 // check makes the source's checks: which image it runs for each type,
-// that its registry's latest holds it, and the commit.
-func (p *Promoter) check(ctx context.Context, cfg PromoteConfig, res *PromoteResult) error {
-	src := cfg.From.Name
-	list, err := p.Client.RecentReleases(ctx, src, 50)
+// that its registry's latest holds it, and the commit. It sets res's
+// Release (the source's that deployed what it runs), Commit and Images,
+// and returns the images to copy.
+func check(ctx context.Context, s *session.Session, reg *image.Client, cfg PromoteConfig, types []string, res *promote.Result) ([]staged, error) {
+	src := cfg.App.Name
+	list, err := s.Client.RecentReleases(ctx, src, 50)
 	if err != nil {
-		return &promote.AppError{App: src, Err: fmt.Errorf("list the releases of %s: %w", src, err)}
+		return nil, &outcome.AppError{App: src, Err: fmt.Errorf("list the releases of %s: %w", src, err)}
 	}
 	if !anyDeployed(list) {
-		return &follow.InputError{Msg: fmt.Sprintf("%s has no release of a container image to promote", src), Hint: "deploy an image to it first (deploy --image, the container_image input)"}
+		return nil, outcome.Input(fmt.Sprintf("%s has no release of a container image to promote", src), "deploy an image to it first (deploy --image, the container_image input)")
 	}
+	var out []staged
 	revisions := map[string]string{}
-	for _, typ := range cfg.Types {
+	version := 0 // the newest release that deployed one of the images
+	for _, typ := range types {
 		run, ok := runningImage(list, typ)
 		if !ok {
-			return &NotRunningError{App: src, Type: typ, Listed: len(list)}
+			return nil, &NotRunningError{App: src, Type: typ, Listed: len(list)}
 		}
-		latest, err := p.Images.Latest(ctx, src, typ)
+		latest, err := reg.Latest(ctx, src, typ)
 		switch {
-		case IsHeroku(err, registry.NotFound):
-			return &NotPushedError{App: src, Type: typ}
+		case isHeroku(err, registry.NotFound):
+			return nil, &NotPushedError{App: src, Type: typ}
 		case err != nil:
-			return &promote.AppError{App: src, Err: fmt.Errorf("read %s/%s:latest: %w", src, typ, err)}
+			return nil, &outcome.AppError{App: src, Err: fmt.Errorf("read %s/%s:latest: %w", src, typ, err)}
 		}
 		if short12(latest.ImageID) != run.Short {
 			// The pushed image is one the app was rolled back away from,
 			// or one never released at all.
 			if d := deployedOf(list, typ, short12(latest.ImageID)); d != nil {
 				if rb := release.MovedAway(list, d.Version); rb != nil {
-					return &promote.RolledBackError{App: src, Commit: orUnknown(latest.Revision), Version: d.Version, Rollback: rb}
+					return nil, &promote.RolledBackError{App: src, Commit: orUnknown(latest.Revision), Version: d.Version, Rollback: rb}
 				}
 			}
-			return &LatestMismatchError{App: src, Type: typ, Latest: latest.ImageID, Running: run.Short, RunningVersion: run.Version}
+			return nil, &LatestMismatchError{App: src, Type: typ, Latest: latest.ImageID, Running: run.Short, RunningVersion: run.Version}
 		}
 		if rb := release.MovedAway(list, run.Version); rb != nil && !cfg.AnyCommit {
-			return &promote.RolledBackError{App: src, Commit: orUnknown(latest.Revision), Version: run.Version, Rollback: rb}
+			return nil, &promote.RolledBackError{App: src, Commit: orUnknown(latest.Revision), Version: run.Version, Rollback: rb}
 		}
-		res.Version = max(res.Version, run.Version)
-		res.Images = append(res.Images, Staged{Type: typ, ManifestDigest: latest.ManifestDigest, ImageID: latest.ImageID, Revision: latest.Revision})
+		version = max(version, run.Version)
+		i := release.Image{Type: typ, ManifestDigest: latest.ManifestDigest, ImageID: latest.ImageID}
+		res.Images = append(res.Images, i)
+		out = append(out, staged{Image: i, Revision: latest.Revision})
 		revisions[typ] = latest.Revision
 		if latest.Revision == "" && !cfg.AnyCommit && !cfg.CommitUnknownOK {
-			return &NoRevisionError{App: src, Type: typ, ImageID: latest.ImageID}
+			return nil, &NoRevisionError{App: src, Type: typ, ImageID: latest.ImageID}
 		}
 	}
-	for _, s := range res.Images {
+	res.Release = byVersion(list, version)
+	for _, i := range out {
 		if res.Commit == "" {
-			res.Commit = s.Revision
+			res.Commit = i.Revision
 		}
-		if s.Revision != "" && s.Revision != res.Commit && !cfg.AnyCommit {
-			return &MixedCommitsError{App: src, Commits: revisions}
+		if i.Revision != "" && i.Revision != res.Commit && !cfg.AnyCommit {
+			return nil, &MixedCommitsError{App: src, Commits: revisions}
 		}
 	}
 	switch {
 	case cfg.AnyCommit:
 	case res.Commit == "":
-		p.Out.Step("The images %s runs carry no %s label: their commit is not checked (--image-commit-unknown-ok)", src, revisionLabel)
+		s.Out.Step("The images %s runs carry no %s label: their commit is not checked (--image-commit-unknown-ok)", src, revisionLabel)
 	case res.Commit != cfg.SourceVersion:
-		return &promote.ProvenanceError{App: src, Version: res.Version, Commit: res.Commit, Want: cfg.SourceVersion}
+		return nil, &promote.ProvenanceError{App: src, Version: version, Commit: res.Commit, Want: cfg.SourceVersion}
 	}
-	return nil
+	return out, nil
 }
 
 func orUnknown(c string) string {
@@ -250,7 +231,7 @@ func orUnknown(c string) string {
 	return c
 }
 
-func others(ts []*Target) string {
+func others(ts []*promote.Target) string {
 	var names []string
 	for _, t := range ts {
 		names = append(names, t.App)

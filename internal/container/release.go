@@ -6,11 +6,11 @@ import (
 	"strings"
 	"time"
 
-	"gitlab.com/heroku-deploy/heroku/internal/ciout"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/pause"
 	"gitlab.com/heroku-deploy/heroku/internal/release"
+	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
 // NoCurl is what a release-phase stream that never registers means for a
@@ -19,46 +19,39 @@ import (
 // ../shared/reference: the output goes to the app's logs otherwise).
 const NoCurl = "the image probably lacks curl, which Heroku needs to stream a container's release phase (its output is in the app's logs: heroku logs --ps release); judging by the release's status"
 
-// releaser makes the one release of images on an app and follows it.
-type releaser struct {
-	Client *herokuapi.Client
-	Wait   *follow.Waiter
-	Out    *ciout.Writer
-}
-
 // lookupBudget bounds the reads made after a stop to find what a PATCH in
 // flight did (GitLab Runner waits a little after SIGTERM, no more).
 const lookupBudget = 10 * time.Second
 
 // newest is the version of app's newest release: what the release of
 // images is told apart from. It is read before the PATCH.
-func (r *releaser) newest(ctx context.Context, app string) (int, error) {
-	rel, err := r.Client.LatestRelease(ctx, app)
+func newest(ctx context.Context, s *session.Session, app string) (int, error) {
+	rel, err := s.Client.LatestRelease(ctx, app)
 	if err != nil {
 		return 0, fmt.Errorf("read the newest release of %s: %w", app, err)
 	}
 	return rel.Version, nil
 }
 
-// release sends the one PATCH that releases images on app, finds the
+// releaseImages sends the one PATCH that releases images on app, finds the
 // release it made (the newest with a version above before), and follows
 // it, release phase included. The PATCH is never sent twice: after an
 // ambiguous answer (a 5xx, an answer that is not Heroku's, a lost
 // connection, a stop while it was in flight) the releases say whether it
 // went through, and only a release whose description names these images
 // is taken for it.
-func (r *releaser) release(ctx context.Context, app string, images []herokuapi.DockerImage, before int, f *release.Follower) (*herokuapi.Release, error) {
+func releaseImages(ctx context.Context, s *session.Session, app string, images []herokuapi.DockerImage, before int) (*herokuapi.Release, error) {
 	desc := Description(images)
 	if ctx.Err() != nil {
 		return nil, follow.StoppedAt(ctx, "the release of "+desc+" on "+app, "it was not sent: nothing was released, "+app+" runs what it ran before")
 	}
-	r.Out.Step("Releasing on %s: %s", app, strings.TrimPrefix(desc, "Deployed "))
-	err := r.Client.ReleaseImages(ctx, app, images)
+	s.Out.Step("Releasing on %s: %s", app, strings.TrimPrefix(desc, "Deployed "))
+	err := s.Client.ReleaseImages(ctx, app, images)
 	var rel *herokuapi.Release
 	switch {
 	case err == nil:
 		// Accepted: the release is the newest one above before.
-		found, lerr := r.await(ctx, app, before, nil)
+		found, lerr := await(ctx, s, app, before, nil)
 		switch {
 		case found != nil:
 			rel = found
@@ -67,18 +60,18 @@ func (r *releaser) release(ctx context.Context, app string, images []herokuapi.D
 		case lerr != nil:
 			return nil, &follow.Unknown{App: app, Msg: fmt.Sprintf("Heroku accepted the release of %s on %s, but its releases could not be read (%v): whether it serves is unknown", desc, app, lerr)}
 		default:
-			return nil, &follow.Unknown{App: app, Msg: fmt.Sprintf("Heroku accepted the release of %s on %s, but lists no release newer than v%d within %s: whether it serves is unknown", desc, app, before, roundWait(r.Client.LookupWindow()))}
+			return nil, &follow.Unknown{App: app, Msg: fmt.Sprintf("Heroku accepted the release of %s on %s, but lists no release newer than v%d within %s: whether it serves is unknown", desc, app, before, roundWait(s.Client.LookupWindow()))}
 		}
 	case ctx.Err() == nil && !herokuapi.Ambiguous(err):
 		// A definite refusal (4xx): nothing was released.
 		return nil, fmt.Errorf("release %s on %s: %w; nothing was released", desc, app, err)
 	default:
-		if rel, err = r.afterAmbiguous(ctx, app, images, before, err); err != nil {
+		if rel, err = afterAmbiguous(ctx, s, app, images, before, err); err != nil {
 			return rel, err
 		}
-		r.Out.Step("Heroku did make release v%d of %s (%s): following it", rel.Version, app, rel.Description)
+		s.Out.Step("Heroku did make release v%d of %s (%s): following it", rel.Version, app, rel.Description)
 	}
-	got, err := f.Follow(ctx, app, rel.ID)
+	got, err := release.Follow(ctx, s, app, rel.ID, release.Unregistered(NoCurl))
 	if got != nil {
 		return got, err
 	}
@@ -91,7 +84,7 @@ func (r *releaser) release(ctx context.Context, app string, images []herokuapi.D
 
 // afterAmbiguous finds the release an ambiguous PATCH made: it returns it
 // to be followed, or an error that says what is known.
-func (r *releaser) afterAmbiguous(ctx context.Context, app string, images []herokuapi.DockerImage, before int, cause error) (*herokuapi.Release, error) {
+func afterAmbiguous(ctx context.Context, s *session.Session, app string, images []herokuapi.DockerImage, before int, cause error) (*herokuapi.Release, error) {
 	lctx := ctx
 	if ctx.Err() != nil {
 		var cancel context.CancelFunc
@@ -99,7 +92,7 @@ func (r *releaser) afterAmbiguous(ctx context.Context, app string, images []hero
 		defer cancel()
 	}
 	var other *herokuapi.Release
-	found, err := r.await(lctx, app, before, func(rel *herokuapi.Release) bool {
+	found, err := await(lctx, s, app, before, func(rel *herokuapi.Release) bool {
 		if names(rel.Description, images) {
 			return true
 		}
@@ -150,11 +143,11 @@ func names(desc string, images []herokuapi.DockerImage) bool {
 // new release late [inferred: Heroku's build list does]), for the newest
 // release of app newer than before that ok accepts (any, when ok is nil).
 // Nil when none shows.
-func (r *releaser) await(ctx context.Context, app string, before int, ok func(*herokuapi.Release) bool) (*herokuapi.Release, error) {
-	window := r.Client.LookupWindow()
+func await(ctx context.Context, s *session.Session, app string, before int, ok func(*herokuapi.Release) bool) (*herokuapi.Release, error) {
+	window := s.Client.LookupWindow()
 	deadline := time.Now().Add(window)
 	for {
-		list, err := r.Client.RecentReleases(ctx, app, 10)
+		list, err := s.Client.RecentReleases(ctx, app, 10)
 		if err != nil {
 			return nil, err
 		}

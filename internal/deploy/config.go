@@ -9,6 +9,7 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/configvars"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
 // SetConfig brings the app's config vars to wanted (and removes unset) in
@@ -17,8 +18,8 @@ import (
 // release the change makes, release phase included. It returns that
 // release, or nil when nothing changed. Values must be registered with the
 // redactor before: a release phase may print one.
-func (d *Deployer) SetConfig(ctx context.Context, app string, wanted map[string]string, unset []string) (*herokuapi.Release, error) {
-	current, err := d.Client.ConfigVars(ctx, app)
+func SetConfig(ctx context.Context, s *session.Session, app string, wanted map[string]string, unset []string) (*herokuapi.Release, error) {
+	current, err := s.Client.ConfigVars(ctx, app)
 	if err != nil {
 		return nil, fmt.Errorf("read config vars of %s: %w", app, err)
 	}
@@ -26,27 +27,27 @@ func (d *Deployer) SetConfig(ctx context.Context, app string, wanted map[string]
 	if err != nil {
 		return nil, err
 	}
-	d.Out.Step("Config vars of %s: %d added, %d changed, %d unchanged, %d removed", app,
+	s.Out.Step("Config vars of %s: %d added, %d changed, %d unchanged, %d removed", app,
 		plan.Count(configvars.Added), plan.Count(configvars.Changed), plan.Count(configvars.Unchanged), plan.Count(configvars.Removed))
 	width := 0
 	for _, ch := range plan.Changes {
 		width = max(width, len(ch.Name))
 	}
 	for _, ch := range plan.Changes {
-		d.Out.Line("    %-*s  %s", width, ch.Name, ch.Kind)
+		s.Out.Line("    %-*s  %s", width, ch.Name, ch.Kind)
 	}
 	if plan.Empty() {
-		d.Out.Step("Nothing to change: no release made")
+		s.Out.Step("Nothing to change: no release made")
 		return nil, nil
 	}
 	// The answer holds every config var of the app after the change: its
 	// values are compared, never printed.
-	after, err := d.Client.UpdateConfigVars(ctx, app, plan.Patch())
+	after, err := s.Client.UpdateConfigVars(ctx, app, plan.Patch())
 	if err != nil {
 		if ctx.Err() == nil && !herokuapi.Ambiguous(err) {
 			return nil, fmt.Errorf("update config vars of %s: %w", app, err) // refused: nothing changed
 		}
-		if after, err = d.readBack(ctx, app, plan, err); err != nil {
+		if after, err = readBack(ctx, s, app, plan, err); err != nil {
 			return nil, err
 		}
 	}
@@ -58,18 +59,18 @@ func (d *Deployer) SetConfig(ctx context.Context, app string, wanted map[string]
 			"the config vars of %s are not as asked after the change (%s): Heroku's answer to it shows them otherwise, so the config read before it, which the change was computed from, was not the app's; the change made a release; config set again sends what still differs",
 			app, strings.Join(unmet, ", "))}
 	}
-	rel, err := d.Client.LatestRelease(ctx, app)
+	rel, err := s.Client.LatestRelease(ctx, app)
 	if err != nil {
 		return nil, fmt.Errorf("config vars set, but their release could not be found: %w", err)
 	}
-	rel, err = d.Wait.Release(ctx, d.Out, app, rel, "release phase goes on on Heroku; the config vars are already set")
+	rel, err = s.Wait.Release(ctx, s.Out, app, rel, "release phase goes on on Heroku; the config vars are already set")
 	if err != nil {
 		return rel, err
 	}
 	if err := follow.ReleaseOutcome(rel, fmt.Sprintf("the config vars of %s are set, but the release with them does not serve", app)); err != nil {
 		return rel, err
 	}
-	d.Out.Step("Config vars set: release v%d of %s", rel.Version, app)
+	s.Out.Step("Config vars set: release v%d of %s", rel.Version, app)
 	return rel, nil
 }
 
@@ -78,7 +79,7 @@ func (d *Deployer) SetConfig(ctx context.Context, app string, wanted map[string]
 // the change is live, by name only. It returns the config read when every
 // change is live and the run goes on (the change's release is followed);
 // otherwise the error to return, which says what was read.
-func (d *Deployer) readBack(ctx context.Context, app string, plan configvars.Plan, cause error) (map[string]string, error) {
+func readBack(ctx context.Context, s *session.Session, app string, plan configvars.Plan, cause error) (map[string]string, error) {
 	rctx := ctx
 	if ctx.Err() != nil {
 		var cancel context.CancelFunc
@@ -86,13 +87,13 @@ func (d *Deployer) readBack(ctx context.Context, app string, plan configvars.Pla
 		defer cancel()
 	}
 	var note string
-	current, err := d.Client.ConfigVars(rctx, app)
+	current, err := s.Client.ConfigVars(rctx, app)
 	live, before := plan.Live(current)
 	switch {
 	case err != nil:
 		note = fmt.Sprintf("reading the config vars back failed too (%v): whether the change is live is unknown; config set again sends only what differs", err)
 	case len(before) == 0 && ctx.Err() == nil:
-		d.Out.Step("Heroku's answer was lost (%v), but the config read back shows the change live (%s): following its release", cause, strings.Join(live, ", "))
+		s.Out.Step("Heroku's answer was lost (%v), but the config read back shows the change live (%s): following its release", cause, strings.Join(live, ", "))
 		return current, nil
 	case len(before) == 0:
 		note = fmt.Sprintf("read back, the change is live (%s): it made a release, which goes on on Heroku", strings.Join(live, ", "))

@@ -9,7 +9,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
+	"regexp"
 	"time"
 
 	"gitlab.com/heroku-deploy/heroku/internal/archive"
@@ -19,7 +21,9 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/ignore"
 	"gitlab.com/heroku-deploy/heroku/internal/maintenance"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/release"
+	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
 // Config says what to deploy.
@@ -50,25 +54,11 @@ type Config struct {
 	Health health.Options
 }
 
-// Result is what was deployed.
+// Result is what was deployed: the dotenv report's facts, and whether the
+// build is an earlier one released again.
 type Result struct {
-	App            string
-	Generation     string // "cedar" or "fir"
-	WebURL         string // "" when the app has none
-	BuildID        string
-	Reused         bool // BuildID is an earlier build, released again
-	ReleaseID      string
-	ReleaseVersion int
-	ArtifactKind   string // "slug" (Cedar) or "oci-image" (Fir)
-	ArtifactID     string
-}
-
-// Deployer carries the client, the waiting engine and the job log.
-type Deployer struct {
-	Client *herokuapi.Client
-	Wait   *follow.Waiter
-	Out    *ciout.Writer
-	Warn   func(string)
+	release.Report
+	Reused bool // BuildID is an earlier build, released again
 }
 
 // Deploy deploys cfg.Dir: it releases again an earlier build of the same
@@ -79,7 +69,7 @@ type Deployer struct {
 // makes no request, so every problem with the directory surfaces before
 // Heroku is contacted. The temporary archive is removed before Deploy
 // returns.
-func (d *Deployer) Deploy(ctx context.Context, cfg Config) (*Result, error) {
+func Deploy(ctx context.Context, s *session.Session, cfg Config) (*Result, error) {
 	if cfg.DirName == "" {
 		cfg.DirName = cfg.Dir
 	}
@@ -87,90 +77,107 @@ func (d *Deployer) Deploy(ctx context.Context, cfg Config) (*Result, error) {
 	var src *archive.Result
 	if !lookup || cfg.Dirty {
 		var err error
-		if src, err = d.pack(ctx, &cfg); err != nil {
+		if src, err = pack(ctx, s, &cfg); err != nil {
 			return nil, err
 		}
 		defer src.Remove()
 	}
-	res, err := d.app(ctx, cfg)
+	res, err := readApp(ctx, s, cfg)
 	if err != nil {
 		return nil, err
 	}
-	follower := &release.Follower{Client: d.Client, Wait: d.Wait, Out: d.Out}
-	var guard *health.Guard
-	if cfg.Health.Check != "" {
-		if guard, err = cfg.Health.NewGuard(cfg.App, res.WebURL, nil, follower, d.Out); err != nil {
-			return nil, &follow.InputError{Msg: err.Error(), Hint: "pass a full URL to --health-check (the health_check input)"}
-		}
-		// What a failed check rolls back to: read before anything changes.
-		if cfg.Health.Rollback {
-			if guard.Before, err = release.CurrentOf(ctx, d.Client, cfg.App); err != nil {
-				return nil, err
-			}
-		}
+	guard, err := Guard(ctx, s, cfg.Health, cfg.App, res.WebURL)
+	if err != nil {
+		return nil, err
 	}
 	var old *reusable
 	if lookup {
-		if old, err = d.reusable(ctx, cfg.App, cfg.SourceVersion); err != nil {
+		if old, err = findReusable(ctx, s, cfg.App, cfg.SourceVersion); err != nil {
 			return nil, err
 		}
 	}
 	var req herokuapi.BuildRequest
 	if old == nil {
 		if src == nil {
-			if src, err = d.pack(ctx, &cfg); err != nil {
+			if src, err = pack(ctx, s, &cfg); err != nil {
 				return nil, err
 			}
 			defer src.Remove()
 		}
 		// The upload changes nothing on the app: it comes before
 		// maintenance mode.
-		if req, err = d.upload(ctx, cfg, src); err != nil {
+		if req, err = upload(ctx, s, cfg, src); err != nil {
 			return nil, err
 		}
 	}
-	work := func(ctx context.Context) error {
-		if len(cfg.ConfigVars) > 0 {
-			if _, err := d.SetConfig(ctx, cfg.App, cfg.ConfigVars, nil); err != nil {
-				return err
-			}
-		}
+	return res, Apply(ctx, s, cfg.App, cfg.ConfigVars, cfg.Maintenance, guard, func(ctx context.Context) error {
 		var rel *herokuapi.Release
 		var err error
 		if old != nil {
 			res.BuildID, res.Reused = old.build.ID, true
-			rel, err = d.rerelease(ctx, cfg, old, follower)
+			rel, err = rerelease(ctx, s, cfg, old)
 		} else {
-			rel, err = d.buildAndRelease(ctx, cfg.App, req, res, follower)
+			rel, err = buildAndRelease(ctx, s, cfg.App, req, res)
 		}
 		if rel != nil {
 			res.ReleaseID, res.ReleaseVersion = rel.ID, rel.Version
 			res.ArtifactKind, res.ArtifactID = herokuapi.Artifact(rel)
 		}
 		return err
+	})
+}
+
+// Guard prepares the health check of app, whose URL is webURL, when o
+// asks for one (nil when it does not), reading the release a failed check
+// rolls back to before anything changes; opts say how that rollback's
+// release is followed.
+func Guard(ctx context.Context, s *session.Session, o health.Options, app, webURL string, opts ...release.Option) (*health.Guard, error) {
+	if o.Check == "" {
+		return nil, nil
 	}
-	if cfg.Maintenance {
-		sw := &maintenance.Switch{Client: d.Client, Out: d.Out}
-		err = sw.Around(ctx, cfg.App, work)
+	guard, err := o.NewGuard(s, app, webURL, nil, opts...)
+	if err != nil {
+		return nil, outcome.Input(err.Error(), "pass a full URL to --health-check (the health_check input)")
+	}
+	if o.Rollback {
+		if guard.Before, err = release.CurrentOf(ctx, s.Client, app); err != nil {
+			return nil, err
+		}
+	}
+	return guard, nil
+}
+
+// Apply runs makeRelease, the work that makes app's new release, after
+// setting config (only what differs), all of it in maintenance mode when
+// maint; then, the release serving (release phase over, maintenance mode
+// off: Heroku's router answers 503 while it is on), guard's health check
+// (nil: none). Deploy and container deploys share it.
+func Apply(ctx context.Context, s *session.Session, app string, config map[string]string, maint bool, guard *health.Guard, makeRelease func(context.Context) error) error {
+	work := func(ctx context.Context) error {
+		if len(config) > 0 {
+			if _, err := SetConfig(ctx, s, app, config, nil); err != nil {
+				return err
+			}
+		}
+		return makeRelease(ctx)
+	}
+	var err error
+	if maint {
+		err = maintenance.Around(ctx, s, app, work)
 	} else {
 		err = work(ctx)
 	}
-	if err != nil {
-		return res, err
+	if err != nil || guard == nil {
+		return err
 	}
-	// Release phase is over and maintenance mode off (Heroku's router
-	// answers 503 while it is on): the release serves.
-	if guard != nil {
-		return res, guard.Verify(ctx)
-	}
-	return res, nil
+	return guard.Verify(ctx)
 }
 
 // pack writes the archive of cfg.Dir; for a dirty tree, it sets the
 // version it is recorded under.
-func (d *Deployer) pack(ctx context.Context, cfg *Config) (*archive.Result, error) {
-	d.Out.Step("Packaging %s", cfg.DirName)
-	src, err := archive.Create(ctx, archive.Options{Dir: cfg.Dir, Exclude: cfg.Exclude, Warn: d.Warn})
+func pack(ctx context.Context, s *session.Session, cfg *Config) (*archive.Result, error) {
+	s.Out.Step("Packaging %s", cfg.DirName)
+	src, err := archive.Create(ctx, archive.Options{Dir: cfg.Dir, Exclude: cfg.Exclude, Warn: s.Warn})
 	if err != nil {
 		return nil, err
 	}
@@ -178,11 +185,11 @@ func (d *Deployer) pack(ctx context.Context, cfg *Config) (*archive.Result, erro
 	if src.Stats.Files == 1 {
 		noun = "entry"
 	}
-	d.Out.Step("Packaged %d %s, %s compressed", src.Stats.Files, noun, humanBytes(src.Size))
+	s.Out.Step("Packaged %d %s, %s compressed", src.Stats.Files, noun, ciout.Size(src.Size))
 	if cfg.Dirty && cfg.SourceVersion != "" {
 		commit := cfg.SourceVersion
 		cfg.SourceVersion, cfg.Dirty = dirtyVersion(commit, src.SHA256), false
-		d.Out.Step("%s holds files git does not record at HEAD (changed, untracked or ignored): recorded as version %s, never as commit %s", cfg.DirName, short(cfg.SourceVersion), short(commit))
+		s.Out.Step("%s holds files git does not record at HEAD (changed, untracked or ignored): recorded as version %s, never as commit %s", cfg.DirName, short(cfg.SourceVersion), short(commit))
 	}
 	return src, nil
 }
@@ -197,22 +204,22 @@ func dirtyVersion(commit, sha256 string) string {
 	return commit + "-dirty-" + sha256[:12]
 }
 
-// app reads the app: its generation, which must fit the flags, and its URL.
-func (d *Deployer) app(ctx context.Context, cfg Config) (*Result, error) {
-	app, err := d.Client.AppInfo(ctx, cfg.App)
+// readApp reads the app: its generation, which must fit the flags, and its URL.
+func readApp(ctx context.Context, s *session.Session, cfg Config) (*Result, error) {
+	app, err := s.Client.AppInfo(ctx, cfg.App)
 	if err != nil {
 		return nil, fmt.Errorf("look up app %s: %w", cfg.App, err)
 	}
-	res := &Result{App: app.Name, Generation: herokuapi.Generation(app)}
+	res := &Result{Report: release.Report{App: app.Name, Generation: herokuapi.Generation(app)}}
 	if res.Generation == "fir" && len(cfg.Buildpacks) > 0 {
 		// Heroku takes a build's buildpacks on Cedar only; on Fir they come
 		// from project.toml and the field would be ignored.
-		return nil, &follow.InputError{
-			Msg:  fmt.Sprintf("app %s is a Fir-generation app: it takes its buildpacks from project.toml, not from --buildpack", app.Name),
-			Hint: "declare them in project.toml ([[io.buildpacks.group]] id = \"heroku/nodejs\"), commit it in --dir, and drop --buildpack (the buildpacks input)",
-		}
+		return nil, outcome.Input(
+			fmt.Sprintf("app %s is a Fir-generation app: it takes its buildpacks from project.toml, not from --buildpack", app.Name),
+			"declare them in project.toml ([[io.buildpacks.group]] id = \"heroku/nodejs\"), commit it in --dir, and drop --buildpack (the buildpacks input)",
+		)
 	}
-	if res.WebURL, err = d.webURL(ctx, app); err != nil {
+	if res.WebURL, err = webURL(ctx, s, app); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -220,13 +227,13 @@ func (d *Deployer) app(ctx context.Context, cfg Config) (*Result, error) {
 
 // upload sends src to a new source slot and returns the build request for
 // it.
-func (d *Deployer) upload(ctx context.Context, cfg Config, src *archive.Result) (herokuapi.BuildRequest, error) {
-	d.Out.Step("Uploading source (%s)", humanBytes(src.Size))
-	source, err := d.Client.SourceCreate(ctx)
+func upload(ctx context.Context, s *session.Session, cfg Config, src *archive.Result) (herokuapi.BuildRequest, error) {
+	s.Out.Step("Uploading source (%s)", ciout.Size(src.Size))
+	source, err := s.Client.SourceCreate(ctx)
 	if err != nil {
 		return herokuapi.BuildRequest{}, fmt.Errorf("create source slot: %w", err)
 	}
-	err = d.Client.Upload(ctx, source.SourceBlob.PutURL, src.Size, func() (io.ReadCloser, error) { return os.Open(src.Path) })
+	err = s.Client.Upload(ctx, source.SourceBlob.PutURL, src.Size, func() (io.ReadCloser, error) { return os.Open(src.Path) })
 	if err != nil {
 		return herokuapi.BuildRequest{}, fmt.Errorf("upload source: %w", err)
 	}
@@ -238,17 +245,17 @@ func (d *Deployer) upload(ctx context.Context, cfg Config, src *archive.Result) 
 
 // buildAndRelease creates exactly one build, follows it, and follows the
 // release it makes.
-func (d *Deployer) buildAndRelease(ctx context.Context, app string, req herokuapi.BuildRequest, res *Result, f *release.Follower) (*herokuapi.Release, error) {
-	b, err := d.Client.BuildCreateOnce(ctx, app, req)
+func buildAndRelease(ctx context.Context, s *session.Session, app string, req herokuapi.BuildRequest, res *Result) (*herokuapi.Release, error) {
+	b, err := s.Client.BuildCreateOnce(ctx, app, req)
 	if ctx.Err() != nil {
-		return nil, d.stoppedCreating(ctx, app, req, b)
+		return nil, stoppedCreating(ctx, s, app, req, b)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("create build: %w", err)
 	}
 	res.BuildID = b.ID
-	end := d.Out.Section("heroku_build", fmt.Sprintf("Building on Heroku (build %s)", b.ID))
-	b, err = follow.Wait(ctx, d.Wait, d.buildJob(app, b), b)
+	end := s.Out.Section("heroku_build", fmt.Sprintf("Building on Heroku (build %s)", b.ID))
+	b, err = follow.Wait(ctx, s.Wait, buildJob(s, app, b), b)
 	end()
 	if err != nil {
 		return nil, err
@@ -256,15 +263,15 @@ func (d *Deployer) buildAndRelease(ctx context.Context, app string, req herokuap
 	if b.Status != "succeeded" {
 		return nil, &follow.Failed{Msg: fmt.Sprintf("build %s %s", b.ID, b.Status)}
 	}
-	return f.Follow(ctx, app, b.Release.ID)
+	return release.Follow(ctx, s, app, b.Release.ID)
 }
 
 // webURL is the app's web_url, or, where the schema's null stands in for
 // it, the app's default domain; "" if it has neither.
-func (d *Deployer) webURL(ctx context.Context, app *herokuapi.App) (string, error) {
-	u, note, err := d.Client.URL(ctx, app)
+func webURL(ctx context.Context, s *session.Session, app *herokuapi.App) (string, error) {
+	u, note, err := s.Client.URL(ctx, app)
 	if note != "" {
-		d.Out.Step("%s", note)
+		s.Out.Step("%s", note)
 	}
 	return u, err
 }
@@ -272,25 +279,25 @@ func (d *Deployer) webURL(ctx context.Context, app *herokuapi.App) (string, erro
 // buildJob describes a build to follow.Wait. A build is done when it
 // failed, or succeeded and names its release: Heroku can report success a
 // moment before the release exists.
-func (d *Deployer) buildJob(app string, b *herokuapi.Build) follow.Job[*herokuapi.Build] {
+func buildJob(s *session.Session, app string, b *herokuapi.Build) follow.Job[*herokuapi.Build] {
 	return follow.Job[*herokuapi.Build]{
-		Kind: "build", What: "build " + b.ID, Stream: b.OutputStreamURL, Out: d.Out,
-		Fetch: func(ctx context.Context) (*herokuapi.Build, error) { return d.Client.BuildInfo(ctx, app, b.ID) },
+		Kind: "build", What: "build " + b.ID, Stream: b.OutputStreamURL, Out: s.Out,
+		Fetch: func(ctx context.Context) (*herokuapi.Build, error) { return s.Client.BuildInfo(ctx, app, b.ID) },
 		State: func(b *herokuapi.Build) string { return b.Status },
 		Final: func(b *herokuapi.Build) bool {
 			return b.Status != "pending" && (b.Status != "succeeded" || b.Release != nil)
 		},
-		Cancel: func(ctx context.Context, b *herokuapi.Build) string { return d.cancelBuild(ctx, app, b) },
+		Cancel: func(ctx context.Context, b *herokuapi.Build) string { return cancelBuild(ctx, s, app, b) },
 	}
 }
 
 // cancelBuild stops a pending build, so nothing keeps running behind the
 // user's back, or says what a finished one means.
-func (d *Deployer) cancelBuild(ctx context.Context, app string, b *herokuapi.Build) string {
+func cancelBuild(ctx context.Context, s *session.Session, app string, b *herokuapi.Build) string {
 	if b.Status != "pending" {
 		return ended(b)
 	}
-	err := d.Client.CancelBuild(ctx, app, b.ID)
+	err := s.Client.CancelBuild(ctx, app, b.ID)
 	switch {
 	case err == nil:
 		return "cancelled build " + b.ID + " on Heroku"
@@ -298,7 +305,7 @@ func (d *Deployer) cancelBuild(ctx context.Context, app string, b *herokuapi.Bui
 		// It finished, or an earlier attempt of this DELETE cancelled it.
 		// The status we cancelled on may be stale (its fresh read failed):
 		// only a fresh one says whether a release goes live.
-		if now, err := d.Client.BuildInfo(ctx, app, b.ID); err == nil && now.Status != "pending" {
+		if now, err := s.Client.BuildInfo(ctx, app, b.ID); err == nil && now.Status != "pending" {
 			return ended(now)
 		}
 		return fmt.Sprintf("build %s was no longer pending and its status could not be read: if it succeeded, its release goes live; roll back on Heroku if it must not%s", b.ID, dashboard(app))
@@ -322,11 +329,11 @@ func ended(b *herokuapi.Build) string {
 // created: the POST may have created a build Heroku will run and release.
 // It finds that build (the POST's answer, else the list by source blob)
 // and cancels it; if it cannot tell, it says so.
-func (d *Deployer) stoppedCreating(ctx context.Context, app string, req herokuapi.BuildRequest, b *herokuapi.Build) error {
+func stoppedCreating(ctx context.Context, s *session.Session, app string, req herokuapi.BuildRequest, b *herokuapi.Build) error {
 	if b == nil {
 		// The list can lag: look for the whole budget, not once.
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lookupBudget+time.Second)
-		found, err := d.Client.AwaitBuild(lctx, app, req.SourceURL, lookupBudget)
+		found, err := s.Client.AwaitBuild(lctx, app, req.SourceURL, lookupBudget)
 		cancel()
 		if err != nil || found == nil {
 			// Not finding it proves nothing: the request may have arrived
@@ -339,7 +346,7 @@ func (d *Deployer) stoppedCreating(ctx context.Context, app string, req herokuap
 		}
 		b = found
 	}
-	return follow.Stop(ctx, d.buildJob(app, b), b)
+	return follow.Stop(ctx, buildJob(s, app, b), b)
 }
 
 // lookupBudget bounds the search for a build after a stop.
@@ -349,15 +356,17 @@ func dashboard(app string) string {
 	return fmt.Sprintf("; see https://dashboard.heroku.com/apps/%s/activity", app)
 }
 
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
+var bpNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
+
+// CheckBuildpack checks a --buildpack before any request: an http(s) URL,
+// or a registry name such as heroku/nodejs.
+func CheckBuildpack(bp string) error {
+	if u, err := url.Parse(bp); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+		return nil
 	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
+	if !bpNameRE.MatchString(bp) {
+		return outcome.Input(fmt.Sprintf("--buildpack %q is neither a URL nor a buildpack name", bp),
+			"use a registry name such as heroku/nodejs or an https:// URL")
 	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/release"
+	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
 // A commit Heroku has built before need not be built again: the build's
@@ -23,16 +24,16 @@ import (
 // the last 20 releases, artifacts live 30 days at most.
 const lookupDepth = 100
 
-// reusable is an earlier build whose artifact can be released again.
+// findReusable is an earlier build whose artifact can be released again.
 type reusable struct {
 	build    herokuapi.Build
 	kind, id string
 }
 
-// reusable finds the newest succeeded build of version on app whose
+// findReusable finds the newest succeeded build of version on app whose
 // artifact Heroku still keeps, or nil.
-func (d *Deployer) reusable(ctx context.Context, app, version string) (*reusable, error) {
-	builds, err := d.Client.RecentBuilds(ctx, app, lookupDepth)
+func findReusable(ctx context.Context, s *session.Session, app, version string) (*reusable, error) {
+	builds, err := s.Client.RecentBuilds(ctx, app, lookupDepth)
 	if err != nil {
 		return nil, fmt.Errorf("look for an earlier build of %s: %w", short(version), err)
 	}
@@ -45,7 +46,7 @@ func (d *Deployer) reusable(ctx context.Context, app, version string) (*reusable
 	if len(same) == 0 {
 		return nil, nil
 	}
-	releases, err := d.Client.RecentReleases(ctx, app, lookupDepth)
+	releases, err := s.Client.RecentReleases(ctx, app, lookupDepth)
 	if err != nil {
 		return nil, fmt.Errorf("look for an earlier build of %s: %w", short(version), err)
 	}
@@ -59,7 +60,7 @@ func (d *Deployer) reusable(ctx context.Context, app, version string) (*reusable
 		older = fmt.Sprintf(" (nor those of %d older builds of it)", len(same)-1)
 	}
 	kind, _ := artifactOf(same[0], releases)
-	d.Out.Step("Build %s of %s from %s cannot be released again: Heroku no longer keeps its %s%s", same[0].ID, short(version), day(same[0]), noun(kind), older)
+	s.Out.Step("Build %s of %s from %s cannot be released again: Heroku no longer keeps its %s%s", same[0].ID, short(version), day(same[0]), noun(kind), older)
 	return nil, nil
 }
 
@@ -91,14 +92,14 @@ func kept(kind, id string, releases []herokuapi.Release) bool {
 
 // rerelease releases old's artifact with today's config vars and follows
 // the release.
-func (d *Deployer) rerelease(ctx context.Context, cfg Config, old *reusable, f *release.Follower) (*herokuapi.Release, error) {
-	d.Out.Step("Reusing build %s from %s (%s): no upload, no build", old.build.ID, day(old.build), short(cfg.SourceVersion))
+func rerelease(ctx context.Context, s *session.Session, cfg Config, old *reusable) (*herokuapi.Release, error) {
+	s.Out.Step("Reusing build %s from %s (%s): no upload, no build", old.build.ID, day(old.build), short(cfg.SourceVersion))
 	desc := fmt.Sprintf("Deploy %s (build %s again)", short(cfg.SourceVersion), old.build.ID)
-	rel, err := d.Client.ReleaseArtifact(ctx, cfg.App, old.kind, old.id, desc)
+	rel, err := s.Client.ReleaseArtifact(ctx, cfg.App, old.kind, old.id, desc)
 	if err != nil {
 		return nil, fmt.Errorf("release %s %s of build %s again: %w", noun(old.kind), old.id, old.build.ID, err)
 	}
-	return f.Follow(ctx, cfg.App, rel.ID)
+	return release.Follow(ctx, s, cfg.App, rel.ID)
 }
 
 // short is a version as the log shows it: a commit's first 8 hex digits,

@@ -7,42 +7,42 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/health"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
-	"gitlab.com/heroku-deploy/heroku/internal/release"
+	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
 // Upload packs cfg.Dir and uploads it, for a request that builds from a
 // URL without Deploy (an app setup): the build request it would send. The
 // GET URL in it is a credential. Packaging comes first and makes no
 // request; the temporary archive is removed before Upload returns.
-func (d *Deployer) Upload(ctx context.Context, cfg Config) (herokuapi.BuildRequest, error) {
+func Upload(ctx context.Context, s *session.Session, cfg Config) (herokuapi.BuildRequest, error) {
 	if cfg.DirName == "" {
 		cfg.DirName = cfg.Dir
 	}
-	src, err := d.pack(ctx, &cfg)
+	src, err := pack(ctx, s, &cfg)
 	if err != nil {
 		return herokuapi.BuildRequest{}, err
 	}
 	defer src.Remove()
-	return d.upload(ctx, cfg, src)
+	return upload(ctx, s, cfg, src)
 }
 
 // Built is what a build that something else made and followed (an app
 // setup) deployed on app: the app's generation and URL, the build's
 // release and what it runs. The release must have ended.
-func (d *Deployer) Built(ctx context.Context, app, buildID string) (*Result, error) {
-	res, err := d.app(ctx, Config{App: app})
+func Built(ctx context.Context, s *session.Session, app, buildID string) (*Result, error) {
+	res, err := readApp(ctx, s, Config{App: app})
 	if err != nil {
 		return nil, err
 	}
 	res.BuildID = buildID
-	b, err := d.Client.BuildInfo(ctx, app, buildID)
+	b, err := s.Client.BuildInfo(ctx, app, buildID)
 	if err != nil {
 		return nil, fmt.Errorf("look up build %s: %w", buildID, err)
 	}
 	if b.Release == nil {
 		return nil, fmt.Errorf("build %s of %s names no release", buildID, app)
 	}
-	rel, err := d.Client.ReleaseInfo(ctx, app, b.Release.ID)
+	rel, err := s.Client.ReleaseInfo(ctx, app, b.Release.ID)
 	if err != nil {
 		return nil, fmt.Errorf("look up release %s: %w", b.Release.ID, err)
 	}
@@ -56,18 +56,17 @@ func (d *Deployer) Built(ctx context.Context, app, buildID string) (*Result, err
 // the URL before anything changes; here the app and its release were made
 // together (an app setup), so both are read now: the newest release older
 // than res's. A path check on an app without a URL is found only now too.
-func (d *Deployer) Verify(ctx context.Context, res *Result, o health.Options) error {
+func Verify(ctx context.Context, s *session.Session, res *Result, o health.Options) error {
 	if o.Check == "" {
 		return nil
 	}
-	follower := &release.Follower{Client: d.Client, Wait: d.Wait, Out: d.Out}
-	guard, err := o.NewGuard(res.App, res.WebURL, nil, follower, d.Out)
+	guard, err := o.NewGuard(s, res.App, res.WebURL, nil)
 	if err != nil {
 		// Not exit 2: the app and its release exist by now.
 		return &follow.Failed{Msg: fmt.Sprintf("health check not run: %v; release v%d is live, unchecked (pass a full URL to --health-check, the health_check input)", err, res.ReleaseVersion)}
 	}
 	if o.Rollback {
-		list, err := d.Client.RecentReleases(ctx, res.App, 50)
+		list, err := s.Client.RecentReleases(ctx, res.App, 50)
 		if err != nil {
 			return fmt.Errorf("list the releases of %s: %w", res.App, err)
 		}

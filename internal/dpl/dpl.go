@@ -16,6 +16,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 )
 
 // Plan is what a dpl command line asks for.
@@ -43,17 +45,10 @@ type Plan struct {
 	Help, ShowVersion bool
 }
 
-// Error is a command line that cannot be carried out: exit 2, nothing
-// done. Its text never quotes a value (one may be a key).
-type Error struct {
-	Msg   string
-	Hints []string
-}
-
-func (e *Error) Error() string { return e.Msg }
-
-func errorf(hints []string, format string, args ...any) *Error {
-	return &Error{Msg: fmt.Sprintf(format, args...), Hints: hints}
+// errorf is a command line that cannot be carried out: input refused
+// (exit 2), nothing done. Its text never quotes a value (one may be a key).
+func errorf(hints []string, format string, args ...any) *outcome.Error {
+	return outcome.Input(fmt.Sprintf(format, args...), hints...)
 }
 
 // kind of option: takes a value, or is a switch.

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 )
 
 const key = "HRKU-0f1e2d3c-SECRET-4b5a6978"
@@ -85,8 +87,8 @@ func TestParseRefuses(t *testing.T) {
 		{[]string{"--provider=heroku", "--app=a", "--api-key=" + key, "--run="}, "--run is empty"},
 	} {
 		_, err := Parse(tc.args, env(nil))
-		var de *Error
-		if !errors.As(err, &de) || !strings.Contains(de.Msg, tc.want) {
+		var de *outcome.Error
+		if !errors.As(err, &de) || de.Kind != outcome.BadInput || !strings.Contains(de.Error(), tc.want) {
 			t.Errorf("%q: %v, want %q", tc.args, err, tc.want)
 			continue
 		}

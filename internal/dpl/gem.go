@@ -12,7 +12,7 @@ var gemValueFlags = []string{"-v", "--version", "-s", "--source", "-i", "--insta
 // Gem reads a gem command line: `gem install dpl` (with dpl's own gems,
 // dpl-heroku and the like, and any options: versions, --pre,
 // --no-document) is nothing to do, dpl being built in; anything else is
-// an *Error, this image having no Ruby.
+// input refused (an *outcome.Error), this image having no Ruby.
 func Gem(args []string) error {
 	hint := []string{"this image has no Ruby: `gem install dpl` is the only gem command it answers (dpl is built in); delete the line, and any apt-get or apk line before it"}
 	if len(args) == 0 || args[0] != "install" {

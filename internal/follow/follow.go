@@ -131,7 +131,12 @@ func Wait[T any](ctx context.Context, w *Waiter, j Job[T], cur T) (T, error) {
 			streamEnd = nil // the stream's end is news: read the status at once
 		case <-timer.C:
 		}
-		next, err := j.Fetch(ctx)
+		rctx := ctx
+		if failed > 0 {
+			// Its request's retry lines say which read they belong to.
+			rctx = herokuapi.WithRead(ctx, fmt.Sprintf("read %d of the %s's status", failed+1, j.Kind))
+		}
+		next, err := j.Fetch(rctx)
 		switch {
 		case err == nil:
 			failed, malformed = 0, 0
@@ -153,7 +158,10 @@ func Wait[T any](ctx context.Context, w *Waiter, j Job[T], cur T) (T, error) {
 			if malformedAnswer(err) {
 				malformed++
 			}
-			w.Warn(fmt.Sprintf("%v; still waiting for the %s (failed checks in a row: %d, next in %s)", err, j.Kind, failed, w.interval(streamEnd != nil)))
+			// One story with the request's own retry lines: read N's
+			// attempts, then this line, then read N+1's attempts.
+			w.Warn(fmt.Sprintf("%v; the %s's status is unknown (read %d lost to the outage); still waiting, read %d in %s",
+				err, j.Kind, failed, failed+1, w.interval(streamEnd != nil)))
 		default:
 			endStream()
 			return cur, fmt.Errorf("check %s: %w", j.What, err)
@@ -283,16 +291,6 @@ func IsStopped(err error) bool {
 type Failed struct{ Msg string }
 
 func (e *Failed) Error() string { return e.Msg }
-
-// InputError is work that cannot go as asked, found before anything
-// changed on Heroku: the apps or the flags must change. It sits here, with
-// the other outcomes, so that deploy and promote share it.
-type InputError struct {
-	Msg  string
-	Hint string
-}
-
-func (e *InputError) Error() string { return e.Msg }
 
 // Unknown is an outcome that could not be established: an answer lacked
 // what it must carry (a succeeded promotion target without its release),

@@ -172,7 +172,8 @@ func TestLowRateLimitSlowsPolling(t *testing.T) {
 
 // TestOutageWarningsCountTheStreak: each status read lost to an outage is
 // one warning with the number lost in a row, which a read that works
-// starts again.
+// starts again; the reads after a lost one are labelled for the client's
+// retry lines (herokuapi.WithRead).
 func TestOutageWarningsCountTheStreak(t *testing.T) {
 	w, warnings := waiter(t)
 	outage := &herokuapi.Error{Method: "GET", Path: "/apps/a/builds/b1", Status: 503}
@@ -194,8 +195,8 @@ func TestOutageWarningsCountTheStreak(t *testing.T) {
 	}
 	var counts []string
 	for _, s := range *warnings {
-		_, rest, _ := strings.Cut(s, "failed checks in a row: ")
-		count, _, _ := strings.Cut(rest, ",")
+		_, rest, _ := strings.Cut(s, "status is unknown (read ")
+		count, _, _ := strings.Cut(rest, " lost")
 		counts = append(counts, count)
 	}
 	if got := strings.Join(counts, " "); got != "1 2 1" {

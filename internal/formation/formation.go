@@ -11,12 +11,14 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
-	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
+	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
 // Change is one process type to scale: TYPE=QUANTITY[:SIZE].
@@ -77,12 +79,6 @@ func ParseChanges(args []string) ([]Change, error) {
 	return out, nil
 }
 
-// Runner scales and restarts.
-type Runner struct {
-	Client *herokuapi.Client
-	Warn   func(string)
-}
-
 // Result is what a scale did, read back.
 type Result struct {
 	// Formation is the app's formation as read after the change (before
@@ -94,8 +90,8 @@ type Result struct {
 }
 
 // Read returns the app's formation, sorted by type.
-func (r *Runner) Read(ctx context.Context, app string) ([]herokuapi.Formation, error) {
-	f, err := r.Client.FormationList(ctx, app)
+func Read(ctx context.Context, s *session.Session, app string) ([]herokuapi.Formation, error) {
+	f, err := s.Client.FormationList(ctx, app)
 	if err != nil {
 		return nil, err
 	}
@@ -129,11 +125,11 @@ func (e *ChangedError) Unwrap() error { return e.Refusal }
 
 // Scale sets the quantity (and size) of each process type in one request,
 // after checking every type exists, and returns the formation read back.
-// A refusal is an *follow.InputError only when the formation reads as it
+// A refusal is input refused (outcome.BadInput) only when the formation reads as it
 // did before; otherwise a *ChangedError. An answer that never came is
 // judged by the formation read back: as asked is success, with a warning.
-func (r *Runner) Scale(ctx context.Context, app string, changes []Change) (*Result, error) {
-	before, err := r.Read(ctx, app)
+func Scale(ctx context.Context, s *session.Session, app string, changes []Change) (*Result, error) {
+	before, err := Read(ctx, s, app)
 	if err != nil {
 		return nil, err
 	}
@@ -148,12 +144,12 @@ func (r *Runner) Scale(ctx context.Context, app string, changes []Change) (*Resu
 		q := c.Quantity
 		updates[i] = herokuapi.FormationUpdate{Type: c.Type, Quantity: &q, Size: c.Size}
 	}
-	_, perr := r.Client.FormationBatchUpdate(ctx, app, updates)
+	_, perr := s.Client.FormationBatchUpdate(ctx, app, updates)
 	var he *herokuapi.Error
 	if perr != nil && (ctx.Err() != nil || (errors.As(perr, &he) && (he.Status == 401 || he.Status == 403))) {
 		return nil, perr // stopped, or the key refused: nothing to read back with
 	}
-	after, rerr := r.Read(ctx, app)
+	after, rerr := Read(ctx, s, app)
 	asked := describeChanges(changes)
 	switch {
 	case perr == nil && rerr != nil:
@@ -165,12 +161,14 @@ func (r *Runner) Scale(ctx context.Context, app string, changes []Change) (*Resu
 	case rerr != nil:
 		return nil, fmt.Errorf("%v; reading the formation back failed too, so what runs is unknown: %w", perr, rerr)
 	case refused(perr) && same(before, after):
-		return nil, &follow.InputError{Msg: fmt.Sprintf("Heroku refused the change (%s): %s", asked, message(perr)),
-			Hint: fmt.Sprintf("nothing changed: app %s's formation reads as before, %s", app, Describe(after))}
+		return nil, outcome.Input(
+			fmt.Sprintf("Heroku refused the change (%s): %s", asked, message(perr)),
+			fmt.Sprintf("nothing changed: app %s's formation reads as before, %s", app, Describe(after)),
+		)
 	case refused(perr):
 		return nil, &ChangedError{App: app, Now: Describe(after), Refusal: perr}
 	case satisfied(after, changes):
-		r.Warn(fmt.Sprintf("%v; the formation read back is as asked", perr))
+		s.Warn(fmt.Sprintf("%v; the formation read back is as asked", perr))
 		return &Result{Formation: after, Sent: true}, nil
 	case same(before, after):
 		return nil, fmt.Errorf("%w; nothing changed: the formation reads as before, %s", perr, Describe(after))
@@ -179,12 +177,26 @@ func (r *Runner) Scale(ctx context.Context, app string, changes []Change) (*Resu
 }
 
 // Restart restarts every dyno of the app (no types), or those of each
-// type given, after checking the types exist.
-func (r *Runner) Restart(ctx context.Context, app string, types []string) error {
-	if len(types) == 0 {
-		return r.Client.RestartAll(ctx, app)
+// type given (each once), after checking the names (input refused before
+// any request) and that the types exist, and says Heroku accepted it.
+func Restart(ctx context.Context, s *session.Session, app string, args []string) error {
+	var types []string
+	for _, t := range args {
+		if !herokuapi.ValidProcessType(t) {
+			return outcome.Inputf("%q is not a process type name (letters, digits, _ and -)", t)
+		}
+		if !slices.Contains(types, t) {
+			types = append(types, t)
+		}
 	}
-	f, err := r.Read(ctx, app)
+	if len(types) == 0 {
+		if err := s.Client.RestartAll(ctx, app); err != nil {
+			return err
+		}
+		s.Out.Step("Restart of every dyno of %s accepted by Heroku", app)
+		return nil
+	}
+	f, err := Read(ctx, s, app)
 	if err != nil {
 		return err
 	}
@@ -192,10 +204,11 @@ func (r *Runner) Restart(ctx context.Context, app string, types []string) error 
 		return err
 	}
 	for _, t := range types {
-		if err := r.Client.RestartType(ctx, app, t); err != nil {
+		if err := s.Client.RestartType(ctx, app, t); err != nil {
 			return err
 		}
 	}
+	s.Out.Step("Restart of the %s dynos of %s accepted by Heroku", strings.Join(types, ", "), app)
 	return nil
 }
 
@@ -244,7 +257,7 @@ func checkTypes(app string, f []herokuapi.Formation, types []string) error {
 		if len(names) == 0 {
 			hint = fmt.Sprintf("app %s has no process types yet: deploy it first", app)
 		}
-		return &follow.InputError{Msg: fmt.Sprintf("app %s has no process type %s", app, t), Hint: hint}
+		return outcome.Input(fmt.Sprintf("app %s has no process type %s", app, t), hint)
 	}
 	return nil
 }

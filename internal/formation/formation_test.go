@@ -9,8 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
+	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
 func TestParseChanges(t *testing.T) {
@@ -60,11 +61,11 @@ const (
 	web2 = `[{"type":"web","quantity":2,"size":"Standard-1X","dyno_size":{"name":"Standard-1X"}}]`
 )
 
-func runner(t *testing.T, f *fake) *Runner {
+func runner(t *testing.T, f *fake) *session.Session {
 	ts := httptest.NewServer(f)
 	t.Cleanup(ts.Close)
 	c := herokuapi.New(herokuapi.Config{URL: ts.URL, Key: "k", RetryMax: -1, Notify: func(string) {}})
-	return &Runner{Client: c, Warn: func(string) {}}
+	return &session.Session{Client: c, Warn: func(string) {}}
 }
 
 // TestScaleJudgedByReadBack: what the formation reads after the PATCH,
@@ -88,8 +89,8 @@ func TestScaleJudgedByReadBack(t *testing.T) {
 			}
 		}},
 		{"refused, nothing changed", func(f *fake) (int, string) { return 422, `{"id":"invalid_params","message":"no"}` }, func(t *testing.T, _ *Result, err error) {
-			var ie *follow.InputError
-			if !errors.As(err, &ie) || !strings.Contains(ie.Hint, "nothing changed") {
+			var ie *outcome.Error
+			if !errors.As(err, &ie) || ie.Kind != outcome.BadInput || !strings.Contains(strings.Join(ie.Hints, " "), "nothing changed") {
 				t.Errorf("err %v, want an input error", err)
 			}
 		}},
@@ -110,7 +111,7 @@ func TestScaleJudgedByReadBack(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := &fake{formation: web1, patch: tc.patch}
-			res, err := runner(t, f).Scale(context.Background(), "my-app", ask)
+			res, err := Scale(context.Background(), runner(t, f), "my-app", ask)
 			tc.check(t, res, err)
 			if f.patches != 1 {
 				t.Errorf("%d PATCHes, want 1", f.patches)
@@ -124,7 +125,7 @@ func TestScaleJudgedByReadBack(t *testing.T) {
 func TestFormationOfAnotherShape(t *testing.T) {
 	for _, body := range []string{`{}`, `[{}]`, `[{"type":"web","quantity":-1}]`, `[{"type":"web","quantity":"1"}]`} {
 		f := &fake{formation: body}
-		_, err := runner(t, f).Read(context.Background(), "my-app")
+		_, err := Read(context.Background(), runner(t, f), "my-app")
 		if !herokuapi.Unavailable(err) {
 			t.Errorf("%s: err %v, want an unknown answer", body, err)
 		}

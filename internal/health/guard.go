@@ -7,10 +7,11 @@ import (
 	"net/http"
 	"time"
 
-	"gitlab.com/heroku-deploy/heroku/internal/ciout"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/release"
+	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
 // Options are the health-check flags a command passes on.
@@ -19,8 +20,36 @@ type Options struct {
 	Contains string
 	Timeout  time.Duration
 	Rollback bool // roll back when the check fails
-	Wait     time.Duration
 }
+
+// Validate checks the options before any request: input refused names
+// the flags that gave them.
+func (o Options) Validate() error {
+	if o.Check == "" {
+		if o.Contains != "" {
+			return outcome.Input("--health-check-contains needs --health-check")
+		}
+		return nil
+	}
+	if err := CheckSpec(o.Check); err != nil {
+		return outcome.Input(err.Error(), "give a path such as /healthz (joined to the app's URL) or a full https:// URL")
+	}
+	if o.Timeout <= 0 {
+		return outcome.Inputf("--health-check-timeout must be positive, got %s", o.Timeout)
+	}
+	return nil
+}
+
+// CheckFailed is a release that served but failed its health check, and
+// what was done about it (rolled back, or why not). It is a
+// *follow.Failed too; what explains it is the app's answers and logs, not
+// Heroku's output.
+type CheckFailed struct {
+	App string
+	follow.Failed
+}
+
+func (e *CheckFailed) Unwrap() error { return &e.Failed }
 
 // Guard checks a new release and, if the check fails, rolls the app back
 // to the release that was current before (Before, read before anything
@@ -30,22 +59,25 @@ type Guard struct {
 	Check    Check
 	Rollback bool
 	Before   *herokuapi.Release
-	Follower *release.Follower
+	Session  *session.Session // the rollback's
+	Follow   []release.Option // how the rollback's release is followed
 }
 
-// NewGuard is the guard of app, whose URL is webURL.
-func (o *Options) NewGuard(app, webURL string, before *herokuapi.Release, f *release.Follower, out *ciout.Writer) (*Guard, error) {
+// NewGuard is the guard of app, whose URL is webURL, in session s (its job
+// log, its retry pace, its client for the rollback; nil: no client); opts
+// say how a rollback's release is followed (release.Follow's).
+func (o *Options) NewGuard(s *session.Session, app, webURL string, before *herokuapi.Release, opts ...release.Option) (*Guard, error) {
 	u, err := resolveURL(o.Check, webURL)
 	if err != nil {
 		return nil, err
 	}
 	g := &Guard{
 		App:      app,
-		Check:    Check{URL: u, Contains: o.Contains, Timeout: o.Timeout, Wait: o.Wait, Out: out},
-		Rollback: o.Rollback, Before: before, Follower: f,
+		Check:    Check{URL: u, Contains: o.Contains, Timeout: o.Timeout, Wait: s.RetryWait, Out: s.Out},
+		Rollback: o.Rollback, Before: before, Session: s, Follow: opts,
 	}
-	if f != nil && f.Client != nil {
-		g.Check.Maintenance = func(ctx context.Context) (bool, error) { return f.Client.Maintenance(ctx, app) }
+	if s.Client != nil {
+		g.Check.Maintenance = func(ctx context.Context) (bool, error) { return s.Client.Maintenance(ctx, app) }
 	}
 	return g, nil
 }
@@ -91,7 +123,7 @@ func (g *Guard) Verify(ctx context.Context) error {
 		return nil
 	}
 	fail := func(format string, args ...any) error {
-		return &follow.Failed{Msg: "health check failed: " + fmt.Sprintf(format, args...) + "; " + f.Error()}
+		return &CheckFailed{App: g.App, Failed: follow.Failed{Msg: "health check failed: " + fmt.Sprintf(format, args...) + "; " + f.Error()}}
 	}
 	switch {
 	case !g.Rollback:
@@ -102,7 +134,7 @@ func (g *Guard) Verify(ctx context.Context) error {
 	if err := release.Check(g.App, g.Before); err != nil {
 		return fail("could not roll back: %v; the new release stays live", err)
 	}
-	rel, err := g.Follower.Rollback(ctx, g.App, g.Before)
+	rel, err := release.Rollback(ctx, g.Session, g.App, g.Before, g.Follow...)
 	switch {
 	case follow.IsStopped(err):
 		return err

@@ -8,9 +8,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -76,17 +78,34 @@ func (e *InMaintenanceError) Error() string {
 	return fmt.Sprintf("%s answers 503: the app is in maintenance mode", e.URL)
 }
 
-// Failure is a check that never passed.
+// Failure is a check that never passed. It stops as soon as another
+// attempt (its pause and its whole window) would not end within the
+// check's time: Took is what it did take.
 type Failure struct {
 	URL      string
 	Attempts int
 	Last     string // what the last attempt saw, in short
 	Status   int    // the last attempt's HTTP status; 0 without an answer
-	Within   time.Duration
+	Took     time.Duration
+	Timeout  time.Duration // --health-check-timeout
 }
 
 func (e *Failure) Error() string {
-	return fmt.Sprintf("%s did not pass within %s (%d attempts; last: %s)", e.URL, e.Within, e.Attempts, e.Last)
+	attempts := "attempts"
+	if e.Attempts == 1 {
+		attempts = "attempt"
+	}
+	return fmt.Sprintf("%s did not pass in %s (%d %s; last: %s): another attempt would not end within --health-check-timeout %s",
+		e.URL, roundTook(e.Took), e.Attempts, attempts, e.Last, e.Timeout)
+}
+
+// roundTook rounds a duration for a message: to 10ms under a second, to
+// 100ms above.
+func roundTook(d time.Duration) time.Duration {
+	if d < time.Second {
+		return d.Round(10 * time.Millisecond)
+	}
+	return d.Round(100 * time.Millisecond)
 }
 
 // attemptLimit bounds one attempt: a tenth of the check's time, at most
@@ -114,7 +133,8 @@ func (c *Check) Run(ctx context.Context) error {
 	}
 	shown := herokuapi.Redact(c.URL) // a query may carry a token
 	c.Out.Step("Checking health: GET %s (for up to %s)", shown, c.Timeout)
-	deadline := time.Now().Add(c.Timeout)
+	start := time.Now()
+	deadline := start.Add(c.Timeout)
 	limit := attemptLimit(c.Timeout)
 	asked := false
 	for n := 1; ; n++ {
@@ -138,7 +158,7 @@ func (c *Check) Run(ctx context.Context) error {
 		// squeezed by the deadline would end as "no answer within 0s" and
 		// hide what the app last said.
 		if time.Now().Add(pauseFor + limit).After(deadline) {
-			return &Failure{URL: shown, Attempts: n, Last: brief, Status: status, Within: c.Timeout}
+			return &Failure{URL: shown, Attempts: n, Last: brief, Status: status, Took: time.Since(start), Timeout: c.Timeout}
 		}
 		if err := pause.For(ctx, pauseFor); err != nil {
 			return context.Cause(ctx)
@@ -181,13 +201,41 @@ func (c *Check) attempt(ctx context.Context, client *http.Client, limit time.Dur
 	line := fmt.Sprintf("%d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
 	switch {
 	case resp.StatusCode < 200 || resp.StatusCode >= 400:
-		return false, resp.StatusCode, line + excerpt(body), line
+		return false, resp.StatusCode, line + describe(resp.Header.Get("Content-Type"), body), line
 	case c.Contains != "" && !strings.Contains(string(body), c.Contains):
 		brief = fmt.Sprintf("%s, but the body does not contain %q", line, c.Contains)
-		return false, resp.StatusCode, brief + excerpt(body), brief
+		return false, resp.StatusCode, brief + describe(resp.Header.Get("Content-Type"), body), brief
 	}
 	return true, resp.StatusCode, line, line
 }
+
+// describe says what a failing answer's body holds, on one line: for an
+// HTML page (an error page: Heroku's router, a framework's), its title or,
+// without one, its text, never its markup, styles or scripts; else the
+// start of the body (excerpt).
+func describe(contentType string, body []byte) string {
+	start := strings.ToLower(strings.TrimSpace(string(body[:min(len(body), 512)])))
+	if !strings.Contains(strings.ToLower(contentType), "html") && !strings.HasPrefix(start, "<!doctype html") && !strings.HasPrefix(start, "<html") {
+		return excerpt(body)
+	}
+	if m := titleRE.FindSubmatch(body); m != nil {
+		if title := excerpt([]byte(html.UnescapeString(string(m[1])))); title != "" {
+			return `: page titled "` + strings.TrimPrefix(title, ": ") + `"`
+		}
+	}
+	text := hiddenRE.ReplaceAll(body, nil)
+	text = tagRE.ReplaceAll(text, []byte(" "))
+	if t := excerpt([]byte(html.UnescapeString(string(text)))); t != "" {
+		return `: page reading "` + strings.TrimPrefix(t, ": ") + `"`
+	}
+	return ": an HTML page without text"
+}
+
+var (
+	titleRE  = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
+	hiddenRE = regexp.MustCompile(`(?is)<(script|style|head)\b.*?</(script|style|head)>|<!--.*?-->`)
+	tagRE    = regexp.MustCompile(`(?s)<[^>]*>`)
+)
 
 // excerpt is the start of a failing body on one line: at most 200
 // characters, whitespace runs folded, control characters (a terminal's

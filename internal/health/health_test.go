@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -189,5 +190,47 @@ func TestRunStopsForMaintenance(t *testing.T) {
 				t.Errorf("maintenance mode read %d times, want once", asked)
 			}
 		})
+	}
+}
+
+// TestFailureSaysWhatItTook: a check that stops early, because the next
+// pause and attempt would not end within its time, says how long it took
+// and why it stopped, not "within" the whole timeout it did not use.
+func TestFailureSaysWhatItTook(t *testing.T) {
+	s, _ := server(t, func(n int, w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) })
+	c, _ := check(s.URL+"/", 2*time.Second)
+	c.Wait = 400 * time.Millisecond // attempts at 0, 0.4s and 1.2s; the next would start at 2.8s
+	err := c.Run(context.Background())
+	var f *Failure
+	if !errors.As(err, &f) || f.Attempts != 3 {
+		t.Fatalf("err = %v", err)
+	}
+	if f.Took < time.Second || f.Took > 1800*time.Millisecond {
+		t.Errorf("Took = %s, want about 1.2s", f.Took)
+	}
+	msg := err.Error()
+	if !regexp.MustCompile(`did not pass in 1\.[0-9]s \(3 attempts; last: 500 Internal Server Error\): another attempt would not end within --health-check-timeout 2s$`).MatchString(msg) {
+		t.Errorf("message %q", msg)
+	}
+}
+
+// TestFailingPagesAreDescribedWithoutMarkup: an HTML error page shows as
+// its title or its text, never its markup, styles or scripts; another body
+// shows as its start.
+func TestFailingPagesAreDescribedWithoutMarkup(t *testing.T) {
+	for _, tc := range []struct{ ctype, body, want string }{
+		{"text/html; charset=utf-8", `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Application Error</title><style>html,body{margin:0}</style></head><body><iframe src="//www.herokucdn.com/error-pages/application-error.html"></iframe></body></html>`,
+			`: page titled "Application Error"`},
+		{"", "<!doctype html>\n<html><head><title>\n  Bad &amp; broken\n</title></head></html>", `: page titled "Bad & broken"`},
+		{"text/html", `<html><body>Offline for Maintenance</body></html>`, `: page reading "Offline for Maintenance"`},
+		{"text/html", `<html><head><script>var x = "<b>";</script><style>p{color:red}</style></head><body><h1>Oops</h1><!-- debug --><p>Try&nbsp;later</p></body></html>`,
+			`: page reading "Oops Try later"`},
+		{"text/html", `<html><body><div></div></body></html>`, ": an HTML page without text"},
+		{"application/json", `{"error":"down"}`, `: {"error":"down"}`},
+		{"text/plain", "", ""},
+	} {
+		if got := describe(tc.ctype, []byte(tc.body)); got != tc.want {
+			t.Errorf("describe(%q, %q) = %q, want %q", tc.ctype, tc.body, got, tc.want)
+		}
 	}
 }

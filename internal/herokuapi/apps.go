@@ -23,6 +23,19 @@ var appNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{1,28}[a-z0-9]$`)
 // in a dash.
 func ValidAppName(name string) bool { return appNameRE.MatchString(name) }
 
+// nameRE is Heroku's team, space, pipeline and region name rule, loosely:
+// what can go into a request without escaping.
+var nameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{1,29}$`)
+
+// ValidName applies nameRE to a team, space, pipeline or region name.
+func ValidName(name string) bool { return nameRE.MatchString(name) }
+
+// sizeRE is a dyno size's shape (standard-1X, performance-l…), loosely.
+var sizeRE = regexp.MustCompile(`^[A-Za-z0-9-]{1,40}$`)
+
+// ValidDynoSize applies sizeRE.
+func ValidDynoSize(size string) bool { return sizeRE.MatchString(size) }
+
 // AppInfo returns the app, by name or id. Asked by name, the answer must
 // be that app: one of another name is unknown.
 func (c *Client) AppInfo(ctx context.Context, app string) (*App, error) {

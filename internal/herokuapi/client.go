@@ -163,6 +163,17 @@ type ctxKey int
 
 const retrySafeKey ctxKey = 0
 
+// readKey labels the requests of one read in a series (a status read
+// after others were lost to an outage): their retry lines say which.
+type readKey struct{}
+
+// WithRead labels the requests made with ctx as part of read, e.g. "read
+// 2 of the build's status": each retry line says it first, so the request's
+// attempts read as nested in the caller's reads.
+func WithRead(ctx context.Context, read string) context.Context {
+	return context.WithValue(ctx, readKey{}, read)
+}
+
 // retrySafe marks a POST as safe to repeat after an ambiguous failure
 // (POST /sources only hands out a fresh upload slot).
 func retrySafe(ctx context.Context) context.Context {
@@ -221,17 +232,20 @@ func (r *retryClient) client() *retryablehttp.Client {
 	c.RetryWaitMin = r.cfg.RetryWaitMin
 	c.RetryWaitMax = r.cfg.RetryWaitMax
 	c.ErrorHandler = retryablehttp.PassthroughErrorHandler
-	var last string
+	var last, read string
 	c.CheckRetry = func(ctx context.Context, resp *http.Response, err error) (bool, error) {
 		retry, cerr := r.policy(ctx, resp, err)
 		if retry && cerr == nil {
 			last = r.failure(resp, err)
+			if read, _ = ctx.Value(readKey{}).(string); read != "" {
+				read += ", "
+			}
 		}
 		return retry, cerr
 	}
 	c.Backoff = func(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
 		wait := backoff(lo, hi, attempt, resp)
-		r.cfg.Notify(fmt.Sprintf("%s (attempt %d of %d, next in %s)", last, attempt+1, c.RetryMax+1, roundWait(wait)))
+		r.cfg.Notify(fmt.Sprintf("%s (%sattempt %d of %d, next in %s)", last, read, attempt+1, c.RetryMax+1, roundWait(wait)))
 		return wait
 	}
 	return c

@@ -52,8 +52,8 @@ func (m *Matcher) Match(path string, isDir bool) bool {
 	return excluded
 }
 
-// empty reports whether the matcher has no rules.
-func (m *Matcher) empty() bool { return len(m.rules) == 0 }
+// Empty reports whether the matcher has no rules (nil has none).
+func (m *Matcher) Empty() bool { return m == nil || len(m.rules) == 0 }
 
 func compile(p string) (rule, bool, error) {
 	p = strings.TrimRight(p, " \t\r\n")

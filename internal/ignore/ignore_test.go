@@ -69,7 +69,7 @@ func FuzzMatch(f *testing.F) {
 		m.Match(path, true)
 		if isLiteral(pattern) {
 			lm, _ := New([]string{pattern})
-			if !lm.empty() && !lm.Match(pattern, false) {
+			if !lm.Empty() && !lm.Match(pattern, false) {
 				t.Fatalf("literal pattern %q does not match itself", pattern)
 			}
 		}

@@ -19,9 +19,9 @@ import (
 	"sync"
 	"time"
 
-	"gitlab.com/heroku-deploy/heroku/internal/ciout"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/pause"
+	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
 const (
@@ -43,33 +43,13 @@ const (
 	offRounds = 3
 )
 
-// Switch turns an app's maintenance mode on and off.
-type Switch struct {
-	Client *herokuapi.Client
-	Out    *ciout.Writer
-
-	// The budgets above; zero: the defaults (tests shorten them).
-	offBudget, landBudget, settle time.Duration
-}
-
-func (s *Switch) budgets() (off, land, settleFor time.Duration) {
-	off, land, settleFor = offBudget, landBudget, settle
-	if s.offBudget > 0 {
-		off = s.offBudget
-	}
-	if s.landBudget > 0 {
-		land = s.landBudget
-	}
-	if s.settle > 0 {
-		settleFor = s.settle
-	}
-	return off, land, settleFor
-}
+// budget holds the budgets above; tests shorten them.
+var budget = struct{ off, land, settle time.Duration }{offBudget, landBudget, settle}
 
 // Read reads the app's maintenance mode: GET /apps/{app}, its maintenance
 // field strictly decoded (a missing or non-boolean one is an error, never
 // "off").
-func (s *Switch) Read(ctx context.Context, app string) (bool, error) {
+func Read(ctx context.Context, s *session.Session, app string) (bool, error) {
 	on, err := s.Client.Maintenance(ctx, app)
 	if err != nil {
 		return false, fmt.Errorf("read the maintenance mode of %s: %w", app, err)
@@ -81,14 +61,13 @@ func (s *Switch) Read(ctx context.Context, app string) (bool, error) {
 // says so once a read shows it. A stop does not abandon a request already
 // sent: it is given time to end, and the mode it left is read and said;
 // the stop is returned all the same.
-func (s *Switch) On(ctx context.Context, app string) error {
+func On(ctx context.Context, s *session.Session, app string) error {
 	if ctx.Err() != nil {
 		return context.Cause(ctx)
 	}
-	_, land, _ := s.budgets()
-	lctx, cancel := afterStop(ctx, land)
+	lctx, cancel := afterStop(ctx, budget.land)
 	defer cancel()
-	err := s.set(lctx, app, true)
+	err := set(lctx, s, app, true)
 	if ctx.Err() != nil {
 		return context.Cause(ctx)
 	}
@@ -98,21 +77,19 @@ func (s *Switch) On(ctx context.Context, app string) error {
 // Off turns maintenance mode off and confirms it by a read, within the off
 // budget even after ctx ended. On failure it prints the alarm and returns
 // *StillOnError.
-func (s *Switch) Off(ctx context.Context, app string) error {
-	off, _, _ := s.budgets()
-	bctx, cancel := afterStop(ctx, off)
+func Off(ctx context.Context, s *session.Session, app string) error {
+	bctx, cancel := afterStop(ctx, budget.off)
 	defer cancel()
-	return s.off(bctx, app)
+	return turnOff(bctx, s, app)
 }
 
-// off is Off within bctx, which a stop does not end at once.
-func (s *Switch) off(bctx context.Context, app string) error {
-	budget, _, _ := s.budgets()
-	ctx, cancel := context.WithTimeout(bctx, budget)
+// turnOff is Off within bctx, which a stop does not end at once.
+func turnOff(bctx context.Context, s *session.Session, app string) error {
+	ctx, cancel := context.WithTimeout(bctx, budget.off)
 	defer cancel()
 	var err error
 	for range offRounds {
-		if err = s.set(ctx, app, false); err == nil || !errors.Is(err, errOtherWay) || ctx.Err() != nil {
+		if err = set(ctx, s, app, false); err == nil || !errors.Is(err, errOtherWay) || ctx.Err() != nil {
 			break
 		}
 	}
@@ -132,14 +109,14 @@ var errOtherWay = errors.New("a read shows it the other way")
 // when the read shows it. A PATCH that failed ambiguously (a 5xx, a cut
 // connection: it may have been applied) is followed by the read too,
 // which decides; a refusal (a 4xx) changed nothing and is returned as is.
-func (s *Switch) set(ctx context.Context, app string, on bool) error {
-	_, err := s.send(ctx, app, on)
+func set(ctx context.Context, s *session.Session, app string, on bool) error {
+	_, err := send(ctx, s, app, on)
 	return err
 }
 
 // send is set, and says whether the PATCH was given up on (ctx ended)
 // before any answer: then Heroku may still apply it later.
-func (s *Switch) send(ctx context.Context, app string, on bool) (gaveUp bool, err error) {
+func send(ctx context.Context, s *session.Session, app string, on bool) (gaveUp bool, err error) {
 	_, perr := s.Client.SetMaintenance(ctx, app, on)
 	gaveUp = perr != nil && ctx.Err() != nil && herokuapi.StatusOf(perr) == 0
 	if perr != nil {
@@ -148,7 +125,7 @@ func (s *Switch) send(ctx context.Context, app string, on bool) (gaveUp bool, er
 			return false, perr
 		}
 	}
-	got, rerr := s.Read(ctx, app)
+	got, rerr := Read(ctx, s, app)
 	switch {
 	case rerr == nil && got == on:
 		s.Out.Step("Maintenance mode is %s for %s", word(on), app)
@@ -194,8 +171,8 @@ func refused(err error) bool {
 // has a while to end, then the mode is read and turned off, and read
 // again. A panic in work turns it off too, then goes on (internal/cli
 // reports it: exit 6 while LeftOn names the app).
-func (s *Switch) Around(ctx context.Context, app string, work func(context.Context) error) (err error) {
-	was, err := s.Read(ctx, app)
+func Around(ctx context.Context, s *session.Session, app string, work func(context.Context) error) (err error) {
+	was, err := Read(ctx, s, app)
 	if err != nil {
 		return err
 	}
@@ -206,7 +183,7 @@ func (s *Switch) Around(ctx context.Context, app string, work func(context.Conte
 	if ctx.Err() != nil {
 		return context.Cause(ctx) // stopped before anything was sent
 	}
-	off, land, settleFor := s.budgets()
+	off, land, settleFor := budget.off, budget.land, budget.settle
 	// Everything from here to the confirmed "off" fits in the off budget
 	// counted from a stop.
 	bctx, cancel := afterStop(ctx, off)
@@ -217,13 +194,13 @@ func (s *Switch) Around(ctx context.Context, app string, work func(context.Conte
 	left.add(app)
 	defer func() {
 		if r := recover(); r != nil {
-			s.off(bctx, app)
+			turnOff(bctx, s, app)
 			panic(r)
 		}
 	}()
 	lctx, cancelOn := afterStop(ctx, land)
 	// abandoned: given up on without an answer, it may land later still.
-	abandoned, err := s.send(lctx, app, true)
+	abandoned, err := send(lctx, s, app, true)
 	cancelOn()
 	if refused(err) {
 		left.remove(app)
@@ -240,7 +217,7 @@ func (s *Switch) Around(ctx context.Context, app string, work func(context.Conte
 	case err == nil:
 		err = work(ctx)
 	}
-	if offErr := s.off(bctx, app); offErr != nil {
+	if offErr := turnOff(bctx, s, app); offErr != nil {
 		offErr.(*StillOnError).Work = err
 		return offErr
 	}

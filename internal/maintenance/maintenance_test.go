@@ -12,11 +12,12 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/herokusim"
+	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
 type harness struct {
 	sim *herokusim.Server
-	sw  *Switch
+	s   *session.Session
 	out *bytes.Buffer
 }
 
@@ -37,13 +38,13 @@ func newHarness(t *testing.T, faults ...string) *harness {
 	t.Cleanup(func() { sim.Close() })
 	client := herokuapi.New(herokuapi.Config{URL: sim.URL, Key: herokusim.DefaultKey, RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond})
 	out := &bytes.Buffer{}
-	return &harness{sim: sim, sw: &Switch{Client: client, Out: ciout.New(out, false)}, out: out}
+	return &harness{sim: sim, s: &session.Session{Client: client, Out: ciout.New(out, false)}, out: out}
 }
 
 // on reads the app's maintenance mode from the simulator.
 func (h *harness) on(t *testing.T) bool {
 	t.Helper()
-	a, err := h.sw.Client.AppInfo(context.Background(), "my-app")
+	a, err := h.s.Client.AppInfo(context.Background(), "my-app")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +94,7 @@ func TestAroundTurnsItOffWhateverHappens(t *testing.T) {
 			ctx, cancel := tc.ctx()
 			defer cancel()
 			var onDuring bool
-			err := h.sw.Around(ctx, "my-app", func(ctx context.Context) error {
+			err := Around(ctx, h.s, "my-app", func(ctx context.Context) error {
 				onDuring = h.on(t)
 				return tc.work(ctx)
 			})
@@ -138,7 +139,7 @@ func TestAroundTurnsItOffWhateverHappens(t *testing.T) {
 // failures.
 func TestAroundWhenOffFails(t *testing.T) {
 	h := newHarness(t, "PATCH /apps/* 503 skip=1")
-	err := h.sw.Around(context.Background(), "my-app", func(context.Context) error { return errors.New("release failed") })
+	err := Around(context.Background(), h.s, "my-app", func(context.Context) error { return errors.New("release failed") })
 	var still *StillOnError
 	if !errors.As(err, &still) || !IsStillOn(err) {
 		t.Fatalf("err = %v, want *StillOnError", err)
@@ -176,7 +177,7 @@ func TestAroundWhenOnFails(t *testing.T) {
 			}
 			h := newHarness(t, faults...)
 			ran := false
-			err := h.sw.Around(context.Background(), tc.app, func(context.Context) error { ran = true; return nil })
+			err := Around(context.Background(), h.s, tc.app, func(context.Context) error { ran = true; return nil })
 			if herokuapi.StatusOf(err) != tc.status || ran != tc.ran || IsStillOn(err) || h.patches() != tc.patches {
 				t.Errorf("err %v, work ran %v, %d PATCHes; want status %d, ran %v, %d PATCHes", err, ran, h.patches(), tc.status, tc.ran, tc.patches)
 			}
@@ -207,24 +208,24 @@ func TestLeftOn(t *testing.T) {
 	left.forget("my-app") // other tests' failed "off"s
 	h := newHarness(t)
 	during := 0
-	h.sw.Around(context.Background(), "my-app", func(context.Context) error { during = count("my-app"); return nil })
+	Around(context.Background(), h.s, "my-app", func(context.Context) error { during = count("my-app"); return nil })
 	if during != 1 || count("my-app") != 0 {
 		t.Errorf("LeftOn named my-app %d times during the work, %d after it was off (want 1, 0)", during, count("my-app"))
 	}
-	h.sw.Around(context.Background(), "their-app", func(context.Context) error { return nil })
+	Around(context.Background(), h.s, "their-app", func(context.Context) error { return nil })
 	h = newHarness(t, "PATCH /apps/* 422")
-	h.sw.Around(context.Background(), "my-app", func(context.Context) error { return nil })
+	Around(context.Background(), h.s, "my-app", func(context.Context) error { return nil })
 	if count("their-app") != 0 || count("my-app") != 0 {
 		t.Error("LeftOn names an app Heroku refused to read or put in maintenance mode")
 	}
 
 	h = newHarness(t, "PATCH /apps/* 503 skip=1")
-	h.sw.Around(context.Background(), "my-app", func(context.Context) error { return nil })
+	Around(context.Background(), h.s, "my-app", func(context.Context) error { return nil })
 	if count("my-app") != 1 {
 		t.Error("LeftOn does not name an app whose maintenance mode could not be turned off")
 	}
 	// The operator's "maintenance off" (or a later job's) confirms it off.
-	if err := newHarness(t).sw.Off(context.Background(), "my-app"); err != nil || count("my-app") != 0 {
+	if err := Off(context.Background(), newHarness(t).s, "my-app"); err != nil || count("my-app") != 0 {
 		t.Errorf("Off: %v; LeftOn still names my-app", err)
 	}
 }
@@ -243,11 +244,11 @@ func (h *harness) requests() string {
 // and the work's outcome is its own.
 func TestAroundLeavesOperatorsMaintenance(t *testing.T) {
 	h := newHarness(t)
-	if _, err := h.sw.Client.SetMaintenance(context.Background(), "my-app", true); err != nil {
+	if _, err := h.s.Client.SetMaintenance(context.Background(), "my-app", true); err != nil {
 		t.Fatal(err)
 	}
 	ran := false
-	err := h.sw.Around(context.Background(), "my-app", func(context.Context) error { ran = true; return nil })
+	err := Around(context.Background(), h.s, "my-app", func(context.Context) error { ran = true; return nil })
 	if err != nil || !ran {
 		t.Fatalf("err %v, work ran %v", err, ran)
 	}
@@ -269,7 +270,7 @@ func TestAroundStopWhileOnInFlight(t *testing.T) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	time.AfterFunc(250*time.Millisecond, func() { cancel(errors.New("cancelled by SIGTERM")) })
 	ran := false
-	err := h.sw.Around(ctx, "my-app", func(context.Context) error { ran = true; return nil })
+	err := Around(ctx, h.s, "my-app", func(context.Context) error { ran = true; return nil })
 	if err == nil || err.Error() != "cancelled by SIGTERM" || IsStillOn(err) || ran {
 		t.Errorf("err %v, work ran %v: want the signal, no work", err, ran)
 	}
@@ -291,11 +292,13 @@ func TestAroundStopWhileOnInFlight(t *testing.T) {
 // the off budget, and the log says the request may still land.
 func TestAroundOnAbandoned(t *testing.T) {
 	h := newHarness(t, "PATCH /apps/* delay=1500ms times=1")
-	h.sw.landBudget, h.sw.offBudget, h.sw.settle = 100*time.Millisecond, time.Second, 10*time.Millisecond
+	old := budget
+	t.Cleanup(func() { budget = old })
+	budget.land, budget.off, budget.settle = 100*time.Millisecond, time.Second, 10*time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(200*time.Millisecond, cancel)
 	start := time.Now()
-	err := h.sw.Around(ctx, "my-app", func(context.Context) error { return nil })
+	err := Around(ctx, h.s, "my-app", func(context.Context) error { return nil })
 	if !errors.Is(err, context.Canceled) || IsStillOn(err) {
 		t.Errorf("err %v", err)
 	}
@@ -314,8 +317,8 @@ func TestAroundOnAbandoned(t *testing.T) {
 func TestOffIsVerified(t *testing.T) {
 	t.Run("a 503 after it took effect", func(t *testing.T) {
 		h := newHarness(t, "PATCH /apps/* 503 after skip=1")
-		h.sw.Client.SetMaintenance(context.Background(), "my-app", true)
-		if err := h.sw.Off(context.Background(), "my-app"); err != nil {
+		h.s.Client.SetMaintenance(context.Background(), "my-app", true)
+		if err := Off(context.Background(), h.s, "my-app"); err != nil {
 			t.Errorf("Off: %v", err)
 		}
 		if h.on(t) || !strings.Contains(h.out.String(), "==> Maintenance mode is off for my-app") {
@@ -324,8 +327,8 @@ func TestOffIsVerified(t *testing.T) {
 	})
 	t.Run("the read fails", func(t *testing.T) {
 		h := newHarness(t, "GET /apps/* 503 html times=5")
-		h.sw.Client.SetMaintenance(context.Background(), "my-app", true)
-		err := h.sw.Off(context.Background(), "my-app")
+		h.s.Client.SetMaintenance(context.Background(), "my-app", true)
+		err := Off(context.Background(), h.s, "my-app")
 		if !IsStillOn(err) || !herokuapi.Unavailable(err) {
 			t.Errorf("Off: %v, want *StillOnError with the read's 503 (an outage)", err)
 		}
@@ -335,9 +338,9 @@ func TestOffIsVerified(t *testing.T) {
 	})
 	t.Run("an on lands late", func(t *testing.T) {
 		h := newHarness(t, "PATCH /apps/* delay=300ms times=1", "GET /apps/* delay=400ms times=1")
-		go h.sw.Client.SetMaintenance(context.Background(), "my-app", true) // lands at 300ms
+		go h.s.Client.SetMaintenance(context.Background(), "my-app", true) // lands at 300ms
 		time.Sleep(100 * time.Millisecond)
-		if err := h.sw.Off(context.Background(), "my-app"); err != nil { // its read comes at 500ms
+		if err := Off(context.Background(), h.s, "my-app"); err != nil { // its read comes at 500ms
 			t.Errorf("Off: %v", err)
 		}
 		if h.on(t) || h.patches() != 3 {
@@ -346,10 +349,10 @@ func TestOffIsVerified(t *testing.T) {
 	})
 	t.Run("a stop does not abandon it", func(t *testing.T) {
 		h := newHarness(t, "PATCH /apps/* delay=300ms skip=1 times=1")
-		h.sw.Client.SetMaintenance(context.Background(), "my-app", true)
+		h.s.Client.SetMaintenance(context.Background(), "my-app", true)
 		ctx, cancel := context.WithCancel(context.Background())
 		time.AfterFunc(100*time.Millisecond, cancel)
-		if err := h.sw.Off(ctx, "my-app"); err != nil {
+		if err := Off(ctx, h.s, "my-app"); err != nil {
 			t.Errorf("Off: %v", err)
 		}
 		if h.on(t) {
@@ -364,7 +367,7 @@ func TestOffIsVerified(t *testing.T) {
 func TestAroundPanics(t *testing.T) {
 	run := func(h *harness) (r any) {
 		defer func() { r = recover() }()
-		h.sw.Around(context.Background(), "my-app", func(context.Context) error {
+		Around(context.Background(), h.s, "my-app", func(context.Context) error {
 			var rel *herokuapi.Release
 			_ = rel.Version // a nil answer dereferenced
 			return nil

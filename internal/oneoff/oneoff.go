@@ -12,29 +12,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync/atomic"
 	"time"
 
-	"gitlab.com/heroku-deploy/heroku/internal/ciout"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/rendezvous"
+	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
-
-// Runner carries the client, the waiting engine and the job log.
-type Runner struct {
-	Client *herokuapi.Client
-	Wait   *follow.Waiter
-	Out    *ciout.Writer
-	Warn   func(string)
-	Attach rendezvous.Options
-	// Secret receives the attach URL: it opens the dyno's input and output,
-	// so whatever prints lines must scrub it.
-	Secret func(string)
-}
 
 // Config says what to run.
 type Config struct {
@@ -42,8 +32,11 @@ type Config struct {
 	Args []string // the command: one shell command line, or words to quote
 	Env  map[string]string
 	Size string
-	// TimeToLive is the dyno's own bound on Heroku, in seconds.
+	// TimeToLive is the dyno's own bound on Heroku, in seconds
+	// (TimeToLive, the func).
 	TimeToLive int
+	// Attach is how to reach the dyno's rendezvous.
+	Attach rendezvous.Options
 }
 
 // Result is what the command did.
@@ -68,10 +61,10 @@ func (e *NoStatusError) Error() string {
 // delivers lines a moment after they were written.
 const logGrace = 3 * time.Second
 
-// Run starts the dyno, streams its output to r.Out and returns its status.
+// Run starts the dyno, streams its output to s.Out and returns its status.
 // A stop returns *follow.Stopped after stopping the dyno.
-func (r *Runner) Run(ctx context.Context, cfg Config) (*Result, error) {
-	app, err := r.Client.AppInfo(ctx, cfg.App)
+func Run(ctx context.Context, s *session.Session, cfg Config) (*Result, error) {
+	app, err := s.Client.AppInfo(ctx, cfg.App)
 	if err != nil {
 		return nil, fmt.Errorf("look up app %s: %w", cfg.App, err)
 	}
@@ -80,7 +73,7 @@ func (r *Runner) Run(ctx context.Context, cfg Config) (*Result, error) {
 	req := herokuapi.DynoRequest{
 		Command: wrap(cfg.Args, fir, nonce), Attach: true, Env: cfg.Env, Size: cfg.Size, TimeToLive: cfg.TimeToLive,
 	}
-	d, err := r.create(ctx, cfg.App, req)
+	d, err := create(ctx, s, cfg.App, req)
 	if err != nil {
 		return nil, err
 	}
@@ -88,39 +81,39 @@ func (r *Runner) Run(ctx context.Context, cfg Config) (*Result, error) {
 	if d.Size != "" {
 		size = ", " + d.Size
 	}
-	r.Out.Step("Running %s on %s (dyno %s%s)", join(cfg.Args), cfg.App, d.Name, size)
+	s.Out.Step("Running %s on %s (dyno %s%s)", join(cfg.Args), cfg.App, d.Name, size)
 
 	var conn *rendezvous.Conn
 	if d.AttachURL == nil {
 		err = fmt.Errorf("%w: Heroku gave none", rendezvous.ErrUnsupported)
 	} else {
-		if r.Secret != nil {
-			r.Secret(*d.AttachURL)
-		}
-		conn, err = rendezvous.Dial(ctx, *d.AttachURL, r.Attach)
+		// It opens the dyno's input and output, its path included: no
+		// line printed may show it.
+		s.Register(*d.AttachURL, strings.TrimPrefix(urlPath(*d.AttachURL), "/"))
+		conn, err = rendezvous.Dial(ctx, *d.AttachURL, cfg.Attach)
 	}
 	switch {
 	case err == nil:
-		return r.attached(ctx, cfg.App, d, conn, nonce)
+		return attached(ctx, s, cfg.App, d, conn, nonce)
 	case ctx.Err() != nil:
-		return nil, r.stop(ctx, cfg.App, d)
+		return nil, stop(ctx, s, cfg.App, d)
 	case errors.Is(err, rendezvous.ErrUnreachable) || errors.Is(err, rendezvous.ErrUnsupported):
 		msg := fmt.Sprintf("cannot attach to dyno %s: %v", d.Name, err)
 		if errors.Is(err, rendezvous.ErrUnsupported) {
 			// Not a network fault that may pass: say what happens now.
 			msg += "; running the command detached"
 		}
-		r.Warn(msg)
-		r.stopQuietly(ctx, cfg.App, d)
+		s.Warn(msg)
+		stopQuietly(ctx, s, cfg.App, d)
 		req.Attach = false
 		first := d.Name
-		if d, err = r.create(ctx, cfg.App, req); err != nil {
+		if d, err = create(ctx, s, cfg.App, req); err != nil {
 			return nil, err
 		}
-		r.Out.Step("Running detached on dyno %s instead (%s stopped unused): the output comes from the app's logs", d.Name, first)
-		return r.detached(ctx, cfg.App, d, nonce)
+		s.Out.Step("Running detached on dyno %s instead (%s stopped unused): the output comes from the app's logs", d.Name, first)
+		return detached(ctx, s, cfg.App, d, nonce)
 	default:
-		r.stopQuietly(ctx, cfg.App, d)
+		stopQuietly(ctx, s, cfg.App, d)
 		return nil, fmt.Errorf("attach to dyno %s: %w", d.Name, err)
 	}
 }
@@ -134,7 +127,7 @@ const stopBudget = 10 * time.Second
 // time_to_live. The request gets stopBudget to finish, and a dyno it
 // started is stopped; no request starts after the stop. An error after a
 // stop is the stop's, as everywhere, and says whether a dyno may run.
-func (r *Runner) create(ctx context.Context, app string, req herokuapi.DynoRequest) (*herokuapi.Dyno, error) {
+func create(ctx context.Context, s *session.Session, app string, req herokuapi.DynoRequest) (*herokuapi.Dyno, error) {
 	const during = "the dyno to be created"
 	if ctx.Err() != nil {
 		return nil, follow.StoppedAt(ctx, during, "no dyno was started")
@@ -143,10 +136,10 @@ func (r *Runner) create(ctx context.Context, app string, req herokuapi.DynoReque
 	defer cancel()
 	defer context.AfterFunc(ctx, func() { time.AfterFunc(stopBudget, cancel) })()
 	req.Stop = ctx
-	d, err := r.Client.DynoCreate(cctx, app, req)
-	switch s := herokuapi.StatusOf(err); {
+	d, err := s.Client.DynoCreate(cctx, app, req)
+	switch st := herokuapi.StatusOf(err); {
 	case err == nil && ctx.Err() != nil:
-		return nil, r.stop(ctx, app, d)
+		return nil, stop(ctx, s, app, d)
 	case err == nil:
 		return d, nil
 	case ctx.Err() == nil:
@@ -155,25 +148,25 @@ func (r *Runner) create(ctx context.Context, app string, req herokuapi.DynoReque
 			kind = "detached "
 		}
 		return nil, fmt.Errorf("start a %sone-off dyno on %s: %w", kind, app, err)
-	case s >= 400 && s < 500:
+	case st >= 400 && st < 500:
 		return nil, follow.StoppedAt(ctx, during, fmt.Sprintf("no dyno was started (%v)", err))
 	}
-	return nil, follow.StoppedAt(ctx, during, r.stopUnseen(ctx, app, req.Command, err))
+	return nil, follow.StoppedAt(ctx, during, stopUnseen(ctx, s, app, req.Command, err))
 }
 
 // stopUnseen looks for a dyno that a create request whose outcome is
 // unknown (err) may have started, by its command (unique: it carries the
 // nonce), and stops it.
-func (r *Runner) stopUnseen(ctx context.Context, app, command string, err error) string {
+func stopUnseen(ctx context.Context, s *session.Session, app, command string, err error) string {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopBudget)
 	defer cancel()
-	list, lerr := r.Client.DynoList(sctx, app)
+	list, lerr := s.Client.DynoList(sctx, app)
 	if lerr != nil {
 		return fmt.Sprintf("the request to start it failed (%v) and the app's dynos could not be listed (%v): if Heroku started it, its time_to_live ends it", err, lerr)
 	}
 	for i := range list {
 		if list[i].Command == command {
-			note, _ := r.stopDyno(sctx, app, &list[i])
+			note, _ := stopDyno(sctx, s, app, &list[i])
 			return fmt.Sprintf("the request to start it failed (%v), but Heroku started dyno %s: %s", err, list[i].Name, note)
 		}
 	}
@@ -190,9 +183,9 @@ const afterStatus = time.Second
 
 // attached streams the dyno's output from rendezvous until it ends, or
 // until afterStatus past the status.
-func (r *Runner) attached(ctx context.Context, app string, d *herokuapi.Dyno, conn *rendezvous.Conn, nonce string) (*Result, error) {
+func attached(ctx context.Context, s *session.Session, app string, d *herokuapi.Dyno, conn *rendezvous.Conn, nonce string) (*Result, error) {
 	defer conn.Close()
-	sc := newScanner(r.Out, nonce)
+	sc := newScanner(s.Out, nonce)
 	copied := make(chan error, 1)
 	go func() {
 		_, err := io.Copy(sc, conn)
@@ -221,9 +214,9 @@ func (r *Runner) attached(ctx context.Context, app string, d *herokuapi.Dyno, co
 	}
 	switch {
 	case ctx.Err() != nil:
-		return nil, r.stop(ctx, app, d)
+		return nil, stop(ctx, s, app, d)
 	case errors.Is(err, rendezvous.ErrNotAttached):
-		r.stopQuietly(ctx, app, d)
+		stopQuietly(ctx, s, app, d)
 		return nil, fmt.Errorf("dyno %s did not start: %w", d.Name, err)
 	case err != nil:
 		return nil, &NoStatusError{Dyno: d.Name, Reason: fmt.Sprintf("the connection failed (%v)", err)}
@@ -235,24 +228,24 @@ func (r *Runner) attached(ctx context.Context, app string, d *herokuapi.Dyno, co
 // engine watches the dyno: the marker gives the status; a dyno gone without
 // one is a missing status; a stop stops it. The log session tails forever,
 // so the marker, not the session's end, ends the reading.
-func (r *Runner) detached(ctx context.Context, app string, d *herokuapi.Dyno, nonce string) (*Result, error) {
-	ls, err := r.Client.LogSessionCreate(ctx, app, d.Name)
+func detached(ctx context.Context, s *session.Session, app string, d *herokuapi.Dyno, nonce string) (*Result, error) {
+	ls, err := s.Client.LogSessionCreate(ctx, app, d.Name)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, r.stop(ctx, app, d)
+			return nil, stop(ctx, s, app, d)
 		}
-		r.stopQuietly(ctx, app, d)
+		stopQuietly(ctx, s, app, d)
 		return nil, fmt.Errorf("read the logs of dyno %s: %w", d.Name, err)
 	}
-	sc := newScanner(r.Out, nonce)
+	sc := newScanner(s.Out, nonce)
 	lctx, stopLogs := context.WithCancel(ctx)
 	logs := make(chan error, 1)
-	go func() { logs <- readLog(lctx, r.Client.Plain, ls.LogplexURL, d.Name, sc) }()
+	go func() { logs <- readLog(lctx, s.Client.Plain, ls.LogplexURL, d.Name, sc) }()
 	var haveStatus atomic.Bool
 	wctx, endWait := context.WithCancel(ctx)
 	wait := make(chan error, 1)
 	go func() {
-		_, err := follow.Wait(wctx, r.Wait, r.job(app, d, &haveStatus), d)
+		_, err := follow.Wait(wctx, s.Wait, job(s, app, d, &haveStatus), d)
 		wait <- err
 	}()
 
@@ -273,7 +266,7 @@ loop:
 			case ctx.Err() != nil:
 				continue // the waiting engine reports the stop
 			case lerr != nil:
-				r.Warn(fmt.Sprintf("the log of dyno %s failed (%v); waiting for the dyno to end", d.Name, lerr))
+				s.Warn(fmt.Sprintf("the log of dyno %s failed (%v); waiting for the dyno to end", d.Name, lerr))
 			}
 			if wait == nil {
 				err = noStatus
@@ -309,7 +302,7 @@ loop:
 // job describes the dyno to the waiting engine: final once it crashed, is
 // down, or is gone (one-off dynos vanish when they end). Once the status
 // arrived (haveStatus), there is nothing left to read or stop.
-func (r *Runner) job(app string, d *herokuapi.Dyno, haveStatus *atomic.Bool) follow.Job[*herokuapi.Dyno] {
+func job(s *session.Session, app string, d *herokuapi.Dyno, haveStatus *atomic.Bool) follow.Job[*herokuapi.Dyno] {
 	gone := func() *herokuapi.Dyno {
 		g := *d
 		g.State = "gone"
@@ -322,7 +315,7 @@ func (r *Runner) job(app string, d *herokuapi.Dyno, haveStatus *atomic.Bool) fol
 			if haveStatus != nil && haveStatus.Load() {
 				return gone(), nil
 			}
-			cur, err := r.Client.DynoInfo(ctx, app, d.ID)
+			cur, err := s.Client.DynoInfo(ctx, app, d.ID)
 			if herokuapi.Absent(err) {
 				return gone(), nil
 			}
@@ -334,7 +327,7 @@ func (r *Runner) job(app string, d *herokuapi.Dyno, haveStatus *atomic.Bool) fol
 			if final(cur) {
 				return fmt.Sprintf("dyno %s had already ended (%s)", d.Name, cur.State)
 			}
-			note, _ := r.stopDyno(ctx, app, d)
+			note, _ := stopDyno(ctx, s, app, d)
 			return note
 		},
 	}
@@ -343,24 +336,24 @@ func (r *Runner) job(app string, d *herokuapi.Dyno, haveStatus *atomic.Bool) fol
 // stop stops the dyno after a stop of ctx, as the waiting engine stops
 // what it waits for, so a timeout and a signal read as they do everywhere:
 // *follow.Stopped.
-func (r *Runner) stop(ctx context.Context, app string, d *herokuapi.Dyno) error {
-	return follow.Stop(ctx, r.job(app, d, nil), d)
+func stop(ctx context.Context, s *session.Session, app string, d *herokuapi.Dyno) error {
+	return follow.Stop(ctx, job(s, app, d, nil), d)
 }
 
 // stopQuietly stops a dyno that is of no more use, within a bounded budget
 // even when ctx has ended, and warns only if it may still run.
-func (r *Runner) stopQuietly(ctx context.Context, app string, d *herokuapi.Dyno) {
+func stopQuietly(ctx context.Context, s *session.Session, app string, d *herokuapi.Dyno) {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopBudget)
 	defer cancel()
-	if note, ok := r.stopDyno(sctx, app, d); !ok {
-		r.Warn(note)
+	if note, ok := stopDyno(sctx, s, app, d); !ok {
+		s.Warn(note)
 	}
 }
 
 // stopDyno stops the dyno and says what became of it; ok is false when it
 // may still run.
-func (r *Runner) stopDyno(ctx context.Context, app string, d *herokuapi.Dyno) (note string, ok bool) {
-	err := r.Client.DynoStop(ctx, app, d.ID)
+func stopDyno(ctx context.Context, s *session.Session, app string, d *herokuapi.Dyno) (note string, ok bool) {
+	err := s.Client.DynoStop(ctx, app, d.ID)
 	switch {
 	case err == nil:
 		return "stopped dyno " + d.Name + " on Heroku", true
@@ -405,4 +398,31 @@ func readLog(ctx context.Context, client *http.Client, logURL, dyno string, w io
 			return err
 		}
 	}
+}
+
+// urlPath is the path of a URL, "" if it has none.
+func urlPath(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Path
+}
+
+// maxTTL is Heroku's limit for a dyno's time_to_live; ttlMargin leaves the
+// stop at the command's own timeout to heroku-deploy, the time_to_live
+// being the bound when heroku-deploy itself is killed.
+const (
+	maxTTL    = 24 * time.Hour
+	ttlMargin = time.Minute
+)
+
+// TimeToLive is the time_to_live, in seconds, of a dyno whose command
+// heroku-deploy stops after timeout; an error when it is longer than a
+// dyno may live.
+func TimeToLive(timeout time.Duration) (int, error) {
+	if timeout+ttlMargin > maxTTL {
+		return 0, fmt.Errorf("a one-off dyno lives at most %s", maxTTL-ttlMargin)
+	}
+	return int(math.Ceil((timeout + ttlMargin).Seconds())), nil
 }

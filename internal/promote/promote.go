@@ -14,12 +14,13 @@ import (
 	"sync"
 	"time"
 
-	"gitlab.com/heroku-deploy/heroku/internal/ciout"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/health"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/pause"
 	"gitlab.com/heroku-deploy/heroku/internal/release"
+	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
 // Config says what to promote where.
@@ -51,16 +52,10 @@ type Result struct {
 	Release *herokuapi.Release // the source release promoted
 	Commit  string             // what it was built from, "" if not recorded
 	Targets []*Target
+	// Images are what a container promotion released on every target, by
+	// process type (internal/container; Release is then nil).
+	Images []release.Image
 }
-
-// AppError is an error about one app, which the exit code's hint names.
-type AppError struct {
-	App string
-	Err error
-}
-
-func (e *AppError) Error() string { return e.Err.Error() }
-func (e *AppError) Unwrap() error { return e.Err }
 
 // ProvenanceError is a source that runs another commit than the one the
 // pipeline tested: nothing was promoted.
@@ -94,13 +89,6 @@ func (e *RolledBackError) Error() string {
 		e.App, e.Commit, e.Version, e.Rollback.Version, release.RolledBackTo(e.Rollback), e.Rollback.Status)
 }
 
-// Promoter carries the client, the waiting engine and the job log.
-type Promoter struct {
-	Client *herokuapi.Client
-	Wait   *follow.Waiter
-	Out    *ciout.Writer
-}
-
 // stageOrder is the order a promotion goes (the CLI's PROMOTION_ORDER);
 // review and test apps are not promoted.
 var stageOrder = []string{"development", "staging", "production"}
@@ -113,10 +101,17 @@ type appInfo struct {
 // Promote checks everything it can before the promotion (apps, stacks,
 // pipeline and stages, the source's commit), creates it pinned to the
 // release it checked, and follows every target to its end.
-func (p *Promoter) Promote(ctx context.Context, cfg Config) (*Result, error) {
+func Promote(ctx context.Context, s *session.Session, cfg Config) (*Result, error) {
 	apps := map[string]*appInfo{}
 	for _, name := range append([]string{cfg.From}, cfg.To...) {
-		a, err := p.app(ctx, name)
+		a, err := readApp(ctx, s, name)
+		var cs *ContainerStackError
+		if name != cfg.From && errors.As(err, &cs) {
+			// The source, read first, is not a container app (its
+			// *ContainerStackError sends the caller to internal/container).
+			return nil, outcome.Input(err.Error(), fmt.Sprintf(
+				"the source %s is not on the container stack: a promotion goes between apps of one kind (container apps are promoted from a container app, their image copied)", cfg.From))
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -127,9 +122,9 @@ func (p *Promoter) Promote(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Source: src.name}
-	list, err := p.Client.RecentReleases(ctx, src.name, 50)
+	list, err := s.Client.RecentReleases(ctx, src.name, 50)
 	if err != nil {
-		return nil, &AppError{App: src.name, Err: fmt.Errorf("list the releases of %s: %w", src.name, err)}
+		return nil, &outcome.AppError{App: src.name, Err: fmt.Errorf("list the releases of %s: %w", src.name, err)}
 	}
 	res.Release = release.Current(list)
 	var kind, id string
@@ -137,7 +132,7 @@ func (p *Promoter) Promote(ctx context.Context, cfg Config) (*Result, error) {
 		kind, id = herokuapi.Artifact(res.Release)
 	}
 	if kind == "" {
-		return nil, &follow.InputError{Msg: fmt.Sprintf("%s has no release with a slug or image to promote", src.name), Hint: "deploy it first"}
+		return nil, outcome.Input(fmt.Sprintf("%s has no release with a slug or image to promote", src.name), "deploy it first")
 	}
 	commits := map[string]string{} // artifact id -> commit: config releases share a slug
 	commitOf := func(r *herokuapi.Release) (string, error) {
@@ -145,9 +140,9 @@ func (p *Promoter) Promote(ctx context.Context, cfg Config) (*Result, error) {
 		if c, ok := commits[id]; ok {
 			return c, nil
 		}
-		c, err := p.Client.ArtifactCommit(ctx, src.name, kind, id)
+		c, err := s.Client.ArtifactCommit(ctx, src.name, kind, id)
 		if err != nil {
-			return "", &AppError{App: src.name, Err: fmt.Errorf("read the commit of %s's release v%d: %w", src.name, r.Version, err)}
+			return "", &outcome.AppError{App: src.name, Err: fmt.Errorf("read the commit of %s's release v%d: %w", src.name, r.Version, err)}
 		}
 		commits[id] = c
 		return c, nil
@@ -174,7 +169,7 @@ func (p *Promoter) Promote(ctx context.Context, cfg Config) (*Result, error) {
 		// A release of the commit is any release of its slug or image:
 		// config changes share it, and a rollback's release carries its
 		// target's.
-		older, err := p.olderRelease(list, res.Release, cfg.SourceVersion, commitOf)
+		older, err := olderRelease(list, res.Release, cfg.SourceVersion, commitOf)
 		if err != nil {
 			return nil, err
 		}
@@ -184,7 +179,7 @@ func (p *Promoter) Promote(ctx context.Context, cfg Config) (*Result, error) {
 		if rb := release.MovedAway(list, older.Version); rb != nil {
 			return nil, &RolledBackError{App: src.name, Commit: cfg.SourceVersion, Version: older.Version, Rollback: rb}
 		}
-		p.Out.Step("%s runs v%d (%s); v%d is its newest release of %s that can still be promoted: promoting v%d",
+		s.Out.Step("%s runs v%d (%s); v%d is its newest release of %s that can still be promoted: promoting v%d",
 			src.name, res.Release.Version, shortCommit(res.Commit), older.Version, shortCommit(cfg.SourceVersion), older.Version)
 		res.Release, res.Commit = older, cfg.SourceVersion
 		kind, id = herokuapi.Artifact(older)
@@ -192,12 +187,12 @@ func (p *Promoter) Promote(ctx context.Context, cfg Config) (*Result, error) {
 	for _, name := range cfg.To {
 		a := apps[name]
 		if a.urlNote != "" {
-			p.Out.Step("%s", a.urlNote)
+			s.Out.Step("%s", a.urlNote)
 		}
 		res.Targets = append(res.Targets, &Target{App: a.name, id: a.id, WebURL: a.url, Generation: a.generation, Status: "pending"})
 	}
 	if cfg.Health.Check != "" {
-		if err := p.guards(ctx, cfg.Health, res.Targets); err != nil {
+		if err := Guards(ctx, s, cfg.Health, res.Targets); err != nil {
 			return nil, err
 		}
 	}
@@ -210,20 +205,20 @@ func (p *Promoter) Promote(ctx context.Context, cfg Config) (*Result, error) {
 	// newer one that carries the promoted artifact is the promotion's.
 	before := map[string]int{}
 	for _, t := range res.Targets {
-		l, err := p.Client.RecentReleases(ctx, t.App, 1)
+		l, err := s.Client.RecentReleases(ctx, t.App, 1)
 		if err != nil {
-			return nil, &AppError{App: t.App, Err: fmt.Errorf("list the releases of %s: %w", t.App, err)}
+			return nil, &outcome.AppError{App: t.App, Err: fmt.Errorf("list the releases of %s: %w", t.App, err)}
 		}
 		if len(l) > 0 {
 			before[t.App] = l[0].Version
 		}
 	}
-	p.Out.Step("Promoting %s v%d (%s, %s %s) to %s", src.name, res.Release.Version, commit, kindNoun(kind), id, strings.Join(cfg.To, ", "))
+	s.Out.Step("Promoting %s v%d (%s, %s %s) to %s", src.name, res.Release.Version, commit, kindNoun(kind), id, strings.Join(cfg.To, ", "))
 	req := herokuapi.PromotionRequest{Pipeline: src.pipeline, SourceApp: src.id, SourceRelease: res.Release.ID}
 	for _, t := range res.Targets {
 		req.Targets = append(req.Targets, t.id)
 	}
-	promo, err := p.Client.PromotionCreate(ctx, req)
+	promo, err := s.Client.PromotionCreate(ctx, req)
 	if err == nil && (promo == nil || promo.ID == "") {
 		err = &follow.Unknown{App: cfg.To[0], Msg: "Heroku's answer to the promotion names no promotion (no id)"}
 	}
@@ -232,23 +227,23 @@ func (p *Promoter) Promote(ctx context.Context, cfg Config) (*Result, error) {
 	case err == nil:
 	case ctx.Err() == nil && !errors.As(err, &unknown) && !herokuapi.Ambiguous(err):
 		// A definite refusal (4xx): nothing was promoted.
-		return nil, &AppError{App: cfg.To[0], Err: fmt.Errorf("create the promotion: %w", err)}
+		return nil, &outcome.AppError{App: cfg.To[0], Err: fmt.Errorf("create the promotion: %w", err)}
 	default:
 		// It may have gone through: say what the targets show.
-		return res, p.afterAmbiguous(ctx, res, id, before, err)
+		return res, afterAmbiguous(ctx, s, res, id, before, err)
 	}
-	if err := p.follow(ctx, promo.ID, res.Targets); err != nil {
+	if err := followTargets(ctx, s, promo.ID, res.Targets); err != nil {
 		switch {
 		case errors.As(err, &unknown):
-			unknown.Msg += "; read afterwards, " + p.verify(ctx, res, id, before)
+			unknown.Msg += "; read afterwards, " + verify(ctx, s, res, id, before)
 		case herokuapi.IsUnknown(err) && ctx.Err() == nil:
 			// The promotion was created; what its targets answer cannot be
 			// read: what their releases show is the answer.
-			return res, &follow.Unknown{App: res.Targets[0].App, Msg: fmt.Sprintf("%v; read afterwards, %s", err, p.verify(ctx, res, id, before))}
+			return res, &follow.Unknown{App: res.Targets[0].App, Msg: fmt.Sprintf("%v; read afterwards, %s", err, verify(ctx, s, res, id, before))}
 		}
 		return res, err
 	}
-	p.summary(res)
+	summary(s, res)
 	var failed []string
 	for _, t := range res.Targets {
 		if t.Status != "succeeded" {
@@ -278,12 +273,12 @@ func (p *Promoter) Promote(ctx context.Context, cfg Config) (*Result, error) {
 // afterAmbiguous says what a promotion request that failed ambiguously
 // (a 5xx, an answer without an id, a lost connection, a stop while it was
 // in flight) did, read from the targets' releases, as the error to return.
-func (p *Promoter) afterAmbiguous(ctx context.Context, res *Result, artifact string, before map[string]int, cause error) error {
-	note := p.verify(ctx, res, artifact, before)
+func afterAmbiguous(ctx context.Context, s *session.Session, res *Result, artifact string, before map[string]int, cause error) error {
+	note := verify(ctx, s, res, artifact, before)
 	if ctx.Err() != nil {
 		return follow.StoppedAt(ctx, fmt.Sprintf("the promotion of %s v%d to be created", res.Source, res.Release.Version), note)
 	}
-	return &AppError{App: res.Targets[0].App, Err: fmt.Errorf("create the promotion: %w; %s", cause, note)}
+	return &outcome.AppError{App: res.Targets[0].App, Err: fmt.Errorf("create the promotion: %w; %s", cause, note)}
 }
 
 // lookupBudget bounds the reads made after a stop to find what a request
@@ -297,7 +292,7 @@ const lookupBudget = 10 * time.Second
 // releases the very slug or image [inferred: as a slug copied with the
 // Platform API keeps its id, Dev Center "Copying Slugs with the Platform
 // API"]).
-func (p *Promoter) verify(ctx context.Context, res *Result, artifact string, before map[string]int) string {
+func verify(ctx context.Context, s *session.Session, res *Result, artifact string, before map[string]int) string {
 	if ctx.Err() != nil {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), lookupBudget)
@@ -305,14 +300,14 @@ func (p *Promoter) verify(ctx context.Context, res *Result, artifact string, bef
 	}
 	found := map[string]*herokuapi.Release{}
 	failed := map[string]error{}
-	window := p.Client.LookupWindow()
+	window := s.Client.LookupWindow()
 	deadline := time.Now().Add(window)
 	for {
 		for _, t := range res.Targets {
 			if found[t.App] != nil {
 				continue
 			}
-			l, err := p.Client.RecentReleases(ctx, t.App, 10)
+			l, err := s.Client.RecentReleases(ctx, t.App, 10)
 			if err != nil {
 				failed[t.App] = err
 				continue
@@ -367,7 +362,7 @@ func roundWait(d time.Duration) string {
 // olderRelease returns the newest release of the source, older than its
 // current one, that carries commit and can still be released (succeeded,
 // eligible: not expired by Heroku's retention), or nil.
-func (p *Promoter) olderRelease(list []herokuapi.Release, cur *herokuapi.Release, commit string, commitOf func(*herokuapi.Release) (string, error)) (*herokuapi.Release, error) {
+func olderRelease(list []herokuapi.Release, cur *herokuapi.Release, commit string, commitOf func(*herokuapi.Release) (string, error)) (*herokuapi.Release, error) {
 	var best *herokuapi.Release
 	for i := range list {
 		r := &list[i]
@@ -392,40 +387,40 @@ func shortCommit(c string) string {
 	return c[:min(8, len(c))]
 }
 
-// app reads an app and its coupling.
-func (p *Promoter) app(ctx context.Context, name string) (*appInfo, error) {
-	a, err := p.Client.AppInfo(ctx, name)
+// readApp reads an app and its coupling.
+func readApp(ctx context.Context, s *session.Session, name string) (*appInfo, error) {
+	a, err := s.Client.AppInfo(ctx, name)
 	if err != nil {
-		return nil, &AppError{App: name, Err: fmt.Errorf("look up app %s: %w", name, err)}
+		return nil, &outcome.AppError{App: name, Err: fmt.Errorf("look up app %s: %w", name, err)}
 	}
 	if a.Stack.Name == "container" || a.BuildStack.Name == "container" {
 		// Heroku pipelines cannot promote them; heroku-deploy copies the
 		// image instead (internal/container), when the source is one.
 		return nil, &ContainerStackError{App: a}
 	}
-	c, err := coupling(ctx, p.Client, name)
+	c, err := coupling(ctx, s.Client, name)
 	if err != nil {
 		return nil, err
 	}
-	u, note, err := p.Client.URL(ctx, a)
+	u, note, err := s.Client.URL(ctx, a)
 	if err != nil {
-		return nil, &AppError{App: name, Err: err}
+		return nil, &outcome.AppError{App: name, Err: err}
 	}
 	return &appInfo{name: a.Name, id: a.ID, pipeline: c.Pipeline.ID, stage: c.Stage, url: u, urlNote: note, generation: herokuapi.Generation(a)}, nil
 }
 
-// coupling reads an app's pipeline coupling; an app in no pipeline is an
-// InputError.
+// coupling reads an app's pipeline coupling; an app in no pipeline is
+// input refused.
 func coupling(ctx context.Context, c *herokuapi.Client, name string) (*herokuapi.Coupling, error) {
 	cp, err := c.CouplingOf(ctx, name)
 	if herokuapi.Absent(err) {
-		return nil, &follow.InputError{
-			Msg:  fmt.Sprintf("app %s is in no pipeline", name),
-			Hint: fmt.Sprintf("add it to the source's pipeline at its stage: heroku pipelines:add PIPELINE --app %s --stage STAGE", name),
-		}
+		return nil, outcome.Input(
+			fmt.Sprintf("app %s is in no pipeline", name),
+			fmt.Sprintf("add it to the source's pipeline at its stage: heroku pipelines:add PIPELINE --app %s --stage STAGE", name),
+		)
 	}
 	if err != nil {
-		return nil, &AppError{App: name, Err: fmt.Errorf("look up the pipeline of %s: %w", name, err)}
+		return nil, &outcome.AppError{App: name, Err: fmt.Errorf("look up the pipeline of %s: %w", name, err)}
 	}
 	return cp, nil
 }
@@ -461,42 +456,43 @@ func CheckPipeline(ctx context.Context, c *herokuapi.Client, from string, to []s
 func checkStages(src *appInfo, to []string, apps map[string]*appInfo) error {
 	from := slices.Index(stageOrder, src.stage)
 	if from < 0 || from == len(stageOrder)-1 {
-		return &follow.InputError{
-			Msg:  fmt.Sprintf("%s is at stage %s: only development and staging apps are promoted (development → staging → production)", src.name, src.stage),
-			Hint: "promote from the app at the stage before the targets'",
-		}
+		return outcome.Input(
+			fmt.Sprintf("%s is at stage %s: only development and staging apps are promoted (development → staging → production)", src.name, src.stage),
+			"promote from the app at the stage before the targets'",
+		)
 	}
 	for _, name := range to {
 		t := apps[name]
 		if t.pipeline != src.pipeline {
-			return &follow.InputError{
-				Msg:  fmt.Sprintf("%s (stage %s) is in another pipeline than %s (stage %s): a promotion stays in one pipeline", t.name, t.stage, src.name, src.stage),
-				Hint: "couple both apps to one pipeline (heroku pipelines:add), or promote from an app of the target's pipeline",
-			}
+			return outcome.Input(
+				fmt.Sprintf("%s (stage %s) is in another pipeline than %s (stage %s): a promotion stays in one pipeline", t.name, t.stage, src.name, src.stage),
+				"couple both apps to one pipeline (heroku pipelines:add), or promote from an app of the target's pipeline",
+			)
 		}
 		if slices.Index(stageOrder, t.stage) <= from {
-			return &follow.InputError{
-				Msg:  fmt.Sprintf("%s is at stage %s, not downstream of %s (stage %s): promotions go development → staging → production", t.name, t.stage, src.name, src.stage),
-				Hint: "promote to apps at a later stage than the source's",
-			}
+			return outcome.Input(
+				fmt.Sprintf("%s is at stage %s, not downstream of %s (stage %s): promotions go development → staging → production", t.name, t.stage, src.name, src.stage),
+				"promote to apps at a later stage than the source's",
+			)
 		}
 	}
 	return nil
 }
 
-// guards prepares each target's health check, reading the release a
-// failed check rolls back to before anything changes.
-func (p *Promoter) guards(ctx context.Context, o health.Options, targets []*Target) error {
+// Guards prepares each target's health check, reading the release a
+// failed check rolls back to before anything changes; opts say how a
+// rollback's release is followed. A container promotion's targets get
+// theirs here too.
+func Guards(ctx context.Context, s *session.Session, o health.Options, targets []*Target, opts ...release.Option) error {
 	for _, t := range targets {
-		out := p.Out.Prefixed("[" + t.App + "] ")
-		f := &release.Follower{Client: p.Client, Wait: p.Wait, Out: out}
-		g, err := o.NewGuard(t.App, t.WebURL, nil, f, out)
+		out := s.Out.Prefixed("[" + t.App + "] ")
+		g, err := o.NewGuard(s.WithOut(out), t.App, t.WebURL, nil, opts...)
 		if err != nil {
-			return &follow.InputError{Msg: err.Error(), Hint: "pass a full URL to --health-check (the health_check input), or give the app a URL"}
+			return outcome.Input(err.Error(), "pass a full URL to --health-check (the health_check input), or give the app a URL")
 		}
 		if o.Rollback {
-			if g.Before, err = release.CurrentOf(ctx, p.Client, t.App); err != nil {
-				return &AppError{App: t.App, Err: err}
+			if g.Before, err = release.CurrentOf(ctx, s.Client, t.App); err != nil {
+				return &outcome.AppError{App: t.App, Err: err}
 			}
 		}
 		t.guard = g
@@ -504,10 +500,18 @@ func (p *Promoter) guards(ctx context.Context, o health.Options, targets []*Targ
 	return nil
 }
 
-// follow reads the promotion's targets until none is pending. When a
+// Verify runs t's health check, if Guards gave it one.
+func (t *Target) Verify(ctx context.Context) error {
+	if t.guard == nil {
+		return nil
+	}
+	return t.guard.Verify(ctx)
+}
+
+// followTargets reads the promotion's targets until none is pending. When a
 // target's release appears, its release phase is followed beside the
 // others', every line prefixed with the target's name.
-func (p *Promoter) follow(ctx context.Context, id string, targets []*Target) error {
+func followTargets(ctx context.Context, s *session.Session, id string, targets []*Target) error {
 	byID := map[string]*Target{}
 	for _, t := range targets {
 		byID[t.id] = t
@@ -535,7 +539,7 @@ func (p *Promoter) follow(ctx context.Context, id string, targets []*Target) err
 	job := follow.Job[[]herokuapi.PromotionTarget]{
 		Kind: "promotion", What: "promotion " + id,
 		Fetch: func(ctx context.Context) ([]herokuapi.PromotionTarget, error) {
-			return p.Client.PromotionTargets(ctx, id)
+			return s.Client.PromotionTargets(ctx, id)
 		},
 		State: func(ts []herokuapi.PromotionTarget) string {
 			var s []string
@@ -555,7 +559,7 @@ func (p *Promoter) follow(ctx context.Context, id string, targets []*Target) err
 	var ts []herokuapi.PromotionTarget
 	for {
 		var err error
-		ts, err = follow.Wait(ctx, p.Wait, job, ts)
+		ts, err = follow.Wait(ctx, s.Wait, job, ts)
 		if err != nil {
 			wg.Wait()
 			return err
@@ -569,10 +573,9 @@ func (p *Promoter) follow(ctx context.Context, id string, targets []*Target) err
 			wg.Add(1)
 			go func(relID string) {
 				defer wg.Done()
-				out := p.Out.Prefixed("[" + t.App + "] ")
+				out := s.Out.Prefixed("[" + t.App + "] ")
 				defer out.Flush()
-				f := &release.Follower{Client: p.Client, Wait: p.Wait, Out: out}
-				rel, err := f.Follow(ctx, t.App, relID)
+				rel, err := release.Follow(ctx, s.WithOut(out), t.App, relID)
 				mu.Lock()
 				defer mu.Unlock()
 				t.Release = rel
@@ -644,8 +647,8 @@ func describeRelease(t herokuapi.PromotionTarget) string {
 }
 
 // summary prints one line per target, whatever happened.
-func (p *Promoter) summary(res *Result) {
-	p.Out.Step("Promotion of %s v%d:", res.Source, res.Release.Version)
+func summary(s *session.Session, res *Result) {
+	s.Out.Step("Promotion of %s v%d:", res.Source, res.Release.Version)
 	for _, t := range res.Targets {
 		line := fmt.Sprintf("    %s: %s", t.App, t.Status)
 		if t.Release != nil {
@@ -654,7 +657,7 @@ func (p *Promoter) summary(res *Result) {
 		if t.Error != "" {
 			line += ": " + t.Error
 		}
-		p.Out.Line("%s", line)
+		s.Out.Line("%s", line)
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 	"io"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -199,6 +200,20 @@ func lowerHex(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// AddValues adds config values (NAME: value) and returns the names, sorted,
+// of those too short to mask (Short): heroku-deploy prints names only, but
+// what Heroku's side prints shows them as they are.
+func (r *Redactor) AddValues(vars map[string]string) (short []string) {
+	for name, v := range vars {
+		r.Add(v)
+		if Short(v) {
+			short = append(short, name)
+		}
+	}
+	slices.Sort(short)
+	return short
 }
 
 // AddURL registers a signed or tokenised URL: its query string is the

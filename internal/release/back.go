@@ -2,12 +2,15 @@ package release
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
+	"gitlab.com/heroku-deploy/heroku/internal/ciout"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
 // A rollback run, and the rule that makes a retried one do the same act.
@@ -46,12 +49,15 @@ const (
 
 // Outcome is what a rollback run did.
 type Outcome struct {
+	App     string
 	Act     Act
 	Target  int                // the version rolled back to
 	Release *herokuapi.Release // the rollback's release, as last read
 	// Further (Done) are older releases that can still be rolled back to,
 	// newest first, for --to.
 	Further []herokuapi.Release
+	// Report is the dotenv report of the app's new release.
+	Report Report
 }
 
 // NoSuchRelease is a --to that names no release of the app: nothing was
@@ -62,10 +68,65 @@ func (e *NoSuchRelease) Error() string {
 	return fmt.Sprintf("app %s has no release %s", e.App, e.Release)
 }
 
-// Back rolls app back: to a release by version ("v41", "41") or id, or, with
-// to "", to the default target, following the rule above.
-func (f *Follower) Back(ctx context.Context, app, to string) (*Outcome, error) {
-	list, err := f.Client.RecentReleases(ctx, app, 50)
+// Back is the rollback command's work: it reads the app and its URL, rolls
+// it back (back: the rule above) and reads the new release for the
+// report. A target that cannot be rolled back to (*Ineligible) or does not
+// exist (*NoSuchRelease) changes nothing.
+func Back(ctx context.Context, s *session.Session, app, to string) (*Outcome, error) {
+	a, err := s.Client.AppInfo(ctx, app)
+	if err != nil {
+		return nil, fmt.Errorf("look up app %s: %w", app, err)
+	}
+	webURL, note, err := s.Client.URL(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	if note != "" {
+		s.Out.Step("%s", note)
+	}
+	out, err := back(ctx, s, app, to)
+	var ie *Ineligible
+	switch {
+	case errors.As(err, &ie):
+		return nil, fmt.Errorf("%w: nothing was changed", err)
+	case err != nil:
+		return nil, err
+	case out.Release == nil: // back reports a success only with its release
+		return nil, &follow.Unknown{App: app, Msg: "the rollback ended without its release: it may have been made"}
+	}
+	out.App, out.Report = app, ReportOf(a.Name, webURL, herokuapi.Generation(a), out.Release)
+	return out, nil
+}
+
+// ReportBack writes the dotenv report of a rollback to the file dotenv
+// ("": none), then says in the job log what the app runs, and, when the
+// run made nothing (an earlier run's rollback was done), how to go
+// further back.
+func ReportBack(s *session.Session, out *Outcome, dotenv string) error {
+	r := out.Report
+	if dotenv != "" {
+		if err := ciout.WriteDotenv(dotenv, r.Vars("")); err != nil {
+			return err
+		}
+	}
+	s.Out.Step("Rolled %s back to v%d: release v%d (%s)", out.App, out.Target, r.ReleaseVersion, r.Artifact())
+	if r.WebURL != "" {
+		s.Out.Line("%s", r.WebURL)
+	}
+	if out.Act == Done {
+		if len(out.Further) == 0 {
+			s.Out.Line("No release older than v%d can still be rolled back to: see https://dashboard.heroku.com/apps/%s/activity", out.Target, out.App)
+		} else {
+			s.Out.Line("To go further back: heroku-deploy rollback --app %s --to vN%s", out.App, Listing(out.Further))
+		}
+	}
+	return nil
+}
+
+// back rolls app back: to a release by version ("v41", "41") or id, or,
+// with to "", to the default target, following the rule above.
+func back(ctx context.Context, s *session.Session, app, to string) (*Outcome, error) {
+	list, err := s.Client.RecentReleases(ctx, app, 50)
 	if err != nil {
 		return nil, fmt.Errorf("list the releases of %s: %w", app, err)
 	}
@@ -78,7 +139,7 @@ func (f *Follower) Back(ctx context.Context, app, to string) (*Outcome, error) {
 	}
 	var target *herokuapi.Release
 	if to != "" {
-		if target, err = f.release(ctx, app, strings.TrimPrefix(to, "v")); err != nil {
+		if target, err = release(ctx, s, app, strings.TrimPrefix(to, "v")); err != nil {
 			if herokuapi.Absent(err) {
 				return nil, &NoSuchRelease{App: app, Release: to}
 			}
@@ -86,7 +147,7 @@ func (f *Follower) Back(ctx context.Context, app, to string) (*Outcome, error) {
 		}
 	}
 	if e := LatestRollback(list); e != nil && (target == nil || target.Version == RolledBackTo(e)) {
-		return f.again(ctx, app, list, e, target, newest)
+		return again(ctx, s, app, list, e, target, newest)
 	}
 	cur := Current(list)
 	if target == nil {
@@ -98,7 +159,7 @@ func (f *Follower) Back(ctx context.Context, app, to string) (*Outcome, error) {
 			return nil, &Ineligible{Msg: fmt.Sprintf("%s has no earlier release that can be rolled back to (%s; expired releases, those without a slug or image and those a later rollback moved away from cannot be)", app, runs)}
 		}
 	}
-	if err := f.check(app, list, target, cur); err != nil {
+	if err := check(s, app, list, target, cur); err != nil {
 		return nil, err
 	}
 	// Heroku's rollback restores the release's code and config vars, not
@@ -108,53 +169,53 @@ func (f *Follower) Back(ctx context.Context, app, to string) (*Outcome, error) {
 	if cur != nil {
 		runs = fmt.Sprintf("runs v%d", cur.Version)
 	}
-	f.Out.Step("%s %s; rolling back to v%d restores its code and config vars (add-ons and database data stay as they are)", app, runs, target.Version)
-	rel, err := f.RollbackAfter(ctx, app, target, newest)
+	s.Out.Step("%s %s; rolling back to v%d restores its code and config vars (add-ons and database data stay as they are)", app, runs, target.Version)
+	rel, err := RollbackAfter(ctx, s, app, target, newest)
 	return &Outcome{Act: Create, Target: target.Version, Release: rel}, err
 }
 
 // again completes or repeats e, an earlier rollback that is the app's
 // latest act.
-func (f *Follower) again(ctx context.Context, app string, list []herokuapi.Release, e, target *herokuapi.Release, newest int) (*Outcome, error) {
+func again(ctx context.Context, s *session.Session, app string, list []herokuapi.Release, e, target *herokuapi.Release, newest int) (*Outcome, error) {
 	k := RolledBackTo(e)
 	what := fmt.Sprintf("release v%d of %s, a rollback to v%d", e.Version, app, k)
 	switch e.Status {
 	case "pending":
-		f.Out.Step("%s, is still pending (an earlier run, or someone else, made it): following it instead of rolling back again", capital(what))
-		rel, err := f.Follow(ctx, app, e.ID)
+		s.Out.Step("%s, is still pending (an earlier run, or someone else, made it): following it instead of rolling back again", capital(what))
+		rel, err := Follow(ctx, s, app, e.ID)
 		if rel == nil {
 			rel = e
 		}
 		return &Outcome{Act: Resume, Target: k, Release: rel}, err
 	case "succeeded":
-		rel, err := f.Client.ReleaseInfo(ctx, app, e.ID) // read it back: the list may be old
+		rel, err := s.Client.ReleaseInfo(ctx, app, e.ID) // read it back: the list may be old
 		if err != nil {
 			return nil, fmt.Errorf("read back %s: %w", what, err)
 		}
 		if rel.Status != "succeeded" || !rel.Current {
 			return nil, &follow.Unknown{App: app, Msg: fmt.Sprintf("%s, read back, is %s and current=%t: the app changed meanwhile; nothing was done, run the job again", what, rel.Status, rel.Current)}
 		}
-		f.Out.Step("%s already runs %s: nothing more to do (a rollback without --to never goes further back on its own)", app, what)
+		s.Out.Step("%s already runs %s: nothing more to do (a rollback without --to never goes further back on its own)", app, what)
 		return &Outcome{Act: Done, Target: k, Release: rel, Further: Candidates(list, k)}, nil
 	case "failed":
 		if target == nil {
 			var err error
-			if target, err = f.byVersion(ctx, app, list, k); err != nil {
+			if target, err = byVersion(ctx, s, app, list, k); err != nil {
 				return nil, err
 			}
 		}
-		if err := f.check(app, list, target, Current(list)); err != nil {
+		if err := check(s, app, list, target, Current(list)); err != nil {
 			return nil, err
 		}
-		f.Out.Step("%s, failed: rolling back to v%d again (a retry repeats the same rollback)", capital(what), k)
-		rel, err := f.RollbackAfter(ctx, app, target, newest)
+		s.Out.Step("%s, failed: rolling back to v%d again (a retry repeats the same rollback)", capital(what), k)
+		rel, err := RollbackAfter(ctx, s, app, target, newest)
 		return &Outcome{Act: Repeat, Target: k, Release: rel}, err
 	}
 	return nil, &follow.Unknown{App: app, Msg: fmt.Sprintf("%s, has status %q, which heroku-deploy does not know: nothing was done", what, e.Status)}
 }
 
 // check is Check, with the releases a hint may offer instead.
-func (f *Follower) check(app string, list []herokuapi.Release, target, cur *herokuapi.Release) error {
+func check(s *session.Session, app string, list []herokuapi.Release, target, cur *herokuapi.Release) error {
 	err := Check(app, target)
 	if ie, ok := err.(*Ineligible); ok {
 		below := target.Version
@@ -172,8 +233,8 @@ func (f *Follower) check(app string, list []herokuapi.Release, target, cur *hero
 
 // release reads one release by version or id, and refuses an answer
 // without its id or version.
-func (f *Follower) release(ctx context.Context, app, id string) (*herokuapi.Release, error) {
-	r, err := f.Client.ReleaseInfo(ctx, app, id)
+func release(ctx context.Context, s *session.Session, app, id string) (*herokuapi.Release, error) {
+	r, err := s.Client.ReleaseInfo(ctx, app, id)
 	if err != nil {
 		return nil, fmt.Errorf("look up release %s of %s: %w", id, app, err)
 	}
@@ -184,13 +245,13 @@ func (f *Follower) release(ctx context.Context, app, id string) (*herokuapi.Rele
 }
 
 // byVersion returns release v of the app, from list or read.
-func (f *Follower) byVersion(ctx context.Context, app string, list []herokuapi.Release, v int) (*herokuapi.Release, error) {
+func byVersion(ctx context.Context, s *session.Session, app string, list []herokuapi.Release, v int) (*herokuapi.Release, error) {
 	for i := range list {
 		if list[i].Version == v {
 			return &list[i], nil
 		}
 	}
-	r, err := f.release(ctx, app, strconv.Itoa(v))
+	r, err := release(ctx, s, app, strconv.Itoa(v))
 	if herokuapi.Absent(err) {
 		return nil, &Ineligible{Msg: fmt.Sprintf("release v%d of %s, which a rollback went back to, is gone: it cannot be rolled back to again", v, app)}
 	}
@@ -202,4 +263,21 @@ func capital(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// Listing lists releases for --to: " (can still be rolled back to: v3
+// Deploy 0123abcd, …)"; "" for none.
+func Listing(rs []herokuapi.Release) string {
+	if len(rs) == 0 {
+		return ""
+	}
+	var s []string
+	for _, r := range rs {
+		d := []rune(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(r.Description))
+		if len(d) > 40 {
+			d = append(d[:40], '…')
+		}
+		s = append(s, fmt.Sprintf("v%d %s", r.Version, string(d)))
+	}
+	return " (can still be rolled back to: " + strings.Join(s, ", ") + ")"
 }

@@ -8,19 +8,24 @@ import (
 	"context"
 	"fmt"
 
-	"gitlab.com/heroku-deploy/heroku/internal/ciout"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
-// Follower carries what following a release needs.
-type Follower struct {
-	Client *herokuapi.Client
-	Wait   *follow.Waiter
-	Out    *ciout.Writer
-	// Unregistered, when set, says what a release-phase stream that never
-	// registers means (a container image without curl).
-	Unregistered string
+// Option changes how Follow follows a release.
+type Option func(*options)
+
+type options struct {
+	unregistered string
+}
+
+// Unregistered says what a release-phase stream that never registers
+// means (a container image without curl: Heroku streams its release phase
+// only with curl); the wait goes on by the release's status, as for any
+// lost stream, with that said instead of a generic warning.
+func Unregistered(note string) Option {
+	return func(o *options) { o.unregistered = note }
 }
 
 // stopNote is what a stop leaves behind while a release is pending.
@@ -30,15 +35,19 @@ const stopNote = "release phase goes on on Heroku; the previous release serves u
 // (follow.Waiter.Release: its release phase streamed, if it has one), and
 // returns it. A release that ends other than succeeded returns
 // *follow.Failed; a stop returns *follow.Stopped.
-func (f *Follower) Follow(ctx context.Context, app, id string) (*herokuapi.Release, error) {
-	rel, err := f.Client.ReleaseInfo(ctx, app, id)
+func Follow(ctx context.Context, s *session.Session, app, id string, opts ...Option) (*herokuapi.Release, error) {
+	rel, err := s.Client.ReleaseInfo(ctx, app, id)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, follow.StoppedAt(ctx, "release "+id, "")
 		}
 		return nil, fmt.Errorf("look up release %s of %s: %w", id, app, err)
 	}
-	rel, err = f.Wait.ReleaseNoting(ctx, f.Out, app, rel, stopNote, f.Unregistered)
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	rel, err = s.Wait.ReleaseNoting(ctx, s.Out, app, rel, stopNote, o.unregistered)
 	if err != nil {
 		return rel, err
 	}

@@ -11,6 +11,7 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/pause"
+	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
 // Heroku's retention (changelog 3395, 2025-10-01): slugs, OCI images and
@@ -153,9 +154,9 @@ func LatestRollback(list []herokuapi.Release) *herokuapi.Release {
 // vars, not add-ons or data) and follows its release phase. It checks to
 // first: an Ineligible target changes nothing. It is RollbackAfter with
 // to's version as the newest one known: a health check's rollback goes
-// back to the release that was current just before.
-func (f *Follower) Rollback(ctx context.Context, app string, to *herokuapi.Release) (*herokuapi.Release, error) {
-	return f.RollbackAfter(ctx, app, to, to.Version)
+// back to the release that was current just before. opts are Follow's.
+func Rollback(ctx context.Context, s *session.Session, app string, to *herokuapi.Release, opts ...Option) (*herokuapi.Release, error) {
+	return RollbackAfter(ctx, s, app, to, to.Version, opts...)
 }
 
 // RollbackAfter is Rollback, newest being the newest release version of
@@ -166,28 +167,28 @@ func (f *Follower) Rollback(ctx context.Context, app string, to *herokuapi.Relea
 // or says that none was made. Once the release is known, an error says
 // it was made and what was last read of it; the release is returned with
 // it.
-func (f *Follower) RollbackAfter(ctx context.Context, app string, to *herokuapi.Release, newest int) (*herokuapi.Release, error) {
+func RollbackAfter(ctx context.Context, s *session.Session, app string, to *herokuapi.Release, newest int, opts ...Option) (*herokuapi.Release, error) {
 	if err := Check(app, to); err != nil {
 		return nil, err
 	}
-	rel, err := f.Client.Rollback(ctx, app, to.ID)
+	rel, err := s.Client.Rollback(ctx, app, to.ID)
 	if err == nil && (rel == nil || rel.ID == "" || rel.Version <= 0) {
 		err = &follow.Unknown{App: app, Msg: fmt.Sprintf("Heroku's answer to the rollback of %s to v%d names no release (no id or version)", app, to.Version)}
 	}
 	var unknown *follow.Unknown
 	switch {
 	case err == nil:
-		f.Out.Step("Rolling %s back to v%d: release v%d", app, to.Version, rel.Version)
+		s.Out.Step("Rolling %s back to v%d: release v%d", app, to.Version, rel.Version)
 	case ctx.Err() == nil && !errors.As(err, &unknown) && !herokuapi.Ambiguous(err):
 		// A definite refusal (4xx): nothing was made.
 		return nil, fmt.Errorf("roll %s back to v%d: %w", app, to.Version, err)
 	default:
-		if rel, err = f.afterAmbiguous(ctx, app, to, newest, err); rel == nil || err != nil {
+		if rel, err = afterAmbiguous(ctx, s, app, to, newest, err); rel == nil || err != nil {
 			return rel, err
 		}
-		f.Out.Step("Heroku did make release v%d of %s, the rollback to v%d: following it", rel.Version, app, to.Version)
+		s.Out.Step("Heroku did make release v%d of %s, the rollback to v%d: following it", rel.Version, app, to.Version)
 	}
-	got, err := f.Follow(ctx, app, rel.ID)
+	got, err := Follow(ctx, s, app, rel.ID, opts...)
 	if got != nil {
 		return got, err
 	}
@@ -207,14 +208,14 @@ const lookupBudget = 10 * time.Second
 // It returns it (nil error) to be followed, or an error that says what is
 // known: none was made, or whether one was could not be read; after a
 // stop, a *follow.Stopped that says which.
-func (f *Follower) afterAmbiguous(ctx context.Context, app string, to *herokuapi.Release, newest int, cause error) (*herokuapi.Release, error) {
+func afterAmbiguous(ctx context.Context, s *session.Session, app string, to *herokuapi.Release, newest int, cause error) (*herokuapi.Release, error) {
 	lctx := ctx
 	if ctx.Err() != nil {
 		var cancel context.CancelFunc
 		lctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), lookupBudget)
 		defer cancel()
 	}
-	found, err := f.awaitRollback(lctx, app, to.Version, newest)
+	found, err := awaitRollback(lctx, s, app, to.Version, newest)
 	var note string
 	switch {
 	case err != nil:
@@ -250,11 +251,11 @@ func statusNote(r *herokuapi.Release) string {
 // version to, for up to the client's lookup window (a list may show a new
 // release late, as Heroku's build list does: inferred,
 // internal/herokusim/README.md). Nil when none shows.
-func (f *Follower) awaitRollback(ctx context.Context, app string, to, newest int) (*herokuapi.Release, error) {
-	window := f.Client.LookupWindow()
+func awaitRollback(ctx context.Context, s *session.Session, app string, to, newest int) (*herokuapi.Release, error) {
+	window := s.Client.LookupWindow()
 	deadline := time.Now().Add(window)
 	for {
-		list, err := f.Client.RecentReleases(ctx, app, 10)
+		list, err := s.Client.RecentReleases(ctx, app, 10)
 		if err != nil {
 			return nil, err
 		}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+
+	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
 // Template is the config a review app copies from a template app (a
@@ -18,14 +20,14 @@ type Template struct {
 	Skipped    []string // the names left out on request that it has
 }
 
-// Template reads app's config vars, less those its add-ons set and those
+// TemplateOf reads app's config vars, less those its add-ons set and those
 // named in skip.
-func (a *Apps) Template(ctx context.Context, app string, skip []string) (*Template, error) {
-	vars, err := a.Client.ConfigVars(ctx, app)
+func TemplateOf(ctx context.Context, s *session.Session, app string, skip []string) (*Template, error) {
+	vars, err := s.Client.ConfigVars(ctx, app)
 	if err != nil {
 		return nil, fmt.Errorf("read config vars of template app %s: %w", app, err)
 	}
-	addons, err := a.Client.AddonConfigVars(ctx, app)
+	addons, err := s.Client.AddonConfigVars(ctx, app)
 	if err != nil {
 		return nil, fmt.Errorf("read add-ons of template app %s: %w", app, err)
 	}

@@ -8,17 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"gitlab.com/heroku-deploy/heroku/internal/ciout"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
-
-// Apps finds, creates and deletes review apps.
-type Apps struct {
-	Client *herokuapi.Client
-	Wait   *follow.Waiter
-	Out    *ciout.Writer
-}
 
 // TakenError is a review app name that an app of another account holds:
 // Heroku's app names are global.
@@ -38,8 +31,8 @@ func (e *TakenError) Unwrap() error { return e.Err }
 // not_found. An app of another account is *TakenError: Heroku answers 403
 // for an app the key cannot use. Any other answer, an HTML 404 included,
 // is an error.
-func (a *Apps) Exists(ctx context.Context, app string) (bool, error) {
-	_, err := a.Client.AppInfo(ctx, app)
+func Exists(ctx context.Context, s *session.Session, app string) (bool, error) {
+	_, err := s.Client.AppInfo(ctx, app)
 	switch {
 	case err == nil:
 		return true, nil
@@ -55,18 +48,18 @@ func (a *Apps) Exists(ctx context.Context, app string) (bool, error) {
 // (409, or 422 "Name is already taken", by a concurrent pipeline of the
 // same merge request), an app this key can use is found (nil); one it
 // cannot is *TakenError; anything else is the creation's error.
-func (a *Apps) lost(ctx context.Context, app string, err error) error {
+func lost(ctx context.Context, s *session.Session, app string, err error) error {
 	if st := herokuapi.StatusOf(err); st != 409 && st != 422 {
 		return err
 	}
-	found, lerr := a.Exists(ctx, app)
+	found, lerr := Exists(ctx, s, app)
 	var taken *TakenError
 	switch {
 	case errors.As(lerr, &taken):
 		taken.Err = err
 		return taken
 	case found:
-		a.Out.Step("App %s was created meanwhile (another pipeline of this merge request?): deploying to it", app)
+		s.Out.Step("App %s was created meanwhile (another pipeline of this merge request?): deploying to it", app)
 		return nil
 	}
 	return err
@@ -74,13 +67,13 @@ func (a *Apps) lost(ctx context.Context, app string, err error) error {
 
 // Create creates the app bare. It reports whether this call created it:
 // false when a concurrent creation won and left an app this key can use.
-func (a *Apps) Create(ctx context.Context, o herokuapi.AppCreate) (bool, error) {
-	a.Out.Step("Creating app %s%s", o.Name, where(o))
-	err := a.Client.CreateApp(ctx, o)
+func Create(ctx context.Context, s *session.Session, o herokuapi.AppCreate) (bool, error) {
+	s.Out.Step("Creating app %s%s", o.Name, where(o))
+	err := s.Client.CreateApp(ctx, o)
 	if err == nil {
 		return true, nil
 	}
-	if err := a.lost(ctx, o.Name, fmt.Errorf("create app %s: %w", o.Name, err)); err != nil {
+	if err := lost(ctx, s, o.Name, fmt.Errorf("create app %s: %w", o.Name, err)); err != nil {
 		return false, err
 	}
 	return false, nil
@@ -120,27 +113,27 @@ func (e *SetupError) Unwrap() error { return &e.Failed }
 // the app exists, and nothing was set up). A setup that fails deletes the
 // app it made, so that the next deploy starts afresh rather than deploy
 // to an app without its add-ons or its postdeploy.
-func (a *Apps) Setup(ctx context.Context, r herokuapi.AppSetupRequest) (*herokuapi.AppSetup, bool, error) {
+func Setup(ctx context.Context, s *session.Session, r herokuapi.AppSetupRequest) (*herokuapi.AppSetup, bool, error) {
 	names := make([]string, 0, len(r.Env))
 	for k := range r.Env {
 		names = append(names, k)
 	}
 	sort.Strings(names)
-	a.Out.Step("Creating app %s%s from app.json (app setup)", r.App.Name, where(r.App))
+	s.Out.Step("Creating app %s%s from app.json (app setup)", r.App.Name, where(r.App))
 	if len(names) > 0 {
-		a.Out.Line("    config vars: %s", strings.Join(names, ", "))
+		s.Out.Line("    config vars: %s", strings.Join(names, ", "))
 	}
-	st, err := a.Client.AppSetupCreate(ctx, r)
+	st, err := s.Client.AppSetupCreate(ctx, r)
 	if err != nil {
-		if err := a.lost(ctx, r.App.Name, fmt.Errorf("create app setup of %s: %w", r.App.Name, err)); err != nil {
+		if err := lost(ctx, s, r.App.Name, fmt.Errorf("create app setup of %s: %w", r.App.Name, err)); err != nil {
 			return nil, false, err
 		}
 		return nil, false, nil
 	}
-	st, err = a.followSetup(ctx, r.App.Name, st)
+	st, err = followSetup(ctx, s, r.App.Name, st)
 	if err != nil {
 		if errors.As(err, new(*SetupError)) {
-			a.deleteFailed(ctx, r.App.Name)
+			deleteFailed(ctx, s, r.App.Name)
 		}
 		return st, true, err
 	}
@@ -149,37 +142,37 @@ func (a *Apps) Setup(ctx context.Context, r herokuapi.AppSetupRequest) (*herokua
 
 // followSetup waits for the setup: first for its build to exist, then for
 // its end, the build's output streaming meanwhile.
-func (a *Apps) followSetup(ctx context.Context, app string, st *herokuapi.AppSetup) (*herokuapi.AppSetup, error) {
+func followSetup(ctx context.Context, s *session.Session, app string, st *herokuapi.AppSetup) (*herokuapi.AppSetup, error) {
 	job := follow.Job[*herokuapi.AppSetup]{
-		Kind: "app setup", What: "app setup " + st.ID, Out: a.Out,
-		Fetch: func(ctx context.Context) (*herokuapi.AppSetup, error) { return a.Client.AppSetupInfo(ctx, st.ID) },
+		Kind: "app setup", What: "app setup " + st.ID, Out: s.Out,
+		Fetch: func(ctx context.Context) (*herokuapi.AppSetup, error) { return s.Client.AppSetupInfo(ctx, st.ID) },
 		State: func(s *herokuapi.AppSetup) string { return s.Status },
 		Final: func(s *herokuapi.AppSetup) bool { return s.Status != "pending" || s.Build != nil },
 		StopNote: fmt.Sprintf("the app setup goes on on Heroku: app %s exists, and the next deploy of this merge request deploys to it "+
 			"(delete it first, with review destroy, to have app.json set it up again)", app),
 	}
-	st, err := follow.Wait(ctx, a.Wait, job, st)
+	st, err := follow.Wait(ctx, s.Wait, job, st)
 	if err != nil {
 		return st, err
 	}
 	if st.Build != nil {
 		// The config the setup set, read before its build's log shows: a
 		// log line that prints a value shows it masked.
-		if _, err := a.Client.ConfigVars(ctx, app); err != nil {
+		if _, err := s.Client.ConfigVars(ctx, app); err != nil {
 			return st, fmt.Errorf("read config vars of %s: %w", app, err)
 		}
 		job.Final = func(s *herokuapi.AppSetup) bool { return s.Status != "pending" }
 		job.Stream = st.Build.OutputStreamURL
-		end := a.Out.Section("heroku_build", fmt.Sprintf("Building on Heroku (build %s of app setup %s)", st.Build.ID, st.ID))
-		st, err = follow.Wait(ctx, a.Wait, job, st)
+		end := s.Out.Section("heroku_build", fmt.Sprintf("Building on Heroku (build %s of app setup %s)", st.Build.ID, st.ID))
+		st, err = follow.Wait(ctx, s.Wait, job, st)
 		end()
 		if err != nil {
 			return st, err
 		}
 	}
 	if pd := st.Postdeploy; pd != nil {
-		end := a.Out.Section("heroku_postdeploy", fmt.Sprintf("Postdeploy script (exit status %d)", pd.ExitCode))
-		fmt.Fprint(a.Out, pd.Output)
+		end := s.Out.Section("heroku_postdeploy", fmt.Sprintf("Postdeploy script (exit status %d)", pd.ExitCode))
+		fmt.Fprint(s.Out, pd.Output)
 		end()
 	}
 	if st.Status == "succeeded" {
@@ -200,12 +193,12 @@ func (a *Apps) followSetup(ctx context.Context, app string, st *herokuapi.AppSet
 const cleanupBudget = 10 * time.Second
 
 // deleteFailed deletes the app a failed setup made.
-func (a *Apps) deleteFailed(ctx context.Context, app string) {
+func deleteFailed(ctx context.Context, s *session.Session, app string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupBudget)
 	defer cancel()
-	if _, err := a.Delete(ctx, app); err != nil {
-		a.Out.Step("The app setup failed, and app %s could not be deleted (%v): delete it before the next deploy (review destroy)", app, err)
+	if _, err := Delete(ctx, s, app); err != nil {
+		s.Out.Step("The app setup failed, and app %s could not be deleted (%v): delete it before the next deploy (review destroy)", app, err)
 		return
 	}
-	a.Out.Step("The app setup failed: app %s deleted, so that the next deploy sets it up afresh", app)
+	s.Out.Step("The app setup failed: app %s deleted, so that the next deploy sets it up afresh", app)
 }

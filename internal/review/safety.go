@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
 // Deleting an app deletes its add-ons and their data, for good. What a
@@ -39,15 +40,15 @@ func (e *UnsafeError) Error() string {
 // review or development. It passes an app only on a positive answer: its
 // coupling at review or development, or Heroku's 404 not_found (in no
 // pipeline). Any other answer, an HTML 404 included, is an error.
-func (a *Apps) CheckStage(ctx context.Context, app string) error {
-	c, err := a.Client.CouplingOf(ctx, app)
+func CheckStage(ctx context.Context, s *session.Session, app string) error {
+	c, err := s.Client.CouplingOf(ctx, app)
 	switch {
 	case herokuapi.Absent(err):
 		return nil // in no pipeline
 	case err != nil:
 		return fmt.Errorf("read the pipeline coupling of %s: %w", app, err)
 	case !slices.Contains(deletableStages, c.Stage):
-		return &UnsafeError{App: app, Reason: fmt.Sprintf("it is coupled to pipeline %s at stage %s; review apps are at review or development", a.pipelineName(ctx, c.Pipeline.ID), c.Stage)}
+		return &UnsafeError{App: app, Reason: fmt.Sprintf("it is coupled to pipeline %s at stage %s; review apps are at review or development", pipelineName(ctx, s, c.Pipeline.ID), c.Stage)}
 	}
 	return nil
 }
@@ -73,8 +74,8 @@ const (
 // been processed, a read that finds the app gone (Heroku's 404
 // not_found). An app still there, or a read that is no answer either, is
 // an error.
-func (a *Apps) Delete(ctx context.Context, app string) (Deletion, error) {
-	err := a.Client.DeleteApp(ctx, app)
+func Delete(ctx context.Context, s *session.Session, app string) (Deletion, error) {
+	err := s.Client.DeleteApp(ctx, app)
 	switch {
 	case err == nil:
 		return Deleted, nil
@@ -85,7 +86,7 @@ func (a *Apps) Delete(ctx context.Context, app string) (Deletion, error) {
 	case !herokuapi.Unavailable(err):
 		return 0, fmt.Errorf("delete app %s: %w", app, err) // refused: nothing happened
 	}
-	_, rerr := a.Client.AppInfo(ctx, app)
+	_, rerr := s.Client.AppInfo(ctx, app)
 	switch {
 	case herokuapi.Absent(rerr):
 		return DeletedUnanswered, nil
@@ -96,24 +97,24 @@ func (a *Apps) Delete(ctx context.Context, app string) (Deletion, error) {
 }
 
 // Couple puts a new app into pipeline (a name or id) at stage review.
-func (a *Apps) Couple(ctx context.Context, app, pipeline string) error {
-	id, err := a.Client.PipelineID(ctx, pipeline)
+func Couple(ctx context.Context, s *session.Session, app, pipeline string) error {
+	id, err := s.Client.PipelineID(ctx, pipeline)
 	if err != nil {
 		return fmt.Errorf("look up pipeline %s: %w", pipeline, err)
 	}
-	_, err = a.Client.Couple(ctx, app, id, "review")
+	_, err = s.Client.Couple(ctx, app, id, "review")
 	if herokuapi.StatusOf(err) == 422 {
 		// A concurrent deploy of the merge request may have coupled it
 		// between our look and our request: that is the coupling we want.
-		if c, cerr := a.Client.CouplingOf(ctx, app); cerr == nil && c.Pipeline.ID == id && c.Stage == "review" {
-			a.Out.Step("App %s was coupled to pipeline %s at stage review meanwhile (a concurrent deploy?)", app, pipeline)
+		if c, cerr := s.Client.CouplingOf(ctx, app); cerr == nil && c.Pipeline.ID == id && c.Stage == "review" {
+			s.Out.Step("App %s was coupled to pipeline %s at stage review meanwhile (a concurrent deploy?)", app, pipeline)
 			return nil
 		}
 	}
 	if err != nil {
 		return fmt.Errorf("couple %s to pipeline %s: %w", app, pipeline, err)
 	}
-	a.Out.Step("Coupled %s to pipeline %s at stage review", app, pipeline)
+	s.Out.Step("Coupled %s to pipeline %s at stage review", app, pipeline)
 	return nil
 }
 
@@ -125,18 +126,18 @@ func (a *Apps) Couple(ctx context.Context, app, pipeline string) error {
 // and nothing else would retry it. An app in another pipeline, or at
 // development, is left there (an app has one coupling, and moving it is
 // the pipeline owner's call), and the returned note says so.
-func (a *Apps) CheckExisting(ctx context.Context, app, pipeline string) (note string, err error) {
-	c, err := a.Client.CouplingOf(ctx, app)
+func CheckExisting(ctx context.Context, s *session.Session, app, pipeline string) (note string, err error) {
+	c, err := s.Client.CouplingOf(ctx, app)
 	switch {
 	case herokuapi.Absent(err) && pipeline == "":
 		return "", nil
 	case herokuapi.Absent(err):
-		return "", a.Couple(ctx, app, pipeline)
+		return "", Couple(ctx, s, app, pipeline)
 	case err != nil:
 		return "", fmt.Errorf("read the pipeline coupling of %s: %w", app, err)
 	}
 	if !slices.Contains(deletableStages, c.Stage) {
-		return "", &UnsafeError{App: app, Deploy: true, Reason: fmt.Sprintf("it is coupled to pipeline %s at stage %s; review apps are at review or development", a.pipelineName(ctx, c.Pipeline.ID), c.Stage)}
+		return "", &UnsafeError{App: app, Deploy: true, Reason: fmt.Sprintf("it is coupled to pipeline %s at stage %s; review apps are at review or development", pipelineName(ctx, s, c.Pipeline.ID), c.Stage)}
 	}
 	if pipeline == "" {
 		return "", nil
@@ -144,7 +145,7 @@ func (a *Apps) CheckExisting(ctx context.Context, app, pipeline string) (note st
 	id := pipeline
 	if c.Pipeline.ID != pipeline {
 		// pipeline may be a name: compare ids.
-		if id, err = a.Client.PipelineID(ctx, pipeline); err != nil {
+		if id, err = s.Client.PipelineID(ctx, pipeline); err != nil {
 			return "", fmt.Errorf("look up pipeline %s: %w", pipeline, err)
 		}
 	}
@@ -153,15 +154,15 @@ func (a *Apps) CheckExisting(ctx context.Context, app, pipeline string) (note st
 	}
 	where := pipeline
 	if c.Pipeline.ID != id {
-		where = a.pipelineName(ctx, c.Pipeline.ID)
+		where = pipelineName(ctx, s, c.Pipeline.ID)
 	}
 	return fmt.Sprintf("app %s is coupled to pipeline %s at stage %s, not to pipeline %s at stage review: left as it is", app, where, c.Stage, pipeline), nil
 }
 
 // pipelineName is a pipeline's name, what a reader knows it by: heroku-go's
 // coupling carries the id only (the id will do if the name cannot be read).
-func (a *Apps) pipelineName(ctx context.Context, id string) string {
-	if name, err := a.Client.PipelineName(ctx, id); err == nil {
+func pipelineName(ctx context.Context, s *session.Session, id string) string {
+	if name, err := s.Client.PipelineName(ctx, id); err == nil {
 		return name
 	}
 	return id
@@ -172,13 +173,13 @@ type SweepPlan struct {
 	Keep, Delete []string
 }
 
-// Sweep plans the deletion of prefix's review apps whose merge request is
+// PlanSweep plans the deletion of prefix's review apps whose merge request is
 // not in open: it lists every app the key can use, keeps those the naming
 // rule does not give for prefix out of it entirely, and checks the stage
 // of each app to delete. One that fails the check fails the whole plan:
 // nothing is deleted.
-func (a *Apps) Sweep(ctx context.Context, prefix string, open map[string]bool) (*SweepPlan, error) {
-	list, err := a.Client.ListApps(ctx)
+func PlanSweep(ctx context.Context, s *session.Session, prefix string, open map[string]bool) (*SweepPlan, error) {
+	list, err := s.Client.ListApps(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list apps: %w", err)
 	}
@@ -196,7 +197,7 @@ func (a *Apps) Sweep(ctx context.Context, prefix string, open map[string]bool) (
 	sort.Strings(plan.Keep)
 	sort.Strings(plan.Delete)
 	for _, app := range plan.Delete {
-		if err := a.CheckStage(ctx, app); err != nil {
+		if err := CheckStage(ctx, s, app); err != nil {
 			return nil, err
 		}
 	}

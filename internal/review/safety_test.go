@@ -13,15 +13,17 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/herokusim"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
+	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
-func simApps(t *testing.T, apps ...string) *Apps {
+func simApps(t *testing.T, apps ...string) *session.Session {
 	t.Helper()
 	sim := herokusim.New(herokusim.Options{Apps: apps})
 	ts := httptest.NewServer(sim)
 	t.Cleanup(func() { sim.Close(); ts.Close() })
 	sim.SetURL(ts.URL)
-	return &Apps{Client: herokuapi.New(herokuapi.Config{URL: ts.URL, Key: herokusim.DefaultKey}), Out: ciout.New(io.Discard, false)}
+	return &session.Session{Client: herokuapi.New(herokuapi.Config{URL: ts.URL, Key: herokusim.DefaultKey}), Out: ciout.New(io.Discard, false)}
 }
 
 // TestCoupleMeanwhile: Heroku refuses a coupling (422) of an app coupled
@@ -30,10 +32,10 @@ func simApps(t *testing.T, apps ...string) *Apps {
 func TestCoupleMeanwhile(t *testing.T) {
 	a := simApps(t, "shop-staging:pipeline=shop/staging", "shop-mr-1:pipeline=shop/review", "shop-mr-2:pipeline=shop/staging")
 	ctx := context.Background()
-	if err := a.Couple(ctx, "shop-mr-1", "shop"); err != nil {
+	if err := Couple(ctx, a, "shop-mr-1", "shop"); err != nil {
 		t.Errorf("coupled at review meanwhile: %v, want success", err)
 	}
-	if err := a.Couple(ctx, "shop-mr-2", "shop"); herokuapi.StatusOf(err) != 422 {
+	if err := Couple(ctx, a, "shop-mr-2", "shop"); herokuapi.StatusOf(err) != 422 {
 		t.Errorf("coupled at staging meanwhile: %v, want Heroku's 422", err)
 	}
 }
@@ -45,16 +47,16 @@ func TestCheckExisting(t *testing.T) {
 	a := simApps(t, "shop-staging:pipeline=shop/staging", "shop-mr-1:pipeline=shop/production", "shop-mr-2:pipeline=other/development", "shop-mr-3")
 	ctx := context.Background()
 	for _, pipeline := range []string{"shop", ""} {
-		_, err := a.CheckExisting(ctx, "shop-mr-1", pipeline)
+		_, err := CheckExisting(ctx, a, "shop-mr-1", pipeline)
 		var unsafe *UnsafeError
 		if !errors.As(err, &unsafe) || !strings.HasPrefix(err.Error(), "refusing to deploy to app shop-mr-1: it is coupled to pipeline shop at stage production") {
 			t.Errorf("pipeline %q: %v, want a refused deploy", pipeline, err)
 		}
 	}
-	if note, err := a.CheckExisting(ctx, "shop-mr-2", "shop"); err != nil || !strings.Contains(note, "left as it is") {
+	if note, err := CheckExisting(ctx, a, "shop-mr-2", "shop"); err != nil || !strings.Contains(note, "left as it is") {
 		t.Errorf("another pipeline at development: %q, %v, want a note", note, err)
 	}
-	if note, err := a.CheckExisting(ctx, "shop-mr-3", ""); err != nil || note != "" {
+	if note, err := CheckExisting(ctx, a, "shop-mr-3", ""); err != nil || note != "" {
 		t.Errorf("no pipeline, none wanted: %q, %v", note, err)
 	}
 }
@@ -69,7 +71,7 @@ type answer struct {
 
 // simWith is simApps whose answers to the requests in answers ("METHOD
 // /path") are replaced: the bodies the simulator's faults cannot send yet.
-func simWith(t *testing.T, answers map[string]answer, apps ...string) *Apps {
+func simWith(t *testing.T, answers map[string]answer, apps ...string) *session.Session {
 	t.Helper()
 	sim := herokusim.New(herokusim.Options{Apps: apps})
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -88,7 +90,7 @@ func simWith(t *testing.T, answers map[string]answer, apps ...string) *Apps {
 	t.Cleanup(func() { sim.Close(); ts.Close() })
 	sim.SetURL(ts.URL)
 	c := herokuapi.New(herokuapi.Config{URL: ts.URL, Key: herokusim.DefaultKey, RetryMax: 1, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
-	return &Apps{Client: c, Out: ciout.New(io.Discard, false)}
+	return &session.Session{Client: c, Out: ciout.New(io.Discard, false)}
 }
 
 // unreadable are answers that are not Heroku's: never "absent", never a
@@ -113,17 +115,17 @@ func TestCheckStageNeedsAPositiveAnswer(t *testing.T) {
 	ctx := context.Background()
 	for _, a := range unreadable {
 		apps := simWith(t, map[string]answer{"GET /apps/shop-mr-1/pipeline-couplings": a}, "shop-mr-1:pipeline=shop/production")
-		err := apps.CheckStage(ctx, "shop-mr-1")
+		err := CheckStage(ctx, apps, "shop-mr-1")
 		var unsafe *UnsafeError
 		if err == nil || errors.As(err, &unsafe) || !herokuapi.Unavailable(err) || !herokuapi.IsUnknown(err) {
 			t.Errorf("coupling answered %d %s: %v, want an unknown answer", a.status, a.body, err)
 		}
-		if _, err := apps.CheckExisting(ctx, "shop-mr-1", "shop"); err == nil || !herokuapi.IsUnknown(err) {
+		if _, err := CheckExisting(ctx, apps, "shop-mr-1", "shop"); err == nil || !herokuapi.IsUnknown(err) {
 			t.Errorf("review deploy's check, coupling answered %d %s: %v, want an unknown answer", a.status, a.body, err)
 		}
 	}
 	apps := simWith(t, nil, "shop-mr-1")
-	if err := apps.CheckStage(ctx, "shop-mr-1"); err != nil {
+	if err := CheckStage(ctx, apps, "shop-mr-1"); err != nil {
 		t.Errorf("in no pipeline (Heroku's 404 not_found): %v", err)
 	}
 }
@@ -135,12 +137,12 @@ func TestExistsNeedsAPositiveAnswer(t *testing.T) {
 	other := answer{200, `{"id":"a0","name":"shop-production","maintenance":false,"stack":{"name":"heroku-24"}}`, false}
 	for _, a := range append(unreadable, other) {
 		apps := simWith(t, map[string]answer{"GET /apps/shop-mr-1": a}, "shop-mr-1")
-		if found, err := apps.Exists(ctx, "shop-mr-1"); err == nil || !herokuapi.IsUnknown(err) {
+		if found, err := Exists(ctx, apps, "shop-mr-1"); err == nil || !herokuapi.IsUnknown(err) {
 			t.Errorf("app answered %d %s: %v, %v, want an unknown answer", a.status, a.body, found, err)
 		}
 	}
 	apps := simWith(t, nil, "shop-mr-1")
-	if found, err := apps.Exists(ctx, "shop-mr-2"); found || err != nil {
+	if found, err := Exists(ctx, apps, "shop-mr-2"); found || err != nil {
 		t.Errorf("an app that does not exist: %v, %v", found, err)
 	}
 }
@@ -163,7 +165,7 @@ func TestDeleteReadsBack(t *testing.T) {
 		{"gone already", map[string]answer{"DELETE /apps/shop-mr-1": {404, `{"id":"not_found","message":"Couldn't find that app."}`, false}}, Gone, false},
 	} {
 		apps := simWith(t, tc.answers, "shop-mr-1")
-		got, err := apps.Delete(ctx, "shop-mr-1")
+		got, err := Delete(ctx, apps, "shop-mr-1")
 		if err != nil || got != tc.want {
 			t.Errorf("%s: %v, %v; want %v", tc.name, got, err, tc.want)
 		}
@@ -179,8 +181,21 @@ func TestDeleteReadsBack(t *testing.T) {
 		{"refused", map[string]answer{"DELETE /apps/shop-mr-1": {403, `{"id":"forbidden","message":"no"}`, false}}, "DELETE /apps/shop-mr-1: 403 forbidden: no"},
 	} {
 		apps := simWith(t, tc.answers, "shop-mr-1")
-		if _, err := apps.Delete(ctx, "shop-mr-1"); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := Delete(ctx, apps, "shop-mr-1"); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want an error with %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+// TestDestroyRefusesAnAppOutsideItsPrefix: review destroy's first safety
+// check needs no request (there is no client here): an app the prefix's
+// rule does not name is refused for safety (exit 5), with what to check.
+func TestDestroyRefusesAnAppOutsideItsPrefix(t *testing.T) {
+	s := &session.Session{Out: ciout.New(io.Discard, false)}
+	err := Destroy(context.Background(), s, "shop", "shop-staging")
+	var o *outcome.Error
+	var unsafe *UnsafeError
+	if !errors.As(err, &o) || o.Kind != outcome.Unsafe || !errors.As(err, &unsafe) || !strings.Contains(strings.Join(o.Hints, " "), "check the name and app inputs") {
+		t.Fatalf("err %v", err)
 	}
 }

@@ -1,36 +1,45 @@
-package cli
+package release
 
 import (
 	"strconv"
 	"strings"
 
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
-	"gitlab.com/heroku-deploy/heroku/internal/container"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 )
 
-// report is what the dotenv report says of one app's new release.
-type report struct {
+// Report is what the dotenv report (artifacts:reports:dotenv) says of one
+// app's new release.
+type Report struct {
 	App, WebURL, Generation string
 	BuildID                 string // "" when the release made no build of its own
 	ReleaseID               string
 	ReleaseVersion          int
 	ArtifactKind            string // "slug" or "oci-image"
 	ArtifactID              string
-	// Images a container release runs, by process type.
-	Images []container.Image
+	// Images a container release runs, by process type
+	// (internal/container): its artifact when ArtifactKind is "".
+	Images []Image
 }
 
-func reportOf(app, webURL, generation string, rel *herokuapi.Release) report {
-	r := report{App: app, WebURL: webURL, Generation: generation, ReleaseID: rel.ID, ReleaseVersion: rel.Version}
+// Image is what one process type of a container release runs.
+type Image struct {
+	Type           string
+	ManifestDigest string // as pushed to Heroku's registry (HEROKU_IMAGE_DIGEST)
+	ImageID        string // the config digest released (HEROKU_IMAGE_ID)
+}
+
+// ReportOf is the report of rel, app's new release.
+func ReportOf(app, webURL, generation string, rel *herokuapi.Release) Report {
+	r := Report{App: app, WebURL: webURL, Generation: generation, ReleaseID: rel.ID, ReleaseVersion: rel.Version}
 	r.ArtifactKind, r.ArtifactID = herokuapi.Artifact(rel)
 	return r
 }
 
-// vars are the report's dotenv lines, each name followed by suffix. A
+// Vars are the report's dotenv lines, each name followed by suffix. A
 // value Heroku did not give (an app without a URL) has no line: an empty
 // HEROKU_APP_URL would make an empty environment URL.
-func (r report) vars(suffix string) []ciout.Var {
+func (r Report) Vars(suffix string) []ciout.Var {
 	var vars []ciout.Var
 	add := func(name, value string) {
 		if value != "" {
@@ -65,8 +74,8 @@ func (r report) vars(suffix string) []ciout.Var {
 	return vars
 }
 
-// artifact names what the release runs, for a summary line.
-func (r report) artifact() string {
+// Artifact names what the release runs, for a summary line.
+func (r Report) Artifact() string {
 	switch r.ArtifactKind {
 	case "slug":
 		return "slug " + r.ArtifactID
@@ -80,9 +89,9 @@ func (r report) artifact() string {
 	return strings.Join(each, ", ")
 }
 
-// suffixOf turns an app name into a variable-name suffix: my-app-prod →
+// Suffix turns an app name into a variable-name suffix: my-app-prod →
 // _MY_APP_PROD. App names are lowercase letters, digits and dashes, so
 // two apps never share one.
-func suffixOf(app string) string {
+func Suffix(app string) string {
 	return "_" + strings.ToUpper(strings.ReplaceAll(app, "-", "_"))
 }

@@ -1,4 +1,8 @@
-package cli
+// Package civar reads typed values from CI/CD variables: a list the way
+// GitLab renders an array input inside a string (Ruby's Array#inspect), or
+// one plain item where the flag takes it; a switch the ways people write
+// one.
+package civar
 
 import (
 	"fmt"
@@ -8,11 +12,10 @@ import (
 	"unicode/utf8"
 )
 
-// listValue is a list flag's value read from its variable, in the shape
-// kong's slice mapper takes. With orItem (tag list:"or-item"), a value
-// that is not a list is one item: a component passes one value there
-// (promote's to), a list only when run by hand.
-func listValue(name, raw string, orItem bool) (any, error) {
+// List is the list in variable name, whose value is raw. With orItem, a
+// value that is not a list is one item: a component passes one value
+// there (promote's to), a list only when run by hand.
+func List(name, raw string, orItem bool) ([]string, error) {
 	var list []string
 	var err error
 	if s := strings.TrimSpace(raw); orItem && s != "" && !strings.HasPrefix(s, "[") {
@@ -22,17 +25,16 @@ func listValue(name, raw string, orItem bool) (any, error) {
 			return nil, fmt.Errorf(`%s: %q is neither one item nor a list: want ["a", "b"], as GitLab renders an array input`, name, raw)
 		}
 		list = []string{raw}
-	} else if list, err = parseGitLabList(raw); err != nil {
+	} else if list, err = Parse(raw); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	items := make([]any, len(list))
-	for i, s := range list {
-		items[i] = s
+	if list == nil {
+		list = []string{}
 	}
-	return items, nil
+	return list, nil
 }
 
-// parseGitLabList reads a list the way GitLab writes an array input that is
+// Parse reads a list the way GitLab writes an array input that is
 // interpolated inside a longer string: Ruby's Array#inspect of strings,
 // `["heroku/nodejs", "https://x/a,b.tgz"]`. GitLab's interpolation calls
 // block.value.to_s for a block used inside a string
@@ -40,7 +42,7 @@ func listValue(name, raw string, orItem bool) (any, error) {
 // to_s of an Array is its inspect form. A JSON array of strings parses too:
 // for these values the two differ only in escapes, which are all accepted.
 // Surrounding whitespace (the template's trailing newline) is ignored.
-func parseGitLabList(raw string) ([]string, error) {
+func Parse(raw string) ([]string, error) {
 	s := strings.TrimSpace(raw)
 	if s == "" {
 		return nil, nil

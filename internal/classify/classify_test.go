@@ -1,0 +1,78 @@
+package classify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"gitlab.com/heroku-deploy/heroku/internal/follow"
+	"gitlab.com/heroku-deploy/heroku/internal/health"
+	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/maintenance"
+	"gitlab.com/heroku-deploy/heroku/internal/oneoff"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
+	"gitlab.com/heroku-deploy/heroku/internal/review"
+)
+
+// TestOf: the one mapper, for the errors today's commands end with; the
+// hints take the command's context (the app, the key's variable, the URL).
+func TestOf(t *testing.T) {
+	c := Context{App: "my-app", KeyVar: "HEROKU_PROD_KEY", APIURL: "http://127.0.0.1:5000"}
+	refused := &herokuapi.Error{Method: "GET", Path: "/apps/my-app", Status: 403, ID: "forbidden"}
+	outage := &herokuapi.Error{Method: "GET", Path: "/apps/my-app", Status: 503}
+	stopped := &follow.Stopped{Err: errors.New("timed out"), During: "build b1"}
+	signalled, cancel := context.WithCancelCause(context.Background())
+	cancel(&outcome.Signal{Name: "SIGTERM"})
+	// kong hands Run's error back wrapped in an error of several causes:
+	// what is inside must still be found.
+	joined := func(err error) error { return errors.Join(err, errors.New("more")) }
+	for _, tc := range []struct {
+		name  string
+		ctx   context.Context
+		err   error
+		c     Context
+		kind  outcome.Kind
+		hints string // all hints, joined by " | "; checked by containment
+	}{
+		{"401", nil, &herokuapi.Error{Status: 401, ID: "unauthorized"}, c, outcome.Denied, "Heroku rejected the key in HEROKU_PROD_KEY"},
+		{"403 about another app", nil, &outcome.AppError{App: "other-app", Err: refused}, c, outcome.Denied, "has no access to app other-app"},
+		{"an outage", nil, fmt.Errorf("look up app: %w", outage), c, outcome.Unknown, "http://127.0.0.1:5000 did not answer after retries"},
+		{"input refused, wrapped", nil, fmt.Errorf("checking: %w", outcome.Input("bad", "do this")), c, outcome.BadInput, "do this"},
+		{"a note", nil, outcome.Note(refused, "nothing was deleted"), c, outcome.Denied, "nothing was deleted | the key in HEROKU_PROD_KEY"},
+		{"a note on a stop", signalled, outcome.Note(errors.New("cancelled"), "nothing was deleted"), c, outcome.Stopped, ""},
+		{"a timeout", nil, stopped, c, outcome.Unknown, "raise --timeout"},
+		{"maintenance left on, wrapped", nil, joined(&maintenance.StillOnError{App: "my-app", Err: outage}), c, outcome.MaintenanceOn,
+			"did not answer after retries (HEROKU_API_URL overrides https://api.heroku.com) | turn it off by hand: heroku-deploy maintenance off --app my-app"},
+		{"a health check", nil, &health.CheckFailed{App: "my-app", Failed: follow.Failed{Msg: "health check failed"}}, c, outcome.Failed, "https://dashboard.heroku.com/apps/my-app/logs"},
+		{"a build", nil, &follow.Failed{Msg: "build b1 failed"}, c, outcome.Failed, "the Heroku output above says why"},
+		{"a name taken", nil, &review.TakenError{App: "shop-mr-1", Err: refused}, c, outcome.Denied, "give the account of the key in HEROKU_PROD_KEY access"},
+		{"anything else", nil, errors.New("disk on fire"), c, outcome.Failed, ""},
+		// run's own codes.
+		{"run: a timeout", nil, stopped, Context{Run: true}, outcome.RunTimedOut, "if the command needs longer"},
+		{"run: no status", nil, &oneoff.NoStatusError{Dyno: "run.1"}, Context{Run: true}, outcome.RunNoStatus, ""},
+		{"run: refused", nil, &herokuapi.Error{Status: 401}, Context{Run: true, KeyVar: "K"}, outcome.RunBroken, "the key in K"},
+		{"run: input", nil, outcome.Input("no command"), Context{Run: true}, outcome.RunBroken, ""},
+		{"run: a signal", signalled, errors.New("cancelled"), Context{Run: true}, outcome.Stopped, ""},
+	} {
+		ctx := tc.ctx
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		o := Of(ctx, tc.err, tc.c)
+		if o.Kind != tc.kind || o.Error() != tc.err.Error() {
+			t.Errorf("%s: kind %d %q, want %d %q", tc.name, o.Kind, o.Error(), tc.kind, tc.err.Error())
+		}
+		if hints := strings.Join(o.Hints, " | "); !strings.Contains(hints, tc.hints) || (tc.hints == "" && hints != "") {
+			t.Errorf("%s: hints %q, want %q", tc.name, hints, tc.hints)
+		}
+	}
+	st := Of(context.Background(), &outcome.Error{Kind: outcome.RunStatus, Status: 3, Err: errors.New("status 3")}, Context{Run: true})
+	if st.ExitCode() != 3 {
+		t.Errorf("run: the command's status 3 became %d", st.ExitCode())
+	}
+	if Of(context.Background(), nil, c) != nil {
+		t.Error("nil is an outcome")
+	}
+}

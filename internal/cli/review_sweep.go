@@ -1,0 +1,53 @@
+package cli
+
+import (
+	"context"
+	"regexp"
+	"strings"
+
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
+	"gitlab.com/heroku-deploy/heroku/internal/review"
+)
+
+// reviewSweepCmd is `heroku-deploy review sweep`.
+type reviewSweepCmd struct {
+	Name           string `env:"HEROKU_DEPLOY_NAME" required:"" placeholder:"PREFIX" help:"Prefix of the review apps: only apps the naming rule gives for it are considered."`
+	OpenMRs        string `name:"open-mrs" env:"HEROKU_DEPLOY_OPEN_MRS" placeholder:"LIST" help:"IIDs of the open merge requests, separated by commas or spaces (none: there is none); their apps are kept. Without it, GitLab's API is asked."`
+	GitLabTokenVar string `name:"gitlab-token-var" env:"HEROKU_DEPLOY_GITLAB_TOKEN_VARIABLE" placeholder:"NAME" help:"NAME of the variable holding a GitLab access token with read_api, to list the open merge requests; without it, CI_JOB_TOKEN where the instance lets it list them."`
+	GitLabURL      string `name:"gitlab-api-url" env:"CI_API_V4_URL" placeholder:"URL" help:"GitLab's API (default: CI_API_V4_URL)."`
+	Project        string `name:"gitlab-project" env:"CI_PROJECT_ID" placeholder:"ID" help:"The project whose merge requests count (default: CI_PROJECT_ID)."`
+	DryRun         bool   `name:"dry-run" env:"HEROKU_DEPLOY_DRY_RUN" help:"Say what would be deleted, delete nothing."`
+
+	HerokuFlags `embed:""`
+}
+
+var iidListRE = regexp.MustCompile(`[\s,]+`)
+
+// Run deletes the review apps of the prefix whose merge request is not
+// open (review.Sweep): the open ones from --open-mrs, or GitLab's API.
+func (c *reviewSweepCmd) Run(ctx context.Context, g *globals, h *heroku) error {
+	if err := review.CheckPrefix(c.Name); err != nil {
+		return outcome.Inputf("--name: %v", err)
+	}
+	ctx, cancel := h.withTimeout(ctx)
+	defer cancel()
+	open, source := map[string]bool{}, "--open-mrs"
+	switch list := strings.TrimSpace(c.OpenMRs); {
+	case c.OpenMRs == "":
+		var err error
+		open, source, err = review.OpenMRs(ctx, h.Session, g.creds(), review.GitLab{URL: c.GitLabURL, Project: c.Project,
+			TokenVar: c.GitLabTokenVar, RequestTimeout: c.RequestTimeout, Trace: g.trace()})
+		if err != nil {
+			return err
+		}
+	case list != "none":
+		for _, iid := range iidListRE.Split(list, -1) {
+			iid = strings.TrimPrefix(iid, "!")
+			if err := review.CheckMR(iid); err != nil {
+				return outcome.Inputf("--open-mrs: %v", err)
+			}
+			open[iid] = true
+		}
+	}
+	return review.Sweep(ctx, h.Session, c.Name, open, source, c.DryRun)
+}

@@ -1,0 +1,47 @@
+// Package session is what every workflow takes from the command line: the
+// Heroku client, the waiting engine, the job log, the warnings, the
+// redactor's Add and the pace of retries. The command line builds one per
+// run, after checking the key; workflow packages (deploy, promote, review,
+// release, health, maintenance, oneoff, formation) take it as their first
+// argument after the context, never a carrier of their own.
+//
+// It sits just above internal/follow: it holds the waiting engine, so it
+// cannot sit below it, and every workflow, which waits, sits above it.
+package session
+
+import (
+	"time"
+
+	"gitlab.com/heroku-deploy/heroku/internal/ciout"
+	"gitlab.com/heroku-deploy/heroku/internal/follow"
+	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+)
+
+// Session carries what every workflow needs.
+type Session struct {
+	Client *herokuapi.Client
+	Wait   *follow.Waiter
+	Out    *ciout.Writer // the job log, on stdout
+	Warn   func(string)  // one warning line on stderr
+	// Secret registers values no line printed may show (an attach URL, a
+	// config value): the redactor's Add. Nil: nothing to register with.
+	Secret func(...string)
+	// RetryWait is the first pause of a retry or poll loop a workflow runs
+	// itself (the health check's) [1s]; the tests compress it.
+	RetryWait time.Duration
+}
+
+// WithOut is s writing its job log to out instead: one of several things
+// that print at once (a promotion's targets, each with its prefix).
+func (s *Session) WithOut(out *ciout.Writer) *Session {
+	c := *s
+	c.Out = out
+	return &c
+}
+
+// Register passes values to Secret, if there is one.
+func (s *Session) Register(values ...string) {
+	if s.Secret != nil {
+		s.Secret(values...)
+	}
+}
