@@ -8,7 +8,6 @@ import (
 
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
-	"gitlab.com/heroku-deploy/heroku/internal/pause"
 	"gitlab.com/heroku-deploy/heroku/internal/release"
 	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
@@ -51,7 +50,7 @@ func releaseImages(ctx context.Context, s *session.Session, app string, images [
 	switch {
 	case err == nil:
 		// Accepted: the release is the newest one above before.
-		found, lerr := await(ctx, s, app, before, nil)
+		found, lerr := release.Await(ctx, s, app, before, nil)
 		switch {
 		case found != nil:
 			rel = found
@@ -92,7 +91,7 @@ func afterAmbiguous(ctx context.Context, s *session.Session, app string, images 
 		defer cancel()
 	}
 	var other *herokuapi.Release
-	found, err := await(lctx, s, app, before, func(rel *herokuapi.Release) bool {
+	found, err := release.Await(lctx, s, app, before, func(rel *herokuapi.Release) bool {
 		if names(rel.Description, images) {
 			return true
 		}
@@ -137,32 +136,6 @@ func names(desc string, images []herokuapi.DockerImage) bool {
 		}
 	}
 	return d != nil
-}
-
-// await looks, for up to the client's lookup window (a list may show a
-// new release late [inferred: Heroku's build list does]), for the newest
-// release of app newer than before that ok accepts (any, when ok is nil).
-// Nil when none shows.
-func await(ctx context.Context, s *session.Session, app string, before int, ok func(*herokuapi.Release) bool) (*herokuapi.Release, error) {
-	window := s.Client.LookupWindow()
-	deadline := time.Now().Add(window)
-	for {
-		list, err := s.Client.RecentReleases(ctx, app, 10)
-		if err != nil {
-			return nil, err
-		}
-		for i := range list { // newest first
-			if rel := &list[i]; rel.Version > before && rel.ID != "" && (ok == nil || ok(rel)) {
-				return rel, nil
-			}
-		}
-		if !time.Now().Before(deadline) {
-			return nil, nil
-		}
-		if err := pause.For(ctx, window/5); err != nil {
-			return nil, err
-		}
-	}
 }
 
 func roundWait(d time.Duration) string {

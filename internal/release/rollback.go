@@ -215,7 +215,7 @@ func afterAmbiguous(ctx context.Context, s *session.Session, app string, to *her
 		lctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), lookupBudget)
 		defer cancel()
 	}
-	found, err := awaitRollback(lctx, s, app, to.Version, newest)
+	found, err := Await(lctx, s, app, newest, func(r *herokuapi.Release) bool { return RolledBackTo(r) == to.Version })
 	var note string
 	switch {
 	case err != nil:
@@ -247,11 +247,12 @@ func statusNote(r *herokuapi.Release) string {
 	return fmt.Sprintf("%q when read", r.Status)
 }
 
-// awaitRollback looks for a release newer than newest that rolls back to
-// version to, for up to the client's lookup window (a list may show a new
-// release late, as Heroku's build list does: inferred,
-// internal/herokusim/README.md). Nil when none shows.
-func awaitRollback(ctx context.Context, s *session.Session, app string, to, newest int) (*herokuapi.Release, error) {
+// Await looks, for up to the client's lookup window (a list may show a
+// new release late, as Heroku's build list does: inferred,
+// internal/herokusim/README.md), for the newest release of app newer than
+// newest that ok accepts (any, when ok is nil): the release a request
+// made, after an answer that did not say. Nil when none shows.
+func Await(ctx context.Context, s *session.Session, app string, newest int, ok func(*herokuapi.Release) bool) (*herokuapi.Release, error) {
 	window := s.Client.LookupWindow()
 	deadline := time.Now().Add(window)
 	for {
@@ -260,7 +261,7 @@ func awaitRollback(ctx context.Context, s *session.Session, app string, to, newe
 			return nil, err
 		}
 		for i := range list { // newest first
-			if r := &list[i]; r.Version > newest && RolledBackTo(r) == to && r.ID != "" {
+			if r := &list[i]; r.Version > newest && r.ID != "" && (ok == nil || ok(r)) {
 				return r, nil
 			}
 		}
