@@ -598,14 +598,15 @@ func (r *Registry) authorize(w http.ResponseWriter, req *http.Request, repo stri
 // (thread: testdrivenio/fastapi-tdd-docker#25).
 func (r *Registry) authorizeHeroku(w http.ResponseWriter, req *http.Request, repo string) (string, bool) {
 	user, key, ok := req.BasicAuth()
+	app, _, _ := strings.Cut(repo, "/")
+	// The key's apps are read under the lock: Grant adds to them while
+	// other requests are served (a push's layers go side by side).
 	r.mu.Lock()
 	apps := r.keys[key]
+	may := apps != nil && (repo == "" || apps[app] || apps["*"])
 	r.mu.Unlock()
-	if ok && (user == "_" || user == "") && apps != nil {
-		app, _, _ := strings.Cut(repo, "/")
-		if repo == "" || apps[app] || apps["*"] {
-			return key, true
-		}
+	if ok && (user == "_" || user == "") && may {
+		return key, true
 	}
 	w.Header().Set("WWW-Authenticate", r.challenge(req, repo, false))
 	regErr(w, http.StatusUnauthorized, "UNAUTHORIZED", "authentication required")

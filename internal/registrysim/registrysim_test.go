@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -106,6 +107,30 @@ func TestHerokuAuth(t *testing.T) {
 	if rec.Code != 401 {
 		t.Errorf("Bearer: %d", rec.Code)
 	}
+}
+
+// TestHerokuAuthWhileGranting: the simulator grants a key its apps on
+// each request while others are served (a push's layers go side by side);
+// under -race, a key's apps read outside the lock is caught here.
+func TestHerokuAuthWhileGranting(t *testing.T) {
+	h := NewHeroku()
+	h.Grant(key, "my-app")
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 50 {
+				h.Grant(key, "my-app", "other-app")
+			}
+		})
+		wg.Go(func() {
+			for range 50 {
+				if rec := do(t, h, "GET", "/v2/my-app/web/manifests/latest", "_", key, "", nil); rec.Code != 404 {
+					t.Errorf("GET as the key: %d, want 404", rec.Code)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func TestGitLabTokenAuth(t *testing.T) {
