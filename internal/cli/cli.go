@@ -223,6 +223,9 @@ func classified(ctx context.Context, kctx *kong.Context, err error) error {
 		if a, ok := cmd.(interface{ appName() string }); ok {
 			c.App = a.appName()
 		}
+		if s, ok := cmd.(interface{ oauthScope() string }); ok {
+			c.Scope = s.oauthScope()
+		}
 		if h, ok := cmd.(interface{ herokuFlags() *HerokuFlags }); ok {
 			f := h.herokuFlags()
 			c.KeyVar, c.APIURL = f.APIKeyVar, f.apiURL
