@@ -21,7 +21,9 @@ func Report(s *session.Session, res *Result, dotenv string) error {
 			return &follow.Unknown{App: t.App, Msg: fmt.Sprintf("the promotion to %s ended without its release: the promotion may have gone through", t.App)}
 		}
 		r := release.ReportOf(t.App, t.WebURL, t.Generation, t.Release)
-		r.Images = res.Images
+		if len(res.Images) > 0 { // a container promotion: what it released is the images
+			r.ArtifactKind, r.ArtifactID, r.Images = "", "", res.Images
+		}
 		suffix := ""
 		if len(res.Targets) > 1 {
 			suffix = release.Suffix(t.App)
