@@ -213,8 +213,9 @@ func commandOf(kctx *kong.Context) *kong.Node {
 }
 
 // classified is err's outcome (classify.Of), with what the selected
-// command knows: its app, the key's variable, the API URL, and whether it
-// is run, whose outcomes have codes of their own. Parsing errors and the
+// command knows: its app, the key's variable, the API URL, the OAuth scope
+// it needs (scopes.go), and whether it is run, whose outcomes have codes
+// of their own. Parsing errors (a deploy freeze's among them) and the
 // key's go through it too.
 func classified(ctx context.Context, kctx *kong.Context, err error) error {
 	var c classify.Context
@@ -259,6 +260,7 @@ func newParser(cli any, version string, env environment) (*kong.Kong, error) {
 		kong.Exit(func(c int) { panic(exitPanic(c)) }),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 		kong.Resolvers(envResolver(env)),
+		kong.Bind(env), // the hooks that read the environment (FreezeFlag)
 	)
 }
 
