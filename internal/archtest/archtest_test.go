@@ -5,7 +5,9 @@ package archtest
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -140,4 +142,45 @@ func TestSimulatorLinksNoTestscript(t *testing.T) {
 			t.Errorf("the simulator links %s", dep)
 		}
 	}
+}
+
+// TestEveryGoroutineIsGuarded: a panic in a goroutine the binary starts
+// would end it with Go's exit 2, which promises that nothing changed;
+// each one defers rescue.Guard first, which hands the panic to the
+// command line's report (exit 4, or 6 while maintenance may be on).
+func TestEveryGoroutineIsGuarded(t *testing.T) {
+	root := testenv.Root(t)
+	start := regexp.MustCompile(`(\bgo func\(|\.Go\(func\()[^\n]*\{\n`)
+	for _, dep := range strings.Fields(string(goList(t, "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", "./cmd/heroku-deploy"))) {
+		rel, ok := strings.CutPrefix(dep, module)
+		if !ok {
+			continue // a dependency's goroutines are its own
+		}
+		for _, f := range goFiles(t, root, rel) {
+			src := testenv.ReadFile(t, f)
+			for _, loc := range start.FindAllStringIndex(src, -1) {
+				next, _, _ := strings.Cut(src[loc[1]:], "\n")
+				if strings.TrimSpace(next) != "defer rescue.Guard()" {
+					line := strings.Count(src[:loc[0]], "\n") + 1
+					t.Errorf("%s:%d: a goroutine that does not start with defer rescue.Guard()", f, line)
+				}
+			}
+		}
+	}
+}
+
+// goFiles lists the package's non-test Go files, from the repository's root.
+func goFiles(t *testing.T, root, rel string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(root, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".go") && !strings.HasSuffix(e.Name(), "_test.go") {
+			files = append(files, filepath.Join(rel, e.Name()))
+		}
+	}
+	return files
 }

@@ -27,6 +27,7 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/maintenance"
 	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/redact"
+	"gitlab.com/heroku-deploy/heroku/internal/rescue"
 )
 
 // commandLine is the command tree.
@@ -83,6 +84,7 @@ func withSignals(main func(context.Context, environment) int) int {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
+		defer rescue.Guard()
 		v := &voice{w: env.Stderr}
 		sig := <-sigs
 		v.say("", fmt.Sprintf("received %s: stopping", sigName(sig)))
@@ -128,6 +130,17 @@ func run(ctx context.Context, version string, args []string, env environment) (c
 	if err != nil {
 		return v.report(outcome.Input(err.Error()))
 	}
+	// A panic in a goroutine of the command's: the same report, then
+	// exit at once (its stack is not the command's to unwind).
+	rescue.OnPanic(func(r any) {
+		err := classify.Panic(r)
+		for _, app := range maintenance.LeftOn() {
+			v.say("", "!!! "+maintenance.Headline(app))
+		}
+		code := v.report(err)
+		stdout.Flush()
+		os.Exit(code)
+	})
 	defer func() {
 		r := recover()
 		if p, ok := r.(exitPanic); ok {

@@ -5,9 +5,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alecthomas/kong"
 
@@ -16,6 +19,7 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/herokusim"
 	"gitlab.com/heroku-deploy/heroku/internal/maintenance"
 	"gitlab.com/heroku-deploy/heroku/internal/outcome"
+	"gitlab.com/heroku-deploy/heroku/internal/rescue"
 	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
@@ -153,4 +157,34 @@ func onAt(t *testing.T, sim *herokusim.Server) bool {
 		t.Fatal(err)
 	}
 	return on
+}
+
+// TestGoroutinePanic: a panic in a goroutine of the command's (a stream
+// follower, a target's release follower), which the command's own recover
+// cannot see, still exits 4 with the bug's report, not Go's 2 ("nothing
+// changed"). It exits the process, so it runs in a child.
+func TestGoroutinePanic(t *testing.T) {
+	if os.Getenv("CLI_GOROUTINE_PANIC") != "" {
+		_, env, _, _ := simEnv(t)
+		env.Stdout, env.Stderr = os.Stdout, os.Stderr
+		inject(t, func(ctx context.Context, h *heroku) error {
+			done := make(chan struct{})
+			go func() {
+				defer rescue.Guard()
+				defer close(done)
+				var rel *herokuapi.Release
+				_ = rel.Version // a nil answer, dereferenced in a goroutine
+			}()
+			<-done
+			time.Sleep(time.Second) // the panic ends the process first
+			return nil
+		})
+		os.Exit(run(context.Background(), "test", []string{"maintenance", "on", "--app", "my-app"}, env))
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestGoroutinePanic$")
+	cmd.Env = append(os.Environ(), "CLI_GOROUTINE_PANIC=1")
+	out, _ := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code != outcome.Unknown.Code() || !strings.Contains(string(out), "heroku-deploy: error: internal error (a bug in heroku-deploy): panic: runtime error: invalid memory address") {
+		t.Errorf("exit %d, want %d with the bug's report:\n%s", code, outcome.Unknown.Code(), out)
+	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/logstream"
+	"gitlab.com/heroku-deploy/heroku/internal/rescue"
 )
 
 // Waiter holds what every wait shares.
@@ -92,6 +93,7 @@ func Wait[T any](ctx context.Context, w *Waiter, j Job[T], cur T) (T, error) {
 	streamDone := make(chan struct{})
 	if j.Stream != "" {
 		go func() {
+			defer rescue.Guard()
 			defer close(streamDone)
 			err := logstream.Follow(streamCtx, j.Stream, j.Out, logstream.Options{
 				Client: w.Client.Plain, NotFoundWindow: w.StreamWait, RetryWait: w.RetryWait, Quiet: w.Quiet,

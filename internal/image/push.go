@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"gitlab.com/heroku-deploy/heroku/internal/registry"
+	"gitlab.com/heroku-deploy/heroku/internal/rescue"
 )
 
 // Pushed is an image as Heroku's registry holds it after a push, read back.
@@ -87,6 +88,7 @@ func (c *Client) push(ctx context.Context, pusher *remote.Pusher, app string, re
 			}
 		}
 		g.Go(func() error {
+			defer rescue.Guard()
 			if err := pusher.Upload(gctx, repo, l); err != nil {
 				return fromHeroku("pushing blob "+short(d.String())+" to "+repo.RepositoryStr(), err)
 			}

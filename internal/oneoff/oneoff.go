@@ -23,6 +23,7 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/rendezvous"
+	"gitlab.com/heroku-deploy/heroku/internal/rescue"
 	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
@@ -188,6 +189,7 @@ func attached(ctx context.Context, s *session.Session, app string, d *herokuapi.
 	sc := newScanner(s.Out, nonce)
 	copied := make(chan error, 1)
 	go func() {
+		defer rescue.Guard()
 		_, err := io.Copy(sc, conn)
 		copied <- err
 	}()
@@ -240,11 +242,15 @@ func detached(ctx context.Context, s *session.Session, app string, d *herokuapi.
 	sc := newScanner(s.Out, nonce)
 	lctx, stopLogs := context.WithCancel(ctx)
 	logs := make(chan error, 1)
-	go func() { logs <- readLog(lctx, s.Client.Plain, ls.LogplexURL, d.Name, sc) }()
+	go func() {
+		defer rescue.Guard()
+		logs <- readLog(lctx, s.Client.Plain, ls.LogplexURL, d.Name, sc)
+	}()
 	var haveStatus atomic.Bool
 	wctx, endWait := context.WithCancel(ctx)
 	wait := make(chan error, 1)
 	go func() {
+		defer rescue.Guard()
 		_, err := follow.Wait(wctx, s.Wait, job(s, app, d, &haveStatus), d)
 		wait <- err
 	}()

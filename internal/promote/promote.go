@@ -20,6 +20,7 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/pause"
 	"gitlab.com/heroku-deploy/heroku/internal/release"
+	"gitlab.com/heroku-deploy/heroku/internal/rescue"
 	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
@@ -572,6 +573,7 @@ func followTargets(ctx context.Context, s *session.Session, id string, targets [
 			started[pt.App.ID] = true
 			wg.Add(1)
 			go func(relID string) {
+				defer rescue.Guard()
 				defer wg.Done()
 				out := s.Out.Prefixed("[" + t.App + "] ")
 				defer out.Flush()
