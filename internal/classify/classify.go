@@ -33,6 +33,10 @@ type Context struct {
 	// Run: the command is run, whose own outcomes have codes of their own
 	// (124-126) and whose command's status passes through.
 	Run bool
+	// Scope is the narrowest OAuth scope the command needs for what it was
+	// asked ("write-protected", "write,read-protected"; docs/keys.md), ""
+	// when unknown: a scope 403's hint names it.
+	Scope string
 }
 
 // Of is err's outcome (nil for nil).
@@ -169,15 +173,11 @@ func of(ctx context.Context, err error, c Context) *outcome.Error {
 			"nothing was decided on that answer: it is not Heroku's well-formed JSON, so what it says is unknown",
 			fmt.Sprintf("something other than the Platform API may have answered at %s (a proxy's or a router's page): check HEROKU_API_URL and any proxy between the runner and Heroku, then run the job again", c.APIURL))
 	case herokuapi.StatusOf(err) == 401:
-		return as(outcome.Denied, fmt.Sprintf("Heroku rejected the key in %s: create a new one with 'heroku authorizations:create' and update the variable", keyVar))
+		return as(outcome.Denied, Unauthorized(keyVar)...)
 	case errors.As(err, &he) && he.ID == "two_factor":
 		return as(outcome.Denied, fmt.Sprintf("Heroku asks for a second factor, which a CI job cannot give: the key in %s must come from 'heroku authorizations:create' (a long-lived authorization), not a user's session token", keyVar))
-	case herokuapi.StatusOf(err) == 403 && errors.As(err, &he) && strings.Contains(he.Path, "/config-vars") && !scopeReachesConfig(he.Scope):
-		return as(outcome.Denied,
-			fmt.Sprintf("the key in %s has OAuth scope %q, which cannot read or change config vars: that needs write-protected (or global)", keyVar, he.Scope),
-			"create such a key with 'heroku authorizations:create --scope write-protected' and store it in the variable")
-	case herokuapi.StatusOf(err) == 403:
-		return as(outcome.Denied, fmt.Sprintf("the key in %s has no access to app %s: add its account as a collaborator", keyVar, app))
+	case herokuapi.StatusOf(err) == 403 && errors.As(err, &he):
+		return as(outcome.Denied, forbidden(he, c)...)
 	case herokuapi.StatusOf(err) == 404:
 		return as(outcome.Denied, fmt.Sprintf("check the app name %q and that the key in %s belongs to an account that can see it", app, keyVar))
 	case errors.As(err, &he) && he.ID == "redirect":
@@ -229,15 +229,39 @@ func pickHints(app string, candidates []herokuapi.Release) []string {
 	return append(hints, fmt.Sprintf("every release of %s is on https://dashboard.heroku.com/apps/%s/activity; a redeploy of a commit builds it again", app, app))
 }
 
-// scopeReachesConfig reports whether an OAuth scope (the Oauth-Scope
-// header; "" when Heroku sent none) may read config vars: "read" and
-// "write" exclude them by Heroku's design.
-func scopeReachesConfig(scope string) bool {
-	if scope == "" {
-		return true // unknown: the generic 403 hint applies
+// Unauthorized is the hint of a key Heroku rejected (401): how each of
+// the three kinds of key dies, and the one to use instead
+// (../shared/reference §4: help.heroku.com/PBGP6IDE; heroku/cli
+// auth/token.ts; the oauth-authorization schema).
+func Unauthorized(keyVar string) []string {
+	return []string{
+		fmt.Sprintf("Heroku rejected the key in %s. A Dashboard API key dies when its account's password or 2FA settings change (it is regenerated); a 'heroku auth:token' after a year, or 8 hours with SSO; a 'heroku authorizations:create' key when it is revoked or its expires_in passes", keyVar),
+		fmt.Sprintf("put a long-lived authorization in %s instead: 'heroku authorizations:create --description \"GitLab CI\"', ideally of a non-SSO bot account (an SSO account's expire)", keyVar),
 	}
-	scopes := strings.FieldsFunc(scope, func(r rune) bool { return r == ',' || r == ' ' })
-	return slices.Contains(scopes, "global") || slices.Contains(scopes, "write-protected")
+}
+
+// forbidden is the hint of a 403: with both scope headers, the key's
+// scopes and the call's; when the scope is the cause, the key to make
+// (herokuapi.ScopeFix: the command's scope added to the key's when the
+// call accepts it, else the call's narrowest); otherwise the app's access.
+func forbidden(he *herokuapi.Error, c Context) []string {
+	access := fmt.Sprintf("the key in %s has no access to app %s: add its account as a collaborator", c.KeyVar, c.App)
+	if he.Scope == "" || he.Accepted == "" {
+		return []string{access}
+	}
+	scopes := fmt.Sprintf("the key in %s has OAuth scope %q; this call accepts %q", c.KeyVar, he.Scope, he.Accepted)
+	if herokuapi.ScopeRefused(he) == nil {
+		return []string{scopes + ": the refusal is not about its scope", access}
+	}
+	add, list := herokuapi.ScopeFix(he.Scope, he.Accepted, c.Scope)
+	const table = "docs/keys.md lists the scope each command needs"
+	switch {
+	case add == "":
+		return []string{scopes, fmt.Sprintf("store a key with one of those scopes in %s ('heroku authorizations:create --scope SCOPE'); %s", c.KeyVar, table)}
+	case add == strings.Join(herokuapi.Scopes(c.Scope), ","):
+		return []string{scopes, fmt.Sprintf("this command needs %s: make a key that has it, 'heroku authorizations:create --scope %s --description \"GitLab CI\"', and store it in %s; %s", add, list, c.KeyVar, table)}
+	}
+	return []string{scopes, fmt.Sprintf("make a key that adds %s, 'heroku authorizations:create --scope %s --description \"GitLab CI\"', and store it in %s; %s", add, list, c.KeyVar, table)}
 }
 
 func short(sha string) string { return sha[:min(8, len(sha))] }

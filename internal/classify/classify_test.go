@@ -21,6 +21,9 @@ import (
 func TestOf(t *testing.T) {
 	c := Context{App: "my-app", KeyVar: "HEROKU_PROD_KEY", APIURL: "http://127.0.0.1:5000"}
 	refused := &herokuapi.Error{Method: "GET", Path: "/apps/my-app", Status: 403, ID: "forbidden"}
+	scoped := func(have, accepted string) *herokuapi.Error {
+		return &herokuapi.Error{Method: "GET", Path: "/apps/my-app/releases", Status: 403, ID: "forbidden", Scope: have, Accepted: accepted}
+	}
 	outage := &herokuapi.Error{Method: "GET", Path: "/apps/my-app", Status: 503}
 	stopped := &follow.Stopped{Err: errors.New("timed out"), During: "build b1"}
 	signalled, cancel := context.WithCancelCause(context.Background())
@@ -36,7 +39,18 @@ func TestOf(t *testing.T) {
 		kind  outcome.Kind
 		hints string // all hints, joined by " | "; checked by containment
 	}{
-		{"401", nil, &herokuapi.Error{Status: 401, ID: "unauthorized"}, c, outcome.Denied, "Heroku rejected the key in HEROKU_PROD_KEY"},
+		{"401", nil, &herokuapi.Error{Status: 401, ID: "unauthorized"}, c, outcome.Denied, "Heroku rejected the key in HEROKU_PROD_KEY. A Dashboard API key dies when its account's password or 2FA settings change (it is regenerated); a 'heroku auth:token' after a year, or 8 hours with SSO; a 'heroku authorizations:create' key when it is revoked or its expires_in passes | put a long-lived authorization in HEROKU_PROD_KEY instead"},
+		{"403 of a scope", nil, fmt.Errorf("read: %w", scoped("write", "global read-protected write-protected")), c, outcome.Denied,
+			`the key in HEROKU_PROD_KEY has OAuth scope "write"; this call accepts "global read-protected write-protected" | make a key that adds read-protected, 'heroku authorizations:create --scope write,read-protected --description "GitLab CI"', and store it in HEROKU_PROD_KEY; docs/keys.md`},
+		{"403 of a scope, another call", nil, scoped("read", "global write write-protected"), c, outcome.Denied, "--scope write "},
+		{"403 of a scope, the command's", nil, scoped("write", "global read-protected write-protected"), Context{KeyVar: "K", Scope: "write-protected"}, outcome.Denied,
+			`this command needs write-protected: make a key that has it, 'heroku authorizations:create --scope write-protected --description "GitLab CI"', and store it in K`},
+		{"403 of a scope, the command's several", nil, scoped("read", "global write write-protected"), Context{KeyVar: "K", Scope: "write,read-protected"}, outcome.Denied,
+			"this command needs write,read-protected: make a key that has it, 'heroku authorizations:create --scope write,read-protected "},
+		{"403 of a scope, identity", nil, scoped("identity", "global read read-protected write write-protected"), c, outcome.Denied, "--scope read "},
+		{"403 of a scope, unknown scopes", nil, scoped("write", "global2"), c, outcome.Denied, "one of those scopes"},
+		{"403 not of its scope", nil, scoped("global", "global write write-protected"), c, outcome.Denied, `has OAuth scope "global"; this call accepts "global write write-protected": the refusal is not about its scope | the key in HEROKU_PROD_KEY has no access to app my-app`},
+		{"403 without headers", nil, refused, c, outcome.Denied, "the key in HEROKU_PROD_KEY has no access to app my-app"},
 		{"403 about another app", nil, &outcome.AppError{App: "other-app", Err: refused}, c, outcome.Denied, "has no access to app other-app"},
 		{"an outage", nil, fmt.Errorf("look up app: %w", outage), c, outcome.Unknown, "http://127.0.0.1:5000 did not answer after retries"},
 		{"input refused, wrapped", nil, fmt.Errorf("checking: %w", outcome.Input("bad", "do this")), c, outcome.BadInput, "do this"},

@@ -226,8 +226,9 @@ func commandOf(kctx *kong.Context) *kong.Node {
 }
 
 // classified is err's outcome (classify.Of), with what the selected
-// command knows: its app, the key's variable, the API URL, and whether it
-// is run, whose outcomes have codes of their own. Parsing errors and the
+// command knows: its app, the key's variable, the API URL, the OAuth scope
+// it needs (scopes.go), and whether it is run, whose outcomes have codes
+// of their own. Parsing errors (a deploy freeze's among them) and the
 // key's go through it too.
 func classified(ctx context.Context, kctx *kong.Context, err error) error {
 	var c classify.Context
@@ -235,6 +236,9 @@ func classified(ctx context.Context, kctx *kong.Context, err error) error {
 		cmd := n.Target.Addr().Interface()
 		if a, ok := cmd.(interface{ appName() string }); ok {
 			c.App = a.appName()
+		}
+		if s, ok := cmd.(interface{ oauthScope() string }); ok {
+			c.Scope = s.oauthScope()
 		}
 		if h, ok := cmd.(interface{ herokuFlags() *HerokuFlags }); ok {
 			f := h.herokuFlags()
@@ -269,6 +273,7 @@ func newParser(cli any, version string, env environment) (*kong.Kong, error) {
 		kong.Exit(func(c int) { panic(exitPanic(c)) }),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 		kong.Resolvers(envResolver(env)),
+		kong.Bind(env), // the hooks that read the environment (FreezeFlag)
 	)
 }
 

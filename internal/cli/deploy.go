@@ -28,6 +28,7 @@ type deployCmd struct {
 
 	ImageFlags  `embed:""`
 	HealthFlags `embed:""`
+	FreezeFlag  `embed:""`
 	HerokuFlags `embed:""`
 }
 

@@ -57,10 +57,11 @@ func runDpl(ctx context.Context, version string, args []string, env environment)
 		fmt.Fprintf(env.Stdout, "heroku-deploy %s (answering as dpl)\n", version)
 		return outcome.Done.Code()
 	}
-	// The key passes the checks of a key read from a variable.
+	// The key passes the checks of a key read from a variable (a path: a
+	// file-type variable's, read from its file).
 	spec := credential.HerokuKey
 	spec.Flag = plan.APIKeyFrom
-	key, err := (&credential.Reader{Lookup: env.Lookup, Register: red.Add}).Check(plan.APIKeyFrom, plan.APIKey, spec)
+	key, err := (&credential.Reader{Lookup: env.Lookup, Register: red.Add}).Value(plan.APIKeyFrom, plan.APIKey, spec)
 	if err != nil {
 		return v.report(err)
 	}

@@ -26,6 +26,7 @@ type runCmd struct {
 	AttachTimeout time.Duration `hidden:"" env:"HEROKU_DEPLOY_ATTACH_TIMEOUT" default:"10s"`
 	RendezvousCA  string        `hidden:"" env:"HEROKU_DEPLOY_RENDEZVOUS_CA"`
 
+	FreezeFlag  `embed:""`
 	HerokuFlags `embed:"" set:"timeout_exit=124"`
 }
 

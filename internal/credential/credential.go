@@ -4,17 +4,24 @@
 // HTTP header can carry and registered with the redactor before anything
 // can print it. Nothing it says repeats a value, or a name that may be one.
 //
-// Every variable is read in Reader.Var: a new way to hold a secret (a
-// file-type variable, whose value is the path of a file that holds it)
-// goes there. A source registry's credentials, read by the variables
-// GitLab and Docker name, come through Reader.Registry.
+// Every variable is read in Reader.Var: a value that starts with "/" is
+// the path of a file that holds the secret (a file-type variable, and how
+// GitLab's secrets: from Vault, AWS, GCP and Azure arrive by default), and
+// the secret is the file's content (File). A source registry's
+// credentials, read by the variables GitLab and Docker name, come through
+// Reader.Registry, which reads a DOCKER_AUTH_CONFIG file the same way.
 package credential
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net"
 	"net/url"
+	"os"
 	"strings"
+	"syscall"
 
 	"gitlab.com/heroku-deploy/heroku/internal/configvars"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
@@ -43,7 +50,8 @@ type Reader struct {
 	Register func(...string) // the redactor's Add
 }
 
-// Var reads the credential in the variable name and checks it (Check).
+// Var reads the credential in the variable name and checks it (Check):
+// its value, or the content of the file it names (File).
 func (r *Reader) Var(name string, sp Spec) (string, error) {
 	if !configvars.IsVarName(name) {
 		// The value is not repeated: it may be a key pasted by mistake.
@@ -56,7 +64,79 @@ func (r *Reader) Var(name string, sp Spec) (string, error) {
 			fmt.Sprintf("create a masked CI/CD variable named %s (Settings > CI/CD > Variables)", name),
 			"a protected variable is only visible to pipelines on protected branches and tags")
 	}
-	return r.Check(name, v, sp)
+	return r.Value(name, v, sp)
+}
+
+// Value checks the credential v found in name (a variable, or where else
+// it was given, such as dpl's --api-key=$VAR, which the shell expanded):
+// v itself (Check), or, when it is a path (IsPath), the content of the
+// file it names.
+func (r *Reader) Value(name, v string, sp Spec) (string, error) {
+	if !IsPath(v) {
+		return r.Check(name, v, sp)
+	}
+	content, err := File(name, v)
+	if err != nil {
+		return "", err
+	}
+	if content == "" {
+		return "", outcome.Input(fmt.Sprintf("%s names a file (a file-type variable), and the file is empty: it must hold %s", name, sp.Holds),
+			"a file-type variable's value is written to the file: give it one in Settings > CI/CD > Variables; from secrets:, the secret manager gave nothing (an empty secret, or a field it does not have)",
+			"as a protected variable is empty on unprotected branches, a protected file-type variable gives an empty file there: protect the branch or unprotect the variable")
+	}
+	return r.Check("the file "+name+" names", content, sp)
+}
+
+// IsPath reports whether a variable's value is the path of a file that
+// holds the secret: it starts with "/", which no Heroku key (hex, or
+// HRKU-…), GitLab token (glpat-…, glcbt-…) or DOCKER_AUTH_CONFIG (JSON)
+// does, and which GitLab's file-type variables and secrets: always give
+// (an absolute path under the job's temporary directory).
+func IsPath(v string) bool { return strings.HasPrefix(v, "/") }
+
+// maxFile bounds what a secret's file may hold: a key is tens of bytes, a
+// DOCKER_AUTH_CONFIG a few kilobytes.
+const maxFile = 64 << 10
+
+// File reads the secret in the file path, which variable name holds: its
+// content, one trailing newline dropped (an editor's, or echo's). It never
+// blocks (a FIFO, a device: refused, as a directory is) and never says the
+// content, nor the path (the variable's value). A file that cannot be read
+// is input refused, naming the variable.
+func File(name, path string) (string, error) {
+	refuse := func(why string) error {
+		return outcome.Input(fmt.Sprintf("%s names a file (a file-type variable), which %s: the secret it should hold was not read", name, why),
+			fmt.Sprintf("a value of %s that starts with / is read as the path of a file; GitLab writes a file-type variable's (and secrets:') value there when the job starts", name))
+	}
+	// O_NONBLOCK: opening a FIFO with no writer would wait forever.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "", refuse("does not exist")
+	case errors.Is(err, fs.ErrPermission):
+		return "", refuse("this job may not read (permission denied)")
+	case err != nil:
+		return "", refuse("cannot be opened")
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	switch {
+	case err != nil:
+		return "", refuse("cannot be read")
+	case fi.IsDir():
+		return "", refuse("is a directory")
+	case !fi.Mode().IsRegular():
+		return "", refuse("is not a regular file (a FIFO, a device or a socket)")
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxFile+1))
+	switch {
+	case err != nil:
+		return "", refuse("cannot be read")
+	case len(b) > maxFile:
+		return "", refuse(fmt.Sprintf("holds more than %d KiB, more than any secret", maxFile>>10))
+	}
+	v := strings.TrimSuffix(string(b), "\n")
+	return strings.TrimSuffix(v, "\r"), nil // a CRLF is one line break too
 }
 
 // Check checks a credential found in name (a variable, or where else it
@@ -93,7 +173,22 @@ func (r *Reader) Check(name, v string, sp Spec) (string, error) {
 // A reference that does not parse, or a DOCKER_AUTH_CONFIG that cannot be
 // read, is registry's typed error (input refused; never the value).
 func (r *Reader) Registry(ref string) (registry.Credentials, error) {
+	// A file-type DOCKER_AUTH_CONFIG (JSON never starts with "/") or
+	// CI_REGISTRY_PASSWORD holds the path of the file that holds it.
+	files := map[string]string{}
+	for _, name := range []string{"DOCKER_AUTH_CONFIG", "CI_REGISTRY_PASSWORD"} {
+		if v, _ := r.Lookup(name); IsPath(v) {
+			content, err := File(name, v)
+			if err != nil {
+				return registry.Credentials{}, err
+			}
+			files[name] = content
+		}
+	}
 	c, err := registry.ForSource(ref, func(name string) string {
+		if v, ok := files[name]; ok {
+			return v
+		}
 		v, _ := r.Lookup(name)
 		return v
 	})

@@ -121,7 +121,9 @@ func Deploy(ctx context.Context, s *session.Session, cfg Config) (*Result, error
 		}
 		if rel != nil {
 			res.ReleaseID, res.ReleaseVersion = rel.ID, rel.Version
-			res.ArtifactKind, res.ArtifactID = herokuapi.Artifact(rel)
+			if kind, id := herokuapi.Artifact(rel); kind != "" {
+				res.ArtifactKind, res.ArtifactID = kind, id
+			}
 		}
 		return err
 	})
@@ -263,7 +265,12 @@ func buildAndRelease(ctx context.Context, s *session.Session, app string, req he
 	if b.Status != "succeeded" {
 		return nil, &follow.Failed{Msg: fmt.Sprintf("build %s %s", b.ID, b.Status)}
 	}
-	return release.Follow(ctx, s, app, b.Release.ID)
+	if b.Slug != nil && b.Slug.ID != "" {
+		res.ArtifactKind, res.ArtifactID = "slug", b.Slug.ID // the release says so too, when it can be read
+	}
+	// The build made the release: reading it follows release phase, which
+	// a key that cannot read releases skips, said (docs/keys.md).
+	return release.Follow(ctx, s, app, b.Release.ID, release.MayBeUnreadable())
 }
 
 // webURL is the app's web_url, or, where the schema's null stands in for

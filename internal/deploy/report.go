@@ -27,7 +27,11 @@ func Report(s *session.Session, res *Result, dotenv string) error {
 	if a := res.Artifact(); a != "" {
 		what = append(what, a)
 	}
-	s.Out.Step("Deployed %s: release v%d (%s)", res.App, res.ReleaseVersion, strings.Join(what, ", "))
+	if res.ReleaseVersion == 0 { // the key could not read it (release.MayBeUnreadable)
+		s.Out.Step("Deployed %s: release %s, not read, its release phase unchecked (%s)", res.App, res.ReleaseID, strings.Join(what, ", "))
+	} else {
+		s.Out.Step("Deployed %s: release v%d (%s)", res.App, res.ReleaseVersion, strings.Join(what, ", "))
+	}
 	if res.WebURL != "" {
 		s.Out.Line("%s", res.WebURL)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/release"
 	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
@@ -48,7 +49,12 @@ func findReusable(ctx context.Context, s *session.Session, app, version string) 
 	}
 	releases, err := s.Client.RecentReleases(ctx, app, lookupDepth)
 	if err != nil {
-		return nil, fmt.Errorf("look for an earlier build of %s: %w", short(version), err)
+		err = fmt.Errorf("look for an earlier build of %s: %w", short(version), err)
+		if herokuapi.ScopeRefused(err) != nil {
+			// Whether to release again decides what goes live: no guess.
+			return nil, outcome.Note(err, fmt.Sprintf("Heroku built %s before: releasing that build again reads and makes releases; --rebuild (the rebuild input) builds it anew instead, which needs no release read", short(version)))
+		}
+		return nil, err
 	}
 	for _, b := range same { // newest first
 		if kind, id := artifactOf(b, releases); kind != "" && kept(kind, id, releases) {

@@ -468,6 +468,7 @@ func decodeError(req *http.Request, resp *http.Response) *Error {
 		Status:    resp.StatusCode,
 		RequestID: resp.Header.Get("Request-Id"),
 		Scope:     resp.Header.Get("Oauth-Scope"),
+		Accepted:  resp.Header.Get("Oauth-Scope-Accepted"),
 	}
 	switch {
 	case resp.Header.Get(badBody) != "":

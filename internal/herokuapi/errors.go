@@ -21,9 +21,12 @@ type Error struct {
 	ID        string // Heroku's error id, e.g. "forbidden", "rate_limit"
 	Message   string
 	RequestID string
-	// Scope is the key's OAuth scope (the Oauth-Scope header), when Heroku
-	// sent it: a 403 from a "write" key on config vars is a scope problem.
-	Scope string
+	// Scope is the key's OAuth scopes (the Oauth-Scope header) and
+	// Accepted the scopes the call accepts (Oauth-Scope-Accepted), when
+	// Heroku sent them: Heroku answers both on every request (scope.go),
+	// so a 403 says whether the key's scope is the cause (ScopeRefused).
+	Scope    string
+	Accepted string
 	// Unknown: the answer is not a well-formed Heroku answer, so what it
 	// says is unknown: an error status whose body is not Heroku's error
 	// JSON (a proxy's or a router's page, plain text, {}, a cut body), or a

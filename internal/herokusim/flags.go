@@ -81,7 +81,7 @@ func ParseFlags(name string, args []string, errOut io.Writer) (Options, []string
 	fs.Var(&teams, "team", "a team apps can be created in (POST /teams/apps, app setups): NAME[:userN,...], its members (default: every -key's account); repeatable")
 	fs.Var(&spaces, "space", "a private space of a team: NAME:TEAM[:fir][:REGION]; its apps take its generation (fir: Fir) and region; repeatable")
 	fs.IntVar(&o.PageSize, "page-size", 0, "apps per page of GET /apps without a max in Range (default 200, as Heroku)")
-	fs.Var(&keys, "key", "accept this API key, KEY[:SCOPE] with an OAuth scope such as write or write-protected (default global); repeatable; default "+DefaultKey)
+	fs.Var(&keys, "key", "accept this API key, KEY[:SCOPE[,SCOPE...]] with OAuth scopes such as write, read-protected or write-protected (default global): each route accepts the scopes of scope.go's table, sent in Oauth-Scope-Accepted; repeatable; default "+DefaultKey)
 	fs.Var(&faults, "fault", `inject a fault, e.g. "GET /apps/*/builds/* 503 html times=3" (repeatable)`)
 	fs.Var(&srcImages, "source-image", "store a demo image in the GitLab registry (CI_REGISTRY) at start: REPO:TAG, e.g. group/project:demo (OCI, linux/amd64, with curl); repeatable")
 	fs.Var(&regFaults, "registry-fault", `inject a fault into a registry: heroku or gitlab, then METHOD PATH EFFECT... with effects NNN, after, reset, drop=N, times=N, skip=N, e.g. "heroku PATCH /v2/*/*/blobs/uploads/* 500 times=1" (repeatable)`)

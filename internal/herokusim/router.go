@@ -18,6 +18,9 @@ const acceptPrefix = "application/vnd.heroku+json; version=3"
 func (s *Server) routes() http.Handler {
 	api := http.NewServeMux()
 	handle := func(pattern string, h http.HandlerFunc) {
+		if _, ok := routeScopes[pattern]; !ok {
+			panic("herokusim: route " + pattern + " has no row in routeScopes (scope.go)")
+		}
 		s.patterns = append(s.patterns, pattern)
 		api.HandleFunc(pattern, h)
 	}
@@ -126,7 +129,8 @@ func (s *Server) gate(api *http.ServeMux) http.Handler {
 			apiError(w, 401, "unauthorized", "Invalid credentials provided.")
 			return
 		}
-		w.Header().Set("Oauth-Scope", acct.scope)
+		_, pattern := api.Handler(r)
+		allowed := scopeGate(w, acct, pattern)
 		remaining, ok := s.takeToken(acct)
 		w.Header().Set("RateLimit-Remaining", strconv.Itoa(remaining))
 		if !ok {
@@ -134,8 +138,12 @@ func (s *Server) gate(api *http.ServeMux) http.Handler {
 			return
 		}
 		r = r.WithContext(context.WithValue(r.Context(), accountKey, acct))
-		if _, pattern := api.Handler(r); pattern == "" {
+		if pattern == "" {
 			apiError(w, 404, "not_found", "The requested API endpoint was not found. Are you using the right HTTP verb (i.e. `GET` vs. `POST`), and did you specify your intent to use the Heroku API by providing the `Accept: application/vnd.heroku+json; version=3` header?")
+			return
+		}
+		if !allowed {
+			apiError(w, http.StatusForbidden, "forbidden", scopeMessage)
 			return
 		}
 		api.ServeHTTP(w, r)

@@ -47,7 +47,7 @@
 //	rendezvous               rendezvous.runtime.heroku.com:5000      loopback TLS, CA made at start (-rendezvous blocked: never answers; drop=N: reset after N bytes; linger: open after the process ends)
 //	https attach URLs        Shield spaces: ssh over HTTP Upgrade    -rendezvous https hands them out; nothing serves them
 //	log sessions             logplex, every source, Fir's own params one dyno's lines (dyno_name required); a tail never ends, as logplex's
-//	scope refusals (403)     Heroku's message for a scope            a message of its own [inferred]; Oauth-Scope as Heroku sends it
+//	scope refusals (403)     by each endpoint's accepted scopes      by scope.go's table (releases protected, as the 2013 design note says [inferred]); both headers
 //	config change, no diff   a release? (untested on Heroku)         a release, as for any PATCH
 //	app creation             random name if none; regions, stacks     herokusim-app-N; us and eu, or a -space's; heroku-22/24
 //	creation errors          Heroku's messages                       "Name is already taken" as Heroku; the others its own [inferred]
@@ -168,9 +168,10 @@ func (s *Server) LeakSecrets() []Secret {
 // Options configure a Server. Zero durations are zero: the simulator is fast
 // unless a test asks for Heroku's slowness.
 type Options struct {
-	// Keys are the accepted API keys, each KEY[:SCOPE] with an OAuth scope
-	// (global, identity, read, write, read-protected, write-protected;
-	// default global); DefaultKey when empty.
+	// Keys are the accepted API keys, each KEY[:SCOPE[,SCOPE...]] with
+	// OAuth scopes (global, identity, read, write, read-protected,
+	// write-protected; default global), checked against scope.go's table;
+	// DefaultKey when empty.
 	Keys []string
 	// Apps to create, each NAME[:OPTION,...] (see AppSpec).
 	Apps []string
@@ -374,7 +375,7 @@ func New(opts Options) *Server {
 	s.handler = s.routes()
 	for i, k := range opts.Keys {
 		key, scope, _ := strings.Cut(k, ":")
-		if scope == "" {
+		if scope = keyScopes(scope); scope == "" {
 			scope = "global"
 		}
 		s.keys[key] = &account{email: fmt.Sprintf("user%d@example.com", i+1), scope: scope, tokens: float64(opts.RateLimit), last: s.now()}

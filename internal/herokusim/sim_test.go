@@ -522,24 +522,40 @@ func TestRedirectTrapIsAProblem(t *testing.T) {
 	}
 }
 
-// TestConfigVarsNeedAProtectedScope: "read" and "write" keys cannot see or
-// change config vars; the answer names the key's scope in Oauth-Scope.
-func TestConfigVarsNeedAProtectedScope(t *testing.T) {
-	s := start(t, Options{Keys: []string{DefaultKey, "HRKU-write:write", "HRKU-rp:read-protected"}, Apps: []string{"demo", "mine:user2", "rp-app:user3"}})
+// TestScopes: every answer names the key's scopes and the call's accepted
+// ones; a key none of whose scopes the call accepts is refused (403),
+// whatever the route: config vars and releases need a protected scope,
+// changes need write, and a key may hold several scopes.
+func TestScopes(t *testing.T) {
+	s := start(t, Options{Keys: []string{DefaultKey, "HRKU-write:write", "HRKU-rp:read-protected", "HRKU-both:write,read-protected", "HRKU-id:identity", "HRKU-read:read"},
+		Apps: []string{"demo", "mine:user2", "rp-app:user3", "both:user4", "id-app:user5", "ro-app:user6"}})
 	for _, tc := range []struct {
-		key, method, app string
-		status           int
-		scope            string
+		key, method, path string
+		status            int
+		scope, accepted   string
 	}{
-		{DefaultKey, "GET", "demo", 200, "global"},
-		{"HRKU-write", "GET", "mine", 403, "write"},
-		{"HRKU-write", "PATCH", "mine", 403, "write"},
-		{"HRKU-rp", "GET", "rp-app", 200, "read-protected"},
-		{"HRKU-rp", "PATCH", "rp-app", 403, "read-protected"},
+		{DefaultKey, "GET", "/apps/demo/config-vars", 200, "global", acceptReadProt},
+		{"HRKU-write", "GET", "/apps/mine/config-vars", 403, "write", acceptReadProt},
+		{"HRKU-write", "PATCH", "/apps/mine/config-vars", 403, "write", acceptWriteProt},
+		{"HRKU-write", "GET", "/apps/mine/releases", 403, "write", acceptReadProt},
+		{"HRKU-write", "GET", "/apps/mine", 200, "write", acceptRead},
+		{"HRKU-write", "GET", "/apps/mine/formation", 200, "write", acceptRead},
+		{"HRKU-rp", "GET", "/apps/rp-app/config-vars", 200, "read-protected", acceptReadProt},
+		{"HRKU-rp", "PATCH", "/apps/rp-app/config-vars", 403, "read-protected", acceptWriteProt},
+		{"HRKU-rp", "DELETE", "/apps/rp-app/dynos", 403, "read-protected", acceptWrite},
+		{"HRKU-both", "GET", "/apps/both/releases", 200, "write read-protected", acceptReadProt},
+		{"HRKU-both", "DELETE", "/apps/both/dynos", 202, "write read-protected", acceptWrite},
+		{"HRKU-both", "PATCH", "/apps/both/config-vars", 403, "write read-protected", acceptWriteProt},
+		{"HRKU-id", "GET", "/apps/id-app", 403, "identity", acceptRead},
+		{"HRKU-read", "PATCH", "/apps/ro-app", 403, "read", acceptWrite},
 	} {
-		resp, b := s.do(tc.method, "/apps/"+tc.app+"/config-vars", strings.NewReader(`{"A":"b"}`), "-Authorization", "Authorization: Bearer "+tc.key)
-		if resp.StatusCode != tc.status || resp.Header.Get("Oauth-Scope") != tc.scope {
-			t.Errorf("%s %s with %s: %d, Oauth-Scope %q; want %d %q (%s)", tc.method, tc.app, tc.key, resp.StatusCode, resp.Header.Get("Oauth-Scope"), tc.status, tc.scope, b)
+		resp, b := s.do(tc.method, tc.path, strings.NewReader(`{"A":"b"}`), "-Authorization", "Authorization: Bearer "+tc.key)
+		got := fmt.Sprintf("%d %q %q", resp.StatusCode, resp.Header.Get("Oauth-Scope"), resp.Header.Get("Oauth-Scope-Accepted"))
+		if want := fmt.Sprintf("%d %q %q", tc.status, tc.scope, tc.accepted); got != want {
+			t.Errorf("%s %s with %s: %s; want %s (%s)", tc.method, tc.path, tc.key, got, want, b)
+		}
+		if resp.StatusCode == 403 && !strings.Contains(string(b), scopeMessage) {
+			t.Errorf("%s %s with %s: %s, not Heroku's scope message", tc.method, tc.path, tc.key, b)
 		}
 	}
 }

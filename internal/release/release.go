@@ -18,6 +18,17 @@ type Option func(*options)
 
 type options struct {
 	unregistered string
+	unreadable   bool
+}
+
+// MayBeUnreadable: the release was made by a change already confirmed (a
+// build that succeeded names it), and reading it only follows its release
+// phase. A key whose OAuth scope cannot read releases (write: releases are
+// protected subresources [inferred], docs/keys.md) skips it instead of
+// failing: a warning says what was not checked, and Follow returns the
+// release with its id alone (Version 0), no error.
+func MayBeUnreadable() Option {
+	return func(o *options) { o.unreadable = true }
 }
 
 // Unregistered says what a release-phase stream that never registers
@@ -36,20 +47,31 @@ const stopNote = "release phase goes on on Heroku; the previous release serves u
 // returns it. A release that ends other than succeeded returns
 // *follow.Failed; a stop returns *follow.Stopped.
 func Follow(ctx context.Context, s *session.Session, app, id string, opts ...Option) (*herokuapi.Release, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	rel, err := s.Client.ReleaseInfo(ctx, app, id)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, follow.StoppedAt(ctx, "release "+id, "")
 		}
+		if he := herokuapi.ScopeRefused(err); he != nil && o.unreadable {
+			s.Warn(Unfollowed(app, id, he))
+			return &herokuapi.Release{ID: id}, nil
+		}
 		return nil, fmt.Errorf("look up release %s of %s: %w", id, app, err)
-	}
-	var o options
-	for _, opt := range opts {
-		opt(&o)
 	}
 	rel, err = s.Wait.ReleaseNoting(ctx, s.Out, app, rel, stopNote, o.unregistered)
 	if err != nil {
 		return rel, err
 	}
 	return rel, follow.ReleaseOutcome(rel, "it was not deployed, the previous release keeps serving")
+}
+
+// Unfollowed says what skipping a release the key's scope cannot read
+// (he, the 403) leaves unchecked.
+func Unfollowed(app, id string, he *herokuapi.Error) string {
+	_, fix := herokuapi.ScopeFix(he.Scope, he.Accepted, "")
+	return fmt.Sprintf("release %s of %s not followed: the key's OAuth scope %q cannot read releases (Heroku accepts %q there), so its release phase, if the app has one, is not checked, and a failure of it would not fail this job; a key with scope %s follows it (docs/keys.md)", id, app, he.Scope, he.Accepted, fix)
 }

@@ -51,7 +51,9 @@ func (r Report) Vars(suffix string) []ciout.Var {
 	add("HEROKU_APP_GENERATION", r.Generation)
 	add("HEROKU_BUILD_ID", r.BuildID)
 	add("HEROKU_RELEASE_ID", r.ReleaseID)
-	add("HEROKU_RELEASE_VERSION", strconv.Itoa(r.ReleaseVersion))
+	if r.ReleaseVersion > 0 { // 0: a release the key could not read
+		add("HEROKU_RELEASE_VERSION", strconv.Itoa(r.ReleaseVersion))
+	}
 	switch r.ArtifactKind {
 	case "slug":
 		add("HEROKU_SLUG_ID", r.ArtifactID)
