@@ -19,6 +19,7 @@ type configSetCmd struct {
 	Vars    []string `arg:"" optional:"" name:"var" placeholder:"NAME[=CI_VAR]" help:"Set config var NAME to the value of the CI/CD variable CI_VAR (NAME alone: the variable NAME)."`
 	Unset   []string `sep:"none" placeholder:"NAME" help:"Remove config var NAME; repeatable."`
 
+	DryRunFlag  `embed:""`
 	HerokuFlags `embed:""`
 }
 

@@ -28,6 +28,7 @@ type deployCmd struct {
 
 	ImageFlags  `embed:""`
 	HealthFlags `embed:""`
+	DryRunFlag  `embed:""`
 	HerokuFlags `embed:""`
 }
 

@@ -11,6 +11,7 @@ type maintenanceCmd struct {
 	State   string `arg:"" enum:"on,off" help:"on: visitors get Heroku's maintenance page; off: the app serves again."`
 	AppFlag `embed:"" set:"app_help=Heroku app."`
 
+	DryRunFlag  `embed:""`
 	HerokuFlags `embed:""`
 }
 

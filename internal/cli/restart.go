@@ -11,6 +11,7 @@ type restartCmd struct {
 	AppFlag `embed:"" set:"app_help=Heroku app whose dynos to restart."`
 	Types   []string `arg:"" optional:"" name:"type" help:"Process types to restart (web, worker…). None: every dyno of the app."`
 
+	DryRunFlag  `embed:""`
 	HerokuFlags `embed:""`
 }
 
