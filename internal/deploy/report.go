@@ -40,4 +40,3 @@ func Report(s *session.Session, res *Result, dotenv string) error {
 	}
 	return nil
 }
-
