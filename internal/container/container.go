@@ -245,6 +245,22 @@ func push(ctx context.Context, s *session.Session, reg *image.Client, app string
 		s.Would("push %s to Heroku's registry: %s (image %s, %d %s, %s; blobs it holds already are not sent again)",
 			img.Ref, strings.Join(repos, ", "), short12(img.ImageID), img.Layers, layers, ciout.Size(img.Size))
 		for _, t := range types {
+			// What the repository holds now: a read of Heroku's registry
+			// with the key, as the push would make first.
+			cur, err := reg.Latest(ctx, app, t)
+			switch {
+			case isHeroku(err, registry.NotFound):
+				s.Out.Line("    %s/%s: nothing pushed there yet", app, t)
+			case err != nil:
+				if ctx.Err() != nil {
+					return follow.StoppedAt(ctx, "the read of "+app+"/"+t+":latest", "nothing was pushed or released")
+				}
+				return fmt.Errorf("read %s/%s:latest: %w; nothing was pushed or released", app, t, err)
+			case cur.ImageID == img.ImageID:
+				s.Out.Line("    %s/%s:latest holds this image already", app, t)
+			default:
+				s.Out.Line("    %s/%s:latest holds image %s now", app, t, short12(cur.ImageID))
+			}
 			pushed[t] = image.Pushed{Repository: app + "/" + t, ManifestDigest: img.ManifestDigest, ImageID: img.ImageID}
 		}
 		return nil

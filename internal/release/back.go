@@ -179,8 +179,8 @@ func back(ctx context.Context, s *session.Session, app, to string) (*Outcome, er
 		runs = fmt.Sprintf("runs v%d", cur.Version)
 	}
 	if s.Dry() {
-		s.Would("roll %s back to v%d: a new release, a copy of v%d's code and config vars (add-ons and database data stay as they are), would become current; %s %s, its newest release is v%d",
-			app, target.Version, target.Version, app, runs, newest)
+		s.Would("roll %s back to v%d: a new release with v%d's code and config vars (add-ons and database data stay as they are) would become current; %s %s now",
+			app, target.Version, target.Version, app, runs)
 		return &Outcome{Act: Create, Target: target.Version}, nil
 	}
 	s.Out.Step("%s %s; rolling back to v%d restores its code and config vars (add-ons and database data stay as they are)", app, runs, target.Version)
@@ -226,7 +226,7 @@ func again(ctx context.Context, s *session.Session, app string, list []herokuapi
 			return nil, err
 		}
 		if s.Dry() {
-			s.Would("roll %s back to v%d again, as %s did and failed (a retry repeats the same rollback): a new release, a copy of v%d, would become current",
+			s.Would("roll %s back to v%d again: %s, failed (a retry repeats the same rollback); a new release with v%d's code and config vars would become current",
 				app, k, what, k)
 			return &Outcome{Act: Repeat, Target: k}, nil
 		}

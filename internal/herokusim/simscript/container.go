@@ -29,8 +29,8 @@ import (
 //	    -curl           the image has usr/bin/curl: its release phase streams
 //	    -seed S         content of its own (two images of one repository differ)
 //	herokusim-registry-requests heroku|source [-new]
-//	                                the requests Heroku's registry fake (or the GitLab-like source)
-//	                                served, one "METHOD PATH STATUS" line each (query left out);
+//	                                how many requests Heroku's registry fake (or the GitLab-like
+//	                                source) served, then one "METHOD PATH STATUS" line each (query left out);
 //	                                -new: only those since the last listing of that registry
 
 // cmdImages is herokusim-images [APP].
@@ -114,6 +114,7 @@ func cmdRegistryRequests(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 2 {
 		log = log[seen:]
 	}
+	fmt.Fprintf(ts.Stdout(), "%d requests\n", len(log))
 	for _, l := range log {
 		f := strings.Fields(l)
 		if len(f) == 3 {
