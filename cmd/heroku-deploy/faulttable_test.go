@@ -75,7 +75,8 @@ import (
 //   - the simulator saw no protocol problem, and a wrongtype fault found
 //     its field (else the table is wrong);
 //   - every wait bounded: each run ends within runBound, though --timeout
-//     is the default 30 minutes.
+//     is the default 30 minutes;
+//   - a dry run (--dry-run) sends no request but GETs, whatever it read.
 //
 // The runs are the real binary (testscript.Main's copy of this test binary
 // on $PATH), with Heroku's pace compressed as in the golden scripts.
@@ -282,7 +283,63 @@ func faultScenarios() []scenario {
 		sim:   []string{"-app", "my-app"},
 		setup: [][]string{deploy("my-app", "procs", sha1)},
 		args:  []string{"scale", "--app", "my-app", "web=2:standard-1x", "worker=1"},
-	}}
+	},
+		// Dry runs (issue 23, point 6): whatever a read answers, a dry run
+		// sends nothing but GETs (judge checks every run's requests) and
+		// changes nothing; each read gates, since no change follows.
+		{
+			name:  "deploy_dry_run",
+			sim:   []string{"-app", "my-app:web"},
+			env:   map[string]string{"STRIPE_KEY": "sk-live-0123-SECRET-faulttable"},
+			setup: [][]string{deploy("my-app", "apps/node-express", sha2)},
+			args:  append(deploy("my-app", "apps/node-express", sha1), "--maintenance", "--config-var", "STRIPE_KEY", "--health-check", "/healthz", "--dry-run"),
+		}, {
+			name:  "deploy_reuse_dry_run",
+			sim:   []string{"-app", "my-app"},
+			setup: [][]string{deploy("my-app", "apps/node-express", sha1), deploy("my-app", "apps/node-express", sha2)},
+			args:  append(deploy("my-app", "apps/node-express", sha1), "--dry-run"),
+		}, {
+			name:  "promote_dry_run",
+			sim:   []string{"-app", "my-app-staging:pipeline=flow/staging", "-app", "my-app-production:pipeline=flow/production"},
+			env:   map[string]string{"CI_COMMIT_SHA": sha1},
+			setup: [][]string{deploy("my-app-staging", "apps/python-flask", sha1)},
+			args:  []string{"promote", "--from", "my-app-staging", "--to", "my-app-production", "--dry-run"},
+		}, {
+			name:  "rollback_dry_run",
+			sim:   []string{"-app", "my-app"},
+			setup: [][]string{deploy("my-app", "apps/python-flask", sha1), deploy("my-app", "apps/python-flask", sha2)},
+			args:  []string{"rollback", "--app", "my-app", "--dry-run"},
+		}, {
+			name: "review_destroy_dry_run",
+			sim:  []string{"-app", "shop-mr-7:pipeline=shop/review"},
+			args: []string{"review", "destroy", "--name", "shop", "--mr", "7", "--dry-run"},
+		}, {
+			name: "review_deploy_create_dry_run",
+			sim:  []string{"-app", "shop-staging:pipeline=shop/staging"},
+			env:  map[string]string{"CI_COMMIT_SHA": sha1},
+			args: []string{"review", "deploy", "--name", "shop", "--mr", "7", "--dir", "apps/node-express", "--pipeline", "shop", "--config-from", "shop-staging", "--dry-run"},
+		}, {
+			name:   "config_set_dry_run",
+			sim:    []string{"-app", "my-app:config=OLD_FLAG"},
+			env:    map[string]string{"STRIPE_KEY": "sk-live-0123-SECRET-faulttable"},
+			args:   []string{"config", "set", "--app", "my-app", "STRIPE_KEY", "--unset", "OLD_FLAG", "--dry-run"},
+			fields: map[string][]string{"/apps/*/config-vars": {"DATABASE_URL"}},
+		}, {
+			// Never 6: a dry run turns nothing on.
+			name: "maintenance_dry_run",
+			sim:  []string{"-app", "my-app"},
+			args: []string{"maintenance", "on", "--app", "my-app", "--dry-run"},
+		}, {
+			name:  "scale_dry_run",
+			sim:   []string{"-app", "my-app"},
+			setup: [][]string{deploy("my-app", "procs", sha1)},
+			args:  []string{"scale", "--app", "my-app", "web=2:standard-1x", "worker=1", "--dry-run"},
+		}, {
+			name:  "restart_dry_run",
+			sim:   []string{"-app", "my-app"},
+			setup: [][]string{deploy("my-app", "procs", sha1)},
+			args:  []string{"restart", "--app", "my-app", "--dry-run"},
+		}}
 }
 
 // fieldsOf are the fields each answer is decided on (internal/herokuapi's
@@ -355,6 +412,9 @@ type outcome struct {
 	problems       []string
 	secrets        []leakcheck.Secret
 	met            bool // the fault met a request
+	// sent are the command's requests but GETs ("METHOD PATH"): a dry
+	// run must make none.
+	sent []string
 }
 
 // tally counts a scenario's faulted runs by how they ended.
@@ -479,6 +539,9 @@ func (sc scenario) clean(t *testing.T, work string, sem chan struct{}) (initial 
 	if len(clean.problems) > 0 {
 		t.Fatalf("%s: the clean run: the fakes saw:\n%s", sc.name, strings.Join(clean.problems, "\n"))
 	}
+	if sc.dryRun() && len(clean.sent) > 0 {
+		t.Fatalf("%s: the clean dry run sent %s", sc.name, strings.Join(clean.sent, ", "))
+	}
 	reqs := fk.sim.Requests()[before:]
 	firstChange := len(reqs)
 	for i, r := range reqs {
@@ -588,6 +651,9 @@ func (sc scenario) probes(reads []cleanRead) []probe {
 	return out
 }
 
+// dryRun: the scenario's command is a dry run.
+func (sc scenario) dryRun() bool { return slices.Contains(sc.args, "--dry-run") }
+
 // probed reports whether the reads of path p are probed (scenario.only).
 func (sc scenario) probed(p string) bool {
 	for _, pat := range sc.only {
@@ -680,7 +746,13 @@ func settled(t *testing.T, sim *herokusim.Server) map[string]string {
 
 // exec runs the command once against the fakes.
 func (sc scenario) exec(t *testing.T, work string, fk fakes) outcome {
+	before := len(fk.sim.Requests())
 	o := sc.runBinary(t, work, fk, sc.args)
+	for _, r := range fk.sim.Requests()[before:] {
+		if r.Method != "GET" {
+			o.sent = append(o.sent, r.Method+" "+r.Path)
+		}
+	}
 	o.state = settled(t, fk.sim)
 	o.problems = fk.sim.Problems()
 	for _, sec := range fk.sim.LeakSecrets() {
@@ -776,6 +848,9 @@ func judge(sc scenario, p probe, initial map[string]string, clean, got outcome) 
 	}
 	if len(got.problems) > 0 {
 		bad = append(bad, "the fakes saw:\n"+strings.Join(got.problems, "\n"))
+	}
+	if sc.dryRun() && len(got.sent) > 0 {
+		bad = append(bad, "a dry run sent "+strings.Join(got.sent, ", "))
 	}
 	switch {
 	case got.code == clean.code:

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"gitlab.com/heroku-deploy/heroku/internal/archive"
+	"gitlab.com/heroku-deploy/heroku/internal/dryrun"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/formation"
 	"gitlab.com/heroku-deploy/heroku/internal/health"
@@ -37,6 +38,9 @@ type Context struct {
 	// asked ("write-protected", "write,read-protected"; docs/keys.md), ""
 	// when unknown: a scope 403's hint names it.
 	Scope string
+	// DryRun: the command ran as a dry run (--dry-run), which changed
+	// nothing; the outcome says so.
+	DryRun bool
 }
 
 // Of is err's outcome (nil for nil).
@@ -51,7 +55,22 @@ func Of(ctx context.Context, err error, c Context) *outcome.Error {
 	if c.Run {
 		return forRun(err, o)
 	}
+	if c.DryRun && !dryrun.IsRefused(err) {
+		o = dryRun(o)
+	}
 	return o
+}
+
+// dryRun is a dry run's outcome: the same code, which a refusal found by
+// the reads (2, 3, 5) shares with the real run, and a hint that says it
+// was a dry run.
+func dryRun(o *outcome.Error) *outcome.Error {
+	hint := "this was a dry run (--dry-run): nothing was changed"
+	switch o.Kind {
+	case outcome.BadInput, outcome.Denied, outcome.Unsafe:
+		hint += "; the real run stops at the same check"
+	}
+	return &outcome.Error{Kind: o.Kind, Err: o.Err, Hints: append(slices.Clone(o.Hints), hint), Status: o.Status}
 }
 
 // forRun is run's outcome: the command's status as it is, 126 for a
@@ -100,7 +119,14 @@ func of(ctx context.Context, err error, c Context) *outcome.Error {
 	}
 	as := func(kind outcome.Kind, hints ...string) *outcome.Error { return outcome.New(kind, err, hints...) }
 	keyVar, app := c.KeyVar, c.App
+	var refused *dryrun.Refused
 	switch {
+	case errors.As(err, &refused):
+		// A change point a workflow missed, refused before it was sent:
+		// a bug, which outranks whatever the workflow made of it.
+		return as(outcome.Unknown,
+			"nothing was changed: a dry run sends no request that could change anything",
+			"please report this bug with the job log: "+issuesURL)
 	case errors.As(err, &still):
 		// It outranks what went wrong before, and keeps the hints of why
 		// turning it off failed.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"gitlab.com/heroku-deploy/heroku/internal/dryrun"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/health"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
@@ -20,6 +21,8 @@ import (
 // hints take the command's context (the app, the key's variable, the URL).
 func TestOf(t *testing.T) {
 	c := Context{App: "my-app", KeyVar: "HEROKU_PROD_KEY", APIURL: "http://127.0.0.1:5000"}
+	dry := c
+	dry.DryRun = true
 	refused := &herokuapi.Error{Method: "GET", Path: "/apps/my-app", Status: 403, ID: "forbidden"}
 	scoped := func(have, accepted string) *herokuapi.Error {
 		return &herokuapi.Error{Method: "GET", Path: "/apps/my-app/releases", Status: 403, ID: "forbidden", Scope: have, Accepted: accepted}
@@ -63,6 +66,14 @@ func TestOf(t *testing.T) {
 		{"a build", nil, &follow.Failed{Msg: "build b1 failed"}, c, outcome.Failed, "the Heroku output above says why"},
 		{"a name taken", nil, &review.TakenError{App: "shop-mr-1", Err: refused}, c, outcome.Denied, "give the account of the key in HEROKU_PROD_KEY access"},
 		{"anything else", nil, errors.New("disk on fire"), c, outcome.Failed, ""},
+		// Dry runs (issue 23, point 6): a refusal found by the reads keeps
+		// its code and says it was a dry run; a change a dry run tried is a
+		// bug, exit 4, whatever it is wrapped in.
+		{"a dry run: a safety check", nil, &review.UnsafeError{App: "shop", Reason: "production"}, dry, outcome.Unsafe,
+			"this was a dry run (--dry-run): nothing was changed; the real run stops at the same check"},
+		{"a dry run: an outage", nil, outage, dry, outcome.Unknown, "https://api.heroku.com) | this was a dry run (--dry-run): nothing was changed"},
+		{"a dry run's refusal", nil, outcome.Note(fmt.Errorf("create build: %w", &dryrun.Refused{Method: "POST", URL: "https://api.heroku.com/apps/my-app/builds"}), "nothing was deleted"), dry, outcome.Unknown,
+			"nothing was changed: a dry run sends no request that could change anything | please report this bug"},
 		// run's own codes.
 		{"run: a timeout", nil, stopped, Context{Run: true}, outcome.RunTimedOut, "if the command needs longer"},
 		{"run: no status", nil, &oneoff.NoStatusError{Dyno: "run.1"}, Context{Run: true}, outcome.RunNoStatus, ""},

@@ -24,6 +24,7 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
 	"gitlab.com/heroku-deploy/heroku/internal/civar"
 	"gitlab.com/heroku-deploy/heroku/internal/classify"
+	"gitlab.com/heroku-deploy/heroku/internal/dryrun"
 	"gitlab.com/heroku-deploy/heroku/internal/maintenance"
 	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/redact"
@@ -66,6 +67,9 @@ type globals struct {
 	voice   *voice           // stderr
 	out     *ciout.Writer    // the job log, on stdout
 	redact  *redact.Redactor // everything printed passes through it
+	// dryRun is a dry run's guard, once the session is built; nil in a
+	// real run.
+	dryRun *dryrun.Guard
 }
 
 // Main runs the command line and returns the exit code.
@@ -171,7 +175,25 @@ func run(ctx context.Context, version string, args []string, env environment) (c
 		return v.report(classified(ctx, kctx, oe))
 	}
 	kctx.BindTo(ctx, (*context.Context)(nil))
-	return v.report(classified(ctx, kctx, runCommand(kctx, &globals{Version: version, Verbose: cli.Verbose, Env: env, voice: v, out: out, redact: red})))
+	g := &globals{Version: version, Verbose: cli.Verbose, Env: env, voice: v, out: out, redact: red}
+	return v.report(classified(ctx, kctx, planned(kctx, g, runCommand(kctx, g))))
+}
+
+// planned is a dry run's end: a request its guard refused is a bug that
+// outranks whatever the command made of it (exit 4, even if the workflow
+// swallowed the error); otherwise, done, the job log says that nothing was
+// changed.
+func planned(kctx *kong.Context, g *globals, err error) error {
+	if r := g.dryRun.Refused(); r != nil && !dryrun.IsRefused(err) {
+		if err != nil {
+			g.voice.warn(err.Error())
+		}
+		return r
+	}
+	if p, ok := target(kctx).(interface{ plans() bool }); ok && p.plans() && err == nil {
+		g.out.Step("Dry run: nothing was changed")
+	}
+	return err
 }
 
 // runCommand runs the command parsing selected. Tests replace it to
@@ -232,8 +254,7 @@ func commandOf(kctx *kong.Context) *kong.Node {
 // key's go through it too.
 func classified(ctx context.Context, kctx *kong.Context, err error) error {
 	var c classify.Context
-	if n := selected(kctx); n != nil && n.Target.CanAddr() {
-		cmd := n.Target.Addr().Interface()
+	if cmd := target(kctx); cmd != nil {
 		if a, ok := cmd.(interface{ appName() string }); ok {
 			c.App = a.appName()
 		}
@@ -248,6 +269,7 @@ func classified(ctx context.Context, kctx *kong.Context, err error) error {
 			}
 		}
 		_, c.Run = cmd.(*runCmd)
+		c.DryRun = isDryRun(kctx)
 	}
 	if o := classify.Of(ctx, err, c); o != nil {
 		return o

@@ -20,6 +20,7 @@ type configSetCmd struct {
 	Unset   []string `sep:"none" placeholder:"NAME" help:"Remove config var NAME; repeatable."`
 
 	FreezeFlag  `embed:""`
+	DryRunFlag  `embed:""`
 	HerokuFlags `embed:""`
 }
 

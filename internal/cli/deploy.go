@@ -29,6 +29,7 @@ type deployCmd struct {
 	ImageFlags  `embed:""`
 	HealthFlags `embed:""`
 	FreezeFlag  `embed:""`
+	DryRunFlag  `embed:""`
 	HerokuFlags `embed:""`
 }
 

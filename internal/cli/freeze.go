@@ -16,7 +16,8 @@ import (
 // (doc/ci/environments/deployment_safety.md; predefined variables, since
 // 13.2): a manual job started later carries the pipeline's value
 // (gitlab#336354). A command that changes nothing this time (maintenance
-// off, scale without changes, a sweep's dry run) defines changesApps.
+// off, scale without changes, a sweep's dry run) defines changesApps; a
+// --dry-run is never frozen.
 type FreezeFlag struct {
 	IgnoreFreeze bool `name:"ignore-freeze" env:"HEROKU_DEPLOY_IGNORE_FREEZE" help:"Run even while GitLab's deploy freeze is active (CI_DEPLOY_FREEZE set): otherwise the command stops before any request, exit 5."`
 }
@@ -27,10 +28,8 @@ func (f *FreezeFlag) AfterApply(kctx *kong.Context, env environment) error {
 	if f.IgnoreFreeze || env.Getenv("CI_DEPLOY_FREEZE") == "" {
 		return nil
 	}
-	if n := selected(kctx); n != nil && n.Target.CanAddr() {
-		if c, ok := n.Target.Addr().Interface().(interface{ changesApps() bool }); ok && !c.changesApps() {
-			return nil
-		}
+	if c, ok := target(kctx).(interface{ changesApps() bool }); isDryRun(kctx) || ok && !c.changesApps() {
+		return nil // a dry run changes nothing: its plan is what a freeze is for
 	}
 	return outcome.New(outcome.Unsafe, errors.New("a deploy freeze is active for this project (CI_DEPLOY_FREEZE is set): nothing was done"),
 		"GitLab sets CI_DEPLOY_FREEZE when it creates a pipeline during one of the project's freeze periods (Settings > CI/CD > Deploy freezes); a job started later, a manual one included, keeps that pipeline's value",

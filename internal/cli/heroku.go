@@ -11,6 +11,7 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/configvars"
 	"gitlab.com/heroku-deploy/heroku/internal/container"
 	"gitlab.com/heroku-deploy/heroku/internal/credential"
+	"gitlab.com/heroku-deploy/heroku/internal/dryrun"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/outcome"
@@ -55,12 +56,45 @@ type heroku struct {
 // commands that do not talk to Heroku (and --help) never check a key.
 func (f *HerokuFlags) AfterApply(kctx *kong.Context) error {
 	f.APIKeyVar = credential.VarRef(f.APIKeyVar)
-	return kctx.BindSingletonProvider(func(g *globals) (*heroku, error) { return f.connect(g) })
+	return kctx.BindSingletonProvider(func(g *globals) (*heroku, error) { return f.connect(g, isDryRun(kctx)) })
 }
 
-// connect checks the key and the API URL and builds the client. It makes
-// no request.
-func (f *HerokuFlags) connect(g *globals) (*heroku, error) {
+// DryRunFlag is --dry-run, on the commands that change an app: every read
+// the real run makes, then what it would change, and nothing changed (the
+// session's guard refuses every request but GET and HEAD). No variable:
+// one left set at the project level would make every deploy a plan that
+// exits 0. (review sweep's --dry-run, older, is its own flag and reads
+// HEROKU_DEPLOY_DRY_RUN.)
+type DryRunFlag struct {
+	DryRun bool `name:"dry-run" help:"Make every read the real run makes, then say what it would change, and change nothing: exit 0, or the code of a refusal the reads find (2, 3, 5). No report file is written."`
+}
+
+// dryRun: the command runs as a dry run.
+func (f *DryRunFlag) dryRun() bool { return f.DryRun }
+
+// plans: the command's dry run ends with the line that says nothing was
+// changed (review sweep says it its own way).
+func (f *DryRunFlag) plans() bool { return f.DryRun }
+
+// isDryRun reports whether the command parsing selected runs as a dry
+// run.
+func isDryRun(kctx *kong.Context) bool {
+	d, ok := target(kctx).(interface{ dryRun() bool })
+	return ok && d.dryRun()
+}
+
+// target is the command parsing selected, as the struct of its flags; nil
+// if none.
+func target(kctx *kong.Context) any {
+	if n := selected(kctx); n != nil && n.Target.CanAddr() {
+		return n.Target.Addr().Interface()
+	}
+	return nil
+}
+
+// connect checks the key and the API URL and builds the client (for a dry
+// run, with the guard that refuses every change). It makes no request.
+func (f *HerokuFlags) connect(g *globals, dry bool) (*heroku, error) {
 	key, err := g.creds().Var(f.APIKeyVar, credential.HerokuKey)
 	if err != nil {
 		return nil, err
@@ -75,11 +109,14 @@ func (f *HerokuFlags) connect(g *globals) (*heroku, error) {
 		}
 	}
 	f.apiURL = apiURL
+	if dry {
+		g.dryRun = &dryrun.Guard{}
+	}
 	cfg := herokuapi.Config{
 		URL: apiURL, Key: key, UserAgent: "heroku-deploy/" + g.Version,
 		RetryWaitMin: f.RetryWait, RetryWaitMax: 30 * f.RetryWait,
 		RequestTimeout: f.RequestTimeout, LookupWindow: f.LookupWindow,
-		Notify: g.voice.warn, Secret: g.redact.AddAny, Trace: g.trace(),
+		Notify: g.voice.warn, Secret: g.redact.AddAny, Trace: g.trace(), DryRun: g.dryRun,
 	}
 	client := herokuapi.New(cfg)
 	return &heroku{
@@ -91,6 +128,7 @@ func (f *HerokuFlags) connect(g *globals) (*heroku, error) {
 			Warn:      g.voice.warn,
 			Secret:    g.redact.Add,
 			RetryWait: f.RetryWait,
+			DryRun:    g.dryRun,
 		},
 		flags: f,
 	}, nil

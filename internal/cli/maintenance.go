@@ -12,6 +12,7 @@ type maintenanceCmd struct {
 	AppFlag `embed:"" set:"app_help=Heroku app."`
 
 	FreezeFlag  `embed:""`
+	DryRunFlag  `embed:""`
 	HerokuFlags `embed:""`
 }
 

@@ -23,6 +23,7 @@ type promoteCmd struct {
 	PromoteImageFlags `embed:""`
 	HealthFlags       `embed:""`
 	FreezeFlag        `embed:""`
+	DryRunFlag        `embed:""`
 	HerokuFlags       `embed:""`
 }
 

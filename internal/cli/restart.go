@@ -12,6 +12,7 @@ type restartCmd struct {
 	Types   []string `arg:"" optional:"" name:"type" help:"Process types to restart (web, worker…). None: every dyno of the app."`
 
 	FreezeFlag  `embed:""`
+	DryRunFlag  `embed:""`
 	HerokuFlags `embed:""`
 }
 

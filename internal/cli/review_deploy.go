@@ -29,6 +29,7 @@ type reviewDeployCmd struct {
 
 	HealthFlags `embed:""`
 	FreezeFlag  `embed:""`
+	DryRunFlag  `embed:""`
 	HerokuFlags `embed:""`
 }
 

@@ -24,6 +24,10 @@ type reviewSweepCmd struct {
 
 var iidListRE = regexp.MustCompile(`[\s,]+`)
 
+// dryRun: a dry run's session refuses every change (its own --dry-run,
+// older than DryRunFlag, keeps its variable).
+func (c *reviewSweepCmd) dryRun() bool { return c.DryRun }
+
 // Run deletes the review apps of the prefix whose merge request is not
 // open (review.Sweep): the open ones from --open-mrs, or GitLab's API.
 func (c *reviewSweepCmd) Run(ctx context.Context, g *globals, h *heroku) error {

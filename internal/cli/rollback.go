@@ -16,6 +16,7 @@ type rollbackCmd struct {
 	Dotenv string  `placeholder:"FILE" help:"Write the dotenv report of the new release here (as deploy's, without HEROKU_BUILD_ID)."`
 
 	FreezeFlag  `embed:""`
+	DryRunFlag  `embed:""`
 	HerokuFlags `embed:""`
 }
 

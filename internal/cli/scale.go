@@ -13,6 +13,7 @@ type scaleCmd struct {
 	Changes []string `arg:"" optional:"" name:"type=quantity[:size]" help:"Process types to scale, e.g. web=2:standard-1x worker=0; quantities are absolute. None: print the formation."`
 
 	FreezeFlag  `embed:""`
+	DryRunFlag  `embed:""`
 	HerokuFlags `embed:""`
 }
 
@@ -36,6 +37,7 @@ func (c *scaleCmd) Run(ctx context.Context, h *heroku) error {
 	switch {
 	case err != nil:
 		return err
+	case res.Planned: // a dry run: formation.Scale said its plan
 	case !res.Sent:
 		h.Out.Step("Formation of %s already as asked, nothing sent: %s", c.App, formation.Describe(res.Formation))
 	default:

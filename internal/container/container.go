@@ -65,6 +65,7 @@ func (r Registry) client(s *session.Session) (*image.Client, error) {
 		UserAgent: r.UserAgent,
 		Retry:     registry.Retry{Attempts: 3, Delay: s.RetryWait},
 		Idle:      max(2*time.Minute, r.Idle),
+		DryRun:    s.DryRun, // a dry run reads the registries, never writes them
 	}
 	return image.New(cfg, u, key), nil
 }
@@ -235,6 +236,34 @@ func push(ctx context.Context, s *session.Session, reg *image.Client, app string
 	var repos []string
 	for _, t := range types {
 		repos = append(repos, app+"/"+t)
+	}
+	if s.Dry() {
+		layers := "layers"
+		if img.Layers == 1 {
+			layers = "layer"
+		}
+		s.Would("push %s to Heroku's registry: %s (image %s, %d %s, %s; blobs it holds already are not sent again)",
+			img.Ref, strings.Join(repos, ", "), short12(img.ImageID), img.Layers, layers, ciout.Size(img.Size))
+		for _, t := range types {
+			// What the repository holds now: a read of Heroku's registry
+			// with the key, as the push would make first.
+			cur, err := reg.Latest(ctx, app, t)
+			switch {
+			case isHeroku(err, registry.NotFound):
+				s.Out.Line("    %s/%s: nothing pushed there yet", app, t)
+			case err != nil:
+				if ctx.Err() != nil {
+					return follow.StoppedAt(ctx, "the read of "+app+"/"+t+":latest", "nothing was pushed or released")
+				}
+				return fmt.Errorf("read %s/%s:latest: %w; nothing was pushed or released", app, t, err)
+			case cur.ImageID == img.ImageID:
+				s.Out.Line("    %s/%s:latest holds this image already", app, t)
+			default:
+				s.Out.Line("    %s/%s:latest holds image %s now", app, t, short12(cur.ImageID))
+			}
+			pushed[t] = image.Pushed{Repository: app + "/" + t, ManifestDigest: img.ManifestDigest, ImageID: img.ImageID}
+		}
+		return nil
 	}
 	s.Out.Step("Pushing %s to Heroku's registry: %s", img.Ref, strings.Join(repos, ", "))
 	ps, err := reg.Push(ctx, img, app, types...)

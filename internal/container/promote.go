@@ -107,6 +107,9 @@ func Promote(ctx context.Context, s *session.Session, r Registry, cfg PromoteCon
 		each = append(each, fmt.Sprintf("%s %s", i.Type, short12(i.ImageID)))
 	}
 	s.Out.Step("Promoting %s v%d (%s; %s) to %s", src.Name, res.Release.Version, commit, strings.Join(each, ", "), strings.Join(cfg.To, ", "))
+	if s.Dry() {
+		return res, plan(ctx, s, cfg, staged, res)
+	}
 	// Copies change only the registry: every target gets its images before
 	// any is released, so a registry failure releases nothing anywhere.
 	for _, t := range res.Targets {
@@ -147,6 +150,35 @@ func Promote(ctx context.Context, s *session.Session, r Registry, cfg PromoteCon
 		}
 	}
 	return res, nil
+}
+
+// plan says, in a dry run, what Promote would copy and release: the reads
+// (each target's newest release) are made, the copies and releases are
+// not.
+func plan(ctx context.Context, s *session.Session, cfg PromoteConfig, staged []staged, res *promote.Result) error {
+	s.Would("copy within Heroku's registry (mounts, nothing downloaded), then release on each target:")
+	for _, t := range res.Targets {
+		for _, i := range staged {
+			s.Out.Line("    %s/%s@%s to %s/%s:latest", cfg.App.Name, i.Type, i.ManifestDigest, t.App, i.Type)
+		}
+	}
+	var updates []herokuapi.DockerImage
+	for _, i := range res.Images {
+		updates = append(updates, herokuapi.DockerImage{Type: i.Type, Image: i.ImageID})
+	}
+	for _, t := range res.Targets {
+		before, err := newest(ctx, s, t.App)
+		if err != nil {
+			return &outcome.AppError{App: t.App, Err: err}
+		}
+		if _, err := releaseImages(ctx, s, t.App, updates, before); err != nil {
+			return err
+		}
+	}
+	for _, t := range res.Targets {
+		t.Plan(s)
+	}
+	return nil
 }
 
 // staged is one process type's image on the source, as promoted.

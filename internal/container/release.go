@@ -44,6 +44,11 @@ func releaseImages(ctx context.Context, s *session.Session, app string, images [
 	if ctx.Err() != nil {
 		return nil, follow.StoppedAt(ctx, "the release of "+desc+" on "+app, "it was not sent: nothing was released, "+app+" runs what it ran before")
 	}
+	if s.Dry() {
+		s.Would("release on %s: %s (one formation update): that new release would become current (the newest release of %s now: v%d)",
+			app, strings.TrimPrefix(desc, "Deployed "), app, before)
+		return nil, nil
+	}
 	s.Out.Step("Releasing on %s: %s", app, strings.TrimPrefix(desc, "Deployed "))
 	err := s.Client.ReleaseImages(ctx, app, images)
 	var rel *herokuapi.Release

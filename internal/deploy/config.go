@@ -40,6 +40,10 @@ func SetConfig(ctx context.Context, s *session.Session, app string, wanted map[s
 		s.Out.Step("Nothing to change: no release made")
 		return nil, nil
 	}
+	if s.Dry() {
+		s.Would("change them in one request, which makes a release of %s", app)
+		return nil, nil
+	}
 	// The answer holds every config var of the app after the change: its
 	// values are compared, never printed.
 	after, err := s.Client.UpdateConfigVars(ctx, app, plan.Patch())

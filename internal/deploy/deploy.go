@@ -9,9 +9,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
+	"strings"
 	"time"
 
 	"gitlab.com/heroku-deploy/heroku/internal/archive"
@@ -111,6 +114,9 @@ func Deploy(ctx context.Context, s *session.Session, cfg Config) (*Result, error
 		}
 	}
 	return res, Apply(ctx, s, cfg.App, cfg.ConfigVars, cfg.Maintenance, guard, func(ctx context.Context) error {
+		if s.Dry() {
+			return planRelease(ctx, s, cfg, old)
+		}
 		var rel *herokuapi.Release
 		var err error
 		if old != nil {
@@ -154,7 +160,15 @@ func Guard(ctx context.Context, s *session.Session, o health.Options, app, webUR
 // maint; then, the release serving (release phase over, maintenance mode
 // off: Heroku's router answers 503 while it is on), guard's health check
 // (nil: none). Deploy and container deploys share it.
+//
+// In a dry run it makes the reads and says what it would do instead:
+// maintenance mode (read), the config change (SetConfig's plan),
+// makeRelease's plan (makeRelease is called: it says its own), the
+// health check.
 func Apply(ctx context.Context, s *session.Session, app string, config map[string]string, maint bool, guard *health.Guard, makeRelease func(context.Context) error) error {
+	if s.Dry() {
+		return planApply(ctx, s, app, config, maint, guard, makeRelease)
+	}
 	work := func(ctx context.Context) error {
 		if len(config) > 0 {
 			if _, err := SetConfig(ctx, s, app, config, nil); err != nil {
@@ -173,6 +187,96 @@ func Apply(ctx context.Context, s *session.Session, app string, config map[strin
 		return err
 	}
 	return guard.Verify(ctx)
+}
+
+// planApply is Apply in a dry run.
+func planApply(ctx context.Context, s *session.Session, app string, config map[string]string, maint bool, guard *health.Guard, makeRelease func(context.Context) error) error {
+	if maint {
+		on, err := maintenance.Read(ctx, s, app)
+		switch {
+		case err != nil:
+			return err
+		case on:
+			s.Out.Step("(dry run) Maintenance mode is already on for %s (before this job): it would stay on, as found", app)
+		default:
+			s.Would("turn maintenance mode on for %s first, and off again after release phase", app)
+		}
+	}
+	if len(config) > 0 {
+		if _, err := SetConfig(ctx, s, app, config, nil); err != nil {
+			return err
+		}
+	}
+	if err := makeRelease(ctx); err != nil {
+		return err
+	}
+	if guard != nil {
+		s.Would("%s", guard.Plan())
+	}
+	return nil
+}
+
+// planRelease says, in a dry run, what would make the new release: the
+// build of the upload, or old's artifact released again.
+func planRelease(ctx context.Context, s *session.Session, cfg Config, old *reusable) error {
+	now, err := Newest(ctx, s, cfg.App)
+	if err != nil {
+		return err
+	}
+	if old != nil {
+		s.Would("release build %s of %s from %s again (its %s %s): no upload, no build; that new release would become current (%s)",
+			old.build.ID, short(cfg.SourceVersion), day(old.build), noun(old.kind), old.id, now)
+		return nil
+	}
+	what := "the upload"
+	if cfg.SourceVersion != "" {
+		what = short(cfg.SourceVersion)
+	}
+	with := ""
+	if len(cfg.Buildpacks) > 0 {
+		with = " with " + strings.Join(cfg.Buildpacks, ", ")
+	}
+	s.Would("build %s on %s%s (one build): its release would become current (%s)", what, cfg.App, with, now)
+	return nil
+}
+
+// PlanNew says, in a dry run, what Deploy would do on an app that does not
+// exist yet (a review app created first): it packs cfg.Dir for its size
+// and hash, and reads nothing of the app.
+func PlanNew(ctx context.Context, s *session.Session, cfg Config) error {
+	if cfg.DirName == "" {
+		cfg.DirName = cfg.Dir
+	}
+	src, err := pack(ctx, s, &cfg)
+	if err != nil {
+		return err
+	}
+	defer src.Remove()
+	if _, err := upload(ctx, s, cfg, src); err != nil {
+		return err
+	}
+	if len(cfg.ConfigVars) > 0 {
+		s.Would("set the config vars of %s: %s (one request, which makes a release)", cfg.App, strings.Join(slices.Sorted(maps.Keys(cfg.ConfigVars)), ", "))
+	}
+	what := "the upload"
+	if cfg.SourceVersion != "" {
+		what = short(cfg.SourceVersion)
+	}
+	s.Would("build %s on %s (one build): its release would become current", what, cfg.App)
+	if cfg.Health.Check != "" {
+		s.Would("check %s of %s once the release serves", cfg.Health.Check, cfg.App)
+	}
+	return nil
+}
+
+// Newest says, for a dry run's plan, which release an app runs before the
+// change: "the newest release now: v41".
+func Newest(ctx context.Context, s *session.Session, app string) (string, error) {
+	rel, err := s.Client.LatestRelease(ctx, app)
+	if err != nil {
+		return "", fmt.Errorf("read the newest release of %s: %w", app, err)
+	}
+	return fmt.Sprintf("the newest release of %s now: v%d", app, rel.Version), nil
 }
 
 // pack writes the archive of cfg.Dir; for a dirty tree, it sets the
@@ -230,6 +334,12 @@ func readApp(ctx context.Context, s *session.Session, cfg Config) (*Result, erro
 // upload sends src to a new source slot and returns the build request for
 // it.
 func upload(ctx context.Context, s *session.Session, cfg Config, src *archive.Result) (herokuapi.BuildRequest, error) {
+	if s.Dry() {
+		// Packed for its size and hash; nothing is uploaded: the slot
+		// (POST /sources) and the PUT are changes too.
+		s.Would("upload the source (%s, SHA-256 %s) to Heroku's storage", ciout.Size(src.Size), src.SHA256[:12])
+		return herokuapi.BuildRequest{Checksum: "SHA256:" + src.SHA256, Version: cfg.SourceVersion, Buildpacks: cfg.Buildpacks}, nil
+	}
 	s.Out.Step("Uploading source (%s)", ciout.Size(src.Size))
 	source, err := s.Client.SourceCreate(ctx)
 	if err != nil {

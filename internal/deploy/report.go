@@ -10,7 +10,14 @@ import (
 // Report writes the dotenv report of what was deployed to the file dotenv
 // ("": none), then says in the job log what is live: the build and what
 // it made, or, for a release of container images (no build), the images.
+//
+// A dry run deployed nothing: it writes no report (a later job would read
+// one as a deploy) and says so.
 func Report(s *session.Session, res *Result, dotenv string) error {
+	if s.Dry() {
+		s.NoReport(dotenv)
+		return nil
+	}
 	if dotenv != "" {
 		if err := ciout.WriteDotenv(dotenv, res.Vars("")); err != nil {
 			return err

@@ -87,6 +87,8 @@ type Result struct {
 	// Sent says a change was sent; false when the formation already was
 	// as asked.
 	Sent bool
+	// Planned: a dry run said the change it would send; nothing was sent.
+	Planned bool
 }
 
 // Read returns the app's formation, sorted by type.
@@ -139,6 +141,10 @@ func Scale(ctx context.Context, s *session.Session, app string, changes []Change
 	if satisfied(before, changes) {
 		return &Result{Formation: before}, nil
 	}
+	if s.Dry() {
+		s.Would("scale %s to %s in one request (its formation now reads %s)", app, describeChanges(changes), Describe(before))
+		return &Result{Formation: before, Planned: true}, nil
+	}
 	updates := make([]herokuapi.FormationUpdate, len(changes))
 	for i, c := range changes {
 		q := c.Quantity
@@ -189,6 +195,9 @@ func Restart(ctx context.Context, s *session.Session, app string, args []string)
 			types = append(types, t)
 		}
 	}
+	if s.Dry() {
+		return planRestart(ctx, s, app, types)
+	}
 	if len(types) == 0 {
 		if err := s.Client.RestartAll(ctx, app); err != nil {
 			return err
@@ -209,6 +218,26 @@ func Restart(ctx context.Context, s *session.Session, app string, args []string)
 		}
 	}
 	s.Out.Step("Restart of the %s dynos of %s accepted by Heroku", strings.Join(types, ", "), app)
+	return nil
+}
+
+// planRestart is Restart in a dry run. It reads the formation even to
+// restart every dyno, which the real run does not: a plan that names the
+// process types, and finds an app the key cannot see before the real run
+// does.
+func planRestart(ctx context.Context, s *session.Session, app string, types []string) error {
+	f, err := Read(ctx, s, app)
+	if err != nil {
+		return err
+	}
+	if len(types) == 0 {
+		s.Would("restart every dyno of %s (its formation: %s)", app, Describe(f))
+		return nil
+	}
+	if err := checkTypes(app, f, types); err != nil {
+		return err
+	}
+	s.Would("restart the %s dynos of %s (its formation: %s)", strings.Join(types, ", "), app, Describe(f))
 	return nil
 }
 

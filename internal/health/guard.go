@@ -151,3 +151,20 @@ func (g *Guard) Verify(ctx context.Context) error {
 func (g *Guard) unchecked() {
 	g.Check.Out.Step("%s is in maintenance mode: Heroku's router answers every request with its maintenance page (503), so the new release is live but unchecked, and not rolled back", g.App)
 }
+
+// Plan says what Verify would do, for a dry run's plan: "check URL after
+// release phase (…), and if it fails roll back to v41".
+func (g *Guard) Plan() string {
+	what := "2xx or 3xx"
+	if g.Check.Contains != "" {
+		what += fmt.Sprintf(" with %q in it", g.Check.Contains)
+	}
+	plan := fmt.Sprintf("check %s once the release serves (%s within %s)", g.Check.URL, what, g.Check.Timeout)
+	switch {
+	case !g.Rollback:
+		return plan + ", and if it fails, fail without rolling back"
+	case g.Before == nil:
+		return plan + ", and if it fails, fail: " + g.App + " has no release to roll back to"
+	}
+	return fmt.Sprintf("%s, and if it fails roll %s back to v%d", plan, g.App, g.Before.Version)
+}

@@ -23,6 +23,8 @@ import (
 	"github.com/hashicorp/go-cleanhttp"
 	"github.com/hashicorp/go-retryablehttp"
 	heroku "github.com/heroku/heroku-go/v6"
+
+	"gitlab.com/heroku-deploy/heroku/internal/dryrun"
 )
 
 // DefaultURL is the Platform API.
@@ -55,6 +57,10 @@ type Config struct {
 	// an answer (upload slots, output streams, attach URLs) and config var
 	// values, so the session can scrub them from anything it prints.
 	Secret func(string)
+	// DryRun, in a dry run, refuses every request but GET and HEAD before
+	// it is sent, to the API, to storage and to streams alike (it sits
+	// under every other layer); nil in a real run.
+	DryRun *dryrun.Guard
 }
 
 // Client talks to the Platform API (one file per resource: apps.go,
@@ -111,7 +117,7 @@ func New(cfg Config) *Client {
 	rl.Store(-1)
 	pooled := cleanhttp.DefaultPooledTransport()
 	pooled.ResponseHeaderTimeout = cfg.RequestTimeout
-	wire := &tracer{next: pooled, trace: cfg.Trace}
+	wire := &tracer{next: cfg.DryRun.Wrap(pooled), trace: cfg.Trace}
 
 	// An API attempt: a JSON answer checked whole, no redirects (the
 	// Platform API sends none; following one could carry the key to
@@ -305,7 +311,7 @@ func safeRetry(ctx context.Context, resp *http.Response, err error) (bool, error
 		return false, ctx.Err()
 	}
 	if err != nil {
-		return true, nil
+		return !dryrun.IsRefused(err), nil // a dry run's refusal sent nothing, and never will
 	}
 	return resp.StatusCode == 429 || (resp.StatusCode >= 500 && resp.StatusCode != 501), nil
 }

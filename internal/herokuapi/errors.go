@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"gitlab.com/heroku-deploy/heroku/internal/dryrun"
 )
 
 // Error is a non-2xx answer from Heroku, decoded whether or not its body was
@@ -103,6 +105,9 @@ func IsUnknown(err error) bool {
 // something that is not the Platform API answered (a redirect, a body that
 // is not Heroku's JSON): whatever was asked, the answer is unknown.
 func Unavailable(err error) bool {
+	if dryrun.IsRefused(err) {
+		return false // refused before it was sent: nothing is unknown
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Status == 429 || e.Status >= 500 || e.Status/100 == 3 || e.Unknown
@@ -125,7 +130,8 @@ func Redact(raw string) string {
 }
 
 // Clean strips net/http's `Get "URL":` wrapper from an error that carries a
-// decoded *Error, and redacts the URL of any other *url.Error.
+// decoded *Error or a dry run's refusal, and redacts the URL of any other
+// *url.Error.
 func Clean(err error) error {
 	var e *Error
 	if errors.As(err, &e) {
@@ -137,6 +143,10 @@ func Clean(err error) error {
 // cleanErr replaces a *url.Error's URL with its redacted form: net/http puts
 // the whole URL, signature included, into the message.
 func cleanErr(err error) error {
+	var r *dryrun.Refused
+	if errors.As(err, &r) {
+		return r // it names the request itself, without its query
+	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {

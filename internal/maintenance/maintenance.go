@@ -65,6 +65,9 @@ func On(ctx context.Context, s *session.Session, app string) error {
 	if ctx.Err() != nil {
 		return context.Cause(ctx)
 	}
+	if s.Dry() {
+		return plan(ctx, s, app, true)
+	}
 	lctx, cancel := afterStop(ctx, budget.land)
 	defer cancel()
 	err := set(lctx, s, app, true)
@@ -78,9 +81,27 @@ func On(ctx context.Context, s *session.Session, app string) error {
 // budget even after ctx ended. On failure it prints the alarm and returns
 // *StillOnError.
 func Off(ctx context.Context, s *session.Session, app string) error {
+	if s.Dry() {
+		return plan(ctx, s, app, false)
+	}
 	bctx, cancel := afterStop(ctx, budget.off)
 	defer cancel()
 	return turnOff(bctx, s, app)
+}
+
+// plan is On or Off in a dry run: the mode read, and what the real run
+// would send.
+func plan(ctx context.Context, s *session.Session, app string, on bool) error {
+	now, err := Read(ctx, s, app)
+	if err != nil {
+		return err
+	}
+	if now == on {
+		s.Out.Step("(dry run) Maintenance mode is %s for %s already: the real run would confirm it, nothing would change", word(on), app)
+		return nil
+	}
+	s.Would("turn maintenance mode %s for %s (it is %s), confirmed by a read", word(on), app, word(now))
+	return nil
 }
 
 // turnOff is Off within bctx, which a stop does not end at once.

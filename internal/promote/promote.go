@@ -214,6 +214,11 @@ func Promote(ctx context.Context, s *session.Session, cfg Config) (*Result, erro
 			before[t.App] = l[0].Version
 		}
 	}
+	if s.Dry() {
+		s.Would("promote %s v%d (%s, %s %s) to %s: one pipeline promotion, no build", src.name, res.Release.Version, commit, kindNoun(kind), id, strings.Join(cfg.To, ", "))
+		plan(s, res, before)
+		return res, nil
+	}
 	s.Out.Step("Promoting %s v%d (%s, %s %s) to %s", src.name, res.Release.Version, commit, kindNoun(kind), id, strings.Join(cfg.To, ", "))
 	req := herokuapi.PromotionRequest{Pipeline: src.pipeline, SourceApp: src.id, SourceRelease: res.Release.ID}
 	for _, t := range res.Targets {
@@ -499,6 +504,29 @@ func Guards(ctx context.Context, s *session.Session, o health.Options, targets [
 		t.guard = g
 	}
 	return nil
+}
+
+// plan says, in a dry run, what would become current on each target
+// (before: each one's newest release version now) and the health checks
+// Guards prepared.
+func plan(s *session.Session, res *Result, before map[string]int) {
+	for _, t := range res.Targets {
+		now := "it has no release yet"
+		if v, ok := before[t.App]; ok {
+			now = fmt.Sprintf("its newest release now: v%d", v)
+		}
+		s.Out.Line("    %s: a new release of it would become current (%s)", t.App, now)
+	}
+	for _, t := range res.Targets {
+		t.Plan(s)
+	}
+}
+
+// Plan says, in a dry run, the health check Guards prepared for t, if any.
+func (t *Target) Plan(s *session.Session) {
+	if t.guard != nil {
+		s.Would("%s", t.guard.Plan())
+	}
 }
 
 // Verify runs t's health check, if Guards gave it one.

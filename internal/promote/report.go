@@ -14,7 +14,13 @@ import (
 // with several targets, one set each, suffixed with the app's name. A
 // target without its release is unknown: the promotion may have gone
 // through.
+//
+// A dry run promoted nothing: no report.
 func Report(s *session.Session, res *Result, dotenv string) error {
+	if s.Dry() {
+		s.NoReport(dotenv)
+		return nil
+	}
 	var vars []ciout.Var
 	for _, t := range res.Targets {
 		if t.Release == nil { // Promote reports a success only with its release

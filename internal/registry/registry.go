@@ -17,6 +17,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"gitlab.com/heroku-deploy/heroku/internal/dryrun"
 )
 
 // Config is what every registry session shares.
@@ -34,6 +36,10 @@ type Config struct {
 	// Idle bounds a request that makes no progress (no byte sent or read);
 	// 0: two minutes.
 	Idle time.Duration
+	// DryRun, in a dry run, refuses every request but GET and HEAD before
+	// it is sent (a token request excepted: tokenRequest); nil in a real
+	// run.
+	DryRun *dryrun.Guard
 }
 
 // Retry is how often a step that failed for a passing reason is tried and
@@ -81,6 +87,7 @@ func (c Config) Open(host string, creds Credentials) *Session {
 	if base == nil {
 		base = defaultTransport()
 	}
+	base = c.DryRun.Wrap(base, tokenRequest)
 	s.options = []remote.Option{
 		remote.WithAuth(creds.authenticator()),
 		remote.WithTransport(&observer{inner: base, secret: c.Secret, idle: idle}),
@@ -119,6 +126,17 @@ func ParseReference(ref string) (name.Reference, error) {
 		return nil, &RefError{Ref: ref, Err: err}
 	}
 	return r, nil
+}
+
+// tokenRequest reports whether req asks a registry's token service for a
+// token with OAuth2's POST (go-containerregistry's refreshOauth, for an
+// identity token in DOCKER_AUTH_CONFIG): a form posted outside the
+// registry API, which lives under /v2/ (the distribution spec), changes
+// nothing, and a dry run lets it through to read the image.
+func tokenRequest(req *http.Request) bool {
+	ct, _, _ := strings.Cut(req.Header.Get("Content-Type"), ";")
+	return req.Method == http.MethodPost && !strings.HasPrefix(req.URL.Path, "/v2/") &&
+		strings.TrimSpace(ct) == "application/x-www-form-urlencoded"
 }
 
 func defaultTransport() http.RoundTripper {

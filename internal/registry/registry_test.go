@@ -12,7 +12,12 @@ import (
 	"testing"
 	"time"
 
+	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"gitlab.com/heroku-deploy/heroku/internal/dryrun"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -172,5 +177,63 @@ func TestOpenTakesTheSchemeOfAURL(t *testing.T) {
 	}
 	if _, err := s.Repository("My_App.herokuapp.com/web"); err == nil {
 		t.Error("an invalid repository name: no error")
+	}
+}
+
+// TestDryRunRefusesWrites (issue 23, point 6): a session opened for a dry
+// run reads a registry and writes nothing to it: pushing an image fails
+// with the dry run's refusal and the registry sees no request but GET and
+// HEAD. Without the guard in Open, the push lands and this fails.
+func TestDryRunRefusesWrites(t *testing.T) {
+	var methods []string
+	reg := ggcrregistry.New()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		methods = append(methods, r.Method)
+		reg.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	guard := &dryrun.Guard{}
+	s := Config{DryRun: guard, Retry: Retry{Attempts: 1, Delay: time.Millisecond}}.Open(srv.URL, Credentials{})
+	repo, err := s.Repository("my-app/web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := random.Image(64, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = remote.Write(repo.Tag("latest"), img, s.Options(context.Background())...)
+	if !dryrun.IsRefused(err) || guard.Refused() == nil {
+		t.Fatalf("a push in a dry run: %v, want the dry run's refusal", err)
+	}
+	for _, m := range methods {
+		if m != http.MethodGet && m != http.MethodHead {
+			t.Errorf("the registry saw a %s in a dry run (all: %v)", m, methods)
+		}
+	}
+	if _, err := remote.Head(repo.Tag("latest"), s.Options(context.Background())...); err == nil || dryrun.IsRefused(err) {
+		t.Errorf("a read of a tag never pushed: %v, want the registry's not found", err)
+	}
+}
+
+// TestTokenRequest: what a dry run lets through besides reads is a token
+// request (a form POSTed outside /v2/), never a write of the registry API.
+func TestTokenRequest(t *testing.T) {
+	for _, c := range []struct {
+		method, url, ct string
+		want            bool
+	}{
+		{"POST", "https://auth.example/token", "application/x-www-form-urlencoded", true},
+		{"POST", "https://gitlab.example/jwt/auth", "application/x-www-form-urlencoded; charset=utf-8", true},
+		{"POST", "https://registry.example/v2/app/web/blobs/uploads/", "application/x-www-form-urlencoded", false},
+		{"POST", "https://auth.example/token", "application/json", false},
+		{"PUT", "https://auth.example/token", "application/x-www-form-urlencoded", false},
+		{"PATCH", "https://registry.example/v2/app/web/blobs/uploads/1", "application/octet-stream", false},
+	} {
+		req, _ := http.NewRequest(c.method, c.url, nil)
+		req.Header.Set("Content-Type", c.ct)
+		if got := tokenRequest(req); got != c.want {
+			t.Errorf("%s %s (%s): %v, want %v", c.method, c.url, c.ct, got, c.want)
+		}
 	}
 }

@@ -91,6 +91,9 @@ func Back(ctx context.Context, s *session.Session, app, to string) (*Outcome, er
 		return nil, fmt.Errorf("%w: nothing was changed", err)
 	case err != nil:
 		return nil, err
+	case s.Dry(): // its plan is said; nothing was made
+		out.App = app
+		return out, nil
 	case out.Release == nil: // back reports a success only with its release
 		return nil, &follow.Unknown{App: app, Msg: "the rollback ended without its release: it may have been made"}
 	}
@@ -102,7 +105,13 @@ func Back(ctx context.Context, s *session.Session, app, to string) (*Outcome, er
 // ("": none), then says in the job log what the app runs, and, when the
 // run made nothing (an earlier run's rollback was done), how to go
 // further back.
+//
+// A dry run rolled nothing back: no report.
 func ReportBack(s *session.Session, out *Outcome, dotenv string) error {
+	if s.Dry() {
+		s.NoReport(dotenv)
+		return nil
+	}
 	r := out.Report
 	if dotenv != "" {
 		if err := ciout.WriteDotenv(dotenv, r.Vars("")); err != nil {
@@ -169,6 +178,11 @@ func back(ctx context.Context, s *session.Session, app, to string) (*Outcome, er
 	if cur != nil {
 		runs = fmt.Sprintf("runs v%d", cur.Version)
 	}
+	if s.Dry() {
+		s.Would("roll %s back to v%d: a new release with v%d's code and config vars (add-ons and database data stay as they are) would become current; %s %s now",
+			app, target.Version, target.Version, app, runs)
+		return &Outcome{Act: Create, Target: target.Version}, nil
+	}
 	s.Out.Step("%s %s; rolling back to v%d restores its code and config vars (add-ons and database data stay as they are)", app, runs, target.Version)
 	rel, err := RollbackAfter(ctx, s, app, target, newest)
 	return &Outcome{Act: Create, Target: target.Version, Release: rel}, err
@@ -181,6 +195,10 @@ func again(ctx context.Context, s *session.Session, app string, list []herokuapi
 	what := fmt.Sprintf("release v%d of %s, a rollback to v%d", e.Version, app, k)
 	switch e.Status {
 	case "pending":
+		if s.Dry() {
+			s.Out.Step("(dry run) %s, is still pending (an earlier run, or someone else, made it): the real run would follow it to its end instead of rolling back again", capital(what))
+			return &Outcome{Act: Resume, Target: k, Release: e}, nil
+		}
 		s.Out.Step("%s, is still pending (an earlier run, or someone else, made it): following it instead of rolling back again", capital(what))
 		rel, err := Follow(ctx, s, app, e.ID)
 		if rel == nil {
@@ -206,6 +224,11 @@ func again(ctx context.Context, s *session.Session, app string, list []herokuapi
 		}
 		if err := check(s, app, list, target, Current(list)); err != nil {
 			return nil, err
+		}
+		if s.Dry() {
+			s.Would("roll %s back to v%d again: %s, failed (a retry repeats the same rollback); a new release with v%d's code and config vars would become current",
+				app, k, what, k)
+			return &Outcome{Act: Repeat, Target: k}, nil
 		}
 		s.Out.Step("%s, failed: rolling back to v%d again (a retry repeats the same rollback)", capital(what), k)
 		rel, err := RollbackAfter(ctx, s, app, target, newest)

@@ -67,7 +67,13 @@ func lost(ctx context.Context, s *session.Session, app string, err error) error 
 
 // Create creates the app bare. It reports whether this call created it:
 // false when a concurrent creation won and left an app this key can use.
+//
+// In a dry run it says it would create it, and reports it created.
 func Create(ctx context.Context, s *session.Session, o herokuapi.AppCreate) (bool, error) {
+	if s.Dry() {
+		s.Would("create app %s%s: it does not exist", o.Name, where(o))
+		return true, nil
+	}
 	s.Out.Step("Creating app %s%s", o.Name, where(o))
 	err := s.Client.CreateApp(ctx, o)
 	if err == nil {
@@ -119,6 +125,13 @@ func Setup(ctx context.Context, s *session.Session, r herokuapi.AppSetupRequest)
 		names = append(names, k)
 	}
 	sort.Strings(names)
+	if s.Dry() {
+		s.Would("create app %s%s from app.json (an app setup: its add-ons and env, a build of the upload, its postdeploy script): it does not exist; the setup's build would make its first release", r.App.Name, where(r.App))
+		if len(names) > 0 {
+			s.Out.Line("    config vars: %s", strings.Join(names, ", "))
+		}
+		return nil, true, nil
+	}
 	s.Out.Step("Creating app %s%s from app.json (app setup)", r.App.Name, where(r.App))
 	if len(names) > 0 {
 		s.Out.Line("    config vars: %s", strings.Join(names, ", "))

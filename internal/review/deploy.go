@@ -45,6 +45,18 @@ func Deploy(ctx context.Context, s *session.Session, cfg DeployConfig) (*deploy.
 	if err != nil || res != nil {
 		return res, notDeployed(err)
 	}
+	if created && s.Dry() {
+		// The app does not exist: nothing of it can be read. An app
+		// setup's plan is said; a bare app's deploy is planned without
+		// reads of the app.
+		if hasAppJSON(cfg.Deploy.Dir) {
+			if h := cfg.Deploy.Health.Check; h != "" {
+				s.Would("check %s of %s once the setup's release serves", h, app)
+			}
+			return nil, nil
+		}
+		return nil, deploy.PlanNew(ctx, s, cfg.Deploy)
+	}
 	if !created {
 		// An app found is refused at a stage review apps are not at, and
 		// the coupling made after a creation may have failed: this is
@@ -91,7 +103,7 @@ func create(ctx context.Context, s *session.Session, cfg *DeployConfig) (*deploy
 	if err != nil || !created {
 		return nil, created, err
 	}
-	if err := couple(ctx, s, d.App, cfg.Pipeline); err != nil {
+	if err := couple(ctx, s, d.App, cfg.Pipeline); err != nil || s.Dry() {
 		return nil, true, err
 	}
 	res, err := deploy.Built(ctx, s, d.App, st.Build.ID)

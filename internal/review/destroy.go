@@ -40,6 +40,10 @@ func Destroy(ctx context.Context, s *session.Session, prefix, app string) error 
 		}
 		return outcome.Note(err, "nothing was deleted")
 	}
+	if s.Dry() {
+		s.Would("delete app %s, and with it its add-ons and their data", app)
+		return nil
+	}
 	d, err := Delete(ctx, s, app)
 	if err != nil {
 		return err

@@ -102,6 +102,10 @@ func Couple(ctx context.Context, s *session.Session, app, pipeline string) error
 	if err != nil {
 		return fmt.Errorf("look up pipeline %s: %w", pipeline, err)
 	}
+	if s.Dry() {
+		s.Would("couple %s to pipeline %s at stage review", app, pipeline)
+		return nil
+	}
 	_, err = s.Client.Couple(ctx, app, id, "review")
 	if herokuapi.StatusOf(err) == 422 {
 		// A concurrent deploy of the merge request may have coupled it

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
+	"gitlab.com/heroku-deploy/heroku/internal/dryrun"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 )
@@ -29,6 +30,22 @@ type Session struct {
 	// RetryWait is the first pause of a retry or poll loop a workflow runs
 	// itself (the health check's) [1s]; the tests compress it.
 	RetryWait time.Duration
+	// DryRun is set in a dry run (--dry-run), nil in a real one: a
+	// workflow makes every read, and at each change point says what it
+	// would do (Would) instead of doing it. The client's transports (and
+	// the registries' a workflow opens with it) refuse every request but
+	// GET and HEAD through it, so a change point a workflow missed is
+	// refused, never sent.
+	DryRun *dryrun.Guard
+}
+
+// Dry reports whether this is a dry run.
+func (s *Session) Dry() bool { return s.DryRun != nil }
+
+// Would says, in a dry run's voice, what the real run would change here:
+// "==> (dry run) Would …".
+func (s *Session) Would(format string, args ...any) {
+	s.Out.Step("(dry run) Would "+format, args...)
 }
 
 // WithOut is s writing its job log to out instead: one of several things
@@ -43,5 +60,13 @@ func (s *Session) WithOut(out *ciout.Writer) *Session {
 func (s *Session) Register(values ...string) {
 	if s.Secret != nil {
 		s.Secret(values...)
+	}
+}
+
+// NoReport says, in a dry run, that the dotenv report asked for (file; ""
+// for none) is not written: a later job would read it as a change made.
+func (s *Session) NoReport(file string) {
+	if file != "" {
+		s.Out.Step("(dry run) No dotenv report written to %s: a later job would read it as a change made", file)
 	}
 }

@@ -28,6 +28,10 @@ import (
 //	    -label K=V      a label (repeatable): org.opencontainers.image.revision=$SHA
 //	    -curl           the image has usr/bin/curl: its release phase streams
 //	    -seed S         content of its own (two images of one repository differ)
+//	herokusim-registry-requests heroku|source [-new]
+//	                                how many requests Heroku's registry fake (or the GitLab-like
+//	                                source) served, then one "METHOD PATH STATUS" line each (query left out);
+//	                                -new: only those since the last listing of that registry
 
 // cmdImages is herokusim-images [APP].
 func cmdImages(ts *testscript.TestScript, neg bool, args []string) {
@@ -89,4 +93,34 @@ func cmdPushImage(ts *testscript.TestScript, neg bool, args []string) {
 	digest, id := herokusim.PushTestImage(reg, repo, tag, img)
 	ts.Setenv("IMAGE_DIGEST", digest)
 	ts.Setenv("IMAGE_ID", id)
+}
+
+// cmdRegistryRequests is herokusim-registry-requests heroku|source [-new].
+func cmdRegistryRequests(ts *testscript.TestScript, neg bool, args []string) {
+	h := running(ts)
+	if len(args) < 1 || len(args) > 2 || (args[0] != "heroku" && args[0] != "source") || (len(args) == 2 && args[1] != "-new") {
+		ts.Fatalf("usage: herokusim-registry-requests heroku|source [-new]")
+	}
+	reg := h.sim.SourceRegistry()
+	if args[0] == "heroku" {
+		reg = h.sim.HerokuRegistry()
+	}
+	log := reg.Requests()
+	if h.registrySeen == nil {
+		h.registrySeen = map[string]int{}
+	}
+	seen := h.registrySeen[args[0]]
+	h.registrySeen[args[0]] = len(log)
+	if len(args) == 2 {
+		log = log[seen:]
+	}
+	fmt.Fprintf(ts.Stdout(), "%d requests\n", len(log))
+	for _, l := range log {
+		f := strings.Fields(l)
+		if len(f) == 3 {
+			path, _, _ := strings.Cut(f[1], "?")
+			l = f[0] + " " + path + " " + f[2]
+		}
+		fmt.Fprintln(ts.Stdout(), l)
+	}
 }

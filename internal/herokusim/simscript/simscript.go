@@ -7,7 +7,8 @@
 // The commands:
 //
 //	herokusim [flags]               start a simulator for this script (flags as cmd/herokusim)
-//	herokusim-requests              the recorded requests, one "METHOD PATH STATUS" line each
+//	herokusim-requests [-new]       the recorded requests, one "METHOD PATH STATUS" line each
+//	                                (-new: only those since the last herokusim-requests)
 //	herokusim-check [APP] [CHECK...] fail on broken protocol rules, or unless every CHECK holds:
 //	    builds=N                      APP has N builds
 //	    maintenance=on|off            APP's maintenance mode
@@ -30,6 +31,7 @@
 //	herokusim-release-fails [APP] on|off  from now on, APP's release commands fail (on) or run as written (off)
 //	herokusim-procs [APP]           APP's formation: one "TYPE=QUANTITY:SIZE restarts=N" line a process type
 //	herokusim-images [APP], herokusim-push-image ...  container apps' images (container.go)
+//	herokusim-registry-requests heroku|source [-new]  a registry fake's requests (container.go)
 //	leakcheck [VALUE...]            add VALUEs to the secrets; fail if a secret is in the last stdout,
 //	                                stderr or any file under $WORK (see internal/leakcheck)
 //
@@ -67,6 +69,11 @@ type holder struct {
 	// faultsSeen is how many requests had met a fault at the last
 	// herokusim-wait fault: the next waits for a new one.
 	faultsSeen int
+	// requestsSeen, registrySeen: how many requests the last
+	// herokusim-requests (herokusim-registry-requests, by registry) listed,
+	// for -new.
+	requestsSeen int
+	registrySeen map[string]int
 }
 
 // Setup prepares a script for the commands and makes every scenario,
@@ -104,20 +111,21 @@ func Setup(env *testscript.Env) error {
 // Commands returns the commands above, by name.
 func Commands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
-		"herokusim":               cmdSim,
-		"herokusim-requests":      cmdRequests,
-		"herokusim-check":         cmdCheck,
-		"herokusim-source":        cmdSource,
-		"herokusim-dynos":         cmdDynos,
-		"herokusim-config":        cmdConfig,
-		"herokusim-apps":          cmdApps,
-		"herokusim-wait":          cmdWait,
-		"herokusim-expire":        cmdExpire,
-		"herokusim-release-fails": cmdReleaseFails,
-		"herokusim-procs":         cmdProcs,
-		"herokusim-images":        cmdImages,
-		"herokusim-push-image":    cmdPushImage,
-		"leakcheck":               leakcheck.Cmd,
+		"herokusim":                   cmdSim,
+		"herokusim-requests":          cmdRequests,
+		"herokusim-check":             cmdCheck,
+		"herokusim-source":            cmdSource,
+		"herokusim-dynos":             cmdDynos,
+		"herokusim-config":            cmdConfig,
+		"herokusim-apps":              cmdApps,
+		"herokusim-wait":              cmdWait,
+		"herokusim-expire":            cmdExpire,
+		"herokusim-release-fails":     cmdReleaseFails,
+		"herokusim-procs":             cmdProcs,
+		"herokusim-images":            cmdImages,
+		"herokusim-push-image":        cmdPushImage,
+		"herokusim-registry-requests": cmdRegistryRequests,
+		"leakcheck":                   leakcheck.Cmd,
 	}
 }
 
@@ -194,12 +202,21 @@ func cmdSim(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv("HEROKU_DEPLOY_RENDEZVOUS_CA", caFile)
 }
 
-// herokusim-requests: print how many requests were recorded, then one
-// "METHOD PATH STATUS" line each; a run of identical lines (polling) prints
-// once.
+// herokusim-requests [-new]: print how many requests were recorded, then
+// one "METHOD PATH STATUS" line each; a run of identical lines (polling)
+// prints once. -new: only those made since the last herokusim-requests.
 func cmdRequests(ts *testscript.TestScript, neg bool, args []string) {
 	var prev string
-	reqs := running(ts).sim.Requests()
+	h := running(ts)
+	reqs := h.sim.Requests()
+	seen := h.requestsSeen
+	h.requestsSeen = len(reqs)
+	switch {
+	case len(args) == 1 && args[0] == "-new":
+		reqs = reqs[seen:]
+	case len(args) > 0:
+		ts.Fatalf("usage: herokusim-requests [-new]")
+	}
 	fmt.Fprintf(ts.Stdout(), "%d requests\n", len(reqs))
 	for _, r := range reqs {
 		line := fmt.Sprintf("%s %s %d", r.Method, r.Path, r.Status)
