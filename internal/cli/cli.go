@@ -24,6 +24,7 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
 	"gitlab.com/heroku-deploy/heroku/internal/civar"
 	"gitlab.com/heroku-deploy/heroku/internal/classify"
+	"gitlab.com/heroku-deploy/heroku/internal/jobpage"
 	"gitlab.com/heroku-deploy/heroku/internal/maintenance"
 	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/redact"
@@ -65,6 +66,7 @@ type globals struct {
 	voice   *voice           // stderr
 	out     *ciout.Writer    // the job log, on stdout
 	redact  *redact.Redactor // everything printed passes through it
+	links   *jobpage.Links   // the job page's links, recorded by the session
 }
 
 // Main runs the command line and returns the exit code.
@@ -158,7 +160,11 @@ func run(ctx context.Context, version string, args []string, env environment) (c
 		return v.report(classified(ctx, kctx, oe))
 	}
 	kctx.BindTo(ctx, (*context.Context)(nil))
-	return v.report(classified(ctx, kctx, runCommand(kctx, &globals{Version: version, Verbose: cli.Verbose, Env: env, voice: v, out: out, redact: red})))
+	g := &globals{Version: version, Verbose: cli.Verbose, Env: env, voice: v, out: out, redact: red, links: &jobpage.Links{}}
+	// The annotations report says what changed, whatever the outcome (a
+	// panic included: this runs before the recover above).
+	defer g.writeLinks(kctx)
+	return v.report(classified(ctx, kctx, runCommand(kctx, g)))
 }
 
 // runCommand runs the command parsing selected. Tests replace it to

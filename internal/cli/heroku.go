@@ -91,6 +91,7 @@ func (f *HerokuFlags) connect(g *globals) (*heroku, error) {
 			Warn:      g.voice.warn,
 			Secret:    g.redact.Add,
 			RetryWait: f.RetryWait,
+			Links:     g.links,
 		},
 		flags: f,
 	}, nil

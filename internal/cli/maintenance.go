@@ -11,7 +11,8 @@ type maintenanceCmd struct {
 	State   string `arg:"" enum:"on,off" help:"on: visitors get Heroku's maintenance page; off: the app serves again."`
 	AppFlag `embed:"" set:"app_help=Heroku app."`
 
-	HerokuFlags `embed:""`
+	AnnotationsFlag `embed:""`
+	HerokuFlags     `embed:""`
 }
 
 // Run switches the mode. Failing to turn it off exits 6, as a deploy that

@@ -22,6 +22,7 @@ type promoteCmd struct {
 
 	PromoteImageFlags `embed:""`
 	HealthFlags       `embed:""`
+	AnnotationsFlag   `embed:""`
 	HerokuFlags       `embed:""`
 }
 

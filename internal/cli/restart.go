@@ -11,7 +11,8 @@ type restartCmd struct {
 	AppFlag `embed:"" set:"app_help=Heroku app whose dynos to restart."`
 	Types   []string `arg:"" optional:"" name:"type" help:"Process types to restart (web, worker…). None: every dyno of the app."`
 
-	HerokuFlags `embed:""`
+	AnnotationsFlag `embed:""`
+	HerokuFlags     `embed:""`
 }
 
 // Run restarts (formation.Restart checks the types first).

@@ -153,6 +153,7 @@ func Guard(ctx context.Context, s *session.Session, o health.Options, app, webUR
 // off: Heroku's router answers 503 while it is on), guard's health check
 // (nil: none). Deploy and container deploys share it.
 func Apply(ctx context.Context, s *session.Session, app string, config map[string]string, maint bool, guard *health.Guard, makeRelease func(context.Context) error) error {
+	s.Links.Changed(app)
 	work := func(ctx context.Context) error {
 		if len(config) > 0 {
 			if _, err := SetConfig(ctx, s, app, config, nil); err != nil {
@@ -222,6 +223,7 @@ func readApp(ctx context.Context, s *session.Session, cfg Config) (*Result, erro
 	if res.WebURL, err = webURL(ctx, s, app); err != nil {
 		return nil, err
 	}
+	s.Links.URL(app.Name, res.WebURL)
 	return res, nil
 }
 
@@ -254,9 +256,14 @@ func buildAndRelease(ctx context.Context, s *session.Session, app string, req he
 		return nil, fmt.Errorf("create build: %w", err)
 	}
 	res.BuildID = b.ID
+	s.Links.Build(app, b.ID, b.Status)
 	end := s.Out.Section("heroku_build", fmt.Sprintf("Building on Heroku (build %s)", b.ID))
+	id := b.ID
 	b, err = follow.Wait(ctx, s.Wait, buildJob(s, app, b), b)
 	end()
+	if b != nil {
+		s.Links.Build(app, id, b.Status)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -346,6 +353,7 @@ func stoppedCreating(ctx context.Context, s *session.Session, app string, req he
 		}
 		b = found
 	}
+	s.Links.Build(app, b.ID, b.Status)
 	return follow.Stop(ctx, buildJob(s, app, b), b)
 }
 

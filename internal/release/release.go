@@ -36,6 +36,7 @@ const stopNote = "release phase goes on on Heroku; the previous release serves u
 // returns it. A release that ends other than succeeded returns
 // *follow.Failed; a stop returns *follow.Stopped.
 func Follow(ctx context.Context, s *session.Session, app, id string, opts ...Option) (*herokuapi.Release, error) {
+	s.Links.Release(app, id, 0, "") // its page is worth a link whatever happens next
 	rel, err := s.Client.ReleaseInfo(ctx, app, id)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -47,7 +48,11 @@ func Follow(ctx context.Context, s *session.Session, app, id string, opts ...Opt
 	for _, opt := range opts {
 		opt(&o)
 	}
+	s.Links.Release(app, id, rel.Version, rel.Status)
 	rel, err = s.Wait.ReleaseNoting(ctx, s.Out, app, rel, stopNote, o.unregistered)
+	if rel != nil {
+		s.Links.Release(app, id, rel.Version, rel.Status)
+	}
 	if err != nil {
 		return rel, err
 	}

@@ -1,9 +1,10 @@
 // Package session is what every workflow takes from the command line: the
 // Heroku client, the waiting engine, the job log, the warnings, the
-// redactor's Add and the pace of retries. The command line builds one per
-// run, after checking the key; workflow packages (deploy, promote, review,
-// release, health, maintenance, oneoff, formation) take it as their first
-// argument after the context, never a carrier of their own.
+// redactor's Add, the pace of retries and the job page's links. The
+// command line builds one per run, after checking the key; workflow
+// packages (deploy, promote, review, release, health, maintenance, oneoff,
+// formation) take it as their first argument after the context, never a
+// carrier of their own.
 //
 // It sits just above internal/follow: it holds the waiting engine, so it
 // cannot sit below it, and every workflow, which waits, sits above it.
@@ -15,6 +16,7 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/jobpage"
 )
 
 // Session carries what every workflow needs.
@@ -29,6 +31,10 @@ type Session struct {
 	// RetryWait is the first pause of a retry or poll loop a workflow runs
 	// itself (the health check's) [1s]; the tests compress it.
 	RetryWait time.Duration
+	// Links records what the job's page links to, as the run learns it:
+	// the apps it changes, their URLs, builds and releases. Nil records
+	// nothing.
+	Links *jobpage.Links
 }
 
 // WithOut is s writing its job log to out instead: one of several things
