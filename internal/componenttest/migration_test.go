@@ -287,7 +287,7 @@ func TestJobKeysMerge(t *testing.T) {
 		t.Fatalf("GitLab would reject docs/deploy.md's example:%s", joinErrors(errs))
 	}
 	for job, want := range map[string]map[string]string{
-		"heroku-deploy:my-app-staging":     {"needs": "[unit-tests]", "timeout": "45m", "tags": "[gitlab-heroku]"},
+		"heroku-deploy:my-app-staging": {"needs": "[unit-tests]", "timeout": "45m", "tags": "[gitlab-heroku]"},
 		"heroku-promote:my-app-production": {"allow_failure": "map[exit_codes:[5]]", "tags": "[gitlab-heroku]",
 			"environment": "map[deployment_tier:production name:customer-portal url:$HEROKU_APP_URL]"},
 	} {
