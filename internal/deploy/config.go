@@ -66,6 +66,7 @@ func SetConfig(ctx context.Context, s *session.Session, app string, wanted map[s
 	}
 	id := rel.ID
 	s.Links.Release(app, id, rel.Version, rel.Status)
+	s.Links.Describe(app, id, "config vars")
 	rel, err = s.Wait.Release(ctx, s.Out, app, rel, "release phase goes on on Heroku; the config vars are already set")
 	if rel != nil {
 		s.Links.Release(app, id, rel.Version, rel.Status)
