@@ -25,6 +25,7 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/civar"
 	"gitlab.com/heroku-deploy/heroku/internal/classify"
 	"gitlab.com/heroku-deploy/heroku/internal/dryrun"
+	"gitlab.com/heroku-deploy/heroku/internal/jobpage"
 	"gitlab.com/heroku-deploy/heroku/internal/maintenance"
 	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/redact"
@@ -70,6 +71,7 @@ type globals struct {
 	// dryRun is a dry run's guard, once the session is built; nil in a
 	// real run.
 	dryRun *dryrun.Guard
+	links  *jobpage.Links // the job page's links, recorded by the session
 }
 
 // Main runs the command line and returns the exit code.
@@ -175,7 +177,10 @@ func run(ctx context.Context, version string, args []string, env environment) (c
 		return v.report(classified(ctx, kctx, oe))
 	}
 	kctx.BindTo(ctx, (*context.Context)(nil))
-	g := &globals{Version: version, Verbose: cli.Verbose, Env: env, voice: v, out: out, redact: red}
+	g := &globals{Version: version, Verbose: cli.Verbose, Env: env, voice: v, out: out, redact: red, links: &jobpage.Links{}}
+	// The annotations report says what changed, whatever the outcome (a
+	// panic included: this runs before the recover above).
+	defer g.writeLinks(kctx)
 	return v.report(classified(ctx, kctx, planned(kctx, g, runCommand(kctx, g))))
 }
 

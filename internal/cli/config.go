@@ -19,9 +19,10 @@ type configSetCmd struct {
 	Vars    []string `arg:"" optional:"" name:"var" placeholder:"NAME[=CI_VAR]" help:"Set config var NAME to the value of the CI/CD variable CI_VAR (NAME alone: the variable NAME)."`
 	Unset   []string `sep:"none" placeholder:"NAME" help:"Remove config var NAME; repeatable."`
 
-	FreezeFlag  `embed:""`
-	DryRunFlag  `embed:""`
-	HerokuFlags `embed:""`
+	FreezeFlag      `embed:""`
+	DryRunFlag      `embed:""`
+	AnnotationsFlag `embed:""`
+	HerokuFlags     `embed:""`
 }
 
 // Run reads the wanted values, compares them with the app's config and

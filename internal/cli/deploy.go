@@ -26,11 +26,12 @@ type deployCmd struct {
 	Maintenance   bool     `env:"HEROKU_DEPLOY_MAINTENANCE" help:"Keep the app in maintenance mode from before the build to the end of release phase, and turn it off whatever happens, confirmed by a read (exit 6 if it cannot be). Left on, untouched, if it was on before."`
 	Rebuild       bool     `env:"HEROKU_DEPLOY_REBUILD" help:"Build again even when Heroku still keeps a build of this --source-version, which is otherwise released again (no upload, no build)."`
 
-	ImageFlags  `embed:""`
-	HealthFlags `embed:""`
-	FreezeFlag  `embed:""`
-	DryRunFlag  `embed:""`
-	HerokuFlags `embed:""`
+	ImageFlags      `embed:""`
+	HealthFlags     `embed:""`
+	FreezeFlag      `embed:""`
+	DryRunFlag      `embed:""`
+	AnnotationsFlag `embed:""`
+	HerokuFlags     `embed:""`
 }
 
 // checkSource checks, before any request, what deploy and review deploy

@@ -129,6 +129,7 @@ func (f *HerokuFlags) connect(g *globals, dry bool) (*heroku, error) {
 			Secret:    g.redact.Add,
 			RetryWait: f.RetryWait,
 			DryRun:    g.dryRun,
+			Links:     g.links,
 		},
 		flags: f,
 	}, nil

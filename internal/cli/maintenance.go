@@ -11,9 +11,10 @@ type maintenanceCmd struct {
 	State   string `arg:"" enum:"on,off" help:"on: visitors get Heroku's maintenance page; off: the app serves again."`
 	AppFlag `embed:"" set:"app_help=Heroku app."`
 
-	FreezeFlag  `embed:""`
-	DryRunFlag  `embed:""`
-	HerokuFlags `embed:""`
+	FreezeFlag      `embed:""`
+	DryRunFlag      `embed:""`
+	AnnotationsFlag `embed:""`
+	HerokuFlags     `embed:""`
 }
 
 // Run switches the mode. Failing to turn it off exits 6, as a deploy that

@@ -24,6 +24,7 @@ type promoteCmd struct {
 	HealthFlags       `embed:""`
 	FreezeFlag        `embed:""`
 	DryRunFlag        `embed:""`
+	AnnotationsFlag   `embed:""`
 	HerokuFlags       `embed:""`
 }
 

@@ -11,9 +11,10 @@ type restartCmd struct {
 	AppFlag `embed:"" set:"app_help=Heroku app whose dynos to restart."`
 	Types   []string `arg:"" optional:"" name:"type" help:"Process types to restart (web, worker…). None: every dyno of the app."`
 
-	FreezeFlag  `embed:""`
-	DryRunFlag  `embed:""`
-	HerokuFlags `embed:""`
+	FreezeFlag      `embed:""`
+	DryRunFlag      `embed:""`
+	AnnotationsFlag `embed:""`
+	HerokuFlags     `embed:""`
 }
 
 // Run restarts (formation.Restart checks the types first).

@@ -27,10 +27,11 @@ type reviewDeployCmd struct {
 	Dotenv        string   `placeholder:"FILE" help:"Write the dotenv report here (HEROKU_APP_NAME, HEROKU_APP_URL…, as deploy's), for artifacts:reports:dotenv and the environment's URL."`
 	Rebuild       bool     `env:"HEROKU_DEPLOY_REBUILD" help:"Build again even when Heroku still keeps a build of this --source-version, which is otherwise released again (no upload, no build)."`
 
-	HealthFlags `embed:""`
-	FreezeFlag  `embed:""`
-	DryRunFlag  `embed:""`
-	HerokuFlags `embed:""`
+	HealthFlags     `embed:""`
+	FreezeFlag      `embed:""`
+	DryRunFlag      `embed:""`
+	AnnotationsFlag `embed:""`
+	HerokuFlags     `embed:""`
 }
 
 // check validates everything before any request: the name, the deploy's

@@ -15,9 +15,10 @@ type rollbackCmd struct {
 	To     *string `placeholder:"vN|RELEASE_ID" help:"Release to roll back to; without it, the newest release before the current one that can still be rolled back to, unless an earlier rollback is the app's latest act (see docs/cli.md)."`
 	Dotenv string  `placeholder:"FILE" help:"Write the dotenv report of the new release here (as deploy's, without HEROKU_BUILD_ID)."`
 
-	FreezeFlag  `embed:""`
-	DryRunFlag  `embed:""`
-	HerokuFlags `embed:""`
+	FreezeFlag      `embed:""`
+	DryRunFlag      `embed:""`
+	AnnotationsFlag `embed:""`
+	HerokuFlags     `embed:""`
 }
 
 var (

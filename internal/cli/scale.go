@@ -12,9 +12,10 @@ type scaleCmd struct {
 	AppFlag `embed:"" set:"app_help=Heroku app to scale."`
 	Changes []string `arg:"" optional:"" name:"type=quantity[:size]" help:"Process types to scale, e.g. web=2:standard-1x worker=0; quantities are absolute. None: print the formation."`
 
-	FreezeFlag  `embed:""`
-	DryRunFlag  `embed:""`
-	HerokuFlags `embed:""`
+	FreezeFlag      `embed:""`
+	DryRunFlag      `embed:""`
+	AnnotationsFlag `embed:""`
+	HerokuFlags     `embed:""`
 }
 
 // Run scales in one request and prints the formation read back.

@@ -160,6 +160,19 @@ func (p *project) dotenv(prefix, app string) []byte {
 	return b
 }
 
+// annotations reads the annotations report the last job wrote:
+// heroku-deploy.annotations.json in the directory it ran in, the
+// project's (the shell executor). gitlab-ci-local keeps no copy of a
+// report but the dotenv one.
+func (p *project) annotations() string {
+	p.t.Helper()
+	b, err := os.ReadFile(filepath.Join(p.dir, "heroku-deploy.annotations.json"))
+	if err != nil {
+		p.t.Fatalf("the annotations report: %v", err)
+	}
+	return string(b)
+}
+
 func (p *project) checkout(branch string) {
 	run(p.t, p.dir, "git", "checkout", "-q", "-B", branch)
 }
@@ -221,6 +234,11 @@ func TestTwoEnvironments(t *testing.T) {
 	}
 	if dotenv := p.dotenv("heroku-deploy", "my-app-production"); !regexp.MustCompile(`(?m)^HEROKU_APP_URL=https://my-app-production-[0-9a-f]{12}\.herokuapp\.com/$`).Match(dotenv) {
 		t.Errorf("dotenv report: %s", dotenv)
+	}
+	// The annotations report the job declares: links to the app, its build
+	// and release on Heroku's dashboard.
+	if a := p.annotations(); !strings.Contains(a, `{"external_link": {"label": "my-app-production: release v3", "url": "https://dashboard.heroku.com/apps/my-app-production/activity/releases/`) {
+		t.Errorf("annotations report:\n%s", a)
 	}
 
 	p.checkout("dev")
@@ -335,6 +353,10 @@ include:
 	}
 	if !strings.Contains(out, "No default language could be detected") || !strings.Contains(out, "heroku-deploy: error: build") {
 		t.Errorf("output lacks the build log and the error:\n%s", out)
+	}
+	// The failed job links to the failed build's page, which holds its log.
+	if a := p.annotations(); !strings.Contains(a, `{"external_link": {"label": "broken-app: build b0000000 (failed)", "url": "https://dashboard.heroku.com/apps/broken-app/activity/builds/b0000000-`) {
+		t.Errorf("annotations report:\n%s", a)
 	}
 }
 

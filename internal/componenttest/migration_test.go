@@ -272,8 +272,10 @@ func TestTagsInput(t *testing.T) {
 // TestJobKeysMerge: keys the inputs do not cover go on a component's job
 // through a job of the same name in the including file, which GitLab
 // deep-merges into it (doc/ci/yaml/includes.md, "Merge method"): the
-// example of docs/deploy.md gets needs, timeout and allow_failure, and keeps the
-// component's script, variables, rules and tags.
+// example of docs/deploy.md gets needs, timeout, allow_failure and an
+// environment's deployment_tier (merged into the component's environment,
+// its name and url kept), and keeps the component's script, variables,
+// rules and tags.
 func TestJobKeysMerge(t *testing.T) {
 	sec := testenv.Section(t, testenv.ReadFile(t, "docs/deploy.md"), "## Runner tags and other job keys")
 	m := yamlFenceRE.FindStringSubmatch(sec)
@@ -285,8 +287,9 @@ func TestJobKeysMerge(t *testing.T) {
 		t.Fatalf("GitLab would reject docs/deploy.md's example:%s", joinErrors(errs))
 	}
 	for job, want := range map[string]map[string]string{
-		"heroku-deploy:my-app-staging":     {"needs": "[unit-tests]", "timeout": "45m", "tags": "[gitlab-heroku]"},
-		"heroku-promote:my-app-production": {"allow_failure": "map[exit_codes:[5]]", "tags": "[gitlab-heroku]"},
+		"heroku-deploy:my-app-staging": {"needs": "[unit-tests]", "timeout": "45m", "tags": "[gitlab-heroku]"},
+		"heroku-promote:my-app-production": {"allow_failure": "map[exit_codes:[5]]", "tags": "[gitlab-heroku]",
+			"environment": "map[deployment_tier:production name:customer-portal url:$HEROKU_APP_URL]"},
 	} {
 		j := p.Sub(job)
 		if j == nil {

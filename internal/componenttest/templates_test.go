@@ -311,3 +311,72 @@ func anyInputDefaultUses(c *gitlabci.Component, ref string) bool {
 	}
 	return false
 }
+
+// linkingCommands are the commands the templates run that change an app
+// and take --annotations (internal/cli's AnnotationsFlag): their jobs
+// write the annotations report. review destroy and review sweep delete
+// apps (no page is left to link to); run changes none.
+var linkingCommands = []string{"heroku-deploy deploy", "heroku-deploy promote", "heroku-deploy review deploy"}
+
+// reportFlagRE is a report flag on a script line and the file it names.
+var reportFlagRE = regexp.MustCompile(`--(dotenv|annotations)[ =](\S+)`)
+
+// TestTemplatesDeclareTheirReports: every report a job's script writes is
+// declared under artifacts:reports with the same file name, and every
+// declared one is written; a job that runs a command that changes an app
+// writes the annotations report (GitLab 16.3+: artifacts:reports:
+// annotations, doc/ci/yaml/artifacts_reports.md). GitLab uploads reports
+// whatever the job's result (Ci::BuildRunnerPresenter sends each with
+// when: always), so no artifacts:when is needed for a failed job's links.
+func TestTemplatesDeclareTheirReports(t *testing.T) {
+	linking := 0
+	for _, name := range templateNames(t) {
+		c := loadComponent(t, name)
+		body, _ := c.Body.(*gitlabci.Map)
+		for _, jobName := range gitlabci.Jobs(body) {
+			job := body.Sub(jobName)
+			written := map[string]string{}
+			links := false
+			script, _ := job.Vals["script"].([]any)
+			for _, l := range script {
+				line, _ := l.(string)
+				for _, m := range reportFlagRE.FindAllStringSubmatch(line, -1) {
+					written[m[1]] = m[2]
+				}
+				for _, cmd := range linkingCommands {
+					if line == cmd || strings.HasPrefix(line, cmd+" ") {
+						links = true
+					}
+				}
+			}
+			if links {
+				linking++
+				if written["annotations"] == "" {
+					t.Errorf("%s/%s: its command changes an app, and the job writes no annotations report (--annotations FILE)", name, jobName)
+				}
+			}
+			declared := map[string]string{}
+			if r := job.Sub("artifacts").Sub("reports"); r != nil {
+				for _, k := range r.Keys {
+					declared[k], _ = r.Vals[k].(string)
+				}
+			}
+			for kind, file := range written {
+				if declared[kind] != file {
+					t.Errorf("%s/%s: the script writes the %s report %s; artifacts:reports:%s is %q", name, jobName, kind, file, kind, declared[kind])
+				}
+			}
+			for kind, file := range declared {
+				if written[kind] != file {
+					t.Errorf("%s/%s: artifacts:reports:%s declares %s, which the script does not write", name, jobName, kind, file)
+				}
+			}
+			if _, ok := job.Sub("artifacts").Get("when"); ok {
+				t.Errorf("%s/%s: artifacts:when set: reports are uploaded whatever the result, and when would apply to other artifacts only", name, jobName)
+			}
+		}
+	}
+	if linking < 3 {
+		t.Errorf("%d jobs run deploy, promote or review deploy; want the deploy, promote and review components' at least", linking)
+	}
+}

@@ -140,6 +140,7 @@ func Deploy(ctx context.Context, s *session.Session, r Registry, ask Ask) (*depl
 	if res.WebURL, note, err = s.Client.URL(ctx, app); err != nil {
 		return nil, err
 	}
+	s.Links.URL(app.Name, res.WebURL)
 	if note != "" {
 		s.Out.Step("%s", note)
 	}

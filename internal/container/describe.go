@@ -35,6 +35,17 @@ func Description(images []herokuapi.DockerImage) string {
 	return "Deployed " + strings.Join(each, ", ")
 }
 
+// imagesNote names images for a job page's link: "web 0123456789ab,
+// worker 89abcdef0123". No link goes to an image itself: Heroku's
+// registry has no page for one, and a source registry's URL is an API's.
+func imagesNote(images []herokuapi.DockerImage) string {
+	var each []string
+	for _, i := range images {
+		each = append(each, i.Type+" "+short12(i.Image))
+	}
+	return strings.Join(each, ", ")
+}
+
 // deployed reads a release description as one of a release of images:
 // type -> the first 12 hex digits of its image id; nil when it is not one.
 func deployed(desc string) map[string]string {

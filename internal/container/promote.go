@@ -83,6 +83,7 @@ func Promote(ctx context.Context, s *session.Session, r Registry, cfg PromoteCon
 		if note != "" {
 			s.Out.Step("%s", note)
 		}
+		s.Links.URL(a.Name, u)
 		res.Targets = append(res.Targets, &promote.Target{App: a.Name, WebURL: u, Generation: herokuapi.Generation(a), Status: "pending"})
 	}
 	if err := promote.CheckPipeline(ctx, s.Client, src.Name, cfg.To); err != nil {

@@ -50,6 +50,7 @@ func releaseImages(ctx context.Context, s *session.Session, app string, images [
 		return nil, nil
 	}
 	s.Out.Step("Releasing on %s: %s", app, strings.TrimPrefix(desc, "Deployed "))
+	s.Links.Changed(app)
 	err := s.Client.ReleaseImages(ctx, app, images)
 	var rel *herokuapi.Release
 	switch {
@@ -75,6 +76,7 @@ func releaseImages(ctx context.Context, s *session.Session, app string, images [
 		}
 		s.Out.Step("Heroku did make release v%d of %s (%s): following it", rel.Version, app, rel.Description)
 	}
+	s.Links.Describe(app, rel.ID, imagesNote(images))
 	got, err := release.Follow(ctx, s, app, rel.ID, release.Unregistered(NoCurl))
 	if got != nil {
 		return got, err

@@ -46,6 +46,7 @@ func SetConfig(ctx context.Context, s *session.Session, app string, wanted map[s
 	}
 	// The answer holds every config var of the app after the change: its
 	// values are compared, never printed.
+	s.Links.Changed(app)
 	after, err := s.Client.UpdateConfigVars(ctx, app, plan.Patch())
 	if err != nil {
 		if ctx.Err() == nil && !herokuapi.Ambiguous(err) {
@@ -67,7 +68,13 @@ func SetConfig(ctx context.Context, s *session.Session, app string, wanted map[s
 	if err != nil {
 		return nil, fmt.Errorf("config vars set, but their release could not be found: %w", err)
 	}
+	id := rel.ID
+	s.Links.Release(app, id, rel.Version, rel.Status)
+	s.Links.Describe(app, id, "config vars")
 	rel, err = s.Wait.Release(ctx, s.Out, app, rel, "release phase goes on on Heroku; the config vars are already set")
+	if rel != nil {
+		s.Links.Release(app, id, rel.Version, rel.Status)
+	}
 	if err != nil {
 		return rel, err
 	}

@@ -169,6 +169,7 @@ func Apply(ctx context.Context, s *session.Session, app string, config map[strin
 	if s.Dry() {
 		return planApply(ctx, s, app, config, maint, guard, makeRelease)
 	}
+	s.Links.Changed(app)
 	work := func(ctx context.Context) error {
 		if len(config) > 0 {
 			if _, err := SetConfig(ctx, s, app, config, nil); err != nil {
@@ -328,6 +329,7 @@ func readApp(ctx context.Context, s *session.Session, cfg Config) (*Result, erro
 	if res.WebURL, err = webURL(ctx, s, app); err != nil {
 		return nil, err
 	}
+	s.Links.URL(app.Name, res.WebURL)
 	return res, nil
 }
 
@@ -366,9 +368,14 @@ func buildAndRelease(ctx context.Context, s *session.Session, app string, req he
 		return nil, fmt.Errorf("create build: %w", err)
 	}
 	res.BuildID = b.ID
+	s.Links.Build(app, b.ID, b.Status)
 	end := s.Out.Section("heroku_build", fmt.Sprintf("Building on Heroku (build %s)", b.ID))
+	id := b.ID
 	b, err = follow.Wait(ctx, s.Wait, buildJob(s, app, b), b)
 	end()
+	if b != nil {
+		s.Links.Build(app, id, b.Status)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -463,6 +470,7 @@ func stoppedCreating(ctx context.Context, s *session.Session, app string, req he
 		}
 		b = found
 	}
+	s.Links.Build(app, b.ID, b.Status)
 	return follow.Stop(ctx, buildJob(s, app, b), b)
 }
 

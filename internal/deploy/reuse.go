@@ -100,6 +100,7 @@ func kept(kind, id string, releases []herokuapi.Release) bool {
 // the release.
 func rerelease(ctx context.Context, s *session.Session, cfg Config, old *reusable) (*herokuapi.Release, error) {
 	s.Out.Step("Reusing build %s from %s (%s): no upload, no build", old.build.ID, day(old.build), short(cfg.SourceVersion))
+	s.Links.Build(cfg.App, old.build.ID, "released again")
 	desc := fmt.Sprintf("Deploy %s (build %s again)", short(cfg.SourceVersion), old.build.ID)
 	rel, err := s.Client.ReleaseArtifact(ctx, cfg.App, old.kind, old.id, desc)
 	if err != nil {

@@ -48,6 +48,7 @@ func Built(ctx context.Context, s *session.Session, app, buildID string) (*Resul
 	}
 	res.ReleaseID, res.ReleaseVersion = rel.ID, rel.Version
 	res.ArtifactKind, res.ArtifactID = herokuapi.Artifact(rel)
+	s.Links.Release(app, b.Release.ID, rel.Version, rel.Status)
 	return res, nil
 }
 

@@ -150,6 +150,7 @@ func Scale(ctx context.Context, s *session.Session, app string, changes []Change
 		q := c.Quantity
 		updates[i] = herokuapi.FormationUpdate{Type: c.Type, Quantity: &q, Size: c.Size}
 	}
+	s.Links.Changed(app)
 	_, perr := s.Client.FormationBatchUpdate(ctx, app, updates)
 	var he *herokuapi.Error
 	if perr != nil && (ctx.Err() != nil || (errors.As(perr, &he) && (he.Status == 401 || he.Status == 403))) {
@@ -198,6 +199,7 @@ func Restart(ctx context.Context, s *session.Session, app string, args []string)
 	if s.Dry() {
 		return planRestart(ctx, s, app, types)
 	}
+	s.Links.Changed(app)
 	if len(types) == 0 {
 		if err := s.Client.RestartAll(ctx, app); err != nil {
 			return err

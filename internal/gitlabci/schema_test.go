@@ -29,6 +29,16 @@ func TestSchemaIsGitLabs(t *testing.T) {
 		"spec:\n  component: [version]\n":             false,
 		"spec:\n  description: x\n":                   false,
 		"job:\n  script: [echo]\n  when: sometimes\n": false,
+		// artifacts:reports:annotations (GitLab 16.3): the schema lacked it
+		// until gitlab!155478 (gitlab#461821), and its reports take no
+		// unknown key. GitLab itself takes a path or a list of paths
+		// (entry/reports.rb, array_of_strings_or_string); the schema a
+		// path, which is what the components write.
+		"job:\n  script: [echo]\n  artifacts:\n    reports:\n      annotations: heroku-deploy.annotations.json\n": true,
+		"job:\n  script: [echo]\n  artifacts:\n    reports:\n      annotations: {path: x}\n":                      false,
+		"job:\n  script: [echo]\n  artifacts:\n    reports:\n      annotation: heroku-deploy.annotations.json\n":  false,
+		"job:\n  script: [echo]\n  environment: {name: production, action: access}\n":                             true,
+		"job:\n  script: [echo]\n  environment: {name: production, action: read}\n":                               false,
 	} {
 		v, err := LoadOne([]byte(src))
 		if err != nil {

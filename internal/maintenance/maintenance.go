@@ -138,6 +138,7 @@ func set(ctx context.Context, s *session.Session, app string, on bool) error {
 // send is set, and says whether the PATCH was given up on (ctx ended)
 // before any answer: then Heroku may still apply it later.
 func send(ctx context.Context, s *session.Session, app string, on bool) (gaveUp bool, err error) {
+	s.Links.Changed(app)
 	_, perr := s.Client.SetMaintenance(ctx, app, on)
 	gaveUp = perr != nil && ctx.Err() != nil && herokuapi.StatusOf(perr) == 0
 	if perr != nil {

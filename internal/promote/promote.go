@@ -190,6 +190,7 @@ func Promote(ctx context.Context, s *session.Session, cfg Config) (*Result, erro
 		if a.urlNote != "" {
 			s.Out.Step("%s", a.urlNote)
 		}
+		s.Links.URL(a.name, a.url)
 		res.Targets = append(res.Targets, &Target{App: a.name, id: a.id, WebURL: a.url, Generation: a.generation, Status: "pending"})
 	}
 	if cfg.Health.Check != "" {
@@ -223,6 +224,7 @@ func Promote(ctx context.Context, s *session.Session, cfg Config) (*Result, erro
 	req := herokuapi.PromotionRequest{Pipeline: src.pipeline, SourceApp: src.id, SourceRelease: res.Release.ID}
 	for _, t := range res.Targets {
 		req.Targets = append(req.Targets, t.id)
+		s.Links.Changed(t.App)
 	}
 	promo, err := s.Client.PromotionCreate(ctx, req)
 	if err == nil && (promo == nil || promo.ID == "") {

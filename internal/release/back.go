@@ -81,6 +81,7 @@ func Back(ctx context.Context, s *session.Session, app, to string) (*Outcome, er
 	if err != nil {
 		return nil, err
 	}
+	s.Links.URL(a.Name, webURL)
 	if note != "" {
 		s.Out.Step("%s", note)
 	}
@@ -200,6 +201,7 @@ func again(ctx context.Context, s *session.Session, app string, list []herokuapi
 			return &Outcome{Act: Resume, Target: k, Release: e}, nil
 		}
 		s.Out.Step("%s, is still pending (an earlier run, or someone else, made it): following it instead of rolling back again", capital(what))
+		s.Links.Describe(app, e.ID, fmt.Sprintf("rollback to v%d", k))
 		rel, err := Follow(ctx, s, app, e.ID)
 		if rel == nil {
 			rel = e
@@ -214,6 +216,8 @@ func again(ctx context.Context, s *session.Session, app string, list []herokuapi
 			return nil, &follow.Unknown{App: app, Msg: fmt.Sprintf("%s, read back, is %s and current=%t: the app changed meanwhile; nothing was done, run the job again", what, rel.Status, rel.Current)}
 		}
 		s.Out.Step("%s already runs %s: nothing more to do (a rollback without --to never goes further back on its own)", app, what)
+		s.Links.Describe(app, rel.ID, fmt.Sprintf("rollback to v%d", k)) // what the job reports
+		s.Links.Release(app, rel.ID, rel.Version, rel.Status)
 		return &Outcome{Act: Done, Target: k, Release: rel, Further: Candidates(list, k)}, nil
 	case "failed":
 		if target == nil {

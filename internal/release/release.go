@@ -51,6 +51,7 @@ func Follow(ctx context.Context, s *session.Session, app, id string, opts ...Opt
 	for _, opt := range opts {
 		opt(&o)
 	}
+	s.Links.Release(app, id, 0, "") // its page is worth a link whatever happens next
 	rel, err := s.Client.ReleaseInfo(ctx, app, id)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -62,7 +63,11 @@ func Follow(ctx context.Context, s *session.Session, app, id string, opts ...Opt
 		}
 		return nil, fmt.Errorf("look up release %s of %s: %w", id, app, err)
 	}
+	s.Links.Release(app, id, rel.Version, rel.Status)
 	rel, err = s.Wait.ReleaseNoting(ctx, s.Out, app, rel, stopNote, o.unregistered)
+	if rel != nil {
+		s.Links.Release(app, id, rel.Version, rel.Status)
+	}
 	if err != nil {
 		return rel, err
 	}

@@ -171,6 +171,7 @@ func RollbackAfter(ctx context.Context, s *session.Session, app string, to *hero
 	if err := Check(app, to); err != nil {
 		return nil, err
 	}
+	s.Links.Changed(app)
 	rel, err := s.Client.Rollback(ctx, app, to.ID)
 	if err == nil && (rel == nil || rel.ID == "" || rel.Version <= 0) {
 		err = &follow.Unknown{App: app, Msg: fmt.Sprintf("Heroku's answer to the rollback of %s to v%d names no release (no id or version)", app, to.Version)}
@@ -188,6 +189,8 @@ func RollbackAfter(ctx context.Context, s *session.Session, app string, to *hero
 		}
 		s.Out.Step("Heroku did make release v%d of %s, the rollback to v%d: following it", rel.Version, app, to.Version)
 	}
+	s.Links.Describe(app, rel.ID, fmt.Sprintf("rollback to v%d", to.Version))
+	s.Links.Release(app, rel.ID, rel.Version, rel.Status)
 	got, err := Follow(ctx, s, app, rel.ID, opts...)
 	if got != nil {
 		return got, err

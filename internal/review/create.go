@@ -75,6 +75,7 @@ func Create(ctx context.Context, s *session.Session, o herokuapi.AppCreate) (boo
 		return true, nil
 	}
 	s.Out.Step("Creating app %s%s", o.Name, where(o))
+	s.Links.Changed(o.Name)
 	err := s.Client.CreateApp(ctx, o)
 	if err == nil {
 		return true, nil
@@ -136,6 +137,7 @@ func Setup(ctx context.Context, s *session.Session, r herokuapi.AppSetupRequest)
 	if len(names) > 0 {
 		s.Out.Line("    config vars: %s", strings.Join(names, ", "))
 	}
+	s.Links.Changed(r.App.Name)
 	st, err := s.Client.AppSetupCreate(ctx, r)
 	if err != nil {
 		if err := lost(ctx, s, r.App.Name, fmt.Errorf("create app setup of %s: %w", r.App.Name, err)); err != nil {
@@ -176,9 +178,14 @@ func followSetup(ctx context.Context, s *session.Session, app string, st *heroku
 		}
 		job.Final = func(s *herokuapi.AppSetup) bool { return s.Status != "pending" }
 		job.Stream = st.Build.OutputStreamURL
+		id := st.Build.ID
+		s.Links.Build(app, id, st.Build.Status)
 		end := s.Out.Section("heroku_build", fmt.Sprintf("Building on Heroku (build %s of app setup %s)", st.Build.ID, st.ID))
 		st, err = follow.Wait(ctx, s.Wait, job, st)
 		end()
+		if st != nil && st.Build != nil {
+			s.Links.Build(app, id, st.Build.Status)
+		}
 		if err != nil {
 			return st, err
 		}
@@ -214,4 +221,5 @@ func deleteFailed(ctx context.Context, s *session.Session, app string) {
 		return
 	}
 	s.Out.Step("The app setup failed: app %s deleted, so that the next deploy sets it up afresh", app)
+	s.Links.Forget(app) // its pages are gone with it
 }

@@ -1,9 +1,10 @@
 // Package session is what every workflow takes from the command line: the
 // Heroku client, the waiting engine, the job log, the warnings, the
-// redactor's Add and the pace of retries. The command line builds one per
-// run, after checking the key; workflow packages (deploy, promote, review,
-// release, health, maintenance, oneoff, formation) take it as their first
-// argument after the context, never a carrier of their own.
+// redactor's Add, the pace of retries and the job page's links. The
+// command line builds one per run, after checking the key; workflow
+// packages (deploy, promote, review, release, health, maintenance, oneoff,
+// formation) take it as their first argument after the context, never a
+// carrier of their own.
 //
 // It sits just above internal/follow: it holds the waiting engine, so it
 // cannot sit below it, and every workflow, which waits, sits above it.
@@ -16,6 +17,7 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/dryrun"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/jobpage"
 )
 
 // Session carries what every workflow needs.
@@ -37,6 +39,10 @@ type Session struct {
 	// GET and HEAD through it, so a change point a workflow missed is
 	// refused, never sent.
 	DryRun *dryrun.Guard
+	// Links records what the job's page links to, as the run learns it:
+	// the apps it changes, their URLs, builds and releases. Nil records
+	// nothing.
+	Links *jobpage.Links
 }
 
 // Dry reports whether this is a dry run.
