@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -185,10 +186,16 @@ func TestOpenTakesTheSchemeOfAURL(t *testing.T) {
 // with the dry run's refusal and the registry sees no request but GET and
 // HEAD. Without the guard in Open, the push lands and this fails.
 func TestDryRunRefusesWrites(t *testing.T) {
-	var methods []string
+	// remote.Write sends its blob checks at once: the log is shared.
+	var (
+		mu      sync.Mutex
+		methods []string
+	)
 	reg := ggcrregistry.New()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
 		methods = append(methods, r.Method)
+		mu.Unlock()
 		reg.ServeHTTP(w, r)
 	}))
 	defer srv.Close()
@@ -206,9 +213,12 @@ func TestDryRunRefusesWrites(t *testing.T) {
 	if !dryrun.IsRefused(err) || guard.Refused() == nil {
 		t.Fatalf("a push in a dry run: %v, want the dry run's refusal", err)
 	}
-	for _, m := range methods {
+	mu.Lock()
+	seen := append([]string(nil), methods...)
+	mu.Unlock()
+	for _, m := range seen {
 		if m != http.MethodGet && m != http.MethodHead {
-			t.Errorf("the registry saw a %s in a dry run (all: %v)", m, methods)
+			t.Errorf("the registry saw a %s in a dry run (all: %v)", m, seen)
 		}
 	}
 	if _, err := remote.Head(repo.Tag("latest"), s.Options(context.Background())...); err == nil || dryrun.IsRefused(err) {
