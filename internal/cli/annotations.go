@@ -53,9 +53,9 @@ func (g *globals) writeLinks(kctx *kong.Context) {
 	}
 	left, err := g.links.Write(a.annotationsFile(), func(s string) bool { return g.redact.String(s) != s })
 	if left > 0 {
-		g.voice.warn(fmt.Sprintf("%d link(s) left out of the annotations report: they would show a secret", left))
+		g.voice.Warn(fmt.Sprintf("%d link(s) left out of the annotations report: they would show a secret", left))
 	}
 	if err != nil {
-		g.voice.warn(fmt.Sprintf("--annotations %s: %v; the job's page has no links to what changed", a.annotationsFile(), err))
+		g.voice.Warn(fmt.Sprintf("--annotations %s: %v; the job's page has no links to what changed", a.annotationsFile(), err))
 	}
 }

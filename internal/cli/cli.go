@@ -2,8 +2,8 @@
 // any request, signals, and the one place every error becomes an outcome
 // and an exit code (run: classify.Of). One file per command, which builds
 // a workflow from its package and returns its error; heroku.go holds what
-// every Heroku command shares (the session, --timeout, --app), errors.go
-// the one voice on stderr.
+// every Heroku command shares (the session, --timeout, --app); what is
+// printed on stderr goes through internal/voice.
 package cli
 
 import (
@@ -30,6 +30,7 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/redact"
 	"gitlab.com/heroku-deploy/heroku/internal/rescue"
+	"gitlab.com/heroku-deploy/heroku/internal/voice"
 )
 
 // commandLine is the command tree.
@@ -65,7 +66,7 @@ type globals struct {
 	Version string
 	Verbose bool
 	Env     environment
-	voice   *voice           // stderr
+	voice   *voice.Voice     // stderr
 	out     *ciout.Writer    // the job log, on stdout
 	redact  *redact.Redactor // everything printed passes through it
 	// dryRun is a dry run's guard, once the session is built; nil in a
@@ -91,21 +92,21 @@ func withSignals(main func(context.Context, environment) int) int {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		defer rescue.Guard()
-		v := &voice{w: env.Stderr}
+		v := &voice.Voice{W: env.Stderr}
 		sig := <-sigs
-		v.say("", fmt.Sprintf("received %s: stopping", sigName(sig)))
+		v.Say("", fmt.Sprintf("received %s: stopping", sigName(sig)))
 		cancel(&outcome.Signal{Name: sigName(sig)})
 		// A second signal cannot wait for the cancel requests: exit now,
 		// but not without a word or with the temporary archive left behind,
 		// and not as a plain cancel while an app may be in maintenance
 		// mode: that is exit 6 and the alarm, as when turning it off fails.
 		sig = <-sigs
-		v.say("error", fmt.Sprintf("received %s again: exiting at once; what Heroku is running was not cancelled", sigName(sig)))
+		v.Say("error", fmt.Sprintf("received %s again: exiting at once; what Heroku is running was not cancelled", sigName(sig)))
 		archive.RemoveTemporary()
 		if apps := maintenance.LeftOn(); len(apps) > 0 {
 			for _, app := range apps {
-				v.say("", "!!! "+maintenance.Headline(app))
-				v.say("hint", classify.OffByHand(app))
+				v.Say("", "!!! "+maintenance.Headline(app))
+				v.Say("hint", classify.OffByHand(app))
 			}
 			os.Exit(outcome.MaintenanceOn.Code())
 		}
@@ -127,23 +128,23 @@ type exitPanic int
 // run parses args and runs the chosen command.
 func run(ctx context.Context, version string, args []string, env environment) (code int) {
 	red := &redact.Redactor{}
-	v := &voice{w: env.Stderr, redact: red}
+	v := &voice.Voice{W: env.Stderr, Redact: red}
 	stdout := red.Writer(env.Stdout)
 	defer stdout.Flush()
 	out := ciout.New(stdout, env.Getenv("GITLAB_CI") == "true")
 	var cli commandLine
 	parser, err := newParser(&cli, version, env)
 	if err != nil {
-		return v.report(outcome.Input(err.Error()))
+		return v.Report(outcome.Input(err.Error()))
 	}
 	// A panic in a goroutine of the command's: the same report, then
 	// exit at once (its stack is not the command's to unwind).
 	rescue.OnPanic(func(r any) {
 		err := classify.Panic(r)
 		for _, app := range maintenance.LeftOn() {
-			v.say("", "!!! "+maintenance.Headline(app))
+			v.Say("", "!!! "+maintenance.Headline(app))
 		}
-		code := v.report(err)
+		code := v.Report(err)
 		stdout.Flush()
 		os.Exit(code)
 	})
@@ -159,9 +160,9 @@ func run(ctx context.Context, version string, args []string, env environment) (c
 			// promises that nothing changed.
 			err := classify.Panic(r)
 			for _, app := range maintenance.LeftOn() {
-				v.say("", "!!! "+maintenance.Headline(app))
+				v.Say("", "!!! "+maintenance.Headline(app))
 			}
-			code = v.report(err)
+			code = v.Report(err)
 		}
 	}()
 	kctx, err := parser.Parse(args)
@@ -174,14 +175,14 @@ func run(ctx context.Context, version string, args []string, env environment) (c
 		if !errors.As(err, &oe) { // a flag group's own check (AppFlag) keeps its hints
 			oe = parseError(kctx, err)
 		}
-		return v.report(classified(ctx, kctx, oe))
+		return v.Report(classified(ctx, kctx, oe))
 	}
 	kctx.BindTo(ctx, (*context.Context)(nil))
 	g := &globals{Version: version, Verbose: cli.Verbose, Env: env, voice: v, out: out, redact: red, links: &jobpage.Links{}}
 	// The annotations report says what changed, whatever the outcome (a
 	// panic included: this runs before the recover above).
 	defer g.writeLinks(kctx)
-	return v.report(classified(ctx, kctx, planned(kctx, g, runCommand(kctx, g))))
+	return v.Report(classified(ctx, kctx, planned(kctx, g, runCommand(kctx, g))))
 }
 
 // planned is a dry run's end: a request its guard refused is a bug that
@@ -191,7 +192,7 @@ func run(ctx context.Context, version string, args []string, env environment) (c
 func planned(kctx *kong.Context, g *globals, err error) error {
 	if r := g.dryRun.Refused(); r != nil && !dryrun.IsRefused(err) {
 		if err != nil {
-			g.voice.warn(err.Error())
+			g.voice.Warn(err.Error())
 		}
 		return r
 	}

@@ -10,6 +10,7 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/dpl"
 	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/redact"
+	"gitlab.com/heroku-deploy/heroku/internal/voice"
 )
 
 // MainAs runs the program under the name it was called by. In the image,
@@ -30,11 +31,11 @@ func MainAs(name, version string, args []string) int {
 
 // runGem answers `gem install dpl`: nothing to install.
 func runGem(args []string, env environment) int {
-	v := &voice{w: env.Stderr}
+	v := &voice.Voice{W: env.Stderr}
 	if err := dpl.Gem(args); err != nil {
-		return v.report(err)
+		return v.Report(err)
 	}
-	v.say("", "gem install dpl: nothing to install, dpl is built into this image (heroku-deploy answers to it)")
+	v.Say("", "gem install dpl: nothing to install, dpl is built into this image (heroku-deploy answers to it)")
 	return outcome.Done.Code()
 }
 
@@ -44,10 +45,10 @@ func runGem(args []string, env environment) int {
 func runDpl(ctx context.Context, version string, args []string, env environment) int {
 	red := &redact.Redactor{}
 	red.Add(dpl.Secrets(args)...) // before anything can print one
-	v := &voice{w: env.Stderr, redact: red}
+	v := &voice.Voice{W: env.Stderr, Redact: red}
 	plan, err := dpl.Parse(args, env.Lookup)
 	if err != nil {
-		return v.report(err)
+		return v.Report(err)
 	}
 	switch {
 	case plan.Help:
@@ -63,10 +64,10 @@ func runDpl(ctx context.Context, version string, args []string, env environment)
 	spec.Flag = plan.APIKeyFrom
 	key, err := (&credential.Reader{Lookup: env.Lookup, Register: red.Add}).Value(plan.APIKeyFrom, plan.APIKey, spec)
 	if err != nil {
-		return v.report(err)
+		return v.Report(err)
 	}
 	if err := checkApp(plan.App); err != nil {
-		return v.report(err)
+		return v.Report(err)
 	}
 	steps := plan.Steps(version, env.environ(), env.Getenv("CI_COMMIT_BRANCH"))
 	sub := env
@@ -80,15 +81,15 @@ func runDpl(ctx context.Context, version string, args []string, env environment)
 		sub.Getenv = func(name string) string { s, _ := sub.Lookup(name); return s }
 	}
 	for _, w := range steps.Warnings {
-		v.warn(w)
+		v.Warn(w)
 	}
-	v.say("hint", steps.Hint)
+	v.Say("hint", steps.Hint)
 	for i, c := range steps.Commands {
 		if i > 0 && ctx.Err() != nil {
 			return outcome.Stopped.Code()
 		}
 		if c.Warning != "" {
-			v.warn(c.Warning)
+			v.Warn(c.Warning)
 		}
 		if code := run(ctx, version, c.Args, sub); code != outcome.Done.Code() {
 			return code

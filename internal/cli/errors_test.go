@@ -18,6 +18,7 @@ import (
 	"gitlab.com/heroku-deploy/heroku/internal/promote"
 	"gitlab.com/heroku-deploy/heroku/internal/redact"
 	"gitlab.com/heroku-deploy/heroku/internal/release"
+	"gitlab.com/heroku-deploy/heroku/internal/voice"
 )
 
 // TestEveryErrorIsScrubbed feeds the key and signed URLs into every error
@@ -31,7 +32,7 @@ func TestEveryErrorIsScrubbed(t *testing.T) {
 	red.Add(key)
 	red.AddURL(signed)
 	var out bytes.Buffer
-	v := &voice{w: &out, redact: red}
+	v := &voice.Voice{W: &out, Redact: red}
 	for _, err := range []error{
 		&herokuapi.Error{Method: "GET", Path: "/apps/x", Status: 403, ID: "forbidden", Message: "key " + key + " at " + signed},
 		&url.Error{Op: "Get", URL: stream, Err: errors.New("connection reset")},
@@ -50,10 +51,10 @@ func TestEveryErrorIsScrubbed(t *testing.T) {
 	} {
 		// As run reports them: through the mapper, whose hints quote
 		// what the command was given.
-		v.report(classify.Of(context.Background(), err, classify.Context{App: key, KeyVar: "HEROKU_API_KEY", APIURL: signed}))
+		v.Report(classify.Of(context.Background(), err, classify.Context{App: key, KeyVar: "HEROKU_API_KEY", APIURL: signed}))
 	}
-	v.warn("Heroku: " + key + " " + signed)
-	v.say("http", "GET "+stream+": 200")
+	v.Warn("Heroku: " + key + " " + signed)
+	v.Say("http", "GET "+stream+": 200")
 	for _, secret := range []string{key, "s1gn", "s7r34m", "AWSAccessKeyId"} {
 		if strings.Contains(out.String(), secret) {
 			t.Errorf("%q got through:\n%s", secret, out.String())

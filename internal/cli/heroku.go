@@ -116,16 +116,16 @@ func (f *HerokuFlags) connect(g *globals, dry bool) (*heroku, error) {
 		URL: apiURL, Key: key, UserAgent: "heroku-deploy/" + g.Version,
 		RetryWaitMin: f.RetryWait, RetryWaitMax: 30 * f.RetryWait,
 		RequestTimeout: f.RequestTimeout, LookupWindow: f.LookupWindow,
-		Notify: g.voice.warn, Secret: g.redact.AddAny, Trace: g.trace(), DryRun: g.dryRun,
+		Notify: g.voice.Warn, Secret: g.redact.AddAny, Trace: g.trace(), DryRun: g.dryRun,
 	}
 	client := herokuapi.New(cfg)
 	return &heroku{
 		Session: &session.Session{
 			Client: client,
-			Wait: &follow.Waiter{Client: client, Warn: g.voice.warn, Poll: f.PollInterval, StreamPoll: f.StreamPoll,
+			Wait: &follow.Waiter{Client: client, Warn: g.voice.Warn, Poll: f.PollInterval, StreamPoll: f.StreamPoll,
 				StreamWait: f.StreamWait, Quiet: f.StreamQuiet, RetryWait: f.RetryWait},
 			Out:       g.out,
-			Warn:      g.voice.warn,
+			Warn:      g.voice.Warn,
 			Secret:    g.redact.Add,
 			RetryWait: f.RetryWait,
 			DryRun:    g.dryRun,
@@ -204,7 +204,7 @@ func (g *globals) configVars(specs []string, flag, what, where string) (map[stri
 // warning names them.
 func (g *globals) addValues(vars map[string]string, what, where string) {
 	if short := g.redact.AddValues(vars); len(short) > 0 {
-		g.voice.warn(fmt.Sprintf("%s %s: a value under %d characters is too short to mask: heroku-deploy prints only names, but %s would show it as it is",
+		g.voice.Warn(fmt.Sprintf("%s %s: a value under %d characters is too short to mask: heroku-deploy prints only names, but %s would show it as it is",
 			what, strings.Join(short, ", "), redact.MinLen, where))
 	}
 }
@@ -220,5 +220,5 @@ func (g *globals) trace() func(string) {
 	if !g.Verbose {
 		return nil
 	}
-	return func(msg string) { g.voice.say("http", msg) }
+	return func(msg string) { g.voice.Say("http", msg) }
 }
