@@ -39,11 +39,7 @@ func (f *AnnotationsFlag) annotationsFile() string { return f.Annotations }
 // written is a warning: the links are for people, and the command's
 // outcome stands.
 func (g *globals) writeLinks(kctx *kong.Context) {
-	n := selected(kctx)
-	if n == nil || !n.Target.CanAddr() {
-		return
-	}
-	a, ok := n.Target.Addr().Interface().(interface{ annotationsFile() string })
+	a, ok := target(kctx).(interface{ annotationsFile() string })
 	if !ok || a.annotationsFile() == "" {
 		return
 	}

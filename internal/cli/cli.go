@@ -103,17 +103,27 @@ func withSignals(main func(context.Context, environment) int) int {
 		sig = <-sigs
 		v.Say("error", fmt.Sprintf("received %s again: exiting at once; what Heroku is running was not cancelled", sigName(sig)))
 		archive.RemoveTemporary()
-		if apps := maintenance.LeftOn(); len(apps) > 0 {
-			for _, app := range apps {
-				v.Say("", "!!! "+maintenance.Headline(app))
-				v.Say("hint", classify.OffByHand(app))
-			}
+		if sayLeftOn(v, true) {
 			os.Exit(outcome.MaintenanceOn.Code())
 		}
 		os.Exit(outcome.Stopped.Code())
 	}()
 	defer signal.Stop(sigs)
 	return main(ctx, env)
+}
+
+// sayLeftOn names the apps a maintenance window may have left on, when the
+// run ends without turning it off (a second signal, a panic), with how to
+// turn it off by hand if hint; it reports whether there was any.
+func sayLeftOn(v *voice.Voice, hint bool) bool {
+	apps := maintenance.LeftOn()
+	for _, app := range apps {
+		v.Say("", "!!! "+maintenance.Headline(app))
+		if hint {
+			v.Say("hint", classify.OffByHand(app))
+		}
+	}
+	return len(apps) > 0
 }
 
 func sigName(s os.Signal) string {
@@ -140,11 +150,8 @@ func run(ctx context.Context, version string, args []string, env environment) (c
 	// A panic in a goroutine of the command's: the same report, then
 	// exit at once (its stack is not the command's to unwind).
 	rescue.OnPanic(func(r any) {
-		err := classify.Panic(r)
-		for _, app := range maintenance.LeftOn() {
-			v.Say("", "!!! "+maintenance.Headline(app))
-		}
-		code := v.Report(err)
+		sayLeftOn(v, false)
+		code := v.Report(classify.Panic(r))
 		stdout.Flush()
 		os.Exit(code)
 	})
@@ -158,11 +165,8 @@ func run(ctx context.Context, version string, args []string, env environment) (c
 		} else if r != nil {
 			// A bug. Unrecovered, Go's runtime would exit 2, which
 			// promises that nothing changed.
-			err := classify.Panic(r)
-			for _, app := range maintenance.LeftOn() {
-				v.Say("", "!!! "+maintenance.Headline(app))
-			}
-			code = v.Report(err)
+			sayLeftOn(v, false)
+			code = v.Report(classify.Panic(r))
 		}
 	}()
 	kctx, err := parser.Parse(args)
