@@ -171,9 +171,13 @@ func TestInputsTakeVariables(t *testing.T) {
 	for _, tc := range []struct {
 		component, job string
 		inputs         string
+		appVar         string // the job variable that carries the app
 	}{
-		{"deploy", "heroku-deploy:", "app: $HEROKU_APP_NAME_STAGING\n      api_key_variable: $HEROKU_STAGING_API_KEY"},
-		{"run", "heroku-run:", "app: ${HEROKU_APP_NAME_STAGING}\n      command: rake db:migrate\n      api_key_variable: ${HEROKU_STAGING_API_KEY}"},
+		{"deploy", "heroku-deploy:", "app: $HEROKU_APP_NAME_STAGING\n      api_key_variable: $HEROKU_STAGING_API_KEY", "HEROKU_DEPLOY_APP"},
+		{"run", "heroku-run:", "app: ${HEROKU_APP_NAME_STAGING}\n      command: rake db:migrate\n      api_key_variable: ${HEROKU_STAGING_API_KEY}", "HEROKU_DEPLOY_APP"},
+		// promote's target names the job and the group; its source is
+		// expanded too (checked below).
+		{"promote", "heroku-promote:", "from: $HEROKU_APP_NAME_DEV\n      to: $HEROKU_APP_NAME_STAGING\n      api_key_variable: $HEROKU_STAGING_API_KEY", "HEROKU_DEPLOY_TO"},
 	} {
 		yml := "include:\n  - component: $CI_SERVER_FQDN/heroku-deploy/heroku/" + tc.component + "@1.0.0\n    inputs:\n      " + tc.inputs + "\n"
 		for _, known := range []bool{true, false} {
@@ -184,6 +188,7 @@ func TestInputsTakeVariables(t *testing.T) {
 			}
 			if known {
 				vars["HEROKU_APP_NAME_STAGING"], app = "my-app-staging", "my-app-staging"
+				vars["HEROKU_APP_NAME_DEV"] = "my-app-dev"
 			}
 			p, errs := consumerPipeline(t, &assembler{vars: vars}, yml)
 			if len(errs) > 0 {
@@ -193,8 +198,11 @@ func TestInputsTakeVariables(t *testing.T) {
 			if job == nil {
 				t.Fatalf("%s (variable known: %v): no job %s%s in %v", tc.component, known, tc.job, app, gitlabci.Jobs(p))
 			}
-			if got := job.Sub("variables").Str("HEROKU_DEPLOY_APP"); got != app {
-				t.Errorf("%s: HEROKU_DEPLOY_APP = %q, want %q", tc.component, got, app)
+			if got := job.Sub("variables").Str(tc.appVar); got != app {
+				t.Errorf("%s: %s = %q, want %q", tc.component, tc.appVar, got, app)
+			}
+			if from := job.Sub("variables").Str("HEROKU_DEPLOY_FROM"); tc.component == "promote" && known && from != "my-app-dev" {
+				t.Errorf("promote: HEROKU_DEPLOY_FROM = %q, want my-app-dev (expanded)", from)
 			}
 			if got := job.Str("resource_group"); got != "heroku-"+app {
 				t.Errorf("%s: resource_group %q, want heroku-%s", tc.component, got, app)
