@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"gitlab.com/heroku-deploy/heroku/internal/archive"
+	"gitlab.com/heroku-deploy/heroku/internal/credential"
 	"gitlab.com/heroku-deploy/heroku/internal/dryrun"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/formation"
@@ -102,6 +103,7 @@ func of(ctx context.Context, err error, c Context) *outcome.Error {
 		hf     *health.CheckFailed
 		fu     *follow.Unknown
 		he     *herokuapi.Error
+		name   *herokuapi.AppNameError
 		ue     *maintenance.UnconfirmedError
 		still  *maintenance.StillOnError
 		me     *formation.MismatchError
@@ -145,6 +147,8 @@ func of(ctx context.Context, err error, c Context) *outcome.Error {
 		}
 		return oe
 	// What a workflow refused or found, before what stopped it.
+	case errors.As(err, &name):
+		return appName(name.Name)
 	case errors.As(err, &pe):
 		return as(outcome.Unsafe,
 			fmt.Sprintf("a promotion ships what its pipeline tested: deploy %s to %s first (or wait for that deploy), or promote from the pipeline of the commit %[2]s runs", short(pe.Want), pe.App),
@@ -222,6 +226,20 @@ func of(ctx context.Context, err error, c Context) *outcome.Error {
 		return as(outcome.Unknown, "raise --timeout (the component's timeout input)")
 	}
 	return as(outcome.Failed)
+}
+
+// appName is a name Heroku's app name rule refuses (*herokuapi.AppNameError):
+// empty, a variable's name CI did not expand, or not a name.
+func appName(name string) *outcome.Error {
+	if name == "" {
+		return outcome.Input("the app name is empty", "a variable that gives it (HEROKU_DEPLOY_APP, or the one the component's app input names) is unset or empty")
+	}
+	if ref := credential.VarRef(name); ref != name {
+		return outcome.Input(fmt.Sprintf("app name %q is a variable's name, not an app's: %s was not expanded", name, ref),
+			fmt.Sprintf("define the CI/CD variable %s (Settings > CI/CD > Variables; not masked, so that the component can name its job after it), or write the app's name", ref))
+	}
+	return outcome.Input(fmt.Sprintf("invalid app name %q", name),
+		"Heroku app names are 3 to 30 characters: a lowercase letter, then lowercase letters, digits or dashes, not ending in a dash")
 }
 
 // openMRs is a failed list of the open merge requests: refused (a 4xx but

@@ -101,3 +101,28 @@ func TestOf(t *testing.T) {
 		t.Error("nil is an outcome")
 	}
 }
+
+// TestAppName: a name herokuapi.CheckAppName refuses is input refused, in
+// the words the command line always used, whatever wraps it.
+func TestAppName(t *testing.T) {
+	for _, tc := range []struct{ name, msg, hint string }{
+		{"", "the app name is empty", "a variable that gives it (HEROKU_DEPLOY_APP, or the one the component's app input names) is unset or empty"},
+		{"$REVIEW_APP", `app name "$REVIEW_APP" is a variable's name, not an app's: REVIEW_APP was not expanded`,
+			"define the CI/CD variable REVIEW_APP (Settings > CI/CD > Variables; not masked, so that the component can name its job after it), or write the app's name"},
+		{"${APP}", `app name "${APP}" is a variable's name, not an app's: APP was not expanded`, "define the CI/CD variable APP "},
+		{"My_App", `invalid app name "My_App"`,
+			"Heroku app names are 3 to 30 characters: a lowercase letter, then lowercase letters, digits or dashes, not ending in a dash"},
+		{"$", `invalid app name "$"`, "Heroku app names are 3 to 30 characters"},
+	} {
+		err := herokuapi.CheckAppName(tc.name)
+		if err == nil {
+			t.Fatalf("CheckAppName(%q) = nil", tc.name)
+		}
+		for _, err := range []error{err, fmt.Errorf("checking: %w", err)} {
+			o := Of(context.Background(), err, Context{App: "my-app"})
+			if o.Kind != outcome.BadInput || o.Error() != tc.msg || len(o.Hints) != 1 || !strings.HasPrefix(o.Hints[0], tc.hint) {
+				t.Errorf("%q: got %v %q %q, want input refused %q, %q", tc.name, o.Kind, o.Error(), o.Hints, tc.msg, tc.hint)
+			}
+		}
+	}
+}

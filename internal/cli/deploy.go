@@ -2,16 +2,9 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"strings"
 
-	"gitlab.com/heroku-deploy/heroku/internal/archive"
-	"gitlab.com/heroku-deploy/heroku/internal/ciout"
 	"gitlab.com/heroku-deploy/heroku/internal/container"
 	"gitlab.com/heroku-deploy/heroku/internal/deploy"
-	"gitlab.com/heroku-deploy/heroku/internal/gitrev"
-	"gitlab.com/heroku-deploy/heroku/internal/ignore"
-	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 )
 
 // deployCmd is `heroku-deploy deploy`.
@@ -34,40 +27,10 @@ type deployCmd struct {
 	HerokuFlags     `embed:""`
 }
 
-// checkSource checks, before any request, what deploy and review deploy
-// share: the directory (symlinks resolved: the walk packs exactly what was
-// checked), --buildpack, --exclude, --source-version, the health check and
-// --dotenv. It returns the deploy's config so far.
-func checkSource(app, dirFlag, version string, buildpacks, excludes []string, dotenv string, hf *HealthFlags) (deploy.Config, error) {
-	dir, err := archive.CheckDir(dirFlag)
-	switch {
-	case errors.Is(err, archive.ErrNotDir):
-		return deploy.Config{}, outcome.Inputf("--dir %s %v", dirFlag, err)
-	case err != nil:
-		return deploy.Config{}, outcome.Inputf("--dir %s: %v", dirFlag, err)
-	}
-	for _, bp := range buildpacks {
-		if err := deploy.CheckBuildpack(bp); err != nil {
-			return deploy.Config{}, err
-		}
-	}
-	exclude, err := ignore.New(excludes)
-	if err != nil {
-		return deploy.Config{}, outcome.Inputf("--exclude: %v", err)
-	}
-	if strings.ContainsAny(version, "\r\n") {
-		return deploy.Config{}, outcome.Inputf("--source-version must be one line")
-	}
-	if err := hf.options().Validate(); err != nil {
-		return deploy.Config{}, err
-	}
-	cfg := deploy.Config{App: app, Dir: dir, DirName: dirFlag, SourceVersion: version, Buildpacks: buildpacks, Exclude: exclude, Health: hf.options()}
-	return cfg, checkDotenv(dotenv)
-}
-
 // Run deploys a directory, or container images (--image: internal/container).
 func (c *deployCmd) Run(ctx context.Context, g *globals, h *heroku) error {
-	cfg, err := checkSource(c.App, c.Dir, c.SourceVersion, c.Buildpack, c.Exclude, c.Dotenv, &c.HealthFlags)
+	cfg, err := deploy.Source{App: c.App, Dir: c.Dir, Version: c.SourceVersion, Buildpacks: c.Buildpack, Excludes: c.Exclude,
+		Dotenv: c.Dotenv, Health: c.options()}.Check()
 	if err != nil {
 		return err
 	}
@@ -81,34 +44,11 @@ func (c *deployCmd) Run(ctx context.Context, g *globals, h *heroku) error {
 	if c.Image != "" || len(c.ImageFor)+len(c.ProcessTypes) > 0 { // the flags of source deploys are refused
 		res, err = container.Deploy(ctx, h.Session, h.registry(g), container.Ask{Config: cfg, Image: c.Image, ProcessTypes: c.ProcessTypes, ImageFor: c.ImageFor})
 	} else {
-		cfg.SourceVersion, cfg.Dirty = version(ctx, c.SourceVersion, c.Dir)
+		cfg.SourceVersion, cfg.Dirty = deploy.Version(ctx, c.SourceVersion, c.Dir)
 		res, err = deploy.Deploy(ctx, h.Session, cfg)
 	}
 	if err != nil {
 		return err
 	}
 	return deploy.Report(h.Session, res, c.Dotenv)
-}
-
-// checkDotenv checks --dotenv, if given, before any change.
-func checkDotenv(p string) error {
-	if p == "" {
-		return nil
-	}
-	if err := ciout.CheckDotenv(p); err != nil {
-		return outcome.Inputf("--dotenv %s %v", p, err)
-	}
-	return nil
-}
-
-// version is what the build is recorded under: --source-version
-// (CI_COMMIT_SHA), else git's HEAD in dir. HEAD names the tree only if
-// nothing in it is uncommitted or ignored (the archive packs ignored files
-// too): otherwise it is dirty, and the deploy records another version.
-func version(ctx context.Context, given, dir string) (version string, dirty bool) {
-	if given != "" {
-		return given, false
-	}
-	head, clean := gitrev.Head(ctx, dir)
-	return head, head != "" && !clean
 }

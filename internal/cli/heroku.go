@@ -8,6 +8,7 @@ import (
 
 	"github.com/alecthomas/kong"
 
+	"gitlab.com/heroku-deploy/heroku/internal/classify"
 	"gitlab.com/heroku-deploy/heroku/internal/configvars"
 	"gitlab.com/heroku-deploy/heroku/internal/container"
 	"gitlab.com/heroku-deploy/heroku/internal/credential"
@@ -163,20 +164,13 @@ func (f *AppFlag) AfterApply() error { return checkApp(f.App) }
 // appName is the app the outcome's hints name.
 func (f *AppFlag) appName() string { return f.App }
 
-// checkApp applies Heroku's app name rule before any request.
+// checkApp is Heroku's app name rule in the outcome's words, for the
+// checks reported before run's classify.Of (parsing, dpl's plan).
 func checkApp(name string) error {
-	if herokuapi.ValidAppName(name) {
-		return nil
+	if err := herokuapi.CheckAppName(name); err != nil {
+		return classify.Of(context.Background(), err, classify.Context{})
 	}
-	if name == "" {
-		return outcome.Input("the app name is empty", "a variable that gives it (HEROKU_DEPLOY_APP, or the one the component's app input names) is unset or empty")
-	}
-	if ref := credential.VarRef(name); ref != name {
-		return outcome.Input(fmt.Sprintf("app name %q is a variable's name, not an app's: %s was not expanded", name, ref),
-			fmt.Sprintf("define the CI/CD variable %s (Settings > CI/CD > Variables; not masked, so that the component can name its job after it), or write the app's name", ref))
-	}
-	return outcome.Input(fmt.Sprintf("invalid app name %q", name),
-		"Heroku app names are 3 to 30 characters: a lowercase letter, then lowercase letters, digits or dashes, not ending in a dash")
+	return nil
 }
 
 // environ is the process environment as NAME=VALUE, none without Environ.

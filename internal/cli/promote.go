@@ -2,14 +2,10 @@ package cli
 
 import (
 	"context"
-	"fmt"
-	"slices"
-	"strings"
 
 	"gitlab.com/heroku-deploy/heroku/internal/container"
-	"gitlab.com/heroku-deploy/heroku/internal/gitrev"
-	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/promote"
+	"gitlab.com/heroku-deploy/heroku/internal/release"
 )
 
 // promoteCmd is `heroku-deploy promote`.
@@ -28,62 +24,17 @@ type promoteCmd struct {
 	HerokuFlags       `embed:""`
 }
 
-// check validates the flags before any request. Without --source-version,
-// the commit is git's HEAD here, as deploy records it: a tree that holds
-// what HEAD does not record has no commit to promote.
-func (c *promoteCmd) check(ctx context.Context) error {
-	if err := checkApp(c.From); err != nil {
-		return err
-	}
-	if len(c.To) == 0 {
-		return outcome.Input("--to: no target app", "name the app to promote to: --to my-app-production")
-	}
-	for i, to := range c.To {
-		if strings.Contains(to, ",") {
-			return outcome.Input(fmt.Sprintf("--to %q: one app per --to", to), "repeat --to for each target: --to my-app-eu --to my-app-us")
-		}
-		if err := checkApp(to); err != nil {
-			return err
-		}
-		switch {
-		case to == c.From:
-			return outcome.Inputf("--to %s is the app promoted from: a promotion goes to other apps", to)
-		case slices.Contains(c.To[:i], to):
-			return outcome.Inputf("--to %s is given twice", to)
-		}
-	}
-	if strings.ContainsAny(c.SourceVersion, "\r\n") {
-		return outcome.Inputf("--source-version must be one line")
-	}
-	if c.SourceVersion == "" && !c.AnyCommit {
-		head, clean := gitrev.Head(ctx, ".")
-		switch {
-		case head == "":
-			return outcome.Input("no --source-version: promote checks that the source runs the commit this pipeline tested",
-				"GitLab CI sets CI_COMMIT_SHA; elsewhere run it in the commit's git checkout, or pass --source-version SHA, or --any-commit to promote whatever the source runs")
-		case !clean:
-			return outcome.Input(fmt.Sprintf("no --source-version, and this directory holds files git does not record at HEAD %s (changed, untracked or ignored): there is no commit to promote", head),
-				"a deploy of this tree is recorded under a -dirty- version, never as the commit: pass --source-version SHA, or --any-commit to promote whatever the source runs")
-		}
-		c.SourceVersion = head
-	}
-	if err := c.HealthFlags.options().Validate(); err != nil {
-		return err
-	}
-	if c.HealthCheck != "" && !strings.HasPrefix(c.HealthCheck, "/") && len(c.To) > 1 {
-		return outcome.Input("--health-check is a URL, but there are several targets: give a path, joined to each app's URL")
-	}
-	return checkDotenv(c.Dotenv)
-}
-
 // Run promotes.
 func (c *promoteCmd) Run(ctx context.Context, g *globals, h *heroku) error {
-	if err := c.check(ctx); err != nil {
+	cfg := promote.Config{From: c.From, To: c.To, SourceVersion: c.SourceVersion, AnyCommit: c.AnyCommit, Health: c.HealthFlags.options()}
+	if err := cfg.Check(ctx); err != nil { // before any request
+		return err
+	}
+	if err := release.CheckDotenv(c.Dotenv); err != nil {
 		return err
 	}
 	ctx, cancel := h.withTimeout(ctx)
 	defer cancel()
-	cfg := promote.Config{From: c.From, To: c.To, SourceVersion: c.SourceVersion, AnyCommit: c.AnyCommit, Health: c.HealthFlags.options()}
 	res, err := promote.Promote(ctx, h.Session, cfg)
 	if from, ok := container.SourceApp(err, c.From); ok { // its images are promoted instead
 		res, err = container.Promote(ctx, h.Session, h.registry(g), container.PromoteConfig{Config: cfg, App: from, Types: c.ProcessTypes, CommitUnknownOK: c.ImageCommitUnknownOK})

@@ -3,10 +3,7 @@ package cli
 import (
 	"context"
 
-	"gitlab.com/heroku-deploy/heroku/internal/configvars"
 	"gitlab.com/heroku-deploy/heroku/internal/deploy"
-	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
-	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/review"
 )
 
@@ -34,58 +31,20 @@ type reviewDeployCmd struct {
 	HerokuFlags     `embed:""`
 }
 
-// check validates everything before any request: the name, the deploy's
-// own checks, where the app goes, the config's names and variables.
-func (c *reviewDeployCmd) check(g *globals) (review.DeployConfig, error) {
-	app, err := c.ReviewFlags.app(c.App)
-	if err != nil {
-		return review.DeployConfig{}, err
-	}
-	cfg := review.DeployConfig{Why: "merge request !" + c.MR, Team: c.Team, Region: c.Region, Space: c.Space,
-		Pipeline: c.Pipeline, ConfigFrom: c.ConfigFrom, ConfigSkip: c.ConfigSkip}
-	if c.App != "" {
-		cfg.Why = "--app"
-	}
-	for _, f := range [][2]string{{"--team", c.Team}, {"--space", c.Space}, {"--pipeline", c.Pipeline}} {
-		if f[1] != "" && !herokuapi.ValidName(f[1]) {
-			return cfg, outcome.Inputf("%s %q: want a Heroku name (lowercase letters, digits and dashes)", f[0], f[1])
-		}
-	}
-	switch {
-	case c.Region != "" && !herokuapi.ValidName(c.Region):
-		return cfg, outcome.Inputf("--region %q: want a Heroku region name such as us or eu", c.Region)
-	case c.Region != "" && c.Space != "":
-		return cfg, outcome.Input("--region and --space together: an app in a private space takes the space's region", "drop --region")
-	case c.ConfigFrom != "" && !herokuapi.ValidAppName(c.ConfigFrom):
-		return cfg, outcome.Inputf("--config-from %q: not a Heroku app name", c.ConfigFrom)
-	case c.ConfigFrom == app:
-		return cfg, outcome.Inputf("--config-from %s is the review app itself", app)
-	case len(c.ConfigSkip) > 0 && c.ConfigFrom == "":
-		return cfg, outcome.Input("--config-skip without --config-from: there is nothing to skip")
-	}
-	for _, n := range c.ConfigSkip {
-		if err := configvars.CheckName(n); err != nil {
-			return cfg, outcome.Inputf("--config-skip: %v", err)
-		}
-	}
-	vars, err := g.configVars(c.ConfigVar, "--config-var:", "--config-var", "the build log or release phase")
-	if err != nil {
-		return cfg, err
-	}
-	cfg.Deploy, err = checkSource(app, c.Dir, c.SourceVersion, nil, c.Exclude, c.Dotenv, &c.HealthFlags)
-	cfg.Deploy.ConfigVars, cfg.Deploy.Rebuild = vars, c.Rebuild
-	return cfg, err
-}
-
 // Run creates the app if it is missing (review.Deploy), then deploys.
 func (c *reviewDeployCmd) Run(ctx context.Context, g *globals, h *heroku) error {
-	cfg, err := c.check(g)
+	cfg, err := review.DeployAsk{Prefix: c.Name, MR: c.MR, App: c.App, Team: c.Team, Region: c.Region, Space: c.Space,
+		Pipeline: c.Pipeline, ConfigFrom: c.ConfigFrom, ConfigSkip: c.ConfigSkip, Rebuild: c.Rebuild,
+		Source: deploy.Source{Dir: c.Dir, Version: c.SourceVersion, Excludes: c.Exclude, Dotenv: c.Dotenv, Health: c.options()},
+	}.Check(func() (map[string]string, error) {
+		return g.configVars(c.ConfigVar, "--config-var:", "--config-var", "the build log or release phase")
+	})
 	if err != nil {
 		return err
 	}
 	ctx, cancel := h.withTimeout(ctx)
 	defer cancel()
-	cfg.Deploy.SourceVersion, cfg.Deploy.Dirty = version(ctx, c.SourceVersion, c.Dir)
+	cfg.Deploy.SourceVersion, cfg.Deploy.Dirty = deploy.Version(ctx, c.SourceVersion, c.Dir)
 	res, err := review.Deploy(ctx, h.Session, cfg)
 	if err != nil {
 		return err
@@ -94,4 +53,4 @@ func (c *reviewDeployCmd) Run(ctx context.Context, g *globals, h *heroku) error 
 }
 
 // appName is the review app, for the outcome's hints.
-func (c *reviewDeployCmd) appName() string { app, _ := c.ReviewFlags.app(c.App); return app }
+func (c *reviewDeployCmd) appName() string { app, _ := review.AppName(c.Name, c.MR, c.App); return app }

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 
-	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/review"
 )
 
@@ -19,13 +18,7 @@ type reviewDestroyCmd struct {
 
 // Run deletes the review app (review.Destroy: the safety checks first).
 func (c *reviewDestroyCmd) Run(ctx context.Context, h *heroku) error {
-	if c.Name == "" {
-		return outcome.Input("--name is required: review destroy deletes only the review apps of a prefix")
-	}
-	if err := review.CheckPrefix(c.Name); err != nil {
-		return outcome.Inputf("--name: %v", err)
-	}
-	app, err := c.ReviewFlags.app(c.App)
+	app, err := review.DestroyTarget(c.Name, c.MR, c.App)
 	if err != nil {
 		return err
 	}
@@ -35,4 +28,7 @@ func (c *reviewDestroyCmd) Run(ctx context.Context, h *heroku) error {
 }
 
 // appName is the review app, for the outcome's hints.
-func (c *reviewDestroyCmd) appName() string { app, _ := c.ReviewFlags.app(c.App); return app }
+func (c *reviewDestroyCmd) appName() string {
+	app, _ := review.AppName(c.Name, c.MR, c.App)
+	return app
+}

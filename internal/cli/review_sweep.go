@@ -2,10 +2,7 @@ package cli
 
 import (
 	"context"
-	"regexp"
-	"strings"
 
-	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/review"
 )
 
@@ -22,8 +19,6 @@ type reviewSweepCmd struct {
 	HerokuFlags `embed:""`
 }
 
-var iidListRE = regexp.MustCompile(`[\s,]+`)
-
 // dryRun: a dry run's session refuses every change (its own --dry-run,
 // older than DryRunFlag, keeps its variable).
 func (c *reviewSweepCmd) dryRun() bool { return c.DryRun }
@@ -31,27 +26,21 @@ func (c *reviewSweepCmd) dryRun() bool { return c.DryRun }
 // Run deletes the review apps of the prefix whose merge request is not
 // open (review.Sweep): the open ones from --open-mrs, or GitLab's API.
 func (c *reviewSweepCmd) Run(ctx context.Context, g *globals, h *heroku) error {
-	if err := review.CheckPrefix(c.Name); err != nil {
-		return outcome.Inputf("--name: %v", err)
+	if err := review.CheckName(c.Name); err != nil {
+		return err
+	}
+	open, err := review.ParseOpenMRs(c.OpenMRs)
+	if err != nil {
+		return err
 	}
 	ctx, cancel := h.withTimeout(ctx)
 	defer cancel()
-	open, source := map[string]bool{}, "--open-mrs"
-	switch list := strings.TrimSpace(c.OpenMRs); {
-	case c.OpenMRs == "":
-		var err error
+	source := "--open-mrs"
+	if open == nil {
 		open, source, err = review.OpenMRs(ctx, h.Session, g.creds(), review.GitLab{URL: c.GitLabURL, Project: c.Project,
 			TokenVar: c.GitLabTokenVar, RequestTimeout: c.RequestTimeout, Trace: g.trace()})
 		if err != nil {
 			return err
-		}
-	case list != "none":
-		for _, iid := range iidListRE.Split(list, -1) {
-			iid = strings.TrimPrefix(iid, "!")
-			if err := review.CheckMR(iid); err != nil {
-				return outcome.Inputf("--open-mrs: %v", err)
-			}
-			open[iid] = true
 		}
 	}
 	return review.Sweep(ctx, h.Session, c.Name, open, source, c.DryRun)

@@ -2,9 +2,7 @@ package cli
 
 import (
 	"context"
-	"regexp"
 
-	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/release"
 )
 
@@ -21,24 +19,13 @@ type rollbackCmd struct {
 	HerokuFlags     `embed:""`
 }
 
-var (
-	versionRE = regexp.MustCompile(`^v?[1-9][0-9]{0,8}$`)
-	uuidRE    = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-)
-
 // Run rolls back (release.Back: the rule a retry follows).
 func (c *rollbackCmd) Run(ctx context.Context, h *heroku) error {
-	to := ""
-	if c.To != nil {
-		if to = *c.To; to == "" {
-			return outcome.Input("--to is empty: nothing was changed",
-				"name a release (--to v41, or a release id), or leave --to out for the default target")
-		}
-		if !versionRE.MatchString(to) && !uuidRE.MatchString(to) {
-			return outcome.Inputf("--to %q is neither a release version (v41) nor a release id", to)
-		}
+	to, err := release.CheckTarget(c.To)
+	if err != nil {
+		return err
 	}
-	if err := checkDotenv(c.Dotenv); err != nil {
+	if err := release.CheckDotenv(c.Dotenv); err != nil {
 		return err
 	}
 	ctx, cancel := h.withTimeout(ctx)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"gitlab.com/heroku-deploy/heroku/internal/configvars"
-	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
 	"gitlab.com/heroku-deploy/heroku/internal/oneoff"
 	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/rendezvous"
@@ -35,23 +34,10 @@ func (c *runCmd) check(g *globals) (oneoff.Config, *x509.CertPool, error) {
 	if len(c.Args) > 0 && c.Args[0] == "--" {
 		c.Args = c.Args[1:] // kong keeps the separator in a passthrough argument
 	}
-	cfg := oneoff.Config{App: c.App, Args: c.Args, Size: c.Size}
-	switch {
-	case c.Command != "" && len(c.Args) > 0:
-		return cfg, nil, outcome.Input("the command is given twice: as --command (or HEROKU_DEPLOY_COMMAND) and after --")
-	case c.Command != "":
-		cfg.Args = []string{c.Command}
-	case len(c.Args) == 0 || c.Args[0] == "":
-		return cfg, nil, outcome.Input("no command to run", "heroku-deploy run --app NAME -- COMMAND [ARGS...]")
-	}
-	if c.Size != "" && !herokuapi.ValidDynoSize(c.Size) {
-		return cfg, nil, outcome.Inputf("--size %q is not a dyno size", c.Size)
-	}
-	ttl, err := oneoff.TimeToLive(c.Timeout)
+	cfg, err := oneoff.Ask{App: c.App, Command: c.Command, Args: c.Args, Size: c.Size, Timeout: c.Timeout}.Check()
 	if err != nil {
-		return cfg, nil, outcome.Inputf("--timeout %s is too long: %v", c.Timeout, err)
+		return cfg, nil, err
 	}
-	cfg.TimeToLive = ttl
 	if cfg.Env, err = configvars.Resolve(c.Env, g.Env.Lookup, g.Env.environ()); err != nil {
 		return cfg, nil, varError("--env", err)
 	}

@@ -23,6 +23,27 @@ var appNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{1,28}[a-z0-9]$`)
 // in a dash.
 func ValidAppName(name string) bool { return appNameRE.MatchString(name) }
 
+// AppNameError is a name that breaks Heroku's app name rule, found before
+// any request: an input error (classify.Of words it, an unexpanded
+// variable's name too).
+type AppNameError struct{ Name string }
+
+func (e *AppNameError) Error() string {
+	if e.Name == "" {
+		return "the app name is empty"
+	}
+	return fmt.Sprintf("invalid app name %q", e.Name)
+}
+
+// CheckAppName applies Heroku's app name rule before any request: nil, or
+// an *AppNameError.
+func CheckAppName(name string) error {
+	if ValidAppName(name) {
+		return nil
+	}
+	return &AppNameError{Name: name}
+}
+
 // nameRE is Heroku's team, space, pipeline and region name rule, loosely:
 // what can go into a request without escaping.
 var nameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{1,29}$`)

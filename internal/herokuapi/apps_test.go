@@ -2,6 +2,7 @@ package herokuapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -75,6 +76,22 @@ func TestMaintenanceIsReadStrictly(t *testing.T) {
 		}
 		if got != want {
 			t.Errorf("%s: read %s (%v), want %s", body, got, err, want)
+		}
+	}
+}
+
+// TestCheckAppName: nil for a name Heroku takes, the name in a typed error
+// for any other (classify.Of words it).
+func TestCheckAppName(t *testing.T) {
+	for _, ok := range []string{"abc", "my-app-1", "a23456789012345678901234567890"} {
+		if err := CheckAppName(ok); err != nil {
+			t.Errorf("CheckAppName(%q) = %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "ab", "My-app", "my-app-", "1app", "$APP", "a234567890123456789012345678901"} {
+		var ne *AppNameError
+		if err := CheckAppName(bad); !errors.As(err, &ne) || ne.Name != bad {
+			t.Errorf("CheckAppName(%q) = %v, want *AppNameError", bad, err)
 		}
 	}
 }

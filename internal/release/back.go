@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
 	"gitlab.com/heroku-deploy/heroku/internal/follow"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/session"
 )
 
@@ -66,6 +68,27 @@ type NoSuchRelease struct{ App, Release string }
 
 func (e *NoSuchRelease) Error() string {
 	return fmt.Sprintf("app %s has no release %s", e.App, e.Release)
+}
+
+var (
+	versionRE = regexp.MustCompile(`^v?[1-9][0-9]{0,8}$`)
+	uuidRE    = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+)
+
+// CheckTarget checks --to before any request: nil (not given) is the
+// default target, ""; given, it must be a release version (v41, 41) or a
+// release id, never empty.
+func CheckTarget(to *string) (string, error) {
+	switch {
+	case to == nil:
+		return "", nil
+	case *to == "":
+		return "", outcome.Input("--to is empty: nothing was changed",
+			"name a release (--to v41, or a release id), or leave --to out for the default target")
+	case !versionRE.MatchString(*to) && !uuidRE.MatchString(*to):
+		return "", outcome.Inputf("--to %q is neither a release version (v41) nor a release id", *to)
+	}
+	return *to, nil
 }
 
 // Back is the rollback command's work: it reads the app and its URL, rolls

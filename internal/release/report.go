@@ -6,6 +6,7 @@ import (
 
 	"gitlab.com/heroku-deploy/heroku/internal/ciout"
 	"gitlab.com/heroku-deploy/heroku/internal/herokuapi"
+	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 )
 
 // Report is what the dotenv report (artifacts:reports:dotenv) says of one
@@ -96,4 +97,16 @@ func (r Report) Artifact() string {
 // two apps never share one.
 func Suffix(app string) string {
 	return "_" + strings.ToUpper(strings.ReplaceAll(app, "-", "_"))
+}
+
+// CheckDotenv checks --dotenv (the report of deploy, promote and rollback),
+// if given, before any change.
+func CheckDotenv(path string) error {
+	if path == "" {
+		return nil
+	}
+	if err := ciout.CheckDotenv(path); err != nil {
+		return outcome.Inputf("--dotenv %s %v", path, err)
+	}
+	return nil
 }
