@@ -287,13 +287,6 @@ func classified(ctx context.Context, kctx *kong.Context, err error) error {
 	return nil
 }
 
-func selected(kctx *kong.Context) *kong.Node {
-	if kctx == nil {
-		return nil
-	}
-	return kctx.Selected()
-}
-
 // newParser builds the parser for the command tree, shared by run and the
 // tests that read the model.
 func newParser(cli any, version string, env environment) (*kong.Kong, error) {

@@ -71,15 +71,8 @@ func runDpl(ctx context.Context, version string, args []string, env environment)
 	}
 	steps := plan.Steps(version, env.environ(), env.Getenv("CI_COMMIT_BRANCH"))
 	sub := env
-	if steps.KeyVar == dpl.KeyVar {
-		sub.Lookup = func(name string) (string, bool) {
-			if name == dpl.KeyVar {
-				return key, true
-			}
-			return env.Lookup(name)
-		}
-		sub.Getenv = func(name string) string { s, _ := sub.Lookup(name); return s }
-	}
+	sub.Lookup = steps.Lookup(env.Lookup, key)
+	sub.Getenv = func(name string) string { s, _ := sub.Lookup(name); return s }
 	for _, w := range steps.Warnings {
 		v.Warn(w)
 	}

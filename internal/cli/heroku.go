@@ -87,7 +87,10 @@ func isDryRun(kctx *kong.Context) bool {
 // target is the command parsing selected, as the struct of its flags; nil
 // if none.
 func target(kctx *kong.Context) any {
-	if n := selected(kctx); n != nil && n.Target.CanAddr() {
+	if kctx == nil {
+		return nil
+	}
+	if n := kctx.Selected(); n != nil && n.Target.CanAddr() {
 		return n.Target.Addr().Interface()
 	}
 	return nil

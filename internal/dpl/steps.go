@@ -41,6 +41,20 @@ type Steps struct {
 	Commands []Command
 }
 
+// Lookup is lookup as the plan's commands read their environment: with the
+// key under KeyVar (the const) when no variable of the job holds it.
+func (st Steps) Lookup(lookup func(string) (string, bool), key string) func(string) (string, bool) {
+	if st.KeyVar != KeyVar {
+		return lookup
+	}
+	return func(name string) (string, bool) {
+		if name == KeyVar {
+			return key, true
+		}
+		return lookup(name)
+	}
+}
+
 // Command is one heroku-deploy command line of a plan.
 type Command struct {
 	Args    []string
