@@ -44,10 +44,8 @@ func (c *promoteCmd) oauthScope() string {
 
 func (c *rollbackCmd) oauthScope() string  { return scopeWriteProt }
 func (c *configSetCmd) oauthScope() string { return scopeWriteProt }
-func (c *maintenanceCmd) oauthScope() string {
-	return scopeWrite
-}
-func (c *restartCmd) oauthScope() string { return scopeWrite }
+func (c *maintenanceCmd) oauthScope() string { return scopeWrite }
+func (c *restartCmd) oauthScope() string     { return scopeWrite }
 
 // scale without changes only reads the formation.
 func (c *scaleCmd) oauthScope() string {
