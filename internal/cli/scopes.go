@@ -42,8 +42,8 @@ func (c *promoteCmd) oauthScope() string {
 	return scopeWriteRP
 }
 
-func (c *rollbackCmd) oauthScope() string  { return scopeWriteProt }
-func (c *configSetCmd) oauthScope() string { return scopeWriteProt }
+func (c *rollbackCmd) oauthScope() string    { return scopeWriteProt }
+func (c *configSetCmd) oauthScope() string   { return scopeWriteProt }
 func (c *maintenanceCmd) oauthScope() string { return scopeWrite }
 func (c *restartCmd) oauthScope() string     { return scopeWrite }
 
