@@ -184,3 +184,23 @@ func goFiles(t *testing.T, root, rel string) []string {
 	}
 	return files
 }
+
+// cliBudget is how many non-test lines internal/cli may hold (issue 20):
+// flags, their translation into a workflow's config, and the one report.
+// A command that needs more is putting a workflow in the command line.
+const cliBudget = 1400
+
+// TestCommandLineStaysThin holds internal/cli to its budget: the lines
+// past it belong in a workflow's package (ARCHITECTURE.md, "Where a new
+// thing goes").
+func TestCommandLineStaysThin(t *testing.T) {
+	root := testenv.Root(t)
+	lines := 0
+	for _, f := range goFiles(t, root, "internal/cli") {
+		lines += strings.Count(testenv.ReadFile(t, f), "\n")
+	}
+	if lines >= cliBudget {
+		t.Errorf("internal/cli has %d non-test lines, over its budget of %d: move the checks and workflows it grew into their packages", lines, cliBudget)
+	}
+	t.Logf("internal/cli: %d non-test lines of %d", lines, cliBudget)
+}
