@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"os"
 	"os/exec"
 	"path"
@@ -144,6 +145,16 @@ type scenario struct {
 	// one of these patterns: those the scenario is about, where another
 	// scenario probes the others already (its setup makes each run dear).
 	only []string
+	// images are stored in the simulator's GitLab-like source registry
+	// before the setup runs (herokusim-push-image); args and env may name
+	// them with $CI_REGISTRY_IMAGE, expanded for each run.
+	images []sourceImage
+}
+
+// sourceImage is a test image at REPO:TAG of the source registry.
+type sourceImage struct {
+	ref string // group/project:v1
+	img herokusim.SourceImage
 }
 
 // gitlabToken is the review sweep's project access token.
@@ -158,6 +169,16 @@ func faultScenarios() []scenario {
 		sha2 = "89abcdef0123456789abcdef0123456789abcdef"
 		sha3 = "fedcba9876543210fedcba9876543210fedcba98"
 	)
+	// Container apps (issue 22): an OCI image of each commit, labelled
+	// with it, as GitLab CI's Buildah builds it.
+	image := func(tag, sha string) sourceImage {
+		return sourceImage{ref: "group/project:" + tag, img: herokusim.SourceImage{OCI: true, Seed: tag,
+			Labels: map[string]string{"org.opencontainers.image.revision": sha}}}
+	}
+	deployImage := func(app, tag string) []string {
+		return []string{"deploy", "--app", app, "--image", "$CI_REGISTRY_IMAGE:" + tag}
+	}
+	containers := []string{"-app", "my-app-staging:container,pipeline=flow/staging", "-app", "my-app-production:container,pipeline=flow/production"}
 	return []scenario{{
 		name: "review_destroy",
 		sim:  []string{"-app", "shop-mr-7:pipeline=shop/review", "-app", "shop:pipeline=shop/production"},
@@ -226,6 +247,23 @@ func faultScenarios() []scenario {
 			{"config", "set", "--app", "my-app-staging", "FEATURE_FLAG"}, {"rollback", "--app", "my-app-staging", "--to", "v3"}},
 		args: []string{"promote", "--from", "my-app-staging", "--to", "my-app-production"},
 		only: []string{"/apps/*/releases", "/apps/*/slugs/*"},
+	}, {
+		// A container app with an earlier image release: deploy --image of
+		// a new one (internal/container Deploy).
+		name:   "deploy_image",
+		sim:    []string{"-app", "my-app:container"},
+		images: []sourceImage{image("v1", sha2), image("v2", sha1)},
+		setup:  [][]string{deployImage("my-app", "v1")},
+		args:   deployImage("my-app", "v2"),
+	}, {
+		// Container promotion (internal/container Promote): staging's
+		// image, of the commit tested, copied and released on production.
+		name:   "promote_container",
+		sim:    containers,
+		env:    map[string]string{"CI_COMMIT_SHA": sha1},
+		images: []sourceImage{image(sha1, sha1)},
+		setup:  [][]string{deployImage("my-app-staging", sha1)},
+		args:   []string{"promote", "--from", "my-app-staging", "--to", "my-app-production"},
 	}, {
 		name:  "maintenance_on",
 		sim:   []string{"-app", "my-app"},
@@ -305,6 +343,19 @@ func faultScenarios() []scenario {
 			setup: [][]string{deploy("my-app-staging", "apps/python-flask", sha1)},
 			args:  []string{"promote", "--from", "my-app-staging", "--to", "my-app-production", "--dry-run"},
 		}, {
+			name:   "deploy_image_dry_run",
+			sim:    []string{"-app", "my-app:container"},
+			images: []sourceImage{image("v1", sha2), image("v2", sha1)},
+			setup:  [][]string{deployImage("my-app", "v1")},
+			args:   append(deployImage("my-app", "v2"), "--dry-run"),
+		}, {
+			name:   "promote_container_dry_run",
+			sim:    containers,
+			env:    map[string]string{"CI_COMMIT_SHA": sha1},
+			images: []sourceImage{image(sha1, sha1)},
+			setup:  [][]string{deployImage("my-app-staging", sha1)},
+			args:   []string{"promote", "--from", "my-app-staging", "--to", "my-app-production", "--dry-run"},
+		}, {
 			name:  "rollback_dry_run",
 			sim:   []string{"-app", "my-app"},
 			setup: [][]string{deploy("my-app", "apps/python-flask", sha1), deploy("my-app", "apps/python-flask", sha2)},
@@ -365,10 +416,25 @@ var fieldsOf = []struct {
 	{"/projects/*/merge_requests", []string{"iid", "iid:string", "iid:float", "state"}},
 }
 
+// registryFieldsOf are the fields of the registries' answers a command
+// decides on, by what their paths contain: a manifest's (a blob's
+// digests), an image config's labels (the revision; a layer has no JSON,
+// and the run is "not applicable"), a token.
+var registryFieldsOf = []struct {
+	pattern string
+	fields  []string
+}{
+	{"/manifests/", []string{"mediaType", "digest", "size"}},
+	{"/blobs/", []string{"Labels"}},
+	{"/jwt/auth", []string{"token"}},
+}
+
 // probe is one faulted run: a fault on one read.
 type probe struct {
 	read       fault.Read
 	gitlab     bool   // a read of GitLab's API
+	registry   string // a read of a registry's ("heroku", "gitlab"), else ""
+	method     string // GET, or HEAD (a registry's)
 	status     int    // the read's status in the clean run
 	effect     string // "200 null", "wrongtype=version", …
 	persistent bool   // on every read of the path from this one on
@@ -388,7 +454,10 @@ func (p probe) wellFormed() bool {
 // -run can pick it ("TestFaultTable/promote/releases.*null").
 func (p probe) name() string {
 	where := strings.ReplaceAll(strings.TrimPrefix(p.read.Path, "/"), "/", ".")
-	n := fmt.Sprintf("GET %s #%d %s", where, p.read.N+1, p.effect)
+	if p.registry != "" {
+		where = p.registry + "-registry" + where
+	}
+	n := fmt.Sprintf("%s %s #%d %s", p.method, where, p.read.N+1, p.effect)
 	if p.persistent {
 		n += " persistent"
 	}
@@ -398,6 +467,9 @@ func (p probe) name() string {
 // text is the fault in the fakes' language.
 func (p probe) text() string {
 	f := p.read.Fault(p.effect)
+	if p.method == "HEAD" {
+		f = "HEAD" + strings.TrimPrefix(f, "GET")
+	}
 	if p.persistent {
 		f = strings.TrimSuffix(f, " times=1")
 	}
@@ -519,9 +591,19 @@ func (sc scenario) table(t *testing.T, work string, sem chan struct{}) int {
 // cleanRead is a read of the clean run, with its status.
 type cleanRead struct {
 	fault.Read
-	status int
-	gitlab bool
-	gate   bool
+	status   int
+	gitlab   bool
+	registry string // "heroku", "gitlab": a registry's
+	method   string // GET, or HEAD (a registry's)
+	gate     bool
+}
+
+func (r cleanRead) String() string {
+	s := r.method + strings.TrimPrefix(r.Read.String(), "GET")
+	if r.registry != "" {
+		s = r.registry + " registry: " + s
+	}
+	return s
 }
 
 // clean runs the scenario without a fault: the state before, the outcome,
@@ -532,6 +614,7 @@ func (sc scenario) clean(t *testing.T, work string, sem chan struct{}) (initial 
 	fk := sc.start(t, work, nil)
 	initial = fk.before
 	before := len(fk.sim.Requests())
+	beforeReg := len(fk.sim.RegistryRequests())
 	clean = sc.exec(t, work, fk)
 	if clean.code != 0 && clean.code != 5 {
 		t.Fatalf("%s: the clean run exited %d\nstdout:\n%s\nstderr:\n%s", sc.name, clean.code, clean.stdout, clean.stderr)
@@ -544,9 +627,10 @@ func (sc scenario) clean(t *testing.T, work string, sem chan struct{}) (initial 
 	}
 	reqs := fk.sim.Requests()[before:]
 	firstChange := len(reqs)
+	changeSeq := int64(math.MaxInt64) // when the first change arrived
 	for i, r := range reqs {
 		if changes(r.Method, r.Path) {
-			firstChange = i
+			firstChange, changeSeq = i, r.Seq
 			break
 		}
 	}
@@ -559,15 +643,29 @@ func (sc scenario) clean(t *testing.T, work string, sem chan struct{}) (initial 
 		rd := heroku[gets]
 		gets++
 		if apiPath(r.Path) {
-			reads = append(reads, cleanRead{Read: rd, status: r.Status, gate: i < firstChange})
+			reads = append(reads, cleanRead{Read: rd, status: r.Status, method: "GET", gate: i < firstChange})
 		}
+	}
+	// The registries' reads (manifests, blobs, tokens; GET and HEAD): a
+	// push or a copy changes no fact of State (what an app runs changes
+	// with its release), so a read gates if it came before the API's
+	// first change.
+	seen := map[string]int{}
+	for _, r := range fk.sim.RegistryRequests()[beforeReg:] {
+		if r.Method != "GET" && r.Method != "HEAD" {
+			continue
+		}
+		k := r.Registry + " " + r.Method + " " + r.Path
+		reads = append(reads, cleanRead{Read: fault.Read{Path: r.Path, N: seen[k]}, status: r.Status,
+			registry: r.Registry, method: r.Method, gate: r.Seq < changeSeq})
+		seen[k]++
 	}
 	if fk.gl != nil {
 		// GitLab's reads come before any change: the sweep reads the open
 		// merge requests before it deletes.
 		st := gitlabStatuses(fk.gl.Requests())
 		for i, rd := range fk.gl.Reads() {
-			reads = append(reads, cleanRead{Read: rd, status: st[i], gitlab: true, gate: true})
+			reads = append(reads, cleanRead{Read: rd, status: st[i], gitlab: true, method: "GET", gate: true})
 		}
 	}
 	if len(reads) == 0 {
@@ -579,7 +677,7 @@ func (sc scenario) clean(t *testing.T, work string, sem chan struct{}) (initial 
 		if r.gate {
 			gate = "gates the first change"
 		}
-		list = append(list, fmt.Sprintf("  %s: %d, %s", r.Read, r.status, gate))
+		list = append(list, fmt.Sprintf("  %s: %d, %s", r, r.status, gate))
 	}
 	t.Logf("clean run: exit %d, %d reads:\n%s", clean.code, len(reads), strings.Join(list, "\n"))
 	return initial, clean, reads
@@ -625,18 +723,22 @@ func (sc scenario) probes(reads []cleanRead) []probe {
 		for _, b := range fault.Bodies {
 			effects = append(effects, fmt.Sprintf("%d %s", r.status, b))
 		}
-		if r.status != 404 {
+		if r.method == "HEAD" {
+			// An answer without a body: the bodies differ only in their
+			// Content-Type, and a 404 page is a 404.
+			effects = effects[:1]
+		} else if r.status != 404 {
 			effects = append(effects, "404 html")
 		}
 		wrongtypes := 0
-		if r.status/100 == 2 {
-			for _, f := range sc.fieldsOf(r.Path) {
+		if r.status/100 == 2 && r.method == "GET" {
+			for _, f := range sc.fieldsOf(r.registry, r.Path) {
 				effects = append(effects, "wrongtype="+f)
 				wrongtypes++
 			}
 		}
 		for i, e := range effects {
-			p := probe{read: r.Read, gitlab: r.gitlab, status: r.status, effect: e, persistent: true, gate: r.gate}
+			p := probe{read: r.Read, gitlab: r.gitlab, registry: r.registry, method: r.method, status: r.status, effect: e, persistent: true, gate: r.gate}
 			out = append(out, p)
 			// Once: the client reads a 2xx that is no answer as a 502 and
 			// retries it, whatever was wrong with it (not JSON, or a rule
@@ -664,8 +766,16 @@ func (sc scenario) probed(p string) bool {
 	return len(sc.only) == 0
 }
 
-func (sc scenario) fieldsOf(p string) []string {
+func (sc scenario) fieldsOf(registry, p string) []string {
 	var out []string
+	if registry != "" {
+		for _, f := range registryFieldsOf {
+			if strings.Contains(p, f.pattern) {
+				out = append(out, f.fields...)
+			}
+		}
+		return out
+	}
 	for _, f := range fieldsOf {
 		if ok, _ := path.Match(f.pattern, p); ok {
 			out = append(out, f.fields...)
@@ -700,6 +810,10 @@ func (sc scenario) start(t *testing.T, work string, p *probe) fakes {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { fk.sim.Close() })
+	for _, im := range sc.images {
+		repo, tag, _ := strings.Cut(im.ref, ":")
+		herokusim.PushTestImage(fk.sim.SourceRegistry(), repo, tag, im.img)
+	}
 	if sc.gitlab != nil {
 		gopts := gitlabfake.Options{Token: gitlabToken, MRs: sc.gitlab}
 		if p != nil && p.gitlab {
@@ -724,7 +838,11 @@ func (sc scenario) start(t *testing.T, work string, p *probe) fakes {
 		if fk.fault, err = herokusim.ParseFault(p.text()); err != nil {
 			t.Fatal(err)
 		}
-		fk.sim.Arm(fk.fault)
+		if p.registry != "" {
+			fk.sim.ArmRegistry(p.registry, fk.fault)
+		} else {
+			fk.sim.Arm(fk.fault)
+		}
 	}
 	return fk
 }
@@ -792,12 +910,19 @@ func (sc scenario) runBinary(t *testing.T, work string, fk fakes, args []string)
 		"HEROKU_DEPLOY_LOOKUP_WINDOW": "200ms",
 	}
 	maps.Copy(env, sc.env)
+	for _, kv := range fk.sim.RegistryEnv() { // the registries, as a GitLab job sees them
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
 	if fk.gl != nil {
 		env["CI_API_V4_URL"] = fk.gl.URL
 		env["CI_PROJECT_ID"] = "42"
 	}
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	for i, a := range cmd.Args[1:] { // $CI_REGISTRY_IMAGE:v1, a registry of this run's
+		cmd.Args[i+1] = os.Expand(a, func(k string) string { return env[k] })
 	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
