@@ -33,8 +33,11 @@ import (
 // fault on each read it makes (issue 19: fail closed, verify after). For
 // each scenario (a simulator state made by clean runs, then one command),
 // the command runs once cleanly; its reads (GETs of the Platform API and
-// of GitLab's, in order; not the storage, the streams or the app's web
-// side, which are no answers of an API) are recorded with their statuses.
+// of GitLab's, in order, and the GETs and HEADs of the container
+// registries, Heroku's and the GitLab-like source, through the same fault
+// language: manifests, blobs, pings, token realms; not the storage, the
+// streams or the app's web side, which are no answers of an API) are
+// recorded with their statuses. A HEAD has no body: one fault each.
 // Then, for each read and each fault below, a fresh simulator is brought
 // to the same state and the command runs again with that fault on exactly
 // that read and every later read of its path (persistent), and for one
@@ -57,7 +60,9 @@ import (
 //     changed, 5 a positive safety check, 1 and 3 Heroku's own verdicts.
 //   - state: with the clean run's code, the simulator's state (State:
 //     apps, releases, builds, current release, maintenance, config,
-//     formation, couplings, promotions) is the clean run's. Otherwise, if
+//     formation, couplings, promotions, the images a release of images
+//     runs; not what a registry holds: a push changes no release) is the
+//     clean run's. Otherwise, if
 //     the fault hit a read made before the clean run's first change (a
 //     read that gates it), nothing changed at all; if it hit a later read
 //     (one that verifies a change, or gates a later one), each fact of an
@@ -77,7 +82,8 @@ import (
 //     its field (else the table is wrong);
 //   - every wait bounded: each run ends within runBound, though --timeout
 //     is the default 30 minutes;
-//   - a dry run (--dry-run) sends no request but GETs, whatever it read.
+//   - a dry run (--dry-run) sends no request but GETs, whatever it read,
+//     and no registry request but GET and HEAD.
 //
 // The runs are the real binary (testscript.Main's copy of this test binary
 // on $PATH), with Heroku's pace compressed as in the golden scripts.
@@ -178,6 +184,10 @@ func faultScenarios() []scenario {
 	deployImage := func(app, tag string) []string {
 		return []string{"deploy", "--app", app, "--image", "$CI_REGISTRY_IMAGE:" + tag}
 	}
+	// What container workflows decide on besides fieldsOf's: the stack
+	// the build runs on, and which image a release deployed (its
+	// description, "Deployed web (0123456789ab)").
+	containerFields := map[string][]string{"/apps/*": {"build_stack"}, "/apps/*/releases": {"description"}}
 	containers := []string{"-app", "my-app-staging:container,pipeline=flow/staging", "-app", "my-app-production:container,pipeline=flow/production"}
 	return []scenario{{
 		name: "review_destroy",
@@ -255,6 +265,7 @@ func faultScenarios() []scenario {
 		images: []sourceImage{image("v1", sha2), image("v2", sha1)},
 		setup:  [][]string{deployImage("my-app", "v1")},
 		args:   deployImage("my-app", "v2"),
+		fields: containerFields,
 	}, {
 		// Container promotion (internal/container Promote): staging's
 		// image, of the commit tested, copied and released on production.
@@ -264,6 +275,7 @@ func faultScenarios() []scenario {
 		images: []sourceImage{image(sha1, sha1)},
 		setup:  [][]string{deployImage("my-app-staging", sha1)},
 		args:   []string{"promote", "--from", "my-app-staging", "--to", "my-app-production"},
+		fields: containerFields,
 	}, {
 		name:  "maintenance_on",
 		sim:   []string{"-app", "my-app"},
@@ -343,18 +355,25 @@ func faultScenarios() []scenario {
 			setup: [][]string{deploy("my-app-staging", "apps/python-flask", sha1)},
 			args:  []string{"promote", "--from", "my-app-staging", "--to", "my-app-production", "--dry-run"},
 		}, {
+			// Its reads are deploy_image's up to the push; a dry run reads
+			// what the app's repository holds instead (probed here) and
+			// the newest release.
 			name:   "deploy_image_dry_run",
 			sim:    []string{"-app", "my-app:container"},
 			images: []sourceImage{image("v1", sha2), image("v2", sha1)},
 			setup:  [][]string{deployImage("my-app", "v1")},
 			args:   append(deployImage("my-app", "v2"), "--dry-run"),
+			only:   []string{"/apps/*/releases", "/v2/my-app/*/manifests/*"},
 		}, {
+			// promote_container's checks probe the reads before the copy;
+			// a dry run's plan reads each target's newest release.
 			name:   "promote_container_dry_run",
 			sim:    containers,
 			env:    map[string]string{"CI_COMMIT_SHA": sha1},
 			images: []sourceImage{image(sha1, sha1)},
 			setup:  [][]string{deployImage("my-app-staging", sha1)},
 			args:   []string{"promote", "--from", "my-app-staging", "--to", "my-app-production", "--dry-run"},
+			only:   []string{"/apps/my-app-production/releases"},
 		}, {
 			name:  "rollback_dry_run",
 			sim:   []string{"-app", "my-app"},
@@ -484,8 +503,8 @@ type outcome struct {
 	problems       []string
 	secrets        []leakcheck.Secret
 	met            bool // the fault met a request
-	// sent are the command's requests but GETs ("METHOD PATH"): a dry
-	// run must make none.
+	// sent are the command's requests but GETs ("METHOD PATH"), and the
+	// registries' but reads: a dry run must make none.
 	sent []string
 }
 
@@ -864,11 +883,19 @@ func settled(t *testing.T, sim *herokusim.Server) map[string]string {
 
 // exec runs the command once against the fakes.
 func (sc scenario) exec(t *testing.T, work string, fk fakes) outcome {
-	before := len(fk.sim.Requests())
+	before, beforeReg := len(fk.sim.Requests()), len(fk.sim.RegistryRequests())
 	o := sc.runBinary(t, work, fk, sc.args)
 	for _, r := range fk.sim.Requests()[before:] {
 		if r.Method != "GET" {
 			o.sent = append(o.sent, r.Method+" "+r.Path)
+		}
+	}
+	for _, r := range fk.sim.RegistryRequests()[beforeReg:] {
+		// A registry's reads are GET and HEAD; a token may be asked for
+		// with a POST outside the registry API (internal/registry's
+		// tokenRequest), which changes nothing.
+		if r.Method != "GET" && r.Method != "HEAD" && !(r.Method == "POST" && !strings.HasPrefix(r.Path, "/v2/")) {
+			o.sent = append(o.sent, r.Registry+" registry: "+r.Method+" "+r.Path)
 		}
 	}
 	o.state = settled(t, fk.sim)
