@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"os"
 	"os/exec"
 	"path"
@@ -32,8 +33,11 @@ import (
 // fault on each read it makes (issue 19: fail closed, verify after). For
 // each scenario (a simulator state made by clean runs, then one command),
 // the command runs once cleanly; its reads (GETs of the Platform API and
-// of GitLab's, in order; not the storage, the streams or the app's web
-// side, which are no answers of an API) are recorded with their statuses.
+// of GitLab's, in order, and the GETs and HEADs of the container
+// registries, Heroku's and the GitLab-like source, through the same fault
+// language: manifests, blobs, pings, token realms; not the storage, the
+// streams or the app's web side, which are no answers of an API) are
+// recorded with their statuses. A HEAD has no body: one fault each.
 // Then, for each read and each fault below, a fresh simulator is brought
 // to the same state and the command runs again with that fault on exactly
 // that read and every later read of its path (persistent), and for one
@@ -56,7 +60,9 @@ import (
 //     changed, 5 a positive safety check, 1 and 3 Heroku's own verdicts.
 //   - state: with the clean run's code, the simulator's state (State:
 //     apps, releases, builds, current release, maintenance, config,
-//     formation, couplings, promotions) is the clean run's. Otherwise, if
+//     formation, couplings, promotions, the images a release of images
+//     runs; not what a registry holds: a push changes no release) is the
+//     clean run's. Otherwise, if
 //     the fault hit a read made before the clean run's first change (a
 //     read that gates it), nothing changed at all; if it hit a later read
 //     (one that verifies a change, or gates a later one), each fact of an
@@ -76,7 +82,8 @@ import (
 //     its field (else the table is wrong);
 //   - every wait bounded: each run ends within runBound, though --timeout
 //     is the default 30 minutes;
-//   - a dry run (--dry-run) sends no request but GETs, whatever it read.
+//   - a dry run (--dry-run) sends no request but GETs, whatever it read,
+//     and no registry request but GET and HEAD.
 //
 // The runs are the real binary (testscript.Main's copy of this test binary
 // on $PATH), with Heroku's pace compressed as in the golden scripts.
@@ -144,6 +151,16 @@ type scenario struct {
 	// one of these patterns: those the scenario is about, where another
 	// scenario probes the others already (its setup makes each run dear).
 	only []string
+	// images are stored in the simulator's GitLab-like source registry
+	// before the setup runs (herokusim-push-image); args and env may name
+	// them with $CI_REGISTRY_IMAGE, expanded for each run.
+	images []sourceImage
+}
+
+// sourceImage is a test image at REPO:TAG of the source registry.
+type sourceImage struct {
+	ref string // group/project:v1
+	img herokusim.SourceImage
 }
 
 // gitlabToken is the review sweep's project access token.
@@ -158,6 +175,20 @@ func faultScenarios() []scenario {
 		sha2 = "89abcdef0123456789abcdef0123456789abcdef"
 		sha3 = "fedcba9876543210fedcba9876543210fedcba98"
 	)
+	// Container apps (issue 22): an OCI image of each commit, labelled
+	// with it, as GitLab CI's Buildah builds it.
+	image := func(tag, sha string) sourceImage {
+		return sourceImage{ref: "group/project:" + tag, img: herokusim.SourceImage{OCI: true, Seed: tag,
+			Labels: map[string]string{"org.opencontainers.image.revision": sha}}}
+	}
+	deployImage := func(app, tag string) []string {
+		return []string{"deploy", "--app", app, "--image", "$CI_REGISTRY_IMAGE:" + tag}
+	}
+	// What container workflows decide on besides fieldsOf's: the stack
+	// the build runs on, and which image a release deployed (its
+	// description, "Deployed web (0123456789ab)").
+	containerFields := map[string][]string{"/apps/*": {"build_stack"}, "/apps/*/releases": {"description"}}
+	containers := []string{"-app", "my-app-staging:container,pipeline=flow/staging", "-app", "my-app-production:container,pipeline=flow/production"}
 	return []scenario{{
 		name: "review_destroy",
 		sim:  []string{"-app", "shop-mr-7:pipeline=shop/review", "-app", "shop:pipeline=shop/production"},
@@ -226,6 +257,25 @@ func faultScenarios() []scenario {
 			{"config", "set", "--app", "my-app-staging", "FEATURE_FLAG"}, {"rollback", "--app", "my-app-staging", "--to", "v3"}},
 		args: []string{"promote", "--from", "my-app-staging", "--to", "my-app-production"},
 		only: []string{"/apps/*/releases", "/apps/*/slugs/*"},
+	}, {
+		// A container app with an earlier image release: deploy --image of
+		// a new one (internal/container Deploy).
+		name:   "deploy_image",
+		sim:    []string{"-app", "my-app:container"},
+		images: []sourceImage{image("v1", sha2), image("v2", sha1)},
+		setup:  [][]string{deployImage("my-app", "v1")},
+		args:   deployImage("my-app", "v2"),
+		fields: containerFields,
+	}, {
+		// Container promotion (internal/container Promote): staging's
+		// image, of the commit tested, copied and released on production.
+		name:   "promote_container",
+		sim:    containers,
+		env:    map[string]string{"CI_COMMIT_SHA": sha1},
+		images: []sourceImage{image(sha1, sha1)},
+		setup:  [][]string{deployImage("my-app-staging", sha1)},
+		args:   []string{"promote", "--from", "my-app-staging", "--to", "my-app-production"},
+		fields: containerFields,
 	}, {
 		name:  "maintenance_on",
 		sim:   []string{"-app", "my-app"},
@@ -305,6 +355,26 @@ func faultScenarios() []scenario {
 			setup: [][]string{deploy("my-app-staging", "apps/python-flask", sha1)},
 			args:  []string{"promote", "--from", "my-app-staging", "--to", "my-app-production", "--dry-run"},
 		}, {
+			// Its reads are deploy_image's up to the push; a dry run reads
+			// what the app's repository holds instead (probed here) and
+			// the newest release.
+			name:   "deploy_image_dry_run",
+			sim:    []string{"-app", "my-app:container"},
+			images: []sourceImage{image("v1", sha2), image("v2", sha1)},
+			setup:  [][]string{deployImage("my-app", "v1")},
+			args:   append(deployImage("my-app", "v2"), "--dry-run"),
+			only:   []string{"/apps/*/releases", "/v2/my-app/*/manifests/*"},
+		}, {
+			// promote_container's checks probe the reads before the copy;
+			// a dry run's plan reads each target's newest release.
+			name:   "promote_container_dry_run",
+			sim:    containers,
+			env:    map[string]string{"CI_COMMIT_SHA": sha1},
+			images: []sourceImage{image(sha1, sha1)},
+			setup:  [][]string{deployImage("my-app-staging", sha1)},
+			args:   []string{"promote", "--from", "my-app-staging", "--to", "my-app-production", "--dry-run"},
+			only:   []string{"/apps/my-app-production/releases"},
+		}, {
 			name:  "rollback_dry_run",
 			sim:   []string{"-app", "my-app"},
 			setup: [][]string{deploy("my-app", "apps/python-flask", sha1), deploy("my-app", "apps/python-flask", sha2)},
@@ -365,10 +435,25 @@ var fieldsOf = []struct {
 	{"/projects/*/merge_requests", []string{"iid", "iid:string", "iid:float", "state"}},
 }
 
+// registryFieldsOf are the fields of the registries' answers a command
+// decides on, by what their paths contain: a manifest's (a blob's
+// digests), an image config's labels (the revision; a layer has no JSON,
+// and the run is "not applicable"), a token.
+var registryFieldsOf = []struct {
+	pattern string
+	fields  []string
+}{
+	{"/manifests/", []string{"mediaType", "digest", "size"}},
+	{"/blobs/", []string{"Labels"}},
+	{"/jwt/auth", []string{"token"}},
+}
+
 // probe is one faulted run: a fault on one read.
 type probe struct {
 	read       fault.Read
 	gitlab     bool   // a read of GitLab's API
+	registry   string // a read of a registry's ("heroku", "gitlab"), else ""
+	method     string // GET, or HEAD (a registry's)
 	status     int    // the read's status in the clean run
 	effect     string // "200 null", "wrongtype=version", …
 	persistent bool   // on every read of the path from this one on
@@ -388,7 +473,10 @@ func (p probe) wellFormed() bool {
 // -run can pick it ("TestFaultTable/promote/releases.*null").
 func (p probe) name() string {
 	where := strings.ReplaceAll(strings.TrimPrefix(p.read.Path, "/"), "/", ".")
-	n := fmt.Sprintf("GET %s #%d %s", where, p.read.N+1, p.effect)
+	if p.registry != "" {
+		where = p.registry + "-registry" + where
+	}
+	n := fmt.Sprintf("%s %s #%d %s", p.method, where, p.read.N+1, p.effect)
 	if p.persistent {
 		n += " persistent"
 	}
@@ -398,6 +486,9 @@ func (p probe) name() string {
 // text is the fault in the fakes' language.
 func (p probe) text() string {
 	f := p.read.Fault(p.effect)
+	if p.method == "HEAD" {
+		f = "HEAD" + strings.TrimPrefix(f, "GET")
+	}
 	if p.persistent {
 		f = strings.TrimSuffix(f, " times=1")
 	}
@@ -412,8 +503,8 @@ type outcome struct {
 	problems       []string
 	secrets        []leakcheck.Secret
 	met            bool // the fault met a request
-	// sent are the command's requests but GETs ("METHOD PATH"): a dry
-	// run must make none.
+	// sent are the command's requests but GETs ("METHOD PATH"), and the
+	// registries' but reads: a dry run must make none.
 	sent []string
 }
 
@@ -519,9 +610,19 @@ func (sc scenario) table(t *testing.T, work string, sem chan struct{}) int {
 // cleanRead is a read of the clean run, with its status.
 type cleanRead struct {
 	fault.Read
-	status int
-	gitlab bool
-	gate   bool
+	status   int
+	gitlab   bool
+	registry string // "heroku", "gitlab": a registry's
+	method   string // GET, or HEAD (a registry's)
+	gate     bool
+}
+
+func (r cleanRead) String() string {
+	s := r.method + strings.TrimPrefix(r.Read.String(), "GET")
+	if r.registry != "" {
+		s = r.registry + " registry: " + s
+	}
+	return s
 }
 
 // clean runs the scenario without a fault: the state before, the outcome,
@@ -532,6 +633,7 @@ func (sc scenario) clean(t *testing.T, work string, sem chan struct{}) (initial 
 	fk := sc.start(t, work, nil)
 	initial = fk.before
 	before := len(fk.sim.Requests())
+	beforeReg := len(fk.sim.RegistryRequests())
 	clean = sc.exec(t, work, fk)
 	if clean.code != 0 && clean.code != 5 {
 		t.Fatalf("%s: the clean run exited %d\nstdout:\n%s\nstderr:\n%s", sc.name, clean.code, clean.stdout, clean.stderr)
@@ -544,9 +646,10 @@ func (sc scenario) clean(t *testing.T, work string, sem chan struct{}) (initial 
 	}
 	reqs := fk.sim.Requests()[before:]
 	firstChange := len(reqs)
+	changeSeq := int64(math.MaxInt64) // when the first change arrived
 	for i, r := range reqs {
 		if changes(r.Method, r.Path) {
-			firstChange = i
+			firstChange, changeSeq = i, r.Seq
 			break
 		}
 	}
@@ -559,15 +662,29 @@ func (sc scenario) clean(t *testing.T, work string, sem chan struct{}) (initial 
 		rd := heroku[gets]
 		gets++
 		if apiPath(r.Path) {
-			reads = append(reads, cleanRead{Read: rd, status: r.Status, gate: i < firstChange})
+			reads = append(reads, cleanRead{Read: rd, status: r.Status, method: "GET", gate: i < firstChange})
 		}
+	}
+	// The registries' reads (manifests, blobs, tokens; GET and HEAD): a
+	// push or a copy changes no fact of State (what an app runs changes
+	// with its release), so a read gates if it came before the API's
+	// first change.
+	seen := map[string]int{}
+	for _, r := range fk.sim.RegistryRequests()[beforeReg:] {
+		if r.Method != "GET" && r.Method != "HEAD" {
+			continue
+		}
+		k := r.Registry + " " + r.Method + " " + r.Path
+		reads = append(reads, cleanRead{Read: fault.Read{Path: r.Path, N: seen[k]}, status: r.Status,
+			registry: r.Registry, method: r.Method, gate: r.Seq < changeSeq})
+		seen[k]++
 	}
 	if fk.gl != nil {
 		// GitLab's reads come before any change: the sweep reads the open
 		// merge requests before it deletes.
 		st := gitlabStatuses(fk.gl.Requests())
 		for i, rd := range fk.gl.Reads() {
-			reads = append(reads, cleanRead{Read: rd, status: st[i], gitlab: true, gate: true})
+			reads = append(reads, cleanRead{Read: rd, status: st[i], gitlab: true, method: "GET", gate: true})
 		}
 	}
 	if len(reads) == 0 {
@@ -579,7 +696,7 @@ func (sc scenario) clean(t *testing.T, work string, sem chan struct{}) (initial 
 		if r.gate {
 			gate = "gates the first change"
 		}
-		list = append(list, fmt.Sprintf("  %s: %d, %s", r.Read, r.status, gate))
+		list = append(list, fmt.Sprintf("  %s: %d, %s", r, r.status, gate))
 	}
 	t.Logf("clean run: exit %d, %d reads:\n%s", clean.code, len(reads), strings.Join(list, "\n"))
 	return initial, clean, reads
@@ -625,18 +742,22 @@ func (sc scenario) probes(reads []cleanRead) []probe {
 		for _, b := range fault.Bodies {
 			effects = append(effects, fmt.Sprintf("%d %s", r.status, b))
 		}
-		if r.status != 404 {
+		if r.method == "HEAD" {
+			// An answer without a body: the bodies differ only in their
+			// Content-Type, and a 404 page is a 404.
+			effects = effects[:1]
+		} else if r.status != 404 {
 			effects = append(effects, "404 html")
 		}
 		wrongtypes := 0
-		if r.status/100 == 2 {
-			for _, f := range sc.fieldsOf(r.Path) {
+		if r.status/100 == 2 && r.method == "GET" {
+			for _, f := range sc.fieldsOf(r.registry, r.Path) {
 				effects = append(effects, "wrongtype="+f)
 				wrongtypes++
 			}
 		}
 		for i, e := range effects {
-			p := probe{read: r.Read, gitlab: r.gitlab, status: r.status, effect: e, persistent: true, gate: r.gate}
+			p := probe{read: r.Read, gitlab: r.gitlab, registry: r.registry, method: r.method, status: r.status, effect: e, persistent: true, gate: r.gate}
 			out = append(out, p)
 			// Once: the client reads a 2xx that is no answer as a 502 and
 			// retries it, whatever was wrong with it (not JSON, or a rule
@@ -664,8 +785,16 @@ func (sc scenario) probed(p string) bool {
 	return len(sc.only) == 0
 }
 
-func (sc scenario) fieldsOf(p string) []string {
+func (sc scenario) fieldsOf(registry, p string) []string {
 	var out []string
+	if registry != "" {
+		for _, f := range registryFieldsOf {
+			if strings.Contains(p, f.pattern) {
+				out = append(out, f.fields...)
+			}
+		}
+		return out
+	}
 	for _, f := range fieldsOf {
 		if ok, _ := path.Match(f.pattern, p); ok {
 			out = append(out, f.fields...)
@@ -700,6 +829,10 @@ func (sc scenario) start(t *testing.T, work string, p *probe) fakes {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { fk.sim.Close() })
+	for _, im := range sc.images {
+		repo, tag, _ := strings.Cut(im.ref, ":")
+		herokusim.PushTestImage(fk.sim.SourceRegistry(), repo, tag, im.img)
+	}
 	if sc.gitlab != nil {
 		gopts := gitlabfake.Options{Token: gitlabToken, MRs: sc.gitlab}
 		if p != nil && p.gitlab {
@@ -724,7 +857,11 @@ func (sc scenario) start(t *testing.T, work string, p *probe) fakes {
 		if fk.fault, err = herokusim.ParseFault(p.text()); err != nil {
 			t.Fatal(err)
 		}
-		fk.sim.Arm(fk.fault)
+		if p.registry != "" {
+			fk.sim.ArmRegistry(p.registry, fk.fault)
+		} else {
+			fk.sim.Arm(fk.fault)
+		}
 	}
 	return fk
 }
@@ -746,11 +883,19 @@ func settled(t *testing.T, sim *herokusim.Server) map[string]string {
 
 // exec runs the command once against the fakes.
 func (sc scenario) exec(t *testing.T, work string, fk fakes) outcome {
-	before := len(fk.sim.Requests())
+	before, beforeReg := len(fk.sim.Requests()), len(fk.sim.RegistryRequests())
 	o := sc.runBinary(t, work, fk, sc.args)
 	for _, r := range fk.sim.Requests()[before:] {
 		if r.Method != "GET" {
 			o.sent = append(o.sent, r.Method+" "+r.Path)
+		}
+	}
+	for _, r := range fk.sim.RegistryRequests()[beforeReg:] {
+		// A registry's reads are GET and HEAD; a token may be asked for
+		// with a POST outside the registry API (internal/registry's
+		// tokenRequest), which changes nothing.
+		if r.Method != "GET" && r.Method != "HEAD" && !(r.Method == "POST" && !strings.HasPrefix(r.Path, "/v2/")) {
+			o.sent = append(o.sent, r.Registry+" registry: "+r.Method+" "+r.Path)
 		}
 	}
 	o.state = settled(t, fk.sim)
@@ -792,12 +937,19 @@ func (sc scenario) runBinary(t *testing.T, work string, fk fakes, args []string)
 		"HEROKU_DEPLOY_LOOKUP_WINDOW": "200ms",
 	}
 	maps.Copy(env, sc.env)
+	for _, kv := range fk.sim.RegistryEnv() { // the registries, as a GitLab job sees them
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
 	if fk.gl != nil {
 		env["CI_API_V4_URL"] = fk.gl.URL
 		env["CI_PROJECT_ID"] = "42"
 	}
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	for i, a := range cmd.Args[1:] { // $CI_REGISTRY_IMAGE:v1, a registry of this run's
+		cmd.Args[i+1] = os.Expand(a, func(k string) string { return env[k] })
 	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"gitlab.com/heroku-deploy/heroku/internal/fault"
 	"gitlab.com/heroku-deploy/heroku/internal/registrysim"
 )
 
@@ -59,10 +60,75 @@ type registries struct {
 	// images are what a release of images runs, by the artifact id of its
 	// release: type -> image id (s.mu held).
 	images map[string]map[string]string
+	// faults are ArmRegistry's, by registry ("heroku", "gitlab"), and
+	// requests what both registries served (s.mu held).
+	faults   map[string][]*Fault
+	requests []RegistryRequest
+}
+
+// RegistryRequest is a request one of the registries served.
+type RegistryRequest struct {
+	Registry     string // heroku or gitlab
+	Method, Path string
+	Status       int   // 0 for a connection cut by a fault
+	Seq          int64 // the order requests arrived in, shared with Request.Seq
+}
+
+// ArmRegistry adds faults, in the simulator's language (internal/fault:
+// body effects, wrongtype, statuses, after, reset, hang…), to those the
+// registry which ("heroku" or "gitlab") serves from now on, in front of
+// the registry fake's own (-registry-fault): a test that probes each
+// registry read with an answer that is not well-formed. A status alone
+// answers in the registry's error format.
+func (s *Server) ArmRegistry(which string, faults ...*Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reg.faults[which] = append(append([]*Fault(nil), s.reg.faults[which]...), faults...)
+}
+
+// RegistryRequests are the requests both registries served, in order.
+func (s *Server) RegistryRequests() []RegistryRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]RegistryRequest(nil), s.reg.requests...)
+}
+
+// registryFront records each request of registry which and serves it
+// through ArmRegistry's faults.
+func (s *Server) registryFront(which string, next http.Handler) http.Handler {
+	d := &fault.Dialect{
+		Name: "herokusim registry",
+		Error: func(w http.ResponseWriter, r *http.Request, f *Fault) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(f.Status)
+			fmt.Fprintf(w, `{"errors":[{"code":"UNKNOWN","message":%q}]}`, "Simulated failure: "+http.StatusText(f.Status))
+		},
+		Missed: func(f *Fault, r *http.Request, why string) {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.faultsMissed = append(s.faultsMissed, fmt.Sprintf("fault %q met %s %s but did nothing: %s", f, r.Method, r.URL.Path, why))
+		},
+	}
+	faulted := d.Middleware(func() []*Fault {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.reg.faults[which]
+	}, nil, next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := RegistryRequest{Registry: which, Method: r.Method, Path: r.URL.Path, Seq: s.reqSeq.Add(1)}
+		sw := &statusWriter{ResponseWriter: w, status: 200}
+		defer func() {
+			rec.Status = sw.status
+			s.mu.Lock()
+			s.reg.requests = append(s.reg.requests, rec)
+			s.mu.Unlock()
+		}()
+		faulted.ServeHTTP(sw, r)
+	})
 }
 
 func newRegistries(opts Options) *registries {
-	r := &registries{heroku: registrysim.NewHeroku(), gitlab: registrysim.NewGitLab(JobUser, JobToken), images: map[string]map[string]string{}}
+	r := &registries{heroku: registrysim.NewHeroku(), gitlab: registrysim.NewGitLab(JobUser, JobToken), images: map[string]map[string]string{}, faults: map[string][]*Fault{}}
 	for _, f := range opts.RegistryFaults {
 		which, rest, _ := strings.Cut(f, " ")
 		pf, err := registrysim.ParseFault(rest)
@@ -118,11 +184,11 @@ func (s *Server) startRegistries() error {
 		go srv.Serve(l)
 		return l.Addr().String(), nil
 	}
-	h, err := serve(http.HandlerFunc(s.serveHerokuRegistry))
+	h, err := serve(s.registryFront("heroku", http.HandlerFunc(s.serveHerokuRegistry)))
 	if err != nil {
 		return err
 	}
-	g, err := serve(s.reg.gitlab)
+	g, err := serve(s.registryFront("gitlab", s.reg.gitlab))
 	if err != nil {
 		return err
 	}

@@ -105,7 +105,8 @@ func (s *Server) recorder(next http.Handler) http.Handler {
 			Range:         r.Header.Get("Range"),
 		}
 		sw := &statusWriter{ResponseWriter: w, status: 200}
-		w.Header().Set("Request-Id", fmt.Sprintf("sim-%06d", s.reqSeq.Add(1)))
+		rec.Seq = s.reqSeq.Add(1)
+		w.Header().Set("Request-Id", fmt.Sprintf("sim-%06d", rec.Seq))
 		defer func() {
 			rec.Status = sw.status
 			s.mu.Lock()

@@ -288,6 +288,7 @@ type account struct {
 // Request is one recorded request.
 type Request struct {
 	Method, Path  string
+	Seq           int64 // the order requests arrived in, shared with RegistryRequest.Seq
 	Status        int
 	Auth          bool // carried an Authorization header
 	Chunked       bool

@@ -38,6 +38,17 @@ func (s *Server) State() map[string]string {
 			if r.current {
 				st[k+" current"] = fmt.Sprintf("v%d", r.Version)
 			}
+			// A release of images: what it runs ("web sha256:…"), as
+			// herokusim-images prints a current release's. What Heroku's
+			// registry holds is left out: a push changes no release.
+			if imgs := s.reg.images[r.artifact.id]; len(imgs) > 0 {
+				var each []string
+				for t, id := range imgs {
+					each = append(each, t+" "+id)
+				}
+				sort.Strings(each)
+				st[fmt.Sprintf("%s release v%d images", k, r.Version)] = strings.Join(each, ", ")
+			}
 		}
 		for i, b := range a.builds {
 			rel := "-"

@@ -190,6 +190,14 @@ func (o *observer) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	record(req, resp.StatusCode)
+	// The registry API's 401 names its challenge; a token service's 401
+	// is left alone (their habits vary), and refuses the credentials.
+	if resp.StatusCode == http.StatusUnauthorized && strings.HasPrefix(req.URL.Path, "/v2/") && len(resp.Header.Values("WWW-Authenticate")) == 0 {
+		resp.Body.Close()
+		w.stop()
+		cancel()
+		return nil, &NotRegistryError{Status: resp.StatusCode, Why: "without a WWW-Authenticate challenge"}
+	}
 	resp.Body = &progressBody{ReadCloser: resp.Body, w: w, done: func() { w.stop(); cancel() }}
 	return resp, nil
 }

@@ -247,3 +247,102 @@ func TestTokenRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestPagesAreNoRegistryAnswers (issue 19, fail closed): a router's or a
+// proxy's page where the registry's answer was due is unknown (Malformed,
+// exit 4), never "absent" (NotFound: exit 2 for a source image, 5 for a
+// promotion's source) nor "the credentials were refused" (Denied); the
+// registry's own 404 stays NotFound.
+func TestPagesAreNoRegistryAnswers(t *testing.T) {
+	page := func(w http.ResponseWriter, status int) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(status)
+		io.WriteString(w, "<html><body><h1>Not Found</h1></body></html>\n")
+	}
+	regErr := func(w http.ResponseWriter, status int, code string) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `{"errors":[{"code":%q,"message":"m"}]}`, code)
+	}
+	cases := []struct {
+		name  string
+		serve func(w http.ResponseWriter, r *http.Request)
+		kind  Kind
+	}{{
+		name: "the registry's 404",
+		serve: func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/v2/" {
+				return
+			}
+			regErr(w, 404, "MANIFEST_UNKNOWN")
+		},
+		kind: NotFound,
+	}, {
+		name: "a 404 page for a manifest",
+		serve: func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/v2/" {
+				return
+			}
+			page(w, 404)
+		},
+		kind: Malformed,
+	}, {
+		name: "a 404 page for the ping",
+		serve: func(w http.ResponseWriter, r *http.Request) {
+			page(w, 404)
+		},
+		kind: Malformed,
+	}, {
+		// go-containerregistry goes on anonymously, to the registry's own
+		// refusal: no verdict on the credentials.
+		name: "a 401 page without a challenge for the ping",
+		serve: func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/v2/" {
+				page(w, 401)
+				return
+			}
+			w.Header().Set("WWW-Authenticate", `Basic realm="r"`)
+			regErr(w, 401, "UNAUTHORIZED")
+		},
+		kind: Malformed,
+	}, {
+		name: "the token service's 404",
+		serve: func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/v2/" {
+				w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="http://%s/token",service="s"`, r.Host))
+				regErr(w, 401, "UNAUTHORIZED")
+				return
+			}
+			page(w, 404)
+		},
+		kind: Malformed,
+	}, {
+		name: "the token service refuses the credentials",
+		serve: func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/v2/" {
+				w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="http://%s/token",service="s"`, r.Host))
+				regErr(w, 401, "UNAUTHORIZED")
+				return
+			}
+			w.WriteHeader(401)
+			io.WriteString(w, `{"details":"incorrect username or password"}`) // Docker Hub's
+		},
+		kind: Denied,
+	}}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(c.serve))
+			defer srv.Close()
+			s := Config{Retry: Retry{Attempts: 1, Delay: time.Millisecond}}.Open(srv.URL, Credentials{Username: "u", Password: "p", From: "test"})
+			repo, err := s.Repository("group/app")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = remote.Get(repo.Tag("v1"), s.Options(context.Background())...)
+			err = Wrap("reading manifest", err)
+			if !IsKind(err, c.kind) {
+				t.Errorf("got %v; want kind %v", err, c.kind)
+			}
+		})
+	}
+}
