@@ -45,11 +45,15 @@ func images(err error, c Context) (o *outcome.Error, ok bool) {
 			"the source registry refused the credentials: in $CI_REGISTRY the job token reads this project's images (and those of projects that allow its job token); elsewhere set DOCKER_AUTH_CONFIG with a token that can pull the image")
 	case errors.As(err, &se) && registry.IsKind(se, registry.NotFound):
 		return as(outcome.BadInput, "check the reference: the build job pushes $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA before this job runs (needs:)")
+	case errors.As(err, &se) && registry.IsKind(se, registry.Malformed):
+		return as(outcome.Unknown, malformedHint("the source registry", "the image reference's registry"))
 	case errors.As(err, &se):
 		return as(outcome.Unknown, "the source registry failed after retries; run the job again")
 	case errors.As(err, &he) && registry.IsKind(he, registry.Denied):
 		return as(outcome.Denied,
 			fmt.Sprintf("Heroku's registry refused the key in %s for %s: the key's account must be able to deploy the app (a collaborator or team member)", c.KeyVar, c.App))
+	case errors.As(err, &he) && registry.IsKind(he, registry.Malformed):
+		return as(outcome.Unknown, malformedHint("Heroku's registry", "HEROKU_REGISTRY_URL, if set,"))
 	case errors.As(err, &he):
 		return as(outcome.Unknown, "Heroku's registry failed after retries (see https://status.heroku.com); nothing was released: run the job again")
 	case errors.As(err, &rb):
@@ -64,4 +68,10 @@ func images(err error, c Context) (o *outcome.Error, ok bool) {
 		return as(outcome.Unsafe, "build every process type's image from one commit, or promote them in separate jobs")
 	}
 	return nil, false
+}
+
+// malformedHint is the hint for an answer no registry gives: a retry
+// meets the same page, so it points at what stands between.
+func malformedHint(who, address string) string {
+	return fmt.Sprintf("what answered was not %s, or its answer did not parse (a proxy's or a router's page, a 401 without a challenge, storage refusing a redirected read, a malformed manifest): nothing was decided on it; check %s and any proxy between the runner and it before running the job again", who, address)
 }

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"syscall"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
@@ -101,10 +100,7 @@ func Wrap(op string, err error) error {
 		if len(te.Errors) > 0 {
 			e.Code, e.Message = string(te.Errors[0].Code), te.Errors[0].Message
 		}
-		e.Kind = kindOf(te.StatusCode, e.Code)
-		if e.Kind == NotFound || e.Kind == Denied {
-			e.Kind = ownAnswer(te, e.Kind)
-		}
+		e.Kind = kindOf(te.StatusCode, e.Code) // a page in its place is a *NotRegistryError (observer)
 	case errors.As(err, &ne) && ne.Status != 0:
 		e.Status, e.Kind = ne.Status, Malformed
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), errors.As(err, &st):
@@ -123,37 +119,12 @@ func Wrap(op string, err error) error {
 	return e
 }
 
-// ownAnswer is kind (NotFound, Denied: "absent", "refused") when the
-// answer was the registry's own, else Malformed (unknown, never absent):
-// in the registry API (/v2/…) a GET's 401, 403 or 404 carries the
-// distribution spec's JSON errors (what Heroku's and GitLab's registries,
-// Docker Hub and GHCR send; a router's or a proxy's HTML page has none);
-// a token service's 404 says its realm is not there, never that an image
-// is absent (its 401 and 403 keep their meaning: Docker Hub's carry
-// {"details": …}). A HEAD has no body to tell them apart: its status is
-// taken as it is. An answer without its request (a test's) is kept.
-func ownAnswer(te *transport.Error, kind Kind) Kind {
-	req := te.Request
-	switch {
-	case req == nil || req.URL == nil || req.Method == http.MethodHead:
-		return kind
-	case !strings.HasPrefix(req.URL.Path, "/v2/"):
-		if te.StatusCode == http.StatusNotFound {
-			return Malformed
-		}
-		return kind
-	case len(te.Errors) == 0:
-		return Malformed
-	}
-	return kind
-}
-
-// NotRegistryError is an answer no registry gives, found by the
-// transport: a 401 of the registry API (/v2/…) without the WWW-Authenticate challenge HTTP requires
-// (RFC 9110 §15.5.2, "The server generating a 401 response MUST send a
-// WWW-Authenticate header field"). go-containerregistry would take such a
-// ping as "no authentication" and go on anonymously, to a refusal that is
-// no verdict on the credentials.
+// NotRegistryError is a refusal or a "not found" that is no registry's
+// verdict, found by the transport (observer.notRegistry): a proxy's page, a
+// 401 without the challenge HTTP requires (go-containerregistry would take
+// such a ping as "no authentication" and go on anonymously, to a refusal
+// that says nothing of the credentials), a blob's storage refusing. Its
+// kind is Malformed: unknown, never "absent" or "refused".
 type NotRegistryError struct {
 	Status int
 	Why    string

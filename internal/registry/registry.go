@@ -8,9 +8,14 @@
 package registry
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"net"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -163,6 +168,7 @@ type observer struct {
 	secret func(...string)
 	idle   time.Duration
 	seen   sync.Map
+	realms sync.Map // token services (scheme://host/path), from the challenges seen
 }
 
 func (o *observer) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -190,14 +196,91 @@ func (o *observer) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	record(req, resp.StatusCode)
-	// The registry API's 401 names its challenge; a token service's 401
-	// is left alone (their habits vary), and refuses the credentials.
-	if resp.StatusCode == http.StatusUnauthorized && strings.HasPrefix(req.URL.Path, "/v2/") && len(resp.Header.Values("WWW-Authenticate")) == 0 {
+	o.noteRealms(resp)
+	if why := o.notRegistry(req, resp); why != "" {
 		resp.Body.Close()
 		w.stop()
 		cancel()
-		return nil, &NotRegistryError{Status: resp.StatusCode, Why: "without a WWW-Authenticate challenge"}
+		return nil, &NotRegistryError{Status: resp.StatusCode, Why: why}
 	}
 	resp.Body = &progressBody{ReadCloser: resp.Body, w: w, done: func() { w.stop(); cancel() }}
 	return resp, nil
+}
+
+// realmRE finds a challenge's realm (RFC 9110 §11.6.1: auth-param).
+var realmRE = regexp.MustCompile(`(?i)\brealm="([^"]+)"`)
+
+// noteRealms records the token services resp's challenges name: where a
+// token service lives is the registry's to say, and some put it under
+// /v2/ (Google's Artifact Registry /v2/token, Quay's /v2/auth).
+func (o *observer) noteRealms(resp *http.Response) {
+	for _, c := range resp.Header.Values("WWW-Authenticate") {
+		for _, m := range realmRE.FindAllStringSubmatch(c, -1) {
+			if u, err := url.Parse(m[1]); err == nil {
+				o.realms.Store(realmKey(u), true)
+			}
+		}
+	}
+}
+
+func realmKey(u *url.URL) string { return u.Scheme + "://" + u.Host + u.Path }
+
+// notRegistry says why resp, a refusal or a "not found", is no verdict of
+// the registry's (""; it is one). Only the registry's own answer means
+// "refused" or "absent"; a router's or a proxy's page in its place is
+// unknown (exit 4), never a missing image:
+//   - in the registry API (/v2/…), a 401 carries the challenge HTTP
+//     requires (RFC 9110 §15.5.2); a GET's 403 or 404 carries the
+//     distribution spec's JSON errors or the Docker-Distribution-API-Version
+//     header distribution registries send (a 4xx "MAY return a body in any
+//     format": the header is what tells such a registry from a page);
+//   - a token service's 401 or 403 refuses the credentials (their bodies
+//     vary: Docker Hub's {"details": …}); its 404 says the realm is not
+//     there, not that an image is absent;
+//   - anything else (a blob's storage a GET was redirected to) answering
+//     so is no registry's verdict.
+//
+// A HEAD has no body to tell them apart: its status stands.
+func (o *observer) notRegistry(req *http.Request, resp *http.Response) string {
+	switch resp.StatusCode {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound:
+	default:
+		return ""
+	}
+	if req.Method == http.MethodHead {
+		return ""
+	}
+	if _, realm := o.realms.Load(realmKey(req.URL)); realm {
+		if resp.StatusCode == http.StatusNotFound {
+			return "from the token service named by the registry's challenge: it is not there"
+		}
+		return ""
+	}
+	if !strings.HasPrefix(req.URL.Path, "/v2/") {
+		return "from outside the registry API (" + req.URL.Host + ")"
+	}
+	if resp.StatusCode == http.StatusUnauthorized {
+		if len(resp.Header.Values("WWW-Authenticate")) == 0 {
+			return "without a WWW-Authenticate challenge"
+		}
+		return ""
+	}
+	if resp.Header.Get("Docker-Distribution-Api-Version") != "" {
+		return ""
+	}
+	// The body, kept for go-containerregistry, which reads the errors.
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(body), resp.Body), resp.Body}
+	var answer struct {
+		Errors []struct {
+			Code string `json:"code"`
+		} `json:"errors"`
+	}
+	if json.Unmarshal(body, &answer) == nil && len(answer.Errors) > 0 && answer.Errors[0].Code != "" {
+		return ""
+	}
+	return "whose body is not the registry's JSON errors (a proxy's or a router's page?)"
 }

@@ -328,6 +328,70 @@ func TestPagesAreNoRegistryAnswers(t *testing.T) {
 			io.WriteString(w, `{"details":"incorrect username or password"}`) // Docker Hub's
 		},
 		kind: Denied,
+	}, {
+		// Google's Artifact Registry and Quay serve their token service
+		// under /v2/ (/v2/token, /v2/auth): the challenge says where, and
+		// its refusal is one, whatever its body.
+		name: "a token service under /v2/ refuses the credentials",
+		serve: func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/v2/" {
+				w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="http://%s/v2/token",service="s"`, r.Host))
+				regErr(w, 401, "UNAUTHORIZED")
+				return
+			}
+			w.WriteHeader(401)
+			io.WriteString(w, `{"error":"invalid credentials"}`)
+		},
+		kind: Denied,
+	}, {
+		name: "a token service under /v2/ forbids",
+		serve: func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/v2/" {
+				w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="http://%s/v2/token",service="s"`, r.Host))
+				regErr(w, 401, "UNAUTHORIZED")
+				return
+			}
+			w.WriteHeader(403)
+			io.WriteString(w, `{"error":"denied"}`)
+		},
+		kind: Denied,
+	}, {
+		// The spec lets a 4xx carry any body; a distribution registry's
+		// header says the answer is its own.
+		name: "a registry's bodyless 404",
+		serve: func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Docker-Distribution-Api-Version", "registry/2.0")
+			if r.URL.Path == "/v2/" {
+				return
+			}
+			w.WriteHeader(404)
+		},
+		kind: NotFound,
+	}, {
+		name: "a bodyless 404 without the registry's header",
+		serve: func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/v2/" {
+				return
+			}
+			w.WriteHeader(404)
+		},
+		kind: Malformed,
+	}, {
+		// A GET redirected to storage that refuses (an expired signed
+		// URL): not the registry refusing the credentials.
+		name: "storage refuses a redirected read",
+		serve: func(w http.ResponseWriter, r *http.Request) {
+			switch {
+			case r.URL.Path == "/v2/":
+			case strings.HasPrefix(r.URL.Path, "/v2/"):
+				http.Redirect(w, r, "/storage/blob?X-Amz-Signature=s", http.StatusTemporaryRedirect)
+			default:
+				w.Header().Set("Content-Type", "application/xml")
+				w.WriteHeader(403)
+				io.WriteString(w, "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>")
+			}
+		},
+		kind: Malformed,
 	}}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -50,8 +50,10 @@ func DestroyTarget(prefix, mr, override string) (string, error) {
 	if prefix == "" {
 		return "", outcome.Input("--name is required: review destroy deletes only the review apps of a prefix")
 	}
-	if err := CheckName(prefix); err != nil {
-		return "", err
+	if override != "" { // AppName checks the prefix only when it names the app
+		if err := CheckName(prefix); err != nil {
+			return "", err
+		}
 	}
 	return AppName(prefix, mr, override)
 }
