@@ -92,10 +92,11 @@ func (c Config) Open(host string, creds Credentials) *Session {
 	if base == nil {
 		base = defaultTransport()
 	}
-	base = c.DryRun.Wrap(base, tokenRequest)
+	obs := &observer{secret: c.Secret, idle: idle}
+	obs.inner = c.DryRun.Wrap(base, obs.tokenRequest)
 	s.options = []remote.Option{
 		remote.WithAuth(creds.authenticator()),
-		remote.WithTransport(&observer{inner: base, secret: c.Secret, idle: idle}),
+		remote.WithTransport(obs),
 		remote.WithRetryBackoff(remote.Backoff{Duration: retry.Delay, Factor: 3, Jitter: 0.1, Steps: retry.Attempts}),
 	}
 	if c.UserAgent != "" {
@@ -136,12 +137,16 @@ func ParseReference(ref string) (name.Reference, error) {
 // tokenRequest reports whether req asks a registry's token service for a
 // token with OAuth2's POST (go-containerregistry's refreshOauth, for an
 // identity token in DOCKER_AUTH_CONFIG): a form posted outside the
-// registry API, which lives under /v2/ (the distribution spec), changes
+// registry API, which lives under /v2/ (the distribution spec), or to a
+// token service a challenge named there (Google's /v2/token), changes
 // nothing, and a dry run lets it through to read the image.
-func tokenRequest(req *http.Request) bool {
+func (o *observer) tokenRequest(req *http.Request) bool {
 	ct, _, _ := strings.Cut(req.Header.Get("Content-Type"), ";")
-	return req.Method == http.MethodPost && !strings.HasPrefix(req.URL.Path, "/v2/") &&
-		strings.TrimSpace(ct) == "application/x-www-form-urlencoded"
+	if req.Method != http.MethodPost || strings.TrimSpace(ct) != "application/x-www-form-urlencoded" {
+		return false
+	}
+	_, realm := o.realms.Load(realmKey(req.URL))
+	return realm || !strings.HasPrefix(req.URL.Path, "/v2/")
 }
 
 func defaultTransport() http.RoundTripper {

@@ -239,10 +239,15 @@ func TestTokenRequest(t *testing.T) {
 		{"POST", "https://auth.example/token", "application/json", false},
 		{"PUT", "https://auth.example/token", "application/x-www-form-urlencoded", false},
 		{"PATCH", "https://registry.example/v2/app/web/blobs/uploads/1", "application/octet-stream", false},
+		// A token service the ping's challenge named under /v2/.
+		{"POST", "https://europe-docker.pkg.dev/v2/token", "application/x-www-form-urlencoded", true},
+		{"POST", "https://europe-docker.pkg.dev/v2/app/web/blobs/uploads/", "application/x-www-form-urlencoded", false},
 	} {
+		o := &observer{}
+		o.noteRealms(&http.Response{Header: http.Header{"Www-Authenticate": {`Bearer realm="https://europe-docker.pkg.dev/v2/token",service="europe-docker.pkg.dev"`}}})
 		req, _ := http.NewRequest(c.method, c.url, nil)
 		req.Header.Set("Content-Type", c.ct)
-		if got := tokenRequest(req); got != c.want {
+		if got := o.tokenRequest(req); got != c.want {
 			t.Errorf("%s %s (%s): %v, want %v", c.method, c.url, c.ct, got, c.want)
 		}
 	}
