@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 
@@ -209,7 +210,7 @@ func of(ctx context.Context, err error, c Context) *outcome.Error {
 	case herokuapi.StatusOf(err) == 403 && errors.As(err, &he):
 		return as(outcome.Denied, forbidden(he, c)...)
 	case herokuapi.StatusOf(err) == 404:
-		return as(outcome.Denied, fmt.Sprintf("check the app name %q and that the key in %s belongs to an account that can see it", app, keyVar))
+		return as(outcome.Denied, notFound(err, app, keyVar))
 	case errors.As(err, &he) && he.ID == "redirect":
 		return as(outcome.Unknown, fmt.Sprintf("something other than the Platform API answered at %s: check HEROKU_API_URL and any proxy between the runner and Heroku", c.APIURL))
 	case herokuapi.Unavailable(err):
@@ -289,7 +290,7 @@ func Unauthorized(keyVar string) []string {
 // (herokuapi.ScopeFix: the command's scope added to the key's when the
 // call accepts it, else the call's narrowest); otherwise the app's access.
 func forbidden(he *herokuapi.Error, c Context) []string {
-	access := fmt.Sprintf("the key in %s has no access to app %s: add its account as a collaborator", c.KeyVar, c.App)
+	access := accessHint(he, c)
 	if he.Scope == "" || he.Accepted == "" {
 		return []string{access}
 	}
@@ -306,6 +307,54 @@ func forbidden(he *herokuapi.Error, c Context) []string {
 		return []string{scopes, fmt.Sprintf("this command needs %s: make a key that has it, 'heroku authorizations:create --scope %s --description \"GitLab CI\"', and store it in %s; %s", add, list, c.KeyVar, table)}
 	}
 	return []string{scopes, fmt.Sprintf("make a key that adds %s, 'heroku authorizations:create --scope %s --description \"GitLab CI\"', and store it in %s; %s", add, list, c.KeyVar, table)}
+}
+
+// pathResource is the resource a request's path names: its collection
+// ("apps", "pipelines", "teams", "spaces"…) and the name or id after it.
+func pathResource(path string) (kind, name string) {
+	parts := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	if len(parts) > 1 {
+		name = parts[1]
+	}
+	return parts[0], name
+}
+
+// notFound is a 404's hint, for what the request named: not every 404 is
+// the app's (a --pipeline, a --team or a --space that is not there).
+func notFound(err error, app, keyVar string) string {
+	var he *herokuapi.Error
+	if errors.As(err, &he) {
+		switch kind, name := pathResource(he.Path); kind {
+		case "pipelines":
+			return fmt.Sprintf("check the pipeline name %q (--pipeline) and that the key in %s belongs to an account that can see it (its owner, or a member of the team that owns it)", name, keyVar)
+		case "teams":
+			return fmt.Sprintf("check the team name (--team) and that the key in %s belongs to one of its members", keyVar)
+		case "spaces":
+			return fmt.Sprintf("check the space name %q (--space) and that the key in %s belongs to a member of its team", name, keyVar)
+		}
+	}
+	return fmt.Sprintf("check the app name %q and that the key in %s belongs to an account that can see it", app, keyVar)
+}
+
+// accessHint is a 403's hint about the key's account, by what the request
+// did: on Heroku a collaborator can read and deploy an app but not delete
+// it (only its owner, or on a team app the manage permission), and creating
+// an app in a team takes a role that may (devcenter: collaborating,
+// app-permissions, team-permissions).
+func accessHint(he *herokuapi.Error, c Context) string {
+	kind, _ := pathResource(he.Path)
+	app := c.App // the command's, or the one an *outcome.AppError names
+	switch {
+	case he.Method == http.MethodPost && (he.Path == "/apps" || he.Path == "/teams/apps" || he.Path == "/app-setups"):
+		return fmt.Sprintf("the key in %s may not create the app there: in a team, its account needs a role that creates apps (admin or collaborator)", c.KeyVar)
+	case kind == "pipelines" || kind == "pipeline-couplings" || kind == "pipeline-promotions":
+		return fmt.Sprintf("the key in %s has no access to that pipeline: its account must own it or be a member of the team that does", c.KeyVar)
+	case he.Method == http.MethodDelete && kind == "apps" && strings.Count(he.Path, "/") == 2:
+		return fmt.Sprintf("the key in %s may not delete app %s: only its owner can, or on a team app an account with the manage permission", c.KeyVar, app)
+	case he.Method == http.MethodGet || he.Method == http.MethodHead:
+		return fmt.Sprintf("the key in %s has no access to app %s: add its account as a collaborator", c.KeyVar, app)
+	}
+	return fmt.Sprintf("the key in %s may not make this change to app %s: add its account as a collaborator; on a team app with app permissions it needs the one the change takes (deploy, operate or manage)", c.KeyVar, app)
 }
 
 func short(sha string) string { return sha[:min(8, len(sha))] }

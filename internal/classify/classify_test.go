@@ -55,6 +55,13 @@ func TestOf(t *testing.T) {
 		{"403 not of its scope", nil, scoped("global", "global write write-protected"), c, outcome.Denied, `has OAuth scope "global"; this call accepts "global write write-protected": the refusal is not about its scope | the key in HEROKU_PROD_KEY has no access to app my-app`},
 		{"403 without headers", nil, refused, c, outcome.Denied, "the key in HEROKU_PROD_KEY has no access to app my-app"},
 		{"403 about another app", nil, &outcome.AppError{App: "other-app", Err: refused}, c, outcome.Denied, "has no access to app other-app"},
+		// What a 403 or a 404 was about, from its request: a collaborator
+		// can deploy but not delete; not every 404 is the app's.
+		{"403 of a deletion", nil, &herokuapi.Error{Method: "DELETE", Path: "/apps/my-app", Status: 403, ID: "forbidden"}, c, outcome.Denied, "may not delete app my-app: only its owner can"},
+		{"403 of a creation", nil, &herokuapi.Error{Method: "POST", Path: "/teams/apps", Status: 403, ID: "forbidden"}, c, outcome.Denied, "may not create the app there"},
+		{"403 of a change", nil, &herokuapi.Error{Method: "PATCH", Path: "/apps/my-app/formation", Status: 403, ID: "forbidden"}, c, outcome.Denied, "may not make this change to app my-app"},
+		{"404 of a pipeline", nil, &herokuapi.Error{Method: "GET", Path: "/pipelines/nosuch", Status: 404, ID: "not_found"}, c, outcome.Denied, `check the pipeline name "nosuch" (--pipeline)`},
+		{"404 of a team", nil, &herokuapi.Error{Method: "POST", Path: "/teams/apps", Status: 404, ID: "not_found"}, c, outcome.Denied, "check the team name (--team)"},
 		{"an outage", nil, fmt.Errorf("look up app: %w", outage), c, outcome.Unknown, "http://127.0.0.1:5000 did not answer after retries"},
 		{"input refused, wrapped", nil, fmt.Errorf("checking: %w", outcome.Input("bad", "do this")), c, outcome.BadInput, "do this"},
 		{"a note", nil, outcome.Note(refused, "nothing was deleted"), c, outcome.Denied, "nothing was deleted | the key in HEROKU_PROD_KEY"},

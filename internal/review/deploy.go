@@ -87,11 +87,17 @@ func create(ctx context.Context, s *session.Session, cfg *DeployConfig) (*deploy
 	if exists {
 		return nil, false, nil
 	}
+	pid := "" // looked up before the app is made
+	if cfg.Pipeline != "" {
+		if pid, err = pipelineID(ctx, s, cfg.Pipeline); err != nil {
+			return nil, false, err
+		}
+	}
 	where := herokuapi.AppCreate{Name: d.App, Team: cfg.Team, Region: cfg.Region, Space: cfg.Space}
 	if !hasAppJSON(d.Dir) {
 		created, err := Create(ctx, s, where)
 		if err == nil && created {
-			err = couple(ctx, s, d.App, cfg.Pipeline)
+			err = couple(ctx, s, d.App, cfg.Pipeline, pid)
 		}
 		return nil, created, err
 	}
@@ -103,7 +109,7 @@ func create(ctx context.Context, s *session.Session, cfg *DeployConfig) (*deploy
 	if err != nil || !created {
 		return nil, created, err
 	}
-	if err := couple(ctx, s, d.App, cfg.Pipeline); err != nil || s.Dry() {
+	if err := couple(ctx, s, d.App, cfg.Pipeline, pid); err != nil || s.Dry() {
 		return nil, true, err
 	}
 	res, err := deploy.Built(ctx, s, d.App, st.Build.ID)
@@ -163,12 +169,13 @@ func config(ctx context.Context, s *session.Session, cfg *DeployConfig) (map[str
 	return wanted, nil
 }
 
-// couple puts a new app into pipeline ("": none) at stage review.
-func couple(ctx context.Context, s *session.Session, app, pipeline string) error {
+// couple puts a new app into pipeline ("": none), whose id was looked up
+// before the app was made, at stage review.
+func couple(ctx context.Context, s *session.Session, app, pipeline, id string) error {
 	if pipeline == "" {
 		return nil
 	}
-	return Couple(ctx, s, app, pipeline)
+	return coupleTo(ctx, s, app, pipeline, id)
 }
 
 func listOrNone(names []string) string {

@@ -98,15 +98,32 @@ func Delete(ctx context.Context, s *session.Session, app string) (Deletion, erro
 
 // Couple puts a new app into pipeline (a name or id) at stage review.
 func Couple(ctx context.Context, s *session.Session, app, pipeline string) error {
+	id, err := pipelineID(ctx, s, pipeline)
+	if err != nil {
+		return err
+	}
+	return coupleTo(ctx, s, app, pipeline, id)
+}
+
+// pipelineID looks pipeline up by name: before an app is created for it,
+// so that a pipeline that is not there stops the deploy before anything
+// changes, not after an app was made that nothing couples.
+func pipelineID(ctx context.Context, s *session.Session, pipeline string) (string, error) {
 	id, err := s.Client.PipelineID(ctx, pipeline)
 	if err != nil {
-		return fmt.Errorf("look up pipeline %s: %w", pipeline, err)
+		return "", fmt.Errorf("look up pipeline %s: %w", pipeline, err)
 	}
+	return id, nil
+}
+
+// coupleTo couples app to pipeline, whose id was looked up, at stage
+// review.
+func coupleTo(ctx context.Context, s *session.Session, app, pipeline, id string) error {
 	if s.Dry() {
 		s.Would("couple %s to pipeline %s at stage review", app, pipeline)
 		return nil
 	}
-	_, err = s.Client.Couple(ctx, app, id, "review")
+	_, err := s.Client.Couple(ctx, app, id, "review")
 	if herokuapi.StatusOf(err) == 422 {
 		// A concurrent deploy of the merge request may have coupled it
 		// between our look and our request: that is the coupling we want.
