@@ -8,6 +8,7 @@ import (
 
 	"gitlab.com/heroku-deploy/heroku/internal/credential"
 	"gitlab.com/heroku-deploy/heroku/internal/dpl"
+	"gitlab.com/heroku-deploy/heroku/internal/freeze"
 	"gitlab.com/heroku-deploy/heroku/internal/outcome"
 	"gitlab.com/heroku-deploy/heroku/internal/redact"
 	"gitlab.com/heroku-deploy/heroku/internal/voice"
@@ -50,13 +51,13 @@ func runDpl(ctx context.Context, version string, args []string, env environment)
 	if err != nil {
 		return v.Report(err)
 	}
-	switch {
-	case plan.Help:
-		fmt.Fprint(env.Stdout, dpl.Usage(version))
+	if text, ok := plan.Info(version); ok {
+		fmt.Fprint(env.Stdout, text)
 		return outcome.Done.Code()
-	case plan.ShowVersion:
-		fmt.Fprintf(env.Stdout, "heroku-deploy %s (answering as dpl)\n", version)
-		return outcome.Done.Code()
+	}
+	// A freeze stops it before the key is read, as it does a command.
+	if err := freeze.Check(env.Getenv, "HEROKU_DEPLOY_IGNORE_FREEZE", ""); err != nil {
+		return v.Report(err)
 	}
 	// The key passes the checks of a key read from a variable (a path: a
 	// file-type variable's, read from its file).

@@ -70,12 +70,10 @@ type DryRunFlag struct {
 	DryRun bool `name:"dry-run" help:"Make every read the real run makes, then say what it would change, and change nothing: exit 0, or the code of a refusal the reads find (2, 3, 5). No report file is written."`
 }
 
-// dryRun: the command runs as a dry run.
+// dryRun: the command runs as a dry run; plans: it ends with the line
+// that says nothing was changed (review sweep says it its own way).
 func (f *DryRunFlag) dryRun() bool { return f.DryRun }
-
-// plans: the command's dry run ends with the line that says nothing was
-// changed (review sweep says it its own way).
-func (f *DryRunFlag) plans() bool { return f.DryRun }
+func (f *DryRunFlag) plans() bool  { return f.DryRun }
 
 // isDryRun reports whether the command parsing selected runs as a dry
 // run.

@@ -11,7 +11,6 @@ type reviewDestroyCmd struct {
 	ReviewFlags `embed:""`
 	App         string `placeholder:"NAME" help:"Delete this app instead of the one --name and --mr name; it must still be a review app of --name."`
 
-	FreezeFlag  `embed:""`
 	DryRunFlag  `embed:""`
 	HerokuFlags `embed:""`
 }

@@ -15,7 +15,6 @@ type reviewSweepCmd struct {
 	Project        string `name:"gitlab-project" env:"CI_PROJECT_ID" placeholder:"ID" help:"The project whose merge requests count (default: CI_PROJECT_ID)."`
 	DryRun         bool   `name:"dry-run" env:"HEROKU_DEPLOY_DRY_RUN" help:"Say what would be deleted, delete nothing."`
 
-	FreezeFlag  `embed:""`
 	HerokuFlags `embed:""`
 }
 

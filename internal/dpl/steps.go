@@ -15,6 +15,18 @@ const KeyVar = "HEROKU_DEPLOY_DPL_API_KEY"
 // DocsURL is the migration guide.
 const DocsURL = "https://gitlab.com/heroku-deploy/heroku/-/blob/main/docs/migrating-from-dpl.md"
 
+// Info is what dpl --help or --version prints instead of deploying, and
+// whether p asks for it.
+func (p *Plan) Info(version string) (string, bool) {
+	switch {
+	case p.Help:
+		return Usage(version), true
+	case p.ShowVersion:
+		return "heroku-deploy " + version + " (answering as dpl)\n", true
+	}
+	return "", false
+}
+
 // Usage is dpl --help, as heroku-deploy answers it.
 func Usage(version string) string {
 	return fmt.Sprintf("dpl, as heroku-deploy %s answers to it: the Heroku provider, through the Build API\n\n"+
