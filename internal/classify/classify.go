@@ -177,7 +177,7 @@ func of(ctx context.Context, err error, c Context) *outcome.Error {
 	case errors.As(context.Cause(ctx), &sig) || errors.As(err, &sig):
 		return as(outcome.Stopped)
 	case follow.IsStopped(err):
-		return as(outcome.Unknown, "raise --timeout (the component's timeout input) if Heroku builds this app slowly")
+		return as(outcome.Unknown, "raise --timeout (the component's timeout input) if this work takes longer (a slow build, a large image); the error says what it was waiting for")
 	}
 	if o, ok := images(err, c); ok {
 		return o

@@ -60,6 +60,8 @@ func images(err error, c Context) (o *outcome.Error, ok bool) {
 		return as(outcome.Unknown, "nothing was released: run the job again when no one else pushes to the app")
 	case errors.As(err, &np), errors.As(err, &nn):
 		return as(outcome.Unsafe, "deploy the image to the source app with this component (deploy --image), then promote")
+	case errors.As(err, &lm) && lm.RolledBack != 0:
+		return as(outcome.Unsafe, fmt.Sprintf("to promote what %s runs (v%d), push its image again: re-run the deploy job of the commit it runs, then this job; a promotion ships only what the registry holds and the source runs", lm.App, lm.RunningVersion))
 	case errors.As(err, &lm):
 		return as(outcome.Unsafe, "release what the registry holds on the source first (re-run its deploy job), or push again the image it runs; a promotion ships only what the source runs")
 	case errors.As(err, &nr):

@@ -25,11 +25,19 @@ type LatestMismatchError struct {
 	Latest         string // image id latest holds
 	Running        string // the first 12 hex digits of the image id the app runs
 	RunningVersion int    // the release that deployed it
+	// RolledBack is the release that deployed latest's image, which the
+	// app was rolled back away from (a failed health check's rollback);
+	// 0: latest's image was never released.
+	RolledBack int
 }
 
 func (e *LatestMismatchError) Error() string {
-	return fmt.Sprintf("%s/%s:latest holds image %s, but %s runs image %s (release v%d): the registry holds a push that was never released; nothing was promoted",
-		e.App, e.Type, short12(e.Latest), e.App, e.Running, e.RunningVersion)
+	what := "the registry holds a push that was never released"
+	if e.RolledBack != 0 {
+		what = fmt.Sprintf("the registry holds the image of release v%d, which %s was rolled back away from", e.RolledBack, e.App)
+	}
+	return fmt.Sprintf("%s/%s:latest holds image %s, but %s runs image %s (release v%d): %s; nothing was promoted",
+		e.App, e.Type, short12(e.Latest), e.App, e.Running, e.RunningVersion, what)
 }
 
 // NoRevisionError is an image without the revision label, so the commit it

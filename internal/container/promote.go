@@ -217,14 +217,20 @@ func check(ctx context.Context, s *session.Session, reg *image.Client, cfg Promo
 			return nil, &outcome.AppError{App: src, Err: fmt.Errorf("read %s/%s:latest: %w", src, typ, err)}
 		}
 		if short12(latest.ImageID) != run.Short {
-			// The pushed image is one the app was rolled back away from,
-			// or one never released at all.
+			// The pushed image is one the app was rolled back away from
+			// (what it runs is no rollback's: that is checked below), or
+			// one never released at all: either way not what it runs.
+			mismatch := &LatestMismatchError{App: src, Type: typ, Latest: latest.ImageID, Running: run.Short, RunningVersion: run.Version}
 			if d := deployedOf(list, typ, short12(latest.ImageID)); d != nil {
 				if rb := release.MovedAway(list, d.Version); rb != nil {
-					return nil, &promote.RolledBackError{App: src, Commit: orUnknown(latest.Revision), Version: d.Version, Rollback: rb}
+					if latest.Revision == "" || latest.Revision == cfg.SourceVersion {
+						// The commit this pipeline promotes was rejected.
+						return nil, &promote.RolledBackError{App: src, Commit: orUnknown(latest.Revision), Version: d.Version, Rollback: rb}
+					}
+					mismatch.RolledBack = d.Version // another commit's push, rejected
 				}
 			}
-			return nil, &LatestMismatchError{App: src, Type: typ, Latest: latest.ImageID, Running: run.Short, RunningVersion: run.Version}
+			return nil, mismatch
 		}
 		if rb := release.MovedAway(list, run.Version); rb != nil && !cfg.AnyCommit {
 			return nil, &promote.RolledBackError{App: src, Commit: orUnknown(latest.Revision), Version: run.Version, Rollback: rb}

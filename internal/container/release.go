@@ -120,8 +120,13 @@ func afterAmbiguous(ctx context.Context, s *session.Session, app string, images 
 			return nil, follow.StoppedAt(ctx, "the release of "+desc+" on "+app, note)
 		}
 		return nil, &follow.Unknown{App: app, Msg: fmt.Sprintf("release %s on %s: %v; %s", desc, app, cause, note)}
-	case found == nil:
+	case found == nil && herokuapi.StatusOf(cause) != 0:
+		// Heroku answered, with an error: it made no release.
 		note = fmt.Sprintf("Heroku lists no release of %s newer than v%d: nothing was released", app, before)
+	case found == nil:
+		// No answer (a stop, a timeout, a cut connection): the request may
+		// still be applied after the lookup gave up.
+		note = fmt.Sprintf("Heroku lists no release of %s newer than v%d yet, but the request got no answer: it may still take effect; see https://dashboard.heroku.com/apps/%s/activity before running the job again", app, before, app)
 	case ctx.Err() != nil:
 		return found, follow.StoppedAt(ctx, "the release of "+desc+" on "+app,
 			fmt.Sprintf("Heroku did make release v%d (%s when read); release phase goes on on Heroku", found.Version, found.Status))
