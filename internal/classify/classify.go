@@ -149,7 +149,7 @@ func of(ctx context.Context, err error, c Context) *outcome.Error {
 		return oe
 	// What a workflow refused or found, before what stopped it.
 	case errors.As(err, &name):
-		return appName(name.Name)
+		return appName(name)
 	case errors.As(err, &pe):
 		return as(outcome.Unsafe,
 			fmt.Sprintf("a promotion ships what its pipeline tested: deploy %s to %s first (or wait for that deploy), or promote from the pipeline of the commit %[2]s runs", short(pe.Want), pe.App),
@@ -231,15 +231,15 @@ func of(ctx context.Context, err error, c Context) *outcome.Error {
 
 // appName is a name Heroku's app name rule refuses (*herokuapi.AppNameError):
 // empty, a variable's name CI did not expand, or not a name.
-func appName(name string) *outcome.Error {
-	if name == "" {
-		return outcome.Input("the app name is empty", "a variable that gives it (HEROKU_DEPLOY_APP, or the one the component's app input names) is unset or empty")
+func appName(e *herokuapi.AppNameError) *outcome.Error {
+	if e.Name == "" {
+		return outcome.Input(e.Error(), "a variable that gives it (HEROKU_DEPLOY_APP, or the one the component's app input names) is unset or empty")
 	}
-	if ref := credential.VarRef(name); ref != name {
-		return outcome.Input(fmt.Sprintf("app name %q is a variable's name, not an app's: %s was not expanded", name, ref),
+	if ref := credential.VarRef(e.Name); ref != e.Name {
+		return outcome.Input(fmt.Sprintf("app name %q is a variable's name, not an app's: %s was not expanded", e.Name, ref),
 			fmt.Sprintf("define the CI/CD variable %s (Settings > CI/CD > Variables; not masked, so that the component can name its job after it), or write the app's name", ref))
 	}
-	return outcome.Input(fmt.Sprintf("invalid app name %q", name),
+	return outcome.Input(e.Error(),
 		"Heroku app names are 3 to 30 characters: a lowercase letter, then lowercase letters, digits or dashes, not ending in a dash")
 }
 
